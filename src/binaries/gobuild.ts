@@ -1,0 +1,158 @@
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { cacheDir } from '../paths.js';
+import { parseKubernetesVersion } from './versions.js';
+import type { Artifact } from './types.js';
+
+/**
+ * Builds an artifact from the Go module proxy: the path that works on machines
+ * with no route to the release downloads. k8s.io/kubernetes and etcd's server both
+ * replace their sibling modules with local folders, so `go install pkg@version` is
+ * refused; each is built from a small wrapper module generated here that requires
+ * the real module and points every replaced sibling at its published version.
+ */
+
+export async function goAvailable(): Promise<boolean> {
+  try {
+    await execa('go', ['version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function goEnvironment(): NodeJS.ProcessEnv {
+  const go = path.join(cacheDir(), 'go');
+  return {
+    ...process.env,
+    GOMODCACHE: path.join(go, 'mod'),
+    GOCACHE: path.join(go, 'build'),
+    // Read-only module folders would make the cache impossible to delete with rm -rf.
+    GOFLAGS: '-modcacherw -buildvcs=false',
+    CGO_ENABLED: '0',
+    GOWORK: 'off',
+  };
+}
+
+type Runner = (args: string[], cwd: string, extraEnv?: NodeJS.ProcessEnv) => Promise<string>;
+
+function goRunner(logFile: string, onProgress: (text: string) => void, signal?: AbortSignal): Runner {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  return async (args, cwd, extraEnv = {}) => {
+    log.write(`$ go ${args.join(' ')}\n`);
+    const child = execa('go', args, { cwd, env: { ...goEnvironment(), ...extraEnv }, extendEnv: false, all: true, reject: false, cancelSignal: signal });
+    let output = '';
+    child.all?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      output += text;
+      log.write(text);
+      const lastLine = text.trim().split('\n').pop();
+      if (lastLine) onProgress(lastLine);
+    });
+    const result = await child;
+    if (result.exitCode !== 0) {
+      const tail = output.trim().split('\n').slice(-15).join('\n');
+      throw new Error(`go ${args[0]} failed (exit ${result.exitCode}); full log: ${logFile}\n${tail}`);
+    }
+    return output;
+  };
+}
+
+function toolsFile(packages: string[]): string {
+  // The classic tools.go pattern: lets `go mod tidy` record every module the
+  // commands need without any code of ours importing them.
+  return `//go:build tools\n\npackage tools\n\nimport (\n${packages.map((p) => `\t_ "${p}"`).join('\n')}\n)\n`;
+}
+
+async function moduleFile(run: Runner, workDir: string, module: string, version: string): Promise<string> {
+  const output = await run(['mod', 'download', '-json', `${module}@${version}`], workDir);
+  const info = JSON.parse(output.slice(output.indexOf('{'))) as { GoMod?: string; Error?: string };
+  if (!info.GoMod) throw new Error(`go mod download ${module}@${version}: ${info.Error ?? 'no go.mod returned'}`);
+  return fs.readFile(info.GoMod, 'utf8');
+}
+
+/** Local-folder replaces (`k8s.io/api => ./staging/src/k8s.io/api`) of a go.mod. */
+export function localReplaces(goMod: string): string[] {
+  const modules: string[] = [];
+  for (const match of goMod.matchAll(/^\s*(?:replace\s+)?(\S+)(?:\s+v\S+)?\s+=>\s+\.{1,2}\/\S+\s*$/gm)) {
+    if (match[1] && match[1] !== 'replace') modules.push(match[1]);
+  }
+  return modules;
+}
+
+export function kubernetesWrapperGoMod(upstreamGoMod: string, version: string): string {
+  const { minor, patch } = parseKubernetesVersion(version);
+  const stagingVersion = `v0.${minor}.${patch}`;
+  const goLine = /^go\s+\S+$/m.exec(upstreamGoMod)?.[0] ?? 'go 1.24.0';
+  const godebug = /^godebug\s+.*$/m.exec(upstreamGoMod)?.[0];
+  const replaces = localReplaces(upstreamGoMod).map((m) => `\t${m} => ${m} ${stagingVersion}`);
+  return [
+    'module cpchaos.local/kubernetes-build',
+    '',
+    goLine,
+    ...(godebug ? ['', godebug] : []),
+    '',
+    `require k8s.io/kubernetes ${version}`,
+    '',
+    'replace (',
+    ...replaces,
+    ')',
+    '',
+  ].join('\n');
+}
+
+function versionLdflags(version: string): string {
+  const { major, minor } = parseKubernetesVersion(version);
+  const flags = ['-s', '-w'];
+  for (const pkg of ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']) {
+    flags.push(
+      `-X ${pkg}.gitVersion=${version}`,
+      `-X ${pkg}.gitMajor=${major}`,
+      `-X ${pkg}.gitMinor=${minor}`,
+      `-X ${pkg}.gitTreeState=clean`,
+      `-X ${pkg}.buildDate=1970-01-01T00:00:00Z`,
+    );
+  }
+  return flags.join(' ');
+}
+
+async function buildKubernetes(artifact: Artifact, run: Runner, workDir: string, stagingDir: string): Promise<void> {
+  const upstream = await moduleFile(run, workDir, 'k8s.io/kubernetes', artifact.version);
+  await fs.writeFile(path.join(workDir, 'go.mod'), kubernetesWrapperGoMod(upstream, artifact.version));
+  const packages = artifact.binaries.map((name) => `k8s.io/kubernetes/cmd/${name}`);
+  await fs.writeFile(path.join(workDir, 'tools.go'), toolsFile(packages));
+  await run(['mod', 'tidy'], workDir);
+  await run(
+    ['build', '-trimpath', '-tags', 'selinux,notest,grpcnotrace', '-ldflags', versionLdflags(artifact.version), '-o', `${stagingDir}/`, ...packages],
+    workDir,
+  );
+}
+
+async function buildEtcd(artifact: Artifact, run: Runner, workDir: string, stagingDir: string): Promise<void> {
+  const serverModule = 'go.etcd.io/etcd/server/v3';
+  const upstream = await moduleFile(run, workDir, serverModule, artifact.version);
+  const goLine = /^go\s+\S+$/m.exec(upstream)?.[0] ?? 'go 1.22';
+  await fs.writeFile(path.join(workDir, 'go.mod'), `module cpchaos.local/etcd-build\n\n${goLine}\n\nrequire ${serverModule} ${artifact.version}\n`);
+  await fs.writeFile(path.join(workDir, 'tools.go'), toolsFile([serverModule]));
+  await run(['mod', 'tidy'], workDir);
+  await run(['build', '-trimpath', '-ldflags', '-s -w', '-o', path.join(stagingDir, 'etcd'), serverModule], workDir);
+}
+
+async function buildKwok(artifact: Artifact, run: Runner, workDir: string, stagingDir: string): Promise<void> {
+  // kwok's go.mod has no local replaces, so a plain `go install` works.
+  await run(['install', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${artifact.version}`], workDir, { GOBIN: stagingDir });
+}
+
+/** Builds `artifact` into `stagingDir`. The wrapper module and the build log stay in the cache for inspection. */
+export async function goBuildArtifact(artifact: Artifact, stagingDir: string, onProgress: (text: string) => void, signal?: AbortSignal): Promise<void> {
+  const workDir = path.join(cacheDir(), 'build', `${artifact.group}-${artifact.version}`);
+  await fs.mkdir(workDir, { recursive: true });
+  const logFile = path.join(workDir, 'build.log');
+  await fs.writeFile(logFile, `cpchaos go build of ${artifact.group} ${artifact.version} at ${new Date().toISOString()}\n`);
+  const run = goRunner(logFile, onProgress, signal);
+  if (artifact.group === 'kubernetes') await buildKubernetes(artifact, run, workDir, stagingDir);
+  else if (artifact.group === 'etcd') await buildEtcd(artifact, run, workDir, stagingDir);
+  else await buildKwok(artifact, run, workDir, stagingDir);
+}

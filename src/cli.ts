@@ -1,0 +1,58 @@
+import { Command, CommanderError } from 'commander';
+import { registerBinaries } from './commands/binaries.js';
+import { registerDown } from './commands/down.js';
+import { registerSmoke } from './commands/smoke.js';
+import { registerStatus } from './commands/status.js';
+import { registerUp } from './commands/up.js';
+import { ExitCode, exitCodeOf, messageOf } from './errors.js';
+
+const exitCodes = `
+Exit codes:
+  0  success (for experiments: every hypothesis held)
+  1  an experiment hypothesis deviated
+  2  invalid input (flags, sizes, experiment files)
+  3  infrastructure failure (binaries, cgroups, a process that would not start)
+  130 interrupted (Ctrl-C); everything started was torn down
+
+Environment:
+  CPCHAOS_BIN_DIR, CPCHAOS_KUBE_APISERVER, CPCHAOS_ETCD, ...  use these binaries first
+  CPCHAOS_NO_DOWNLOAD=1      skip the release downloads (machines without internet)
+  CPCHAOS_CACHE_DIR          binary cache (default $XDG_CACHE_HOME/cpchaos)
+  CPCHAOS_STATE_DIR          cluster state (default $XDG_STATE_HOME/cpchaos)
+  CPCHAOS_CGROUP_PARENT      cgroup folder to create memory cgroups under
+`;
+
+export function buildProgram(): Command {
+  const program = new Command('cpchaos')
+    .description('Chaos experiments for Kubernetes control planes: real etcd and kube-apiserver, real memory limits, real OOM kills.')
+    .version('0.1.0')
+    // One line per error, prefixed like our own errors, so scripts and people see the same shape.
+    .configureOutput({ outputError: (text, write) => write(`cpchaos: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`) })
+    .addHelpText('after', exitCodes)
+    .exitOverride();
+  registerUp(program);
+  registerDown(program);
+  registerStatus(program);
+  registerBinaries(program);
+  registerSmoke(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version exit 0; every parse error is invalid input.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
+    }
+    process.stderr.write(`cpchaos: ${messageOf(error)}\n`);
+    if (process.env.CPCHAOS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+process.exitCode = await main(process.argv);

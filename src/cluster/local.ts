@@ -1,0 +1,286 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { resolveBinaries } from '../binaries/resolve.js';
+import type { BinaryName, ResolvedBinary } from '../binaries/types.js';
+import { versionSet } from '../binaries/versions.js';
+import { AbortedError, InfrastructureError, UsageError, messageOf } from '../errors.js';
+import { detectCgroupDriver, cgroupWritableHint } from './cgroup/detect.js';
+import type { CgroupDriver, MemoryCgroup } from './cgroup/types.js';
+import { createClusterPki, writePki, type ClusterPki } from './certs.js';
+import { get } from './https.js';
+import { waitFor } from '../util/wait.js';
+import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
+import { apiserverArgs, controllerManagerArgs, etcdArgs, schedulerArgs, type LocalLayout } from './local-flags.js';
+import { freePorts } from './ports.js';
+import { isAlive, logTail, startProcess, type StartedProcess } from './process.js';
+import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, UpOptions } from './provider.js';
+import { clusterDir, loadState, saveState, type ClusterState } from './state.js';
+import { teardownCluster } from './teardown.js';
+
+const binaryOf: Record<ComponentName, BinaryName> = {
+  etcd: 'etcd',
+  apiserver: 'kube-apiserver',
+  'controller-manager': 'kube-controller-manager',
+  scheduler: 'kube-scheduler',
+};
+
+const namePattern = /^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/;
+
+export function newClusterName(): string {
+  return `cp-${randomBytes(3).toString('hex')}`;
+}
+
+/** A running local cluster: watches its processes and cgroups and reports OOM kills and exits. */
+class LocalCluster implements Cluster {
+  readonly provider = 'local';
+  readonly events = new EventEmitter();
+  private readonly oomSeen = new Map<ComponentName, number>();
+  private watcher?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    readonly state: ClusterState,
+    readonly access: ApiserverAccess,
+    readonly binaries: ResolvedBinary[],
+    private readonly cgroups: Map<ComponentName, MemoryCgroup>,
+    private readonly processes: Map<ComponentName, StartedProcess>,
+  ) {
+    for (const [component, started] of processes) this.watchExit(component, started);
+  }
+
+  get name(): string {
+    return this.state.name;
+  }
+
+  get kubeconfigPath(): string {
+    return this.state.kubeconfig ?? '';
+  }
+
+  private emit(event: ClusterEvent): void {
+    this.events.emit('event', event);
+  }
+
+  private watchExit(component: ComponentName, started: StartedProcess): void {
+    void started.exited.then(({ code, signal }) => {
+      if (!this.stopped) this.emit({ type: 'exited', component, at: new Date().toISOString(), code, signal });
+    });
+  }
+
+  /** Polls the cgroups' OOM-kill counters; the kernel gives no portable push notification for both cgroup versions. */
+  watch(intervalMs = 250): void {
+    if (this.watcher) return;
+    this.watcher = setInterval(() => void this.pollOomKills(), intervalMs);
+    this.watcher.unref();
+  }
+
+  async pollOomKills(): Promise<void> {
+    for (const [component, cgroup] of this.cgroups) {
+      const count = await cgroup.oomKills().catch(() => undefined);
+      if (count === undefined) continue;
+      const seen = this.oomSeen.get(component) ?? 0;
+      if (count > seen) {
+        this.oomSeen.set(component, count);
+        this.emit({ type: 'oom-kill', component, at: new Date().toISOString(), count });
+      }
+    }
+  }
+
+  cgroupOf(component: ComponentName): MemoryCgroup | undefined {
+    return this.cgroups.get(component);
+  }
+
+  async status(): Promise<ComponentStatus[]> {
+    const result: ComponentStatus[] = [];
+    for (const [name, record] of Object.entries(this.state.processes) as [ComponentName, { pid: number }][]) {
+      const cgroup = this.cgroups.get(name);
+      result.push({
+        name,
+        pid: record.pid,
+        alive: isAlive(record.pid),
+        cgroup: cgroup?.path,
+        memoryLimitBytes: await cgroup?.limit().catch(() => undefined),
+        memoryUsageBytes: await cgroup?.usage().catch(() => undefined),
+        oomKills: (await cgroup?.oomKills().catch(() => 0)) ?? 0,
+      });
+    }
+    return result;
+  }
+
+  async down(options: { keep?: boolean } = {}): Promise<void> {
+    this.stopped = true;
+    if (this.watcher) clearInterval(this.watcher);
+    await teardownCluster(this.state.dir, options);
+  }
+}
+
+/** Real etcd and kube-apiserver (and optionally controller-manager and scheduler) as child processes on 127.0.0.1. */
+export class LocalProvider implements ClusterProvider {
+  readonly name = 'local';
+
+  async up(spec: ClusterSpec, options: UpOptions = {}): Promise<LocalCluster> {
+    const say = options.onProgress ?? (() => undefined);
+    const name = spec.name ?? newClusterName();
+    if (!namePattern.test(name)) throw new UsageError(`invalid cluster name "${name}": use lowercase letters, digits and dashes`);
+    const dir = clusterDir(name);
+    const existing = await loadState(dir);
+    if (existing && Object.values(existing.processes).some((p) => p && isAlive(p.pid))) {
+      throw new UsageError(`cluster "${name}" is already running; stop it with: cpchaos down --name ${name}`);
+    }
+    if (existing) await teardownCluster(dir);
+
+    const components: ComponentName[] = ['etcd', 'apiserver', ...spec.components.filter((c) => c !== 'etcd' && c !== 'apiserver')];
+    const binaries = await resolveBinaries({
+      versions: versionSet(spec.kubernetesVersion, spec.etcdVersion ? { etcd: spec.etcdVersion } : {}),
+      names: components.map((c) => binaryOf[c]),
+      binDir: spec.binDir,
+      quiet: options.quiet,
+      signal: options.signal,
+    });
+
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const state: ClusterState = {
+      name,
+      provider: 'local',
+      dir,
+      createdAt: new Date().toISOString(),
+      ownerPid: process.pid,
+      status: 'starting',
+      kubernetesVersion: spec.kubernetesVersion,
+      cgroups: {},
+      processes: {},
+      ports: {},
+    };
+    await saveState(state);
+    try {
+      return await this.start(spec, state, components, binaries, options, say);
+    } catch (error) {
+      await teardownCluster(dir);
+      if (error instanceof AbortedError || error instanceof UsageError || error instanceof InfrastructureError) throw error;
+      throw new InfrastructureError(`could not start local cluster "${name}": ${messageOf(error)}`);
+    }
+  }
+
+  private async start(
+    spec: ClusterSpec,
+    state: ClusterState,
+    components: ComponentName[],
+    resolved: Partial<Record<BinaryName, ResolvedBinary>>,
+    options: UpOptions,
+    say: (message: string) => void,
+  ): Promise<LocalCluster> {
+    const { dir, name } = state;
+    const signal = options.signal;
+    const pki = await createClusterPki();
+    const pkiFiles = await writePki(pki, path.join(dir, 'pki'));
+    const [etcdClient, etcdPeer, etcdMetrics, apiserver, controllerManager, scheduler] = await freePorts(6);
+    const layout: LocalLayout = {
+      dataDir: path.join(dir, 'etcd-data'),
+      pki: pkiFiles,
+      ports: { etcdClient: etcdClient!, etcdPeer: etcdPeer!, etcdMetrics: etcdMetrics!, apiserver: apiserver!, controllerManager: controllerManager!, scheduler: scheduler! },
+      kubeconfigs: { controllerManager: path.join(dir, 'controller-manager.kubeconfig'), scheduler: path.join(dir, 'scheduler.kubeconfig') },
+      certDirs: { controllerManager: path.join(dir, 'controller-manager-certs'), scheduler: path.join(dir, 'scheduler-certs') },
+    };
+    state.ports = { ...layout.ports };
+    const server = `https://127.0.0.1:${layout.ports.apiserver}`;
+    state.server = server;
+    await fs.mkdir(path.join(dir, 'logs'), { recursive: true });
+
+    const cgroups = await this.makeCgroups(spec, state, components);
+    const access: ApiserverAccess = { server, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem };
+    await this.writeKubeconfigs(state, layout, pki, server);
+    const processes = new Map<ComponentName, StartedProcess>();
+
+    const launch = async (component: ComponentName, args: string[]) => {
+      const binary = resolved[binaryOf[component]];
+      if (!binary) throw new Error(`no binary for ${component}`);
+      const logFile = path.join(dir, 'logs', `${component}.log`);
+      const started = startProcess({ binary: binary.path, args, logFile, cgroupProcsFile: cgroups.get(component)?.procsFile });
+      processes.set(component, started);
+      state.processes[component] = { pid: started.pid, binary: binary.path, logFile, startedAt: new Date().toISOString() };
+      await saveState(state);
+      say(`started ${component} (pid ${started.pid})`);
+      return { started, logFile };
+    };
+    const diedReason = (component: ComponentName, logFile: string) => async () => {
+      const pid = state.processes[component]?.pid;
+      if (pid !== undefined && isAlive(pid)) return undefined;
+      return `${component} exited during start; last lines of ${logFile}:\n${await logTail(logFile)}`;
+    };
+
+    const etcd = await launch('etcd', etcdArgs(spec, layout));
+    await waitFor('etcd', async () => (await get(`http://127.0.0.1:${layout.ports.etcdMetrics}/health`)).body.includes('"health":"true"'), {
+      timeoutMs: 30_000,
+      signal,
+      failFast: diedReason('etcd', etcd.logFile),
+    });
+    const api = await launch('apiserver', apiserverArgs(spec, layout));
+    await waitFor('kube-apiserver /readyz', async () => (await get(`${server}/readyz`, access)).status === 200, {
+      timeoutMs: 90_000,
+      signal,
+      failFast: diedReason('apiserver', api.logFile),
+    });
+    if (components.includes('controller-manager')) {
+      const kcm = await launch('controller-manager', controllerManagerArgs(spec, layout));
+      await waitFor('kube-controller-manager /healthz', async () => (await get(`https://127.0.0.1:${layout.ports.controllerManager}/healthz`, access)).status === 200, {
+        timeoutMs: 60_000,
+        signal,
+        failFast: diedReason('controller-manager', kcm.logFile),
+      });
+    }
+    if (components.includes('scheduler')) {
+      const sched = await launch('scheduler', schedulerArgs(spec, layout));
+      await waitFor('kube-scheduler /healthz', async () => (await get(`https://127.0.0.1:${layout.ports.scheduler}/healthz`, access)).status === 200, {
+        timeoutMs: 60_000,
+        signal,
+        failFast: diedReason('scheduler', sched.logFile),
+      });
+    }
+    state.status = 'ready';
+    await saveState(state);
+    const cluster = new LocalCluster(state, access, Object.values(resolved).filter((b): b is ResolvedBinary => !!b), cgroups, processes);
+    say(`cluster "${name}" ready at ${server}`);
+    return cluster;
+  }
+
+  private async makeCgroups(spec: ClusterSpec, state: ClusterState, components: ComponentName[]): Promise<Map<ComponentName, MemoryCgroup>> {
+    const cgroups = new Map<ComponentName, MemoryCgroup>();
+    const wantsLimits = Object.keys(spec.memoryLimits).length > 0;
+    let driver: CgroupDriver | undefined;
+    try {
+      driver = await detectCgroupDriver();
+      if (!driver) throw new Error(cgroupWritableHint(driver));
+      state.cgroupVersion = driver.version;
+      state.cgroupRoot = path.join(driver.parent, state.name);
+      for (const component of components) {
+        // Recorded before it exists, so a runner killed between the two still gets it removed.
+        state.cgroups[component] = path.join(state.cgroupRoot, component);
+        await saveState(state);
+        const cgroup = await driver.create(path.join(state.name, component));
+        await cgroup.setLimit(spec.memoryLimits[component]);
+        cgroups.set(component, cgroup);
+      }
+    } catch (error) {
+      if (wantsLimits) throw new InfrastructureError(`memory limits need cgroups: ${messageOf(error)}; ${cgroupWritableHint(driver)}`);
+      // Without limits a cluster still works; it just cannot report cgroup memory or OOM kills.
+      process.stderr.write(`warning: running without memory cgroups (${messageOf(error)})\n`);
+      cgroups.clear();
+    }
+    return cgroups;
+  }
+
+  private async writeKubeconfigs(state: ClusterState, layout: LocalLayout, pki: ClusterPki, server: string): Promise<void> {
+    const admin = path.join(state.dir, 'kubeconfig');
+    await writeKubeconfig(admin, kubeconfigYaml({ name: `cpchaos-${state.name}`, server, caPem: pki.ca.certPem, user: 'cpchaos-admin', credentials: pki.admin }));
+    await writeKubeconfig(
+      layout.kubeconfigs.controllerManager,
+      kubeconfigYaml({ name: 'local', server, caPem: pki.ca.certPem, user: 'system:kube-controller-manager', credentials: pki.controllerManager }),
+    );
+    await writeKubeconfig(layout.kubeconfigs.scheduler, kubeconfigYaml({ name: 'local', server, caPem: pki.ca.certPem, user: 'system:kube-scheduler', credentials: pki.scheduler }));
+    state.kubeconfig = admin;
+    await saveState(state);
+  }
+}
+
+export type { LocalCluster };

@@ -1,0 +1,67 @@
+import type { EventEmitter } from 'node:events';
+import type { ResolvedBinary } from '../binaries/types.js';
+
+export const componentNames = ['etcd', 'apiserver', 'controller-manager', 'scheduler'] as const;
+export type ComponentName = (typeof componentNames)[number];
+/** Components a user may add; etcd and the apiserver always run. */
+export const optionalComponents = ['controller-manager', 'scheduler'] as const satisfies readonly ComponentName[];
+
+export interface ClusterSpec {
+  name?: string;
+  kubernetesVersion: string;
+  etcdVersion?: string;
+  components: ComponentName[];
+  memoryLimits: Partial<Record<ComponentName, number>>;
+  /** Extra kube-apiserver flags, without the leading dashes; they win over ours. */
+  apiserverArgs: Record<string, string>;
+  featureGates: Record<string, boolean>;
+  /** Faster etcd for tests only: never for experiments that measure etcd. */
+  etcdUnsafeNoFsync?: boolean;
+  binDir?: string;
+}
+
+export type ClusterEvent =
+  | { type: 'oom-kill'; component: ComponentName; at: string; count: number }
+  | { type: 'exited'; component: ComponentName; at: string; code: number | null; signal: string | null }
+  | { type: 'started'; component: ComponentName; at: string; pid: number };
+
+/** TLS material to reach the apiserver; kept in memory, never written to results. */
+export interface ApiserverAccess {
+  server: string;
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export interface ComponentStatus {
+  name: ComponentName;
+  pid?: number;
+  alive: boolean;
+  cgroup?: string;
+  memoryLimitBytes?: number;
+  memoryUsageBytes?: number;
+  oomKills: number;
+}
+
+export interface Cluster {
+  readonly name: string;
+  readonly provider: string;
+  readonly kubeconfigPath: string;
+  readonly access: ApiserverAccess;
+  readonly binaries: ResolvedBinary[];
+  /** Emits 'event' with a ClusterEvent while the cluster is watched. */
+  readonly events: EventEmitter;
+  status(): Promise<ComponentStatus[]>;
+  down(options?: { keep?: boolean }): Promise<void>;
+}
+
+export interface UpOptions {
+  signal?: AbortSignal;
+  quiet?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+export interface ClusterProvider {
+  readonly name: string;
+  up(spec: ClusterSpec, options?: UpOptions): Promise<Cluster>;
+}
