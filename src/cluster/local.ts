@@ -262,7 +262,9 @@ export class LocalProvider implements ClusterProvider {
         cgroups.set(component, cgroup);
       }
     } catch (error) {
-      if (wantsLimits) throw new InfrastructureError(`memory limits need cgroups: ${messageOf(error)}; ${cgroupWritableHint(driver)}`);
+      const denied = ['EACCES', 'EPERM', 'EROFS'].includes((error as NodeJS.ErrnoException).code ?? '');
+      const hint = !driver || denied ? `; ${cgroupWritableHint(driver)}` : '';
+      if (wantsLimits) throw new InfrastructureError(`memory limits need cgroups: ${messageOf(error)}${hint}`);
       // Without limits a cluster still works; it just cannot report cgroup memory or OOM kills.
       process.stderr.write(`warning: running without memory cgroups (${messageOf(error)})\n`);
       cgroups.clear();

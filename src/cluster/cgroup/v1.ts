@@ -19,7 +19,8 @@ export class MemoryCgroupV1 implements MemoryCgroup {
     const memsw = `${this.path}/memory.memsw.limit_in_bytes`;
     const hasMemsw = await fs.access(memsw).then(() => true, () => false);
     const current = await this.limit();
-    const growing = bytes === undefined || current === undefined || bytes > current;
+    // Unlimited counts as the largest value: lifting to unlimited grows, limiting from unlimited shrinks.
+    const growing = bytes === undefined || (current !== undefined && bytes > current);
     if (hasMemsw && growing) await fs.writeFile(memsw, value);
     await fs.writeFile(`${this.path}/memory.limit_in_bytes`, value);
     if (hasMemsw && !growing) await fs.writeFile(memsw, value);
