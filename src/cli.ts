@@ -4,7 +4,9 @@ import { registerDown } from './commands/down.js';
 import { registerSmoke } from './commands/smoke.js';
 import { registerStatus } from './commands/status.js';
 import { registerUp } from './commands/up.js';
+import { registerValidate } from './commands/validate.js';
 import { ExitCode, exitCodeOf, messageOf } from './errors.js';
+import { ExperimentError } from './experiment/load.js';
 
 const exitCodes = `
 Exit codes:
@@ -35,6 +37,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerBinaries(program);
   registerSmoke(program);
+  registerValidate(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -49,7 +52,9 @@ async function main(argv: string[]): Promise<number> {
       // Help and --version exit 0; every parse error is invalid input.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
     }
-    process.stderr.write(`cpchaos: ${messageOf(error)}\n`);
+    // Experiment problems already start with file:line:column, one per line.
+    const lines = error instanceof ExperimentError ? error.problems : [`cpchaos: ${messageOf(error)}`];
+    process.stderr.write(`${lines.join('\n')}\n`);
     if (process.env.CPCHAOS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return exitCodeOf(error);
   }

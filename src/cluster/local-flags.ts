@@ -62,7 +62,8 @@ export function apiserverArgs(spec: ClusterSpec, layout: LocalLayout): string[] 
     'service-account-key-file': pkiFile(layout, 'service-account.pub'),
     'service-account-signing-key-file': pkiFile(layout, 'service-account.key'),
     'authorization-mode': 'Node,RBAC',
-    'service-cluster-ip-range': '10.0.0.0/24',
+    // kubeadm's default range: room for the tens of thousands of Services the big experiments seed.
+    'service-cluster-ip-range': '10.96.0.0/12',
     'disable-admission-plugins': 'ServiceAccount',
     'allow-privileged': 'true',
     // No kubelets answer here; without this the apiserver logs endless dial errors for logs/exec.

@@ -1,0 +1,129 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { faultDefinitions } from '../faults/registry.js';
+import { Count, Duration, Name, PositiveInt, Size, Strict } from './schema-parts.js';
+
+export const apiVersion = 'cpchaos.io/v1alpha1';
+
+const Component = Type.Union([Type.Literal('etcd'), Type.Literal('apiserver'), Type.Literal('controller-manager'), Type.Literal('scheduler')]);
+
+export const ClusterSchema = Strict(
+  {
+    provider: Type.Optional(Type.Literal('local', { description: 'local: etcd + kube-apiserver processes on this machine' })),
+    kubernetesVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+\\.\\d+$', description: 'e.g. v1.33.13' })),
+    etcdVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+\\.\\d+$' })),
+    components: Type.Optional(Type.Array(Type.Union([Type.Literal('controller-manager'), Type.Literal('scheduler')]), { uniqueItems: true })),
+    memoryLimits: Type.Optional(
+      Strict({ etcd: Type.Optional(Size()), apiserver: Type.Optional(Size()), 'controller-manager': Type.Optional(Size()), scheduler: Type.Optional(Size()) }, { description: 'cgroup memory limit per component' }),
+    ),
+    apiserverArgs: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'extra kube-apiserver flags without dashes' })),
+    featureGates: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9]+$' }), Type.Boolean())),
+    etcdUnsafeNoFsync: Type.Optional(Type.Boolean({ description: 'faster etcd, never for experiments that measure etcd' })),
+    restartOnExit: Type.Optional(Type.Boolean({ description: 'restart a component that exits, as a kubelet restarts a static pod (default true)' })),
+  },
+  { description: 'the control plane to create' },
+);
+
+export const seedKinds = ['pods', 'configmaps', 'secrets', 'namespaces', 'deployments', 'services', 'crds', 'customresources'] as const;
+
+export const SeedSetSchema = Strict({
+  name: Type.Optional(Name('name of the object set; objects are named <name>-<index> (default: the kind)')),
+  kind: Type.Union(seedKinds.map((k) => Type.Literal(k))),
+  count: Count('how many objects'),
+  namespace: Type.Optional(Name('namespace for namespaced kinds (default cpchaos-seed)')),
+  namespaces: Type.Optional(PositiveInt('spread over this many namespaces <namespace>-0..N-1')),
+  dataSize: Type.Optional(Size('configmaps and secrets: bytes of data per object (default 1Ki)')),
+  replicas: Type.Optional(Count('deployments: replicas (default 1)')),
+  groups: Type.Optional(PositiveInt('crds: spread the definitions over this many API groups (default 1)')),
+  crdSet: Type.Optional(Name('customresources: the name of the crds set whose kinds to create')),
+  qps: Type.Optional(Type.Number({ minimum: 0, description: 'target create rate; 0 = as fast as concurrency allows (default 100)' })),
+  concurrency: Type.Optional(PositiveInt('requests in flight at most (default 20)')),
+  template: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'object template; "{{index}}" and "{{set}}" are replaced' })),
+  templateFile: Type.Optional(Type.String({ description: 'YAML object template file, relative to the experiment file' })),
+});
+
+const windows = Type.Union([Type.Literal('before'), Type.Literal('during'), Type.Literal('after'), Type.Literal('whole')], {
+  description: 'before: steady state; during: from the first fault to the end of observation; after: after recovery; whole: the run',
+});
+
+export const aggregates = ['max', 'min', 'avg', 'p50', 'p90', 'p99', 'last', 'increase', 'rate'] as const;
+export const comparators = ['<', '<=', '>', '>=', '==', '!='] as const;
+
+const MetricHypothesis = Strict({
+  name: Type.String({ minLength: 1 }),
+  metric: Type.String({ pattern: '^[a-zA-Z_:][a-zA-Z0-9_:]*$', description: 'a Prometheus metric name, or cpchaos_* for the runner' }),
+  labels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'label matchers; a value in /slashes/ is a regular expression' })),
+  sumBy: Type.Optional(Type.Boolean({ description: 'add the matching series together at each time before aggregating (default true)' })),
+  aggregate: Type.Union(aggregates.map((a) => Type.Literal(a))),
+  window: Type.Optional(windows),
+  comparator: Type.Union(comparators.map((c) => Type.Literal(c))),
+  threshold: Type.Union([Type.Number(), Type.String({ format: 'quantity' })], { description: 'a number, a size (512Mi, 2Gi) or a duration in seconds (500ms, 2s)' }),
+});
+
+export const builtins = ['not-oom-killed', 'ready-within', 'objects-intact'] as const;
+
+const BuiltinHypothesis = Strict({
+  name: Type.String({ minLength: 1 }),
+  builtin: Type.Union(builtins.map((b) => Type.Literal(b))),
+  component: Type.Optional(Component),
+  within: Type.Optional(Duration('ready-within: how soon after the faults end')),
+  sets: Type.Optional(Type.Array(Name('seed set'), { description: 'objects-intact: which seed sets (default all)' })),
+});
+
+/** A fault's common keys; its own keys are checked against its file's schema by `type`. */
+const FaultBase = Type.Object(
+  {
+    type: Type.Union(faultDefinitions.map((f) => Type.Literal(f.type))),
+    name: Type.Optional(Type.String()),
+    at: Type.Optional(Duration('start this long after injection begins (default 0s)')),
+  },
+  { additionalProperties: true },
+);
+
+function byDiscriminator(key: string, cases: { value: string; schema: TSchema }[]): Record<string, unknown>[] {
+  return cases.map(({ value, schema }) => ({ if: { properties: { [key]: { const: value } }, required: [key] }, then: schema }));
+}
+
+const FaultSchema = Type.Unsafe<Static<typeof FaultBase>>({
+  ...FaultBase,
+  allOf: byDiscriminator(
+    'type',
+    faultDefinitions.map((f) => ({ value: f.type, schema: f.schema })),
+  ),
+});
+
+const HypothesisSchema = Type.Unsafe<Static<typeof MetricHypothesis> | Static<typeof BuiltinHypothesis>>({
+  type: 'object',
+  if: { required: ['builtin'] },
+  then: BuiltinHypothesis,
+  else: MetricHypothesis,
+});
+
+export const ExperimentSchema = Strict(
+  {
+    apiVersion: Type.Literal(apiVersion),
+    kind: Type.Literal('Experiment'),
+    metadata: Strict({ name: Name('experiment name'), description: Type.Optional(Type.String()) }),
+    cluster: Type.Optional(ClusterSchema),
+    seed: Type.Optional(Type.Array(SeedSetSchema)),
+    steadyState: Type.Optional(Strict({ duration: Duration('how long to observe before the faults (default 5s)') })),
+    faults: Type.Optional(Type.Array(FaultSchema)),
+    observe: Type.Optional(Duration('how long to observe from the start of the faults (default: until the last fault ends, at least 10s)')),
+    recovery: Type.Optional(Strict({ timeout: Duration('how long to wait for the apiserver to be ready after the faults (default 60s)') })),
+    hypotheses: Type.Array(HypothesisSchema, { minItems: 1 }),
+    metrics: Type.Optional(
+      Strict({
+        interval: Type.Optional(Duration('recording interval (default 1s)')),
+        include: Type.Optional(Type.Array(Type.String(), { description: 'extra /metrics names to record (regular expressions)' })),
+      }),
+    ),
+  },
+  { $id: 'https://cpchaos.io/schemas/experiment-v1alpha1.json', title: 'cpchaos experiment' },
+);
+
+export type SeedSet = Static<typeof SeedSetSchema>;
+export type MetricHypothesisSpec = Static<typeof MetricHypothesis>;
+export type BuiltinHypothesisSpec = Static<typeof BuiltinHypothesis>;
+export type HypothesisSpec = MetricHypothesisSpec | BuiltinHypothesisSpec;
+export type FaultSpec = Static<typeof FaultBase> & Record<string, unknown>;
+export type ClusterConfig = Static<typeof ClusterSchema>;
+export type Experiment = Omit<Static<typeof ExperimentSchema>, 'faults' | 'hypotheses'> & { faults?: FaultSpec[]; hypotheses: HypothesisSpec[] };

@@ -1,0 +1,84 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Duration, PositiveInt } from '../experiment/schema-parts.js';
+import { collectionPath } from '../load/resources.js';
+import { parseDuration } from '../units.js';
+import { faultSchema, type FaultContext, type FaultDefinition } from './types.js';
+
+const schema = faultSchema('list-flood', {
+  resource: Type.Optional(Type.String({ description: 'resource to LIST (default pods)' })),
+  namespace: Type.Optional(Type.String({ description: 'LIST one namespace instead of all' })),
+  clients: Type.Optional(PositiveInt('concurrent clients (default 10)')),
+  listsPerClient: Type.Optional(PositiveInt('LISTs each client sends one after the other (default 10)')),
+  duration: Type.Optional(Duration('instead of listsPerClient: keep listing this long')),
+  resourceVersion: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('0')], { description: '"" quorum read from etcd (default), "0" from the watch cache' })),
+  resourceVersionMatch: Type.Optional(Type.Union([Type.Literal('NotOlderThan'), Type.Literal('Exact')])),
+  limit: Type.Optional(PositiveInt('page size; follow continue tokens to the end')),
+  labelSelector: Type.Optional(Type.String()),
+  fieldSelector: Type.Optional(Type.String()),
+  protobuf: Type.Optional(Type.Boolean({ description: 'ask for application/vnd.kubernetes.protobuf' })),
+});
+
+type Params = Static<typeof schema>;
+
+function query(params: Params, continueToken?: string): string {
+  const search = new URLSearchParams();
+  if (params.resourceVersion !== undefined && params.resourceVersion !== '') search.set('resourceVersion', params.resourceVersion);
+  if (params.resourceVersionMatch) search.set('resourceVersionMatch', params.resourceVersionMatch);
+  if (params.limit) search.set('limit', String(params.limit));
+  if (params.labelSelector) search.set('labelSelector', params.labelSelector);
+  if (params.fieldSelector) search.set('fieldSelector', params.fieldSelector);
+  if (continueToken) search.set('continue', continueToken);
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** One full LIST, page by page when paginated. The body is kept only to read the continue token. */
+async function listOnce(params: Params, context: FaultContext): Promise<{ status: number; bytes: number }> {
+  const path = collectionPath(params.resource ?? 'pods', params.namespace);
+  const accept = params.protobuf ? 'application/vnd.kubernetes.protobuf' : 'application/json';
+  let bytes = 0;
+  let continueToken: string | undefined;
+  do {
+    const paginated = params.limit !== undefined && !params.protobuf;
+    const response = await context.client.request('GET', `${path}${query(params, continueToken)}`, { accept, keepBody: paginated, signal: context.signal, verb: 'list' });
+    bytes += response.bytes;
+    if (response.status !== 200) return { status: response.status, bytes };
+    continueToken = paginated ? (JSON.parse(response.body!.toString('utf8')) as { metadata?: { continue?: string } }).metadata?.continue || undefined : undefined;
+  } while (continueToken && !context.signal.aborted);
+  return { status: 200, bytes };
+}
+
+export const listFlood: FaultDefinition<Params> = {
+  type: 'list-flood',
+  description: 'C concurrent clients sending full LISTs (the `ab -c 100 /api/v1/pods` case)',
+  schema,
+  async run(params, context) {
+    const clients = params.clients ?? 10;
+    const deadline = params.duration ? Date.now() + parseDuration(params.duration) : undefined;
+    const perClient = deadline ? Number.POSITIVE_INFINITY : (params.listsPerClient ?? 10);
+    const totals = { lists: 0, ok: 0, failed: 0, bytes: 0, statuses: {} as Record<string, number> };
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        for (let i = 0; i < perClient && !context.signal.aborted && (!deadline || Date.now() < deadline); i++) {
+          try {
+            const { status, bytes } = await listOnce(params, context);
+            totals.lists++;
+            totals.bytes += bytes;
+            totals.statuses[status] = (totals.statuses[status] ?? 0) + 1;
+            if (status === 200) totals.ok++;
+            else totals.failed++;
+          } catch (error) {
+            if (context.signal.aborted) return;
+            totals.lists++;
+            totals.failed++;
+            const code = (error as NodeJS.ErrnoException).code ?? 'error';
+            totals.statuses[code] = (totals.statuses[code] ?? 0) + 1;
+            // A refused connection (apiserver down) would otherwise spin; back off a little.
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        }
+      }),
+    );
+    context.event('list-flood-done', `${totals.lists} LISTs by ${clients} clients: ${totals.ok} ok, ${totals.failed} failed, ${totals.bytes} bytes`, totals);
+  },
+};

@@ -1,0 +1,39 @@
+import { Type, type TObject, type TProperties } from '@sinclair/typebox';
+import type { Cluster } from '../cluster/provider.js';
+import type { SeededSet } from '../load/seed.js';
+import type { ApiClient } from '../load/client.js';
+import { Duration } from '../experiment/schema-parts.js';
+
+export interface FaultContext {
+  cluster: Cluster;
+  /** The runner's client: every request it makes is counted in the cpchaos_client_* series. */
+  client: ApiClient;
+  seeded: SeededSet[];
+  /** Aborted on Ctrl-C: a fault must stop promptly and return. */
+  signal: AbortSignal;
+  event(type: string, message: string, extra?: Record<string, unknown>): void;
+}
+
+/**
+ * A fault is one file: its parameters' schema (checked when the experiment is
+ * loaded) and `run`, which injects the fault and returns when it is over.
+ */
+export interface FaultDefinition<P = Record<string, unknown>> {
+  type: string;
+  description: string;
+  schema: TObject;
+  run(params: P, context: FaultContext): Promise<void>;
+}
+
+/** The schema of a fault's entry: the common keys plus the fault's own, nothing else. */
+export function faultSchema<T extends TProperties>(type: string, properties: T) {
+  return Type.Object(
+    {
+      type: Type.Literal(type),
+      name: Type.Optional(Type.String({ description: 'a name for reports (default: the type)' })),
+      at: Type.Optional(Duration('start this long after injection begins (default 0s)')),
+      ...properties,
+    },
+    { additionalProperties: false },
+  );
+}
