@@ -3,6 +3,7 @@ import { registerBinaries } from './commands/binaries.js';
 import { registerDown } from './commands/down.js';
 import { registerSmoke } from './commands/smoke.js';
 import { registerStatus } from './commands/status.js';
+import { registerRun } from './commands/run.js';
 import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { ExitCode, exitCodeOf, messageOf } from './errors.js';
@@ -32,12 +33,13 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(`cpchaos: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`) })
     .addHelpText('after', exitCodes)
     .exitOverride();
+  registerRun(program);
+  registerValidate(program);
   registerUp(program);
   registerDown(program);
   registerStatus(program);
   registerBinaries(program);
   registerSmoke(program);
-  registerValidate(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -46,7 +48,8 @@ async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return ExitCode.ok;
+    // A command may set its own code (run: 1 when a hypothesis deviated).
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and --version exit 0; every parse error is invalid input.

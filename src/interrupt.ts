@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Runs `work` with an AbortSignal that fires on Ctrl-C or SIGTERM, so the work
  * can tear down what it started before the process exits. A second Ctrl-C does
@@ -5,6 +7,8 @@
  */
 export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
+  // Every concurrent wait (one per seeding worker, per LIST client) listens on this one signal.
+  setMaxListeners(0, controller.signal);
   let count = 0;
   const onSignal = (name: NodeJS.Signals) => {
     count++;

@@ -42,6 +42,7 @@ function goRunner(logFile: string, onProgress: (text: string) => void, signal?: 
   const log = createWriteStream(logFile, { flags: 'a' });
   return async (args, cwd, extraEnv = {}) => {
     log.write(`$ go ${args.join(' ')}\n`);
+    onProgress(`go ${args[0]}`);
     const child = execa('go', args, { cwd, env: { ...goEnvironment(), ...extraEnv }, extendEnv: false, all: true, reject: false, cancelSignal: signal });
     let output = '';
     child.all?.on('data', (chunk: Buffer) => {
@@ -125,7 +126,8 @@ async function buildKubernetes(artifact: Artifact, run: Runner, workDir: string,
   await fs.writeFile(path.join(workDir, 'tools.go'), toolsFile(packages));
   await run(['mod', 'tidy'], workDir);
   await run(
-    ['build', '-trimpath', '-tags', 'selinux,notest,grpcnotrace', '-ldflags', versionLdflags(artifact.version), '-o', `${stagingDir}/`, ...packages],
+    // -v names each package as it is compiled: the only sign of progress in a 10-minute build.
+    ['build', '-v', '-trimpath', '-tags', 'selinux,notest,grpcnotrace', '-ldflags', versionLdflags(artifact.version), '-o', `${stagingDir}/`, ...packages],
     workDir,
   );
 }
@@ -137,12 +139,12 @@ async function buildEtcd(artifact: Artifact, run: Runner, workDir: string, stagi
   await fs.writeFile(path.join(workDir, 'go.mod'), `module cpchaos.local/etcd-build\n\n${goLine}\n\nrequire ${serverModule} ${artifact.version}\n`);
   await fs.writeFile(path.join(workDir, 'tools.go'), toolsFile([serverModule]));
   await run(['mod', 'tidy'], workDir);
-  await run(['build', '-trimpath', '-ldflags', '-s -w', '-o', path.join(stagingDir, 'etcd'), serverModule], workDir);
+  await run(['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', path.join(stagingDir, 'etcd'), serverModule], workDir);
 }
 
 async function buildKwok(artifact: Artifact, run: Runner, workDir: string, stagingDir: string): Promise<void> {
   // kwok's go.mod has no local replaces, so a plain `go install` works.
-  await run(['install', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${artifact.version}`], workDir, { GOBIN: stagingDir });
+  await run(['install', '-v', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${artifact.version}`], workDir, { GOBIN: stagingDir });
 }
 
 /** Builds `artifact` into `stagingDir`. The wrapper module and the build log stay in the cache for inspection. */

@@ -15,7 +15,7 @@ import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, schedulerArgs, type LocalLayout } from './local-flags.js';
 import { freePorts } from './ports.js';
 import { isAlive, logTail, startProcess, type StartedProcess } from './process.js';
-import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, UpOptions } from './provider.js';
+import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
 import { clusterDir, loadState, saveState, type ClusterState } from './state.js';
 import { teardownCluster } from './teardown.js';
 
@@ -32,22 +32,35 @@ export function newClusterName(): string {
   return `cp-${randomBytes(3).toString('hex')}`;
 }
 
-/** A running local cluster: watches its processes and cgroups and reports OOM kills and exits. */
+interface LaunchSpec {
+  binary: string;
+  args: string[];
+  logFile: string;
+  cgroupProcsFile?: string;
+}
+
+/** kubelet's container restart backoff: 10 s, doubling, at most 5 min. */
+const restartBackoff = { initialMs: 10_000, maxMs: 300_000 };
+
+/** A running local cluster: watches its processes and cgroups, reports OOM kills and exits, restarts what dies. */
 class LocalCluster implements Cluster {
   readonly provider = 'local';
   readonly events = new EventEmitter();
   private readonly oomSeen = new Map<ComponentName, number>();
+  private readonly backoff = new Map<ComponentName, number>();
   private watcher?: NodeJS.Timeout;
   private stopped = false;
+  private restartOnExit = false;
 
   constructor(
     readonly state: ClusterState,
     readonly access: ApiserverAccess,
     readonly binaries: ResolvedBinary[],
-    private readonly cgroups: Map<ComponentName, MemoryCgroup>,
-    private readonly processes: Map<ComponentName, StartedProcess>,
+    private readonly cgroupMap: Map<ComponentName, MemoryCgroup>,
+    private readonly running: Map<ComponentName, StartedProcess>,
+    private readonly launches: Map<ComponentName, LaunchSpec>,
   ) {
-    for (const [component, started] of processes) this.watchExit(component, started);
+    for (const [component, started] of running) this.watchExit(component, started);
   }
 
   get name(): string {
@@ -58,14 +71,47 @@ class LocalCluster implements Cluster {
     return this.state.kubeconfig ?? '';
   }
 
+  get logsDir(): string {
+    return path.join(this.state.dir, 'logs');
+  }
+
   private emit(event: ClusterEvent): void {
     this.events.emit('event', event);
   }
 
   private watchExit(component: ComponentName, started: StartedProcess): void {
     void started.exited.then(({ code, signal }) => {
-      if (!this.stopped) this.emit({ type: 'exited', component, at: new Date().toISOString(), code, signal });
+      if (this.stopped) return;
+      this.emit({ type: 'exited', component, at: new Date().toISOString(), code, signal });
+      if (this.restartOnExit) void this.restartLater(component);
     });
+  }
+
+  private async restartLater(component: ComponentName): Promise<void> {
+    // An OOM kill is counted when the kernel kills; poll now so the event precedes the restart.
+    await this.pollOomKills();
+    const backoffMs = this.backoff.get(component) ?? restartBackoff.initialMs;
+    this.backoff.set(component, Math.min(backoffMs * 2, restartBackoff.maxMs));
+    this.emit({ type: 'restarting', component, at: new Date().toISOString(), backoffMs });
+    await new Promise((resolve) => setTimeout(resolve, backoffMs).unref());
+    if (this.stopped) return;
+    await this.restart(component);
+  }
+
+  /** Starts a component again with the same flags, in the same cgroup. */
+  async restart(component: ComponentName): Promise<void> {
+    const launch = this.launches.get(component);
+    if (!launch || this.stopped) return;
+    const started = startProcess(launch);
+    this.running.set(component, started);
+    this.state.processes[component] = { pid: started.pid, binary: launch.binary, logFile: launch.logFile, startedAt: new Date().toISOString() };
+    await saveState(this.state);
+    this.emit({ type: 'started', component, at: new Date().toISOString(), pid: started.pid });
+    this.watchExit(component, started);
+  }
+
+  setRestartOnExit(enabled: boolean): void {
+    this.restartOnExit = enabled;
   }
 
   /** Polls the cgroups' OOM-kill counters; the kernel gives no portable push notification for both cgroup versions. */
@@ -76,7 +122,7 @@ class LocalCluster implements Cluster {
   }
 
   async pollOomKills(): Promise<void> {
-    for (const [component, cgroup] of this.cgroups) {
+    for (const [component, cgroup] of this.cgroupMap) {
       const count = await cgroup.oomKills().catch(() => undefined);
       if (count === undefined) continue;
       const seen = this.oomSeen.get(component) ?? 0;
@@ -88,17 +134,39 @@ class LocalCluster implements Cluster {
   }
 
   cgroupOf(component: ComponentName): MemoryCgroup | undefined {
-    return this.cgroups.get(component);
+    return this.cgroupMap.get(component);
+  }
+
+  cgroups(): { component: ComponentName; cgroup: MemoryCgroup }[] {
+    return [...this.cgroupMap].map(([component, cgroup]) => ({ component, cgroup }));
+  }
+
+  processes(): { component: ComponentName; pid: number }[] {
+    return (Object.entries(this.state.processes) as [ComponentName, { pid: number }][]).map(([component, record]) => ({ component, pid: record.pid }));
+  }
+
+  metricsTargets(): MetricsTarget[] {
+    const targets: MetricsTarget[] = [
+      { component: 'apiserver', url: `${this.access.server}/metrics`, access: this.access },
+      { component: 'etcd', url: `http://127.0.0.1:${this.state.ports.etcdMetrics}/metrics` },
+    ];
+    if (this.launches.has('controller-manager')) targets.push({ component: 'controller-manager', url: `https://127.0.0.1:${this.state.ports.controllerManager}/metrics`, access: this.access });
+    if (this.launches.has('scheduler')) targets.push({ component: 'scheduler', url: `https://127.0.0.1:${this.state.ports.scheduler}/metrics`, access: this.access });
+    return targets;
+  }
+
+  async ready(): Promise<boolean> {
+    return (await get(`${this.access.server}/readyz`, this.access, 2_000).catch(() => undefined))?.status === 200;
   }
 
   async status(): Promise<ComponentStatus[]> {
     const result: ComponentStatus[] = [];
-    for (const [name, record] of Object.entries(this.state.processes) as [ComponentName, { pid: number }][]) {
-      const cgroup = this.cgroups.get(name);
+    for (const { component: name, pid } of this.processes()) {
+      const cgroup = this.cgroupMap.get(name);
       result.push({
         name,
-        pid: record.pid,
-        alive: isAlive(record.pid),
+        pid,
+        alive: isAlive(pid),
         cgroup: cgroup?.path,
         memoryLimitBytes: await cgroup?.limit().catch(() => undefined),
         memoryUsageBytes: await cgroup?.usage().catch(() => undefined),
@@ -191,12 +259,15 @@ export class LocalProvider implements ClusterProvider {
     const access: ApiserverAccess = { server, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem };
     await this.writeKubeconfigs(state, layout, pki, server);
     const processes = new Map<ComponentName, StartedProcess>();
+    const launches = new Map<ComponentName, LaunchSpec>();
 
     const launch = async (component: ComponentName, args: string[]) => {
       const binary = resolved[binaryOf[component]];
       if (!binary) throw new Error(`no binary for ${component}`);
       const logFile = path.join(dir, 'logs', `${component}.log`);
-      const started = startProcess({ binary: binary.path, args, logFile, cgroupProcsFile: cgroups.get(component)?.procsFile });
+      const spec: LaunchSpec = { binary: binary.path, args, logFile, cgroupProcsFile: cgroups.get(component)?.procsFile };
+      launches.set(component, spec);
+      const started = startProcess(spec);
       processes.set(component, started);
       state.processes[component] = { pid: started.pid, binary: binary.path, logFile, startedAt: new Date().toISOString() };
       await saveState(state);
@@ -239,7 +310,7 @@ export class LocalProvider implements ClusterProvider {
     }
     state.status = 'ready';
     await saveState(state);
-    const cluster = new LocalCluster(state, access, Object.values(resolved).filter((b): b is ResolvedBinary => !!b), cgroups, processes);
+    const cluster = new LocalCluster(state, access, Object.values(resolved).filter((b): b is ResolvedBinary => !!b), cgroups, processes, launches);
     say(`cluster "${name}" ready at ${server}`);
     return cluster;
   }

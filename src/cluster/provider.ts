@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { ResolvedBinary } from '../binaries/types.js';
+import type { MemoryCgroup } from './cgroup/types.js';
 
 export const componentNames = ['etcd', 'apiserver', 'controller-manager', 'scheduler'] as const;
 export type ComponentName = (typeof componentNames)[number];
@@ -23,7 +24,8 @@ export interface ClusterSpec {
 export type ClusterEvent =
   | { type: 'oom-kill'; component: ComponentName; at: string; count: number }
   | { type: 'exited'; component: ComponentName; at: string; code: number | null; signal: string | null }
-  | { type: 'started'; component: ComponentName; at: string; pid: number };
+  | { type: 'started'; component: ComponentName; at: string; pid: number }
+  | { type: 'restarting'; component: ComponentName; at: string; backoffMs: number };
 
 /** TLS material to reach the apiserver; kept in memory, never written to results. */
 export interface ApiserverAccess {
@@ -43,6 +45,13 @@ export interface ComponentStatus {
   oomKills: number;
 }
 
+export interface MetricsTarget {
+  component: ComponentName;
+  url: string;
+  /** Client certificate for HTTPS endpoints; etcd's metrics port is plain HTTP on loopback. */
+  access?: ApiserverAccess;
+}
+
 export interface Cluster {
   readonly name: string;
   readonly provider: string;
@@ -51,7 +60,18 @@ export interface Cluster {
   readonly binaries: ResolvedBinary[];
   /** Emits 'event' with a ClusterEvent while the cluster is watched. */
   readonly events: EventEmitter;
+  /** Folder of the components' logs; copied into a run's results before teardown. */
+  readonly logsDir: string;
   status(): Promise<ComponentStatus[]>;
+  metricsTargets(): MetricsTarget[];
+  processes(): { component: ComponentName; pid: number }[];
+  cgroups(): { component: ComponentName; cgroup: MemoryCgroup }[];
+  /** GET /readyz answers 200. */
+  ready(): Promise<boolean>;
+  /** Start reporting OOM kills (polled) as events. */
+  watch(intervalMs?: number): void;
+  /** Restart a component that exits, the way a kubelet restarts a static pod. */
+  setRestartOnExit(enabled: boolean): void;
   down(options?: { keep?: boolean }): Promise<void>;
 }
 

@@ -26,6 +26,8 @@ export function describeEvent(event: ClusterEvent): string {
       return `${event.at} exited: ${event.component} (${event.signal ?? `code ${event.code}`})`;
     case 'started':
       return `${event.at} started: ${event.component} (pid ${event.pid})`;
+    case 'restarting':
+      return `${event.at} restarting ${event.component} in ${event.backoffMs / 1000}s`;
   }
 }
 

@@ -1,0 +1,19 @@
+import type { BuiltinCheck } from '../types.js';
+
+export const notOomKilled: BuiltinCheck = {
+  evaluate(spec, context) {
+    const component = spec.component ?? 'apiserver';
+    const window = context.windows.whole;
+    const kills = context.events.filter((e) => e.type === 'oom-kill' && e.component === component && (!window || (e.t >= window.from && e.t <= window.to)));
+    return {
+      name: spec.name,
+      kind: 'builtin',
+      status: kills.length ? 'deviated' : 'held',
+      observed: kills.length,
+      observedText: `${kills.length} OOM kill(s)`,
+      expected: `no OOM kill of ${component}`,
+      window: 'whole',
+      ...(kills.length ? { detail: `first at ${new Date(kills[0]!.t).toISOString()}` } : {}),
+    };
+  },
+};

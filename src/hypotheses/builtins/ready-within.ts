@@ -1,0 +1,17 @@
+import { formatDuration, parseDuration } from '../../units.js';
+import type { BuiltinCheck } from '../types.js';
+
+export const readyWithin: BuiltinCheck = {
+  evaluate(spec, context) {
+    const within = parseDuration(spec.within ?? '60s');
+    const base = { name: spec.name, kind: 'builtin' as const, expected: `/readyz 200 within ${spec.within} after the faults` };
+    if (!context.recoveryChecked) return { ...base, status: 'not-checked', observedText: 'the run ended before recovery was checked' };
+    if (context.readyAfterMs === undefined) return { ...base, status: 'deviated', observedText: 'never ready within the recovery timeout' };
+    return {
+      ...base,
+      status: context.readyAfterMs <= within ? 'held' : 'deviated',
+      observed: context.readyAfterMs / 1000,
+      observedText: `ready after ${formatDuration(context.readyAfterMs)}`,
+    };
+  },
+};

@@ -1,0 +1,36 @@
+import type { HypothesisSpec } from '../experiment/schema.js';
+import type { IntegrityResult } from '../load/seed.js';
+import type { RunEvent } from '../metrics/sample.js';
+import type { SampleStore } from '../metrics/store.js';
+
+export type WindowName = 'before' | 'during' | 'after' | 'whole';
+export type Windows = Partial<Record<WindowName, { from: number; to: number }>>;
+
+export interface EvaluationContext {
+  store: SampleStore;
+  windows: Windows;
+  events: RunEvent[];
+  /** Milliseconds from the end of the faults until /readyz answered 200; undefined if it never did. */
+  readyAfterMs?: number;
+  recoveryChecked: boolean;
+  integrity?: IntegrityResult[];
+}
+
+export type VerdictStatus = 'held' | 'deviated' | 'no-data' | 'not-checked';
+
+export interface Verdict {
+  name: string;
+  kind: 'metric' | 'builtin';
+  status: VerdictStatus;
+  observed?: number;
+  /** The observed value with its unit, for people. */
+  observedText: string;
+  /** "< 900Mi", "0 OOM kills", "within 30s". */
+  expected: string;
+  window?: WindowName;
+  detail?: string;
+}
+
+export interface BuiltinCheck {
+  evaluate(spec: Extract<HypothesisSpec, { builtin: string }>, context: EvaluationContext): Verdict;
+}

@@ -1,0 +1,99 @@
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { get } from '../../cluster/https.js';
+import type { ApiserverAccess } from '../../cluster/provider.js';
+import type { Sample } from '../sample.js';
+import type { Scraper } from './types.js';
+
+/** What every run records from /metrics: memory, CPU, in-flight and queued requests, APF, storage, etcd health. */
+export const defaultMetricPatterns = [
+  /^process_(resident_memory_bytes|cpu_seconds_total|open_fds)$/,
+  /^go_(memstats_heap_inuse_bytes|memstats_heap_alloc_bytes|goroutines)$/,
+  /^apiserver_current_inflight_requests$/,
+  /^apiserver_flowcontrol_(current_inqueue_requests|current_executing_requests|current_executing_seats|rejected_requests_total|nominal_limit_seats|dispatched_requests_total|request_wait_duration_seconds_(sum|count)|request_execution_seconds_(sum|count))$/,
+  /^apiserver_request_total$/,
+  /^apiserver_request_duration_seconds_(sum|count)$/,
+  /^apiserver_storage_objects$/,
+  /^apiserver_storage_list_(fetched|returned|evaluated)_objects_total$/,
+  /^apiserver_watch_events_total$/,
+  /^apiserver_longrunning_requests$/,
+  /^apiserver_response_sizes_(sum|count)$/,
+  /^etcd_mvcc_db_total_size_in_bytes$/,
+  /^etcd_debugging_mvcc_keys_total$/,
+  /^etcd_server_(has_leader|leader_changes_seen_total|slow_apply_total|slow_read_indexes_total)$/,
+  /^etcd_disk_(backend_commit|wal_fsync)_duration_seconds_(sum|count)$/,
+  /^etcd_network_client_grpc_(received|sent)_bytes_total$/,
+];
+
+/** The family name a sample line belongs to: histogram and summary lines carry a suffix. */
+function familyOf(name: string): string {
+  return name.replace(/_(bucket|sum|count)$/, '');
+}
+
+/**
+ * Keeps only the lines of wanted families (with their # HELP / # TYPE lines)
+ * before parsing: an apiserver's /metrics is megabytes, and we want a few dozen series.
+ */
+export function filterExposition(text: string, wanted: (name: string) => boolean): string {
+  const keep: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# ')) {
+      const family = line.split(' ')[2] ?? '';
+      if (wanted(family) || wanted(`${family}_sum`) || wanted(`${family}_count`) || wanted(`${family}_bucket`)) keep.push(line);
+      continue;
+    }
+    const end = line.search(/[{ ]/);
+    const name = end < 0 ? line : line.slice(0, end);
+    if (name && (wanted(name) || wanted(familyOf(name)))) keep.push(line);
+  }
+  // The parser drops a last line that has no newline.
+  return `${keep.join('\n')}\n`;
+}
+
+/** Turns a Prometheus text exposition into samples, keeping only the wanted names. */
+export function parseExposition(text: string, t: number, baseLabels: Record<string, string>, wanted: (name: string) => boolean): Sample[] {
+  const samples: Sample[] = [];
+  const push = (metric: string, labels: Record<string, string> | undefined, value: string | undefined) => {
+    if (value === undefined || !wanted(metric)) return;
+    const number = Number(value);
+    if (!Number.isNaN(number)) samples.push({ t, metric, labels: { ...labels, ...baseLabels }, value: number });
+  };
+  for (const family of parsePrometheusTextFormat(filterExposition(text, wanted))) {
+    for (const metric of family.metrics) {
+      if (family.type === 'HISTOGRAM' || family.type === 'SUMMARY') {
+        push(`${family.name}_sum`, metric.labels, metric.sum);
+        push(`${family.name}_count`, metric.labels, metric.count);
+        for (const [le, count] of Object.entries(metric.buckets ?? {})) push(`${family.name}_bucket`, { ...metric.labels, le }, count);
+        for (const [quantile, value] of Object.entries(metric.quantiles ?? {})) push(family.name, { ...metric.labels, quantile }, value);
+      } else {
+        push(family.name, metric.labels, metric.value);
+      }
+    }
+  }
+  return samples;
+}
+
+export function metricFilter(extra: string[] = []): (name: string) => boolean {
+  const patterns = [...defaultMetricPatterns, ...extra.map((source) => new RegExp(`^(?:${source})$`))];
+  return (name) => patterns.some((pattern) => pattern.test(name));
+}
+
+/** A component's /metrics endpoint (the apiserver with the admin certificate, etcd over plain HTTP on loopback). */
+export class PrometheusScraper implements Scraper {
+  readonly name: string;
+
+  constructor(
+    private readonly component: string,
+    private readonly url: string,
+    private readonly wanted: (name: string) => boolean,
+    private readonly access?: ApiserverAccess,
+    private readonly timeoutMs = 5_000,
+  ) {
+    this.name = `${component} /metrics`;
+  }
+
+  async scrape(t: number): Promise<Sample[]> {
+    const response = await get(this.url, this.access, this.timeoutMs);
+    if (response.status !== 200) throw new Error(`${this.url}: HTTP ${response.status}`);
+    return parseExposition(response.body, t, { component: this.component }, this.wanted);
+  }
+}

@@ -1,0 +1,13 @@
+import type { Sample } from '../sample.js';
+import type { Scraper } from './types.js';
+
+/** cpchaos_apiserver_ready: 1 when /readyz answers 200 within a second, else 0. */
+export class ReadinessScraper implements Scraper {
+  readonly name = 'apiserver /readyz';
+
+  constructor(private readonly ready: () => Promise<boolean>) {}
+
+  async scrape(t: number): Promise<Sample[]> {
+    return [{ t, metric: 'cpchaos_apiserver_ready', labels: { component: 'apiserver' }, value: (await this.ready()) ? 1 : 0 }];
+  }
+}

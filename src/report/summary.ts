@@ -1,0 +1,38 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedBinary } from '../binaries/types.js';
+import type { Verdict } from '../hypotheses/types.js';
+
+export type RunStatus = 'passed' | 'deviated' | 'not-steady' | 'interrupted' | 'error';
+
+export interface PhaseTiming {
+  phase: string;
+  start: string;
+  end?: string;
+  durationMs?: number;
+}
+
+/** summary.json: everything a scheduler, a CI gate or a later `cpchaos compare` needs about one run. */
+export interface Summary {
+  runId: string;
+  experiment: { name: string; description?: string; file: string };
+  status: RunStatus;
+  exitCode: number;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  message?: string;
+  cluster?: { provider: string; name: string; kubernetesVersion: string; memoryLimits: Record<string, number> };
+  binaries: Pick<ResolvedBinary, 'name' | 'source' | 'cachedFrom' | 'reportedVersion'>[];
+  phases: PhaseTiming[];
+  verdicts: Verdict[];
+  seeded: { set: string; kind: string; requested: number; created: number; failed: number; durationMs: number; objectsPerSecond: number }[];
+  client: { verb: string; resource: string; requests: number; codes: Record<string, number>; bytes: number; p50Ms: number; p99Ms: number; maxMs: number }[];
+  recovery?: { readyAfterMs?: number };
+  events: { oomKills: number; restarts: number };
+  samplesRecorded: number;
+}
+
+export async function writeSummary(dir: string, summary: Summary): Promise<void> {
+  await fs.writeFile(path.join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+}

@@ -1,0 +1,298 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { LocalProvider } from './cluster/local.js';
+import type { Cluster, ClusterEvent, ClusterSpec } from './cluster/provider.js';
+import { AbortedError, ExitCode, InfrastructureError, messageOf } from './errors.js';
+import { loadExperiment } from './experiment/load.js';
+import type { Experiment, FaultSpec, HypothesisSpec } from './experiment/schema.js';
+import { faultByType } from './faults/registry.js';
+import { evaluate, passed } from './hypotheses/evaluate.js';
+import type { EvaluationContext, Verdict, Windows } from './hypotheses/types.js';
+import { ApiClient } from './load/client.js';
+import { checkIntegrity, seed, type IntegrityResult, type SeededSet } from './load/seed.js';
+import { ClientStats } from './metrics/client-stats.js';
+import { Recorder } from './metrics/recorder.js';
+import type { RunEvent, Sink } from './metrics/sample.js';
+import { CgroupScraper } from './metrics/scrapers/cgroup.js';
+import { ClientScraper } from './metrics/scrapers/client.js';
+import { ProcScraper } from './metrics/scrapers/proc.js';
+import { metricFilter, PrometheusScraper } from './metrics/scrapers/prometheus.js';
+import { ReadinessScraper } from './metrics/scrapers/readiness.js';
+import { NdjsonSink } from './metrics/sinks/ndjson.js';
+import { SampleStore } from './metrics/store.js';
+import { writeJunit } from './report/junit.js';
+import { writeMarkdown } from './report/markdown.js';
+import { writeSummary, type PhaseTiming, type RunStatus, type Summary } from './report/summary.js';
+import { defaultKubernetesVersion } from './binaries/versions.js';
+import { parseBytes, parseDuration } from './units.js';
+import { sleep } from './util/wait.js';
+
+export interface RunOptions {
+  file: string;
+  resultsRoot?: string;
+  runId?: string;
+  signal: AbortSignal;
+  binDir?: string;
+  quiet?: boolean;
+  /** Progress lines for people (stderr). */
+  log?: (line: string) => void;
+}
+
+export interface RunOutcome {
+  dir: string;
+  summary: Summary;
+}
+
+const exitCodes: Record<RunStatus, number> = {
+  passed: ExitCode.ok,
+  deviated: ExitCode.deviated,
+  'not-steady': ExitCode.deviated,
+  interrupted: ExitCode.interrupted,
+  error: ExitCode.infrastructure,
+};
+
+function clusterSpec(experiment: Experiment, binDir?: string): ClusterSpec {
+  const cluster = experiment.cluster ?? {};
+  return {
+    name: `run-${randomBytes(3).toString('hex')}`,
+    kubernetesVersion: cluster.kubernetesVersion ?? defaultKubernetesVersion,
+    etcdVersion: cluster.etcdVersion,
+    components: cluster.components ?? [],
+    memoryLimits: Object.fromEntries(Object.entries(cluster.memoryLimits ?? {}).map(([c, size]) => [c, parseBytes(size)])),
+    apiserverArgs: cluster.apiserverArgs ?? {},
+    featureGates: cluster.featureGates ?? {},
+    etcdUnsafeNoFsync: cluster.etcdUnsafeNoFsync,
+    binDir,
+  };
+}
+
+function runIdFor(name: string): string {
+  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${name}`;
+}
+
+/** The steady-state check: what can be judged before any fault, in the manner of Chaos Toolkit. */
+function steadyStateHypotheses(hypotheses: HypothesisSpec[]): HypothesisSpec[] {
+  return hypotheses.filter((h) => ('builtin' in h ? h.builtin === 'not-oom-killed' : h.window === 'before'));
+}
+
+/**
+ * One experiment, phase by phase: provision -> seed -> steady state -> inject ->
+ * observe -> recover -> verify -> teardown. Teardown and the result files happen
+ * whatever goes wrong, including Ctrl-C.
+ */
+export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
+  const loaded = await loadExperiment(options.file);
+  const { experiment } = loaded;
+  const log = options.quiet ? () => undefined : (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)));
+  const runId = options.runId ?? runIdFor(experiment.metadata.name);
+  const dir = path.resolve(options.resultsRoot ?? 'results', runId);
+  await fs.mkdir(dir, { recursive: true });
+
+  const files = new NdjsonSink(dir);
+  const sinks: Sink[] = [files];
+  const events: RunEvent[] = [];
+  const event = (type: string, message: string, extra: Record<string, unknown> = {}) => {
+    const record: RunEvent = { t: Date.now(), type, message, ...extra };
+    events.push(record);
+    for (const sink of sinks) sink.writeEvent(record);
+    log(`${new Date(record.t).toISOString()} ${type}: ${message}`);
+  };
+  const phases: PhaseTiming[] = [];
+  const phase = (name: string) => {
+    const now = new Date();
+    const previous = phases[phases.length - 1];
+    if (previous && !previous.end) {
+      previous.end = now.toISOString();
+      previous.durationMs = now.getTime() - Date.parse(previous.start);
+    }
+    if (name) {
+      phases.push({ phase: name, start: now.toISOString() });
+      event('phase', name, { phase: name });
+    }
+  };
+
+  const startedAt = Date.now();
+  const store = new SampleStore();
+  const stats = new ClientStats();
+  const windows: Windows = {};
+  const spec = clusterSpec(experiment, options.binDir);
+  let status: RunStatus = 'passed';
+  let message: string | undefined;
+  let cluster: Cluster | undefined;
+  let client: ApiClient | undefined;
+  let recorder: Recorder | undefined;
+  let seeded: SeededSet[] = [];
+  let integrity: IntegrityResult[] | undefined;
+  let readyAfterMs: number | undefined;
+  let recoveryChecked = false;
+  let verdicts: Verdict[] = [];
+  const context = (): EvaluationContext => ({ store, windows, events, readyAfterMs, recoveryChecked, integrity });
+
+  try {
+    phase('provision');
+    try {
+      cluster = await new LocalProvider().up(spec, { signal: options.signal, quiet: options.quiet, onProgress: (line) => log(line) });
+    } catch (error) {
+      if (error instanceof AbortedError) throw error;
+      throw new InfrastructureError(messageOf(error));
+    }
+    cluster.events.on('event', (e: ClusterEvent) => {
+      const { type, component, ...rest } = e;
+      event(type, `${component}${'signal' in e && e.signal ? ` (${e.signal})` : ''}${'code' in e && e.code !== null ? ` (exit ${e.code})` : ''}`, { component, ...rest });
+    });
+    cluster.watch(250);
+    cluster.setRestartOnExit(experiment.cluster?.restartOnExit ?? true);
+    client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, stats);
+
+    const wanted = metricFilter(experiment.metrics?.include);
+    const scrapers = [
+      ...cluster.metricsTargets().map((t) => new PrometheusScraper(t.component, t.url, wanted, t.access)),
+      new ProcScraper(() => cluster!.processes()),
+      new CgroupScraper(() => cluster!.cgroups()),
+      new ReadinessScraper(() => cluster!.ready()),
+      new ClientScraper(stats),
+    ];
+    const intervalMs = parseDuration(experiment.metrics?.interval ?? '1s');
+    const duringHypotheses = experiment.hypotheses.filter((h) => !('builtin' in h) && h.window === 'during');
+    const reportedDeviations = new Set<string>();
+    recorder = new Recorder(scrapers, store, sinks, intervalMs, (type, text) => event(type, text), (t) => {
+      // Continuous check during the faults: report the first moment each hypothesis deviates.
+      const during = windows.during;
+      if (!during || during.to !== Number.POSITIVE_INFINITY) return;
+      for (const h of duringHypotheses) {
+        if (reportedDeviations.has(h.name)) continue;
+        const verdict = evaluate(h, { ...context(), windows: { during: { from: during.from, to: t } } });
+        if (verdict.status === 'deviated') {
+          reportedDeviations.add(h.name);
+          event('hypothesis-deviated', `${h.name}: observed ${verdict.observedText}, expected ${verdict.expected}`, { hypothesis: h.name });
+        }
+      }
+    });
+    recorder.start();
+    const whole = { from: Date.now(), to: Number.POSITIVE_INFINITY };
+    windows.whole = whole;
+
+    phase('seed');
+    seeded = await seed(experiment.seed ?? [], { client, runId, experimentDir: loaded.dir, signal: options.signal, quiet: options.quiet, event });
+
+    phase('steady-state');
+    const steadyFrom = Date.now();
+    await sleep(parseDuration(experiment.steadyState?.duration ?? '5s'), options.signal);
+    await recorder.round();
+    windows.before = { from: steadyFrom, to: Date.now() };
+    const steady = steadyStateHypotheses(experiment.hypotheses).map((h) => evaluate(h, { ...context(), windows: { ...windows, whole: { from: whole.from, to: Date.now() } } }));
+    const unsteady = steady.filter((v) => !passed(v));
+    if (unsteady.length) {
+      status = 'not-steady';
+      message = `not in steady state before the faults: ${unsteady.map((v) => `${v.name} (${v.observedText})`).join('; ')}`;
+      event('not-steady', message);
+    } else {
+      phase('inject');
+      const faultsStart = Date.now();
+      windows.during = { from: faultsStart, to: Number.POSITIVE_INFINITY };
+      const faults = experiment.faults ?? [];
+      const faultErrors: string[] = [];
+      const runFault = async (fault: FaultSpec, index: number) => {
+        const name = fault.name ?? `${fault.type}#${index}`;
+        await sleep(parseDuration(fault.at ?? '0s'), options.signal);
+        event('fault-start', name, { fault: name, faultType: fault.type });
+        try {
+          await faultByType(fault.type)!.run(fault, { cluster: cluster!, client: client!, seeded, signal: options.signal, event });
+          event('fault-end', name, { fault: name });
+        } catch (error) {
+          if (options.signal.aborted) throw new AbortedError();
+          faultErrors.push(`${name}: ${messageOf(error)}`);
+          event('fault-error', `${name}: ${messageOf(error)}`, { fault: name });
+        }
+      };
+      const faultsDone = Promise.all(faults.map(runFault)).then(() => Date.now());
+      const observeMs = experiment.observe ? parseDuration(experiment.observe) : 10_000;
+      phase('observe');
+      const [faultsEnd] = await Promise.all([faultsDone, sleep(observeMs, options.signal)]);
+      windows.during = { from: faultsStart, to: Date.now() };
+
+      phase('recover');
+      // Readiness counts from the end of the faults. Still down now: poll closely for the moment it comes back.
+      // Down at some point since but up now: the recorder's last not-ready sample bounds when it came back.
+      const recoveryDeadline = Date.now() + parseDuration(experiment.recovery?.timeout ?? '60s');
+      let readyAt: number | undefined;
+      let downNow = false;
+      while (Date.now() < recoveryDeadline) {
+        if (await cluster.ready()) {
+          readyAt = Date.now();
+          break;
+        }
+        downNow = true;
+        await sleep(100, options.signal);
+      }
+      recoveryChecked = true;
+      if (readyAt !== undefined) {
+        if (!downNow) {
+          const samples = store.select('cpchaos_apiserver_ready', undefined, faultsEnd, readyAt);
+          const lastDown = samples.filter((s) => s.value === 0).pop()?.t;
+          readyAt = lastDown === undefined ? faultsEnd : (samples.find((s) => s.value === 1 && s.t > lastDown)?.t ?? readyAt);
+        }
+        readyAfterMs = Math.max(0, readyAt - faultsEnd);
+        event('ready', `apiserver ready ${(readyAfterMs / 1000).toFixed(1)}s after the faults ended`, { readyAfterMs });
+        await sleep(2 * intervalMs, options.signal);
+        windows.after = { from: readyAt, to: Date.now() };
+        integrity = await checkIntegrity(client, seeded);
+      } else {
+        event('not-ready', `apiserver not ready ${experiment.recovery?.timeout ?? '60s'} after the faults`);
+      }
+      if (faultErrors.length) {
+        status = 'error';
+        message = `faults could not be injected: ${faultErrors.join('; ')}`;
+      }
+    }
+  } catch (error) {
+    if (error instanceof AbortedError || options.signal.aborted) {
+      status = 'interrupted';
+      message = 'interrupted (Ctrl-C or SIGTERM); results cover the run until then';
+    } else {
+      status = 'error';
+      message = messageOf(error);
+    }
+    event(status, message);
+  } finally {
+    phase('teardown');
+    await recorder?.stop().catch(() => undefined);
+    if (windows.whole) windows.whole.to = Date.now();
+    if (windows.during?.to === Number.POSITIVE_INFINITY) windows.during.to = Date.now();
+    if (cluster) {
+      await fs.cp(cluster.logsDir, path.join(dir, 'logs'), { recursive: true }).catch(() => undefined);
+      await cluster.down().catch((error: unknown) => event('teardown-error', messageOf(error)));
+    }
+    client?.close();
+    phase('');
+  }
+
+  verdicts = experiment.hypotheses.map((h) => evaluate(h, context()));
+  if (status === 'passed' && verdicts.some((v) => !passed(v))) status = 'deviated';
+  const endedAt = Date.now();
+  const summary: Summary = {
+    runId,
+    experiment: { name: experiment.metadata.name, description: experiment.metadata.description, file: path.relative(process.cwd(), loaded.file) },
+    status,
+    exitCode: exitCodes[status],
+    startedAt: new Date(startedAt).toISOString(),
+    endedAt: new Date(endedAt).toISOString(),
+    durationMs: endedAt - startedAt,
+    ...(message ? { message } : {}),
+    cluster: cluster ? { provider: cluster.provider, name: cluster.name, kubernetesVersion: spec.kubernetesVersion, memoryLimits: spec.memoryLimits as Record<string, number> } : undefined,
+    binaries: (cluster?.binaries ?? []).map(({ name, source, cachedFrom, reportedVersion }) => ({ name, source, cachedFrom, reportedVersion })),
+    phases,
+    verdicts,
+    seeded: seeded.map((s) => ({ set: s.name, kind: s.kind, requested: s.requested, created: s.objects.length, failed: s.failed, durationMs: s.durationMs, objectsPerSecond: s.objects.length / Math.max(0.001, s.durationMs / 1000) })),
+    client: stats.totals(),
+    ...(recoveryChecked ? { recovery: { readyAfterMs } } : {}),
+    events: { oomKills: events.filter((e) => e.type === 'oom-kill').length, restarts: events.filter((e) => e.type === 'restarting').length },
+    samplesRecorded: files.samplesWritten,
+  };
+  await files.close();
+  await writeSummary(dir, summary);
+  await writeMarkdown(dir, summary);
+  await writeJunit(dir, summary);
+  return { dir, summary };
+}
