@@ -4,6 +4,7 @@ import { registerDown } from './commands/down.js';
 import { registerSmoke } from './commands/smoke.js';
 import { registerStatus } from './commands/status.js';
 import { registerRun } from './commands/run.js';
+import { registerSchema } from './commands/schema.js';
 import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { ExitCode, exitCodeOf, messageOf } from './errors.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerBinaries(program);
   registerSmoke(program);
+  registerSchema(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -35,7 +35,10 @@ export function parseWithPositions(source: string, filename: string): { value: u
     filename,
     listener(event: 'open' | 'close', state: ListenerState) {
       if (event === 'open') {
-        stack.push({ position: { line: state.line + 1, column: state.position - state.lineStart + 1 }, children: [] });
+        // A value's node opens at the space after its key's colon; point at the value itself.
+        let at = state.position;
+        while (source[at] === ' ' || source[at] === '\t') at++;
+        stack.push({ position: { line: state.line + 1, column: at - state.lineStart + 1 }, children: [] });
         return;
       }
       const frame = stack.pop();

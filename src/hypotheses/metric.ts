@@ -82,10 +82,20 @@ export function evaluateMetric(spec: MetricHypothesisSpec, context: EvaluationCo
   const expected = `${spec.aggregate}(${spec.metric}) ${spec.comparator} ${spec.threshold}`;
   const base = { name: spec.name, kind: 'metric' as const, expected, window: windowName };
   if (!window) return { ...base, status: 'not-checked', observedText: `the ${windowName} window did not happen` };
-  const samples = context.store.select(spec.metric, spec.labels, window.from, window.to);
-  if (samples.length === 0) return { ...base, status: 'no-data', observedText: 'no samples', detail: `no ${spec.metric} samples matching ${JSON.stringify(spec.labels ?? {})} in the ${windowName} window` };
+  const counting = spec.aggregate === 'increase' || spec.aggregate === 'rate';
+  // A counter's increase starts from its last value before the window, or from 0 if it did not exist yet
+  // (a LIST flood that begins and ends between two scrapes still counts).
+  const samples = context.store.select(spec.metric, spec.labels, counting ? 0 : window.from, window.to);
+  const inWindow = samples.filter((s) => s.t >= window.from);
+  if (inWindow.length === 0) return { ...base, status: 'no-data', observedText: 'no samples', detail: `no ${spec.metric} samples matching ${JSON.stringify(spec.labels ?? {})} in the ${windowName} window` };
   const threshold = thresholdValue(spec.threshold);
-  const observed = seriesOf(samples, spec.sumBy ?? true).map((s) => aggregate(s.values, s.times, spec.aggregate, (window.to - window.from) / 1000));
+  const series = seriesOf(samples, spec.sumBy ?? true).filter((s) => s.times.some((t) => t >= window.from));
+  const observed = series.map((s) => {
+    const first = s.times.findIndex((t) => t >= window.from);
+    if (!counting) return aggregate(s.values, s.times, spec.aggregate, (window.to - window.from) / 1000);
+    const baseline = first > 0 ? s.values[first - 1]! : 0;
+    return aggregate([baseline, ...s.values.slice(first)], [window.from, ...s.times.slice(first)], spec.aggregate, (window.to - window.from) / 1000);
+  });
   const failing = observed.filter((value) => !compare(value, spec.comparator, threshold));
   // Report the worst series: the failing one farthest past the threshold, else the one closest to it.
   const distance = (value: number) => Math.abs(value - threshold);

@@ -13,6 +13,7 @@ export const runLabel = 'cpchaos.io/run';
 export const setLabel = 'cpchaos.io/set';
 
 export interface SeededObject {
+  index: number;
   /** URL of the object itself, for deletes and gets. */
   path: string;
   name: string;
@@ -99,7 +100,7 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
     const response = await client.withRetry('POST', collection, { body: object, signal }).catch((error: Error) => ({ status: 0, error }));
     // 409: an earlier attempt that timed out on our side did create it.
     if (response.status === 201 || response.status === 409) {
-      objects.push({ path: `${collection}/${object.metadata.name}`, name: object.metadata.name, namespace: context.namespace });
+      objects.push({ index, path: `${collection}/${object.metadata.name}`, name: object.metadata.name, namespace: context.namespace });
     } else {
       failed++;
       if (reportedErrors++ < 5) options.event('seed-error', `create ${set.name}-${index}: ${'error' in response ? response.error.message : `HTTP ${response.status}`}`, { set: set.name });
@@ -127,6 +128,7 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
     throw error;
   });
   const durationMs = Date.now() - started;
+  objects.sort((a, b) => a.index - b.index);
   progress.done(`${objects.length} created, ${failed} failed, ${(objects.length / Math.max(0.001, durationMs / 1000)).toFixed(0)} objects/s`);
 
   const seeded: SeededSet = {
