@@ -33,6 +33,6 @@ for (const [title, args, expected] of cases) {
 test('--help lists the commands and the exit codes', async (t) => {
   const result = await runCli(['--help']);
   t.is(result.exitCode, 0);
-  for (const command of ['up', 'down', 'status', 'binaries', 'smoke']) t.regex(result.stdout, new RegExp(`\\n  ${command} `));
+  for (const command of ['run', 'validate', 'schema', 'up', 'down', 'status', 'binaries', 'smoke']) t.regex(result.stdout, new RegExp(`\\n  ${command} `));
   t.regex(result.stdout, /3 {2}infrastructure failure/);
 });
