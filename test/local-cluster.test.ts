@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import test from 'ava';
 import { execa } from 'execa';
 import { get } from '../src/cluster/https.js';
@@ -77,4 +77,31 @@ test('feature gates and apiserver flags reach the apiserver', async (t) => {
   const metrics = await get(`${cluster.access.server}/metrics`, cluster.access);
   t.is(metrics.status, 200);
   t.regex(metrics.body, /kubernetes_feature_enabled\{name="WatchList",stage="[A-Z]+"\} 1/);
+});
+
+test('controller-manager and scheduler run, serve TLS from our CA, and reconcile', async (t) => {
+  const cluster = await startCluster(t, { components: ['controller-manager', 'scheduler'] });
+  t.deepEqual((await cluster.status()).map((s) => s.name).sort(), ['apiserver', 'controller-manager', 'etcd', 'scheduler']);
+  for (const target of cluster.metricsTargets()) {
+    const response = await get(target.url, target.access);
+    t.is(response.status, 200, `${target.component} /metrics`);
+  }
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfigPath);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  await apps.createNamespacedDeployment({
+    namespace: 'default',
+    body: {
+      metadata: { name: 'web' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'example.invalid/web:1' }] } } },
+    },
+  });
+  // The deployment and replicaset controllers turn one Deployment into two Pods.
+  let pods = 0;
+  for (let i = 0; i < 100 && pods < 2; i++) {
+    pods = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=web' })).items.length;
+    if (pods < 2) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  t.is(pods, 2);
 });

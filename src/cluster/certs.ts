@@ -25,6 +25,9 @@ export interface ClusterPki {
   admin: KeyPairPem;
   controllerManager: KeyPairPem;
   scheduler: KeyPairPem;
+  /** Serving certificates of the controller-manager and scheduler, so their /healthz and /metrics verify against our CA. */
+  controllerManagerServing: KeyPairPem;
+  schedulerServing: KeyPairPem;
   /** Service-account token signing key (private) and its public half. */
   serviceAccount: { privatePem: string; publicPem: string };
 }
@@ -122,6 +125,8 @@ export async function createClusterPki(): Promise<ClusterPki> {
     admin: await issue(ca, { subject: 'CN=cpchaos-admin, O=system:masters', client: true }),
     controllerManager: await issue(ca, { subject: 'CN=system:kube-controller-manager', client: true }),
     scheduler: await issue(ca, { subject: 'CN=system:kube-scheduler', client: true }),
+    controllerManagerServing: await issue(ca, { subject: 'CN=kube-controller-manager', server: loopback }),
+    schedulerServing: await issue(ca, { subject: 'CN=kube-scheduler', server: loopback }),
     serviceAccount: {
       privatePem: await privateKeyPem(saKeys),
       publicPem: pem('PUBLIC KEY', await webcrypto.subtle.exportKey('spki', saKeys.publicKey)),

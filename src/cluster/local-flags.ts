@@ -84,6 +84,8 @@ export function controllerManagerArgs(_spec: ClusterSpec, layout: LocalLayout): 
     'bind-address': '127.0.0.1',
     'secure-port': String(layout.ports.controllerManager),
     'cert-dir': layout.certDirs.controllerManager,
+    'tls-cert-file': pkiFile(layout, 'controllerManagerServing.crt'),
+    'tls-private-key-file': pkiFile(layout, 'controllerManagerServing.key'),
     'leader-elect': 'false',
     'service-account-private-key-file': pkiFile(layout, 'service-account.key'),
     'root-ca-file': pkiFile(layout, 'ca.crt'),
@@ -103,6 +105,8 @@ export function schedulerArgs(_spec: ClusterSpec, layout: LocalLayout): string[]
     'bind-address': '127.0.0.1',
     'secure-port': String(layout.ports.scheduler),
     'cert-dir': layout.certDirs.scheduler,
+    'tls-cert-file': pkiFile(layout, 'schedulerServing.crt'),
+    'tls-private-key-file': pkiFile(layout, 'schedulerServing.key'),
     'leader-elect': 'false',
   };
   return toArgs(flags);
