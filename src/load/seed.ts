@@ -97,7 +97,7 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
     object.metadata = { ...object.metadata, name: object.metadata?.name ?? `${set.name}-${index}` };
     object.metadata.labels = { ...object.metadata.labels, [runLabel]: runId, [setLabel]: set.name };
     const collection = kind.collectionPath(context);
-    const response = await client.withRetry('POST', collection, { body: object, signal }).catch((error: Error) => ({ status: 0, error }));
+    const response = await client.withRetry('POST', collection, { body: object, signal, keepBody: false }).catch((error: Error) => ({ status: 0, error }));
     // 409: an earlier attempt that timed out on our side did create it.
     if (response.status === 201 || response.status === 409) {
       objects.push({ index, path: `${collection}/${object.metadata.name}`, name: object.metadata.name, namespace: context.namespace });
