@@ -3,7 +3,7 @@
  * objects/s, p50/p99 create latency, and the runner's own CPU and RSS. With
  * --kube-burner PATH, then seeds the same pods with kube-burner against the same
  * cluster at the same qps and concurrency and prints both side by side.
- * Run: npm run build && node dist/bench/seed.js [--pods 10000] [--qps 0] [--concurrency 50] [--kube-burner ~/go/bin/kube-burner]
+ * Run: npm run build && node dist/bench/seed.js [--pods 10000] [--qps 0] [--concurrency 50] [--protocol http1|http2] [--kube-burner ~/go/bin/kube-burner]
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +27,7 @@ const count = Number(flag('pods', '10000'));
 const qps = Number(flag('qps', '0'));
 const concurrency = Number(flag('concurrency', '50'));
 const kubeBurner = flag('kube-burner', '');
+const protocol = flag('protocol', 'http1') === 'http2' ? 'http2' : 'http1';
 
 const cluster = await new LocalProvider().up({
   kubernetesVersion: defaultKubernetesVersion,
@@ -37,7 +38,7 @@ const cluster = await new LocalProvider().up({
 });
 try {
   const stats = new ClientStats();
-  const client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, stats, { maxSockets: concurrency });
+  const client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, stats, { maxSockets: concurrency, protocol });
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
   const cpuBefore = process.cpuUsage();
@@ -54,7 +55,7 @@ try {
   const creates = stats.totals().find((t) => t.verb === 'create' && t.resource === 'pods')!;
   const rate = set!.objects.length / seconds;
   const cpuCores = (cpu.user + cpu.system) / 1e6 / seconds;
-  console.log(`cpchaos seed: ${set!.objects.length}/${count} pods in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} pods/s (qps ${qps || 'unlimited'}, concurrency ${concurrency})`);
+  console.log(`cpchaos seed: ${set!.objects.length}/${count} pods in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} pods/s (qps ${qps || 'unlimited'}, concurrency ${concurrency}, ${protocol})`);
   console.log(`  create latency p50 ${creates.p50Ms.toFixed(1)} ms, p99 ${creates.p99Ms.toFixed(1)} ms, max ${creates.maxMs.toFixed(0)} ms; status codes ${JSON.stringify(creates.codes)}`);
   console.log(`  runner CPU ${(cpuCores * 100).toFixed(0)} % of one core = ${((cpuCores * 100) / (rate / 1000)).toFixed(1)} % per 1,000 objects/s; peak RSS ${formatBytes(peakRss)}`);
   client.close();

@@ -198,7 +198,8 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
         await sleep(parseDuration(fault.at ?? '0s'), options.signal);
         event('fault-start', name, { fault: name, faultType: fault.type });
         try {
-          await faultByType(fault.type)!.run(fault, { cluster: cluster!, client: client!, seeded, signal: options.signal, event });
+          const newClient = (o: { protocol: 'http1' | 'http2'; maxSockets?: number }) => ApiClient.fromKubeconfig(cluster!.kubeconfigPath, stats, o);
+          await faultByType(fault.type)!.run(fault, { cluster: cluster!, client: client!, newClient, seeded, signal: options.signal, event });
           event('fault-end', name, { fault: name });
         } catch (error) {
           if (options.signal.aborted) throw new AbortedError();

@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Duration, PositiveInt } from '../experiment/schema-parts.js';
 import { collectionPath } from '../load/resources.js';
 import { parseDuration } from '../units.js';
-import { faultSchema, type FaultContext, type FaultDefinition } from './types.js';
+import type { ApiClient } from '../load/client.js';
+import { faultSchema, type FaultDefinition } from './types.js';
 
 const schema = faultSchema('list-flood', {
   resource: Type.Optional(Type.String({ description: 'resource to LIST (default pods)' })),
@@ -16,6 +17,7 @@ const schema = faultSchema('list-flood', {
   labelSelector: Type.Optional(Type.String()),
   fieldSelector: Type.Optional(Type.String()),
   protobuf: Type.Optional(Type.Boolean({ description: 'ask for application/vnd.kubernetes.protobuf' })),
+  protocol: Type.Optional(Type.Union([Type.Literal('http1'), Type.Literal('http2')], { description: 'http1 (default): one connection per client, like ab; http2: all clients share one connection, like client-go' })),
 });
 
 type Params = Static<typeof schema>;
@@ -33,18 +35,18 @@ function query(params: Params, continueToken?: string): string {
 }
 
 /** One full LIST, page by page when paginated. The body is kept only to read the continue token. */
-async function listOnce(params: Params, context: FaultContext): Promise<{ status: number; bytes: number }> {
+async function listOnce(params: Params, client: ApiClient, signal: AbortSignal): Promise<{ status: number; bytes: number }> {
   const path = collectionPath(params.resource ?? 'pods', params.namespace);
   const accept = params.protobuf ? 'application/vnd.kubernetes.protobuf' : 'application/json';
   let bytes = 0;
   let continueToken: string | undefined;
   do {
     const paginated = params.limit !== undefined && !params.protobuf;
-    const response = await context.client.request('GET', `${path}${query(params, continueToken)}`, { accept, keepBody: paginated, signal: context.signal, verb: 'list' });
+    const response = await client.request('GET', `${path}${query(params, continueToken)}`, { accept, keepBody: paginated, signal, verb: 'list' });
     bytes += response.bytes;
     if (response.status !== 200) return { status: response.status, bytes };
     continueToken = paginated ? (JSON.parse(response.body!.toString('utf8')) as { metadata?: { continue?: string } }).metadata?.continue || undefined : undefined;
-  } while (continueToken && !context.signal.aborted);
+  } while (continueToken && !signal.aborted);
   return { status: 200, bytes };
 }
 
@@ -57,11 +59,12 @@ export const listFlood: FaultDefinition<Params> = {
     const deadline = params.duration ? Date.now() + parseDuration(params.duration) : undefined;
     const perClient = deadline ? Number.POSITIVE_INFINITY : (params.listsPerClient ?? 10);
     const totals = { lists: 0, ok: 0, failed: 0, bytes: 0, statuses: {} as Record<string, number> };
+    const client = await context.newClient({ protocol: params.protocol ?? 'http1', maxSockets: clients });
     await Promise.all(
       Array.from({ length: clients }, async () => {
         for (let i = 0; i < perClient && !context.signal.aborted && (!deadline || Date.now() < deadline); i++) {
           try {
-            const { status, bytes } = await listOnce(params, context);
+            const { status, bytes } = await listOnce(params, client, context.signal);
             totals.lists++;
             totals.bytes += bytes;
             totals.statuses[status] = (totals.statuses[status] ?? 0) + 1;
@@ -79,6 +82,7 @@ export const listFlood: FaultDefinition<Params> = {
         }
       }),
     );
+    client.close();
     context.event('list-flood-done', `${totals.lists} LISTs by ${clients} clients: ${totals.ok} ok, ${totals.failed} failed, ${totals.bytes} bytes`, totals);
   },
 };

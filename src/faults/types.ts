@@ -8,6 +8,8 @@ export interface FaultContext {
   cluster: Cluster;
   /** The runner's client: every request it makes is counted in the cpchaos_client_* series. */
   client: ApiClient;
+  /** A client of the fault's own (its own connections and protocol), counted in the same series. */
+  newClient(options: { protocol: 'http1' | 'http2'; maxSockets?: number }): Promise<ApiClient>;
   seeded: SeededSet[];
   /** Aborted on Ctrl-C: a fault must stop promptly and return. */
   signal: AbortSignal;
