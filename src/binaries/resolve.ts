@@ -56,33 +56,29 @@ async function obtainArtifact(artifact: Artifact, options: ResolveOptions): Prom
       const failures: string[] = [];
       const staging = await fs.mkdtemp(path.join(os.tmpdir(), `cpchaos-${artifact.group}-`));
       try {
-        if (options.allowDownload ?? process.env.CPCHAOS_NO_DOWNLOAD !== '1') {
-          const progress = startProgress(`download ${label}`, { quiet: options.quiet });
+        const attempt = async (source: 'download' | 'go-build', label: string, done: string, fetchInto: (onProgress: (text: string) => void) => Promise<void>) => {
+          const progress = startProgress(label, { quiet: options.quiet });
           try {
-            await downloadArtifact(artifact, staging, (text) => progress.update(text), options.signal);
-            await installArtifact(artifact, staging, 'download');
-            progress.done('verified and cached');
-            return { dir: artifactDir(artifact), source: 'download', manifest: (await readCachedArtifact(artifact))! };
+            await fetchInto((text) => progress.update(text));
+            await installArtifact(artifact, staging, source);
+            progress.done(done);
+            return { dir: artifactDir(artifact), source, manifest: (await readCachedArtifact(artifact))! };
           } catch (error) {
             progress.done(`not possible: ${firstLine(error)}`);
             if (options.signal?.aborted) throw new AbortedError();
-            failures.push(`download: ${firstLine(error)}`);
+            failures.push(`${source}: ${source === 'download' ? firstLine(error) : messageOf(error)}`);
+            return undefined;
           }
+        };
+        if (options.allowDownload ?? process.env.CPCHAOS_NO_DOWNLOAD !== '1') {
+          const downloaded = await attempt('download', `download ${label}`, 'verified and cached', (onProgress) => downloadArtifact(artifact, staging, onProgress, options.signal));
+          if (downloaded) return downloaded;
         } else {
           failures.push('download: disabled (CPCHAOS_NO_DOWNLOAD=1)');
         }
         if ((options.allowBuild ?? true) && (await goAvailable())) {
-          const progress = startProgress(`go build ${label} (cold builds take minutes)`, { quiet: options.quiet });
-          try {
-            await goBuildArtifact(artifact, staging, (text) => progress.update(text), options.signal);
-            await installArtifact(artifact, staging, 'go-build');
-            progress.done('built and cached');
-            return { dir: artifactDir(artifact), source: 'go-build', manifest: (await readCachedArtifact(artifact))! };
-          } catch (error) {
-            progress.done('failed');
-            if (options.signal?.aborted) throw new AbortedError();
-            failures.push(`go build: ${messageOf(error)}`);
-          }
+          const built = await attempt('go-build', `go build ${label} (cold builds take minutes)`, 'built and cached', (onProgress) => goBuildArtifact(artifact, staging, onProgress, options.signal));
+          if (built) return built;
         } else {
           failures.push('go build: `go` is not on PATH');
         }

@@ -280,33 +280,16 @@ export class LocalProvider implements ClusterProvider {
       return `${component} exited during start; last lines of ${logFile}:\n${await logTail(logFile)}`;
     };
 
-    const etcd = await launch('etcd', etcdArgs(spec, layout));
-    await waitFor('etcd', async () => (await get(`http://127.0.0.1:${layout.ports.etcdMetrics}/health`)).body.includes('"health":"true"'), {
-      timeoutMs: 30_000,
-      signal,
-      failFast: diedReason('etcd', etcd.logFile),
-    });
-    const api = await launch('apiserver', apiserverArgs(spec, layout));
-    await waitFor('kube-apiserver /readyz', async () => (await get(`${server}/readyz`, access)).status === 200, {
-      timeoutMs: 90_000,
-      signal,
-      failFast: diedReason('apiserver', api.logFile),
-    });
-    if (components.includes('controller-manager')) {
-      const kcm = await launch('controller-manager', controllerManagerArgs(spec, layout));
-      await waitFor('kube-controller-manager /healthz', async () => (await get(`https://127.0.0.1:${layout.ports.controllerManager}/healthz`, access)).status === 200, {
-        timeoutMs: 60_000,
-        signal,
-        failFast: diedReason('controller-manager', kcm.logFile),
-      });
-    }
-    if (components.includes('scheduler')) {
-      const sched = await launch('scheduler', schedulerArgs(spec, layout));
-      await waitFor('kube-scheduler /healthz', async () => (await get(`https://127.0.0.1:${layout.ports.scheduler}/healthz`, access)).status === 200, {
-        timeoutMs: 60_000,
-        signal,
-        failFast: diedReason('scheduler', sched.logFile),
-      });
+    // In dependency order, each started only once the one before it is healthy.
+    const steps: { component: ComponentName; args: string[]; health: () => Promise<boolean>; timeoutMs: number }[] = [
+      { component: 'etcd', args: etcdArgs(spec, layout), timeoutMs: 30_000, health: async () => (await get(`http://127.0.0.1:${layout.ports.etcdMetrics}/health`)).body.includes('"health":"true"') },
+      { component: 'apiserver', args: apiserverArgs(spec, layout), timeoutMs: 90_000, health: async () => (await get(`${server}/readyz`, access)).status === 200 },
+      { component: 'controller-manager', args: controllerManagerArgs(spec, layout), timeoutMs: 60_000, health: async () => (await get(`https://127.0.0.1:${layout.ports.controllerManager}/healthz`, access)).status === 200 },
+      { component: 'scheduler', args: schedulerArgs(spec, layout), timeoutMs: 60_000, health: async () => (await get(`https://127.0.0.1:${layout.ports.scheduler}/healthz`, access)).status === 200 },
+    ];
+    for (const step of steps.filter((s) => components.includes(s.component))) {
+      const { logFile } = await launch(step.component, step.args);
+      await waitFor(`${binaryOf[step.component]} health`, step.health, { timeoutMs: step.timeoutMs, signal, failFast: diedReason(step.component, logFile) });
     }
     state.status = 'ready';
     await saveState(state);
