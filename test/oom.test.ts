@@ -42,6 +42,7 @@ test('a tight apiserver memory limit plus concurrent full LISTs gives a real OOM
   const events: ClusterEvent[] = [];
   cluster.events.on('event', (event: ClusterEvent) => events.push(event));
   cluster.watch(100);
+  cluster.setRestartOnExit(true);
 
   const [apiserver] = (await cluster.status()).filter((s) => s.name === 'apiserver');
   t.is(apiserver?.memoryLimitBytes, limit, 'the limit is set on the real cgroup');
@@ -77,4 +78,17 @@ test('a tight apiserver memory limit plus concurrent full LISTs gives a real OOM
   t.is(exited?.component, 'apiserver');
   const etcd = (await cluster.status()).find((s) => s.name === 'etcd');
   t.true(etcd?.alive, 'etcd, with no limit, survives');
+
+  // Like a kubelet with a static pod, the provider restarts it after a 10 s backoff, in the same cgroup.
+  const restarting = events.find((e) => e.type === 'restarting');
+  t.is(restarting?.type === 'restarting' ? restarting.backoffMs : undefined, 10_000);
+  const readyDeadline = Date.now() + 60_000;
+  while (!(events.some((e) => e.type === 'started') && (await cluster.ready())) && Date.now() < readyDeadline) await new Promise((r) => setTimeout(r, 250));
+  const started = events.find((e) => e.type === 'started');
+  t.truthy(started, 'restarted');
+  t.true(await cluster.ready(), 'ready again after the restart');
+  const restarted = (await cluster.status()).find((s) => s.name === 'apiserver');
+  t.not(restarted?.pid, apiserver?.pid);
+  t.is(restarted?.memoryLimitBytes, limit, 'same cgroup, same limit');
+  t.deepEqual(await cluster.cgroupOf('apiserver')?.pids(), [restarted!.pid]);
 });
