@@ -207,10 +207,12 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
           event('fault-error', `${name}: ${messageOf(error)}`, { fault: name });
         }
       };
-      const faultsDone = Promise.all(faults.map(runFault)).then(() => Date.now());
-      const observeMs = experiment.observe ? parseDuration(experiment.observe) : 10_000;
+      await Promise.all(faults.map(runFault));
+      const faultsEnd = Date.now();
+      // Observation runs from the start of the faults; what is left of it after they end.
       phase('observe');
-      const [faultsEnd] = await Promise.all([faultsDone, sleep(observeMs, options.signal)]);
+      const observeMs = experiment.observe ? parseDuration(experiment.observe) : 10_000;
+      await sleep(Math.max(0, faultsStart + observeMs - Date.now()), options.signal);
       windows.during = { from: faultsStart, to: Date.now() };
 
       phase('recover');
@@ -236,6 +238,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
         }
         readyAfterMs = Math.max(0, readyAt - faultsEnd);
         event('ready', `apiserver ready ${(readyAfterMs / 1000).toFixed(1)}s after the faults ended`, { readyAfterMs });
+        phase('verify');
         await sleep(2 * intervalMs, options.signal);
         windows.after = { from: readyAt, to: Date.now() };
         integrity = await checkIntegrity(client, seeded);

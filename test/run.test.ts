@@ -104,7 +104,7 @@ test.serial('an experiment whose hypotheses hold exits 0 and writes every result
     await t.notThrowsAsync(fs.access(path.join(runDir, file)), file);
   }
   t.deepEqual(summary.seeded.map((s) => [s.set, s.created, s.failed]), [['configmaps', 120, 0], ['pods', 60, 0]]);
-  t.deepEqual(summary.phases.map((p) => p.phase), ['provision', 'seed', 'steady-state', 'inject', 'observe', 'recover', 'teardown']);
+  t.deepEqual(summary.phases.map((p) => p.phase), ['provision', 'seed', 'steady-state', 'inject', 'observe', 'recover', 'verify', 'teardown']);
   t.true(summary.binaries.some((b) => b.name === 'kube-apiserver' && b.reportedVersion.startsWith('Kubernetes v1.33')));
 
   const samples = await readNdjson<Sample>(path.join(runDir, 'metrics.ndjson'));
