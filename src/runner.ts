@@ -143,7 +143,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     });
     cluster.watch(250);
     cluster.setRestartOnExit(experiment.cluster?.restartOnExit ?? true);
-    client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, stats);
+    client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats);
 
     const wanted = metricFilter(experiment.metrics?.include);
     const scrapers = [
@@ -198,7 +198,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
         await sleep(parseDuration(fault.at ?? '0s'), options.signal);
         event('fault-start', name, { fault: name, faultType: fault.type });
         try {
-          const newClient = (o: { protocol: 'http1' | 'http2'; maxSockets?: number }) => ApiClient.fromKubeconfig(cluster!.kubeconfigPath, stats, o);
+          const newClient = (o: { protocol: 'http1' | 'http2'; maxSockets?: number }) => ApiClient.fromKubeconfig(cluster!.loadKubeconfigPath, stats, o);
           await faultByType(fault.type)!.run(fault, { cluster: cluster!, client: client!, newClient, seeded, signal: options.signal, event });
           event('fault-end', name, { fault: name });
         } catch (error) {

@@ -23,6 +23,8 @@ export interface ClusterPki {
   etcdServing: KeyPairPem;
   apiserverEtcdClient: KeyPairPem;
   admin: KeyPairPem;
+  /** The identity load runs as: cluster-admin by RBAC but not in system:masters, so APF and max-inflight apply to it. */
+  load: KeyPairPem;
   controllerManager: KeyPairPem;
   scheduler: KeyPairPem;
   /** Serving certificates of the controller-manager and scheduler, so their /healthz and /metrics verify against our CA. */
@@ -123,6 +125,7 @@ export async function createClusterPki(): Promise<ClusterPki> {
     etcdServing: await issue(ca, { subject: 'CN=etcd', server: loopback, client: true }),
     apiserverEtcdClient: await issue(ca, { subject: 'CN=kube-apiserver-etcd-client', client: true }),
     admin: await issue(ca, { subject: 'CN=cpchaos-admin, O=system:masters', client: true }),
+    load: await issue(ca, { subject: 'CN=cpchaos-load, O=cpchaos:load', client: true }),
     controllerManager: await issue(ca, { subject: 'CN=system:kube-controller-manager', client: true }),
     scheduler: await issue(ca, { subject: 'CN=system:kube-scheduler', client: true }),
     controllerManagerServing: await issue(ca, { subject: 'CN=kube-controller-manager', server: loopback }),

@@ -9,7 +9,7 @@ import { AbortedError, InfrastructureError, UsageError, messageOf } from '../err
 import { detectCgroupDriver, cgroupWritableHint } from './cgroup/detect.js';
 import type { CgroupDriver, MemoryCgroup } from './cgroup/types.js';
 import { createClusterPki, writePki, type ClusterPki } from './certs.js';
-import { get } from './https.js';
+import { get, postJson } from './https.js';
 import { waitFor } from '../util/wait.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, schedulerArgs, type LocalLayout } from './local-flags.js';
@@ -69,6 +69,10 @@ class LocalCluster implements Cluster {
 
   get kubeconfigPath(): string {
     return this.state.kubeconfig ?? '';
+  }
+
+  get loadKubeconfigPath(): string {
+    return path.join(this.state.dir, 'load.kubeconfig');
   }
 
   get logsDir(): string {
@@ -291,6 +295,7 @@ export class LocalProvider implements ClusterProvider {
       const { logFile } = await launch(step.component, step.args);
       await waitFor(`${binaryOf[step.component]} health`, step.health, { timeoutMs: step.timeoutMs, signal, failFast: diedReason(step.component, logFile) });
     }
+    await this.bindLoadIdentity(server, access);
     state.status = 'ready';
     await saveState(state);
     const cluster = new LocalCluster(state, access, Object.values(resolved).filter((b): b is ResolvedBinary => !!b), cgroups, processes, launches);
@@ -326,6 +331,18 @@ export class LocalProvider implements ClusterProvider {
     return cgroups;
   }
 
+  private async bindLoadIdentity(server: string, access: ApiserverAccess): Promise<void> {
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'cpchaos-load' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'cpchaos:load' }],
+    };
+    const response = await postJson(`${server}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings`, binding, access);
+    if (response.status !== 201 && response.status !== 409) throw new Error(`could not bind the load identity: HTTP ${response.status} ${response.body.slice(0, 200)}`);
+  }
+
   private async writeKubeconfigs(state: ClusterState, layout: LocalLayout, pki: ClusterPki, server: string): Promise<void> {
     const admin = path.join(state.dir, 'kubeconfig');
     await writeKubeconfig(admin, kubeconfigYaml({ name: `cpchaos-${state.name}`, server, caPem: pki.ca.certPem, user: 'cpchaos-admin', credentials: pki.admin }));
@@ -334,6 +351,7 @@ export class LocalProvider implements ClusterProvider {
       kubeconfigYaml({ name: 'local', server, caPem: pki.ca.certPem, user: 'system:kube-controller-manager', credentials: pki.controllerManager }),
     );
     await writeKubeconfig(layout.kubeconfigs.scheduler, kubeconfigYaml({ name: 'local', server, caPem: pki.ca.certPem, user: 'system:kube-scheduler', credentials: pki.scheduler }));
+    await writeKubeconfig(path.join(state.dir, 'load.kubeconfig'), kubeconfigYaml({ name: `cpchaos-${state.name}`, server, caPem: pki.ca.certPem, user: 'cpchaos-load', credentials: pki.load }));
     state.kubeconfig = admin;
     await saveState(state);
   }

@@ -55,7 +55,13 @@ export interface MetricsTarget {
 export interface Cluster {
   readonly name: string;
   readonly provider: string;
+  /** Admin (system:masters): exempt from APF and max-inflight. For set-up and checks. */
   readonly kubeconfigPath: string;
+  /**
+   * The identity load runs as: cluster-admin through RBAC, but outside system:masters,
+   * so API Priority and Fairness and max-inflight limit it as they limit real clients.
+   */
+  readonly loadKubeconfigPath: string;
   readonly access: ApiserverAccess;
   readonly binaries: ResolvedBinary[];
   /** Emits 'event' with a ClusterEvent while the cluster is watched. */
