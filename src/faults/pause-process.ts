@@ -1,0 +1,33 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Duration } from '../experiment/schema-parts.js';
+import { parseDuration } from '../units.js';
+import { sleep } from '../util/wait.js';
+import { localProcess } from './local-only.js';
+import { ComponentParam } from './schema-component.js';
+import { faultSchema, type FaultDefinition } from './types.js';
+
+const schema = faultSchema('pause-process', {
+  component: Type.Optional(ComponentParam('which process (default etcd)')),
+  duration: Duration('how long it stays frozen'),
+});
+
+type Params = Static<typeof schema>;
+
+/** SIGSTOP a process (etcd by default), then SIGCONT it: a stall, not a crash. It is resumed even on Ctrl-C. */
+export const pauseProcess: FaultDefinition<Params> = {
+  type: 'pause-process',
+  description: 'freeze a control-plane process for a while (SIGSTOP / SIGCONT)',
+  schema,
+  async run(params, context) {
+    const component = params.component ?? 'etcd';
+    const pid = localProcess(context.cluster, component, 'pause-process');
+    process.kill(pid, 'SIGSTOP');
+    context.event('process-paused', `${component} (pid ${pid}) stopped for ${params.duration}`, { component, pid });
+    try {
+      await sleep(parseDuration(params.duration), context.signal);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      context.event('process-resumed', `${component} (pid ${pid}) continued`, { component, pid });
+    }
+  },
+};

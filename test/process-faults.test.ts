@@ -1,0 +1,116 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { memoryLimit } from '../src/faults/memory-limit.js';
+import { pauseProcess } from '../src/faults/pause-process.js';
+import type { FaultContext } from '../src/faults/types.js';
+import { ApiClient } from '../src/load/client.js';
+import { ClientStats } from '../src/metrics/client-stats.js';
+import type { Summary } from '../src/report/summary.js';
+import type { LocalCluster } from '../src/cluster/local.js';
+import { isolatedStateDir, runCli, startCluster } from './helpers/cluster.js';
+
+test.before(async () => {
+  await isolatedStateDir();
+});
+
+async function faultContext(cluster: LocalCluster, events: string[]): Promise<FaultContext> {
+  const stats = new ClientStats();
+  const client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats);
+  return {
+    cluster,
+    client,
+    newClient: (o) => ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats, o),
+    seeded: [],
+    signal: new AbortController().signal,
+    event: (type, message) => events.push(`${type}: ${message}`),
+  };
+}
+
+async function processState(pid: number): Promise<string> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+test('pause-process freezes etcd (state T) and resumes it; the apiserver stalls meanwhile', async (t) => {
+  const cluster = await startCluster(t);
+  const events: string[] = [];
+  const context = await faultContext(cluster, events);
+  const etcdPid = cluster.processes().find((p) => p.component === 'etcd')!.pid;
+  const paused = pauseProcess.run({ type: 'pause-process', duration: '3s' }, context);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.is(await processState(etcdPid), 'T', 'stopped');
+  // A quorum read needs etcd: it cannot finish while etcd is frozen.
+  const started = Date.now();
+  const response = await context.client.request('GET', '/api/v1/namespaces/default/configmaps', { timeoutMs: 20_000 });
+  const waitedMs = Date.now() - started;
+  await paused;
+  t.is(response.status, 200);
+  t.true(waitedMs > 1500, `the LIST waited for etcd (${waitedMs} ms)`);
+  t.not(await processState(etcdPid), 'T', 'resumed');
+  t.deepEqual(events.map((e) => e.split(':')[0]), ['process-paused', 'process-resumed']);
+  context.client.close();
+});
+
+test('memory-limit changes the limit of the running apiserver and restores it', async (t) => {
+  const cluster = await startCluster(t, { memoryLimits: { apiserver: 2 * 1024 ** 3 } });
+  const events: string[] = [];
+  const context = await faultContext(cluster, events);
+  const cgroup = cluster.cgroupOf('apiserver')!;
+  const run = memoryLimit.run({ type: 'memory-limit', limit: '1500Mi', duration: '1s' }, context);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.is(await cgroup.limit(), 1500 * 1024 ** 2);
+  await run;
+  t.is(await cgroup.limit(), 2 * 1024 ** 3);
+  t.true(await cluster.ready());
+  context.client.close();
+});
+
+test('kill-process: the apiserver is killed, restarted like a static pod, and ready again', async (t) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-kill-'));
+  const file = path.join(dir, 'kill.yaml');
+  await fs.writeFile(
+    file,
+    `apiVersion: cpchaos.io/v1alpha1
+kind: Experiment
+metadata:
+  name: kill
+cluster:
+  etcdUnsafeNoFsync: true
+seed:
+  - kind: configmaps
+    count: 50
+steadyState:
+  duration: 1s
+faults:
+  - type: kill-process
+    component: apiserver
+observe: 2s
+recovery:
+  timeout: 45s
+hypotheses:
+  - name: ready within 40s
+    builtin: ready-within
+    within: 40s
+  - name: objects intact
+    builtin: objects-intact
+  - name: the apiserver was down for a while
+    metric: cpchaos_apiserver_ready
+    aggregate: min
+    window: whole
+    comparator: "=="
+    threshold: 0
+`,
+  );
+  const result = await runCli(['run', file, '--results', dir, '--run-id', 'kill']);
+  t.is(result.exitCode, 0, result.all);
+  const summary = JSON.parse(await fs.readFile(path.join(dir, 'kill', 'summary.json'), 'utf8')) as Summary;
+  t.is(summary.events.restarts, 1);
+  t.is(summary.events.oomKills, 0);
+  // kubelet's first backoff is 10 s, so readiness comes back after it, not before.
+  t.true((summary.recovery?.readyAfterMs ?? 0) >= 10_000, `ready after ${summary.recovery?.readyAfterMs} ms`);
+  const events = (await fs.readFile(path.join(dir, 'kill', 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; signal?: string });
+  t.is(events.find((e) => e.type === 'exited')?.signal, 'SIGKILL');
+  t.true(events.some((e) => e.type === 'started'));
+});
