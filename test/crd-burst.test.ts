@@ -1,0 +1,42 @@
+import test from 'ava';
+import { crdBurst } from '../src/faults/crd-burst.js';
+import { ApiClient } from '../src/load/client.js';
+import { ClientStats } from '../src/metrics/client-stats.js';
+import { isolatedStateDir, startCluster } from './helpers/cluster.js';
+
+test.before(async () => {
+  await isolatedStateDir();
+});
+
+test('crd-burst installs CRDs across groups and measures discovery with and without the client rate limit', async (t) => {
+  const cluster = await startCluster(t);
+  const stats = new ClientStats();
+  const client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats);
+  t.teardown(() => client.close());
+  const events: { type: string; extra?: Record<string, unknown> }[] = [];
+  await crdBurst.run(
+    { type: 'crd-burst', count: 24, groups: 6, discoveryQps: 10, discoveryBurst: 5 },
+    { cluster, client, newClient: (o) => ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats, o), seeded: [], signal: new AbortController().signal, event: (type, _message, extra) => events.push({ type, extra }) },
+  );
+  const done = events.find((e) => e.type === 'crd-burst-done')?.extra as {
+    crds: number;
+    failed: number;
+    discoveryRequests: number;
+    discoveryLimitedMs: number;
+    discoveryUnlimitedMs: number;
+    openapiV2Bytes: number;
+    aggregatedDiscoveryBytes: number;
+    apiserverBytesPerCrd?: number;
+  };
+  t.is(done.crds, 24);
+  t.is(done.failed, 0);
+  const crds = await client.json<{ items: { spec: { group: string } }[] }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
+  t.is(new Set(crds.items.map((c) => c.spec.group)).size, 6);
+  // Six new group-versions on top of the built-in ones; at 10 qps after a burst of 5 the walk cannot be faster than (n - 5) / 10 s.
+  t.true(done.discoveryRequests > 6 + 20, `walked ${done.discoveryRequests} discovery paths`);
+  t.true(done.discoveryLimitedMs >= ((done.discoveryRequests - 5) / 10) * 1000 * 0.9, `limited walk ${done.discoveryLimitedMs} ms`);
+  t.true(done.discoveryUnlimitedMs < done.discoveryLimitedMs / 2, `unlimited walk ${done.discoveryUnlimitedMs} ms`);
+  t.true(done.openapiV2Bytes > 1024 * 1024, 'the OpenAPI v2 document was fetched whole');
+  t.true(done.aggregatedDiscoveryBytes > 0);
+  t.true(typeof done.apiserverBytesPerCrd === 'number');
+});
