@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { LocalProvider } from './cluster/local.js';
@@ -83,6 +84,8 @@ function steadyStateHypotheses(hypotheses: HypothesisSpec[]): HypothesisSpec[] {
  */
 export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
   const loaded = await loadExperiment(options.file);
+  // Every concurrent wait (seeding workers, LIST clients) listens on this one signal.
+  setMaxListeners(0, options.signal);
   const { experiment } = loaded;
   const log = options.quiet ? () => undefined : (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)));
   const runId = options.runId ?? runIdFor(experiment.metadata.name);
