@@ -27,6 +27,17 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** The server and TLS identity of a kubeconfig's current context, read by @kubernetes/client-node. */
+export async function kubeconfigIdentity(kubeconfigPath: string): Promise<{ server: string; tls: TlsMaterial }> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error(`${kubeconfigPath} has no current cluster`);
+  const httpsOptions: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(httpsOptions);
+  return { server, tls: { ca: httpsOptions.ca, cert: httpsOptions.cert, key: httpsOptions.key } };
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -73,13 +84,7 @@ export class ApiClient {
    * runner CPU per object (bench/README.md), hence the default.
    */
   static async fromKubeconfig(kubeconfigPath: string, stats: ClientStats, options: { maxSockets?: number; protocol?: 'http1' | 'http2' } = {}): Promise<ApiClient> {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigPath);
-    const server = kc.getCurrentCluster()?.server;
-    if (!server) throw new Error(`${kubeconfigPath} has no current cluster`);
-    const httpsOptions: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(httpsOptions);
-    const tls: TlsMaterial = { ca: httpsOptions.ca, cert: httpsOptions.cert, key: httpsOptions.key };
+    const { server, tls } = await kubeconfigIdentity(kubeconfigPath);
     const transport = options.protocol === 'http2' ? new Http2Transport(server, tls) : new Http1Transport(server, tls, options.maxSockets ?? 256);
     return new ApiClient(server, tls, transport, stats);
   }

@@ -1,0 +1,153 @@
+import https from 'node:https';
+import { sleep } from '../../util/wait.js';
+import type { FleetStats } from './stats.js';
+import type { InformerTarget } from './types.js';
+
+export type RelistPolicy = 'quorum' | 'cache' | 'streaming';
+
+export interface InformerOptions {
+  server: string;
+  agent: https.Agent;
+  agentType: string;
+  policy: RelistPolicy;
+  /** Page LISTs with limit=500 and continue tokens, as client-go's pager does. */
+  paginate: boolean;
+  backoff: { initialMs: number; maxMs: number };
+  stats: FleetStats;
+  signal: AbortSignal;
+}
+
+const headBytes = 4096;
+
+/** The list's resourceVersion and continue token from the head of its body: metadata comes before items, so the rest need not be parsed. */
+export function listMetadata(head: string): { resourceVersion?: string; continueToken?: string } {
+  const metadata = /"metadata":\{([^{}]*)\}/.exec(head)?.[1] ?? '';
+  return { resourceVersion: /"resourceVersion":"([^"]*)"/.exec(metadata)?.[1], continueToken: /"continue":"([^"]*)"/.exec(metadata)?.[1] };
+}
+
+/**
+ * One reflector, as in client-go: LIST, then WATCH from the list's resourceVersion;
+ * when the watch breaks, back off (jittered, exponential) and LIST again. The relist
+ * policy decides what the LIST asks for: quorum (resourceVersion unset: a consistent
+ * read), cache (resourceVersion=0: the watch cache), or streaming (a WatchList:
+ * sendInitialEvents=true, no LIST at all).
+ */
+export class Informer {
+  private failures = 0;
+
+  constructor(
+    private readonly target: InformerTarget,
+    private readonly options: InformerOptions,
+  ) {}
+
+  private selectors(query: URLSearchParams): URLSearchParams {
+    if (this.target.fieldSelector) query.set('fieldSelector', this.target.fieldSelector);
+    if (this.target.labelSelector) query.set('labelSelector', this.target.labelSelector);
+    return query;
+  }
+
+  /** GET with the body streamed: `onLine` sees each newline-delimited chunk (watch events); the head of the body is returned. */
+  private get(query: URLSearchParams, onLine?: (line: string) => void): Promise<{ status: number; head: string; bytes: number }> {
+    return new Promise((resolve, reject) => {
+      const request = https.get(`${this.options.server}${this.target.path}?${query}`, { agent: this.options.agent, signal: this.options.signal, headers: { accept: 'application/json' } }, (response) => {
+        let head = '';
+        let bytes = 0;
+        let pending = '';
+        response.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (head.length < headBytes) head += chunk.toString('utf8', 0, Math.min(chunk.length, headBytes));
+          if (onLine) {
+            pending += chunk.toString('utf8');
+            let newline = pending.indexOf('\n');
+            while (newline >= 0) {
+              onLine(pending.slice(0, newline));
+              pending = pending.slice(newline + 1);
+              newline = pending.indexOf('\n');
+            }
+          }
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, head, bytes }));
+        response.on('error', reject);
+        response.on('aborted', () => reject(Object.assign(new Error('connection reset'), { code: 'ECONNRESET' })));
+      });
+      request.on('error', reject);
+    });
+  }
+
+  private async list(relist: boolean): Promise<string> {
+    const { stats, agentType, policy, paginate } = this.options;
+    const started = performance.now();
+    let continueToken: string | undefined;
+    let resourceVersion: string | undefined;
+    let bytes = 0;
+    do {
+      const query = this.selectors(new URLSearchParams());
+      // A continue token carries its own snapshot; resourceVersion must not be sent with it.
+      if (policy === 'cache' && !continueToken) query.set('resourceVersion', '0');
+      if (paginate) query.set('limit', '500');
+      if (continueToken) query.set('continue', continueToken);
+      stats.listRequested(agentType, query.get('resourceVersion') ?? '');
+      const response = await this.get(query);
+      bytes += response.bytes;
+      if (response.status !== 200) throw Object.assign(new Error(`LIST ${this.target.resource}: HTTP ${response.status}`), { code: String(response.status) });
+      ({ resourceVersion, continueToken } = listMetadata(response.head));
+    } while (continueToken);
+    stats.listDone(agentType, relist, performance.now() - started, bytes);
+    if (!resourceVersion) throw new Error(`LIST ${this.target.resource}: no resourceVersion in the response`);
+    return resourceVersion;
+  }
+
+  /** Watches until the stream ends; returns the last resourceVersion seen. */
+  private async watch(fromResourceVersion: string | undefined, relist: boolean): Promise<void> {
+    const { stats, agentType } = this.options;
+    const query = this.selectors(new URLSearchParams({ watch: 'true', allowWatchBookmarks: 'true', timeoutSeconds: String(300 + Math.floor(Math.random() * 300)) }));
+    const streaming = fromResourceVersion === undefined;
+    const started = performance.now();
+    let initialDone = !streaming;
+    if (streaming) {
+      query.set('sendInitialEvents', 'true');
+      query.set('resourceVersionMatch', 'NotOlderThan');
+      stats.listRequested(agentType, '');
+    } else {
+      query.set('resourceVersion', fromResourceVersion);
+    }
+    let bytes = 0;
+    stats.watchOpened(agentType);
+    try {
+      const response = await this.get(query, (line) => {
+        bytes += line.length + 1;
+        stats.watchEvent(agentType);
+        if (!initialDone && line.includes('"type":"BOOKMARK"') && line.includes('k8s.io/initial-events-end')) {
+          initialDone = true;
+          stats.listDone(agentType, relist, performance.now() - started, bytes);
+        }
+      });
+      if (response.status !== 200) throw Object.assign(new Error(`WATCH ${this.target.resource}: HTTP ${response.status}`), { code: String(response.status) });
+    } finally {
+      stats.watchClosed(agentType);
+    }
+  }
+
+  async run(): Promise<void> {
+    const { signal, backoff, stats, agentType, policy } = this.options;
+    for (let cycle = 0; !signal.aborted; cycle++) {
+      try {
+        if (policy === 'streaming') {
+          await this.watch(undefined, cycle > 0);
+        } else {
+          const resourceVersion = await this.list(cycle > 0);
+          this.failures = 0;
+          await this.watch(resourceVersion, cycle > 0);
+        }
+        stats.watchBroken(agentType, 'closed');
+      } catch (error) {
+        if (signal.aborted) return;
+        stats.watchBroken(agentType, (error as NodeJS.ErrnoException).code ?? 'error');
+        this.failures++;
+      }
+      // client-go's reflector backoff: exponential from 800 ms to 30 s, with full jitter on top.
+      const base = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, this.failures - 1));
+      await sleep(base * (1 + Math.random()), signal).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { quantile } from '../../metrics/client-stats.js';
+import type { Sample } from '../../metrics/sample.js';
+
+interface TypeStats {
+  agents: number;
+  lists: number;
+  relists: number;
+  openWatches: number;
+  watchEvents: number;
+  breaks: Map<string, number>;
+  listBytes: number;
+  recentRelistMs: number[];
+  /** How many LIST requests asked for each resourceVersion ("" = quorum, "0" = cache). */
+  resourceVersions: Map<string, number>;
+  relistTimes: number[];
+}
+
+/** What a fleet of simulated agents did: lists, relists, watches, bytes; drained into cpchaos_fleet_* samples. */
+export class FleetStats {
+  readonly byType = new Map<string, TypeStats>();
+
+  private of(type: string): TypeStats {
+    let stats = this.byType.get(type);
+    if (!stats) {
+      stats = { agents: 0, lists: 0, relists: 0, openWatches: 0, watchEvents: 0, breaks: new Map(), listBytes: 0, recentRelistMs: [], resourceVersions: new Map(), relistTimes: [] };
+      this.byType.set(type, stats);
+    }
+    return stats;
+  }
+
+  agentStarted(type: string): void {
+    this.of(type).agents++;
+  }
+
+  listRequested(type: string, resourceVersion: string): void {
+    const stats = this.of(type);
+    stats.resourceVersions.set(resourceVersion, (stats.resourceVersions.get(resourceVersion) ?? 0) + 1);
+  }
+
+  listDone(type: string, relist: boolean, ms: number, bytes: number): void {
+    const stats = this.of(type);
+    stats.lists++;
+    stats.listBytes += bytes;
+    if (relist) {
+      stats.relists++;
+      stats.recentRelistMs.push(ms);
+      stats.relistTimes.push(Date.now());
+    }
+  }
+
+  watchOpened(type: string): void {
+    this.of(type).openWatches++;
+  }
+
+  watchClosed(type: string): void {
+    this.of(type).openWatches--;
+  }
+
+  watchEvent(type: string): void {
+    this.of(type).watchEvents++;
+  }
+
+  watchBroken(type: string, reason: string): void {
+    const breaks = this.of(type).breaks;
+    breaks.set(reason, (breaks.get(reason) ?? 0) + 1);
+  }
+
+  drain(t: number): Sample[] {
+    const samples: Sample[] = [];
+    for (const [type, s] of this.byType) {
+      const labels = { component: 'runner', agent: type };
+      samples.push(
+        { t, metric: 'cpchaos_fleet_agents', labels, value: s.agents },
+        { t, metric: 'cpchaos_fleet_lists_total', labels, value: s.lists },
+        { t, metric: 'cpchaos_fleet_relists_total', labels, value: s.relists },
+        { t, metric: 'cpchaos_fleet_open_watches', labels, value: s.openWatches },
+        { t, metric: 'cpchaos_fleet_watch_events_total', labels, value: s.watchEvents },
+        { t, metric: 'cpchaos_fleet_list_bytes_total', labels, value: s.listBytes },
+      );
+      for (const [reason, count] of s.breaks) samples.push({ t, metric: 'cpchaos_fleet_watch_breaks_total', labels: { ...labels, reason }, value: count });
+      if (s.recentRelistMs.length) {
+        const sorted = s.recentRelistMs.sort((a, b) => a - b);
+        for (const q of [0.5, 0.99]) samples.push({ t, metric: 'cpchaos_fleet_relist_duration_seconds', labels: { ...labels, quantile: String(q) }, value: quantile(sorted, q) / 1000 });
+        s.recentRelistMs = [];
+      }
+    }
+    return samples;
+  }
+}

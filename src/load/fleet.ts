@@ -1,0 +1,88 @@
+import https from 'node:https';
+import { createSecureContext } from 'node:tls';
+import { setMaxListeners } from 'node:events';
+import { sleep } from '../util/wait.js';
+import { agentKinds, type AgentType } from './agents/index.js';
+import { Informer, type RelistPolicy } from './agents/informer.js';
+import { FleetStats } from './agents/stats.js';
+import type { TlsMaterial } from './transports/types.js';
+
+export interface FleetSpec {
+  type: AgentType;
+  count: number;
+  relist: RelistPolicy;
+  paginate: boolean;
+  /** Agents start evenly over this long (0: all at once, itself a storm). */
+  rampUpMs: number;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+/**
+ * Many simulated node agents in one process, each with its own informers and
+ * connections, all reaching the apiserver through `server` (the runner's proxy).
+ */
+export class Fleet {
+  readonly stats = new FleetStats();
+  private readonly controller = new AbortController();
+  private readonly agent: https.Agent;
+  private readonly running: Promise<void>[] = [];
+  private informers = new Map<AgentType, number>();
+
+  constructor(
+    private readonly server: string,
+    tls: TlsMaterial,
+  ) {
+    setMaxListeners(0, this.controller.signal);
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, secureContext: createSecureContext(tls) });
+  }
+
+  async start(specs: FleetSpec[], signal?: AbortSignal): Promise<void> {
+    signal?.addEventListener('abort', () => this.controller.abort(), { once: true });
+    for (const spec of specs) {
+      const kind = agentKinds[spec.type];
+      const gapMs = spec.count > 1 ? spec.rampUpMs / spec.count : 0;
+      for (let i = 0; i < spec.count && !this.controller.signal.aborted; i++) {
+        const node = `cpchaos-node-${i}`;
+        for (const target of kind.informers(node)) {
+          const informer = new Informer(target, {
+            server: this.server,
+            agent: this.agent,
+            agentType: spec.type,
+            policy: spec.relist,
+            paginate: spec.paginate,
+            backoff: spec.backoff ?? { initialMs: 800, maxMs: 30_000 },
+            stats: this.stats,
+            signal: this.controller.signal,
+          });
+          this.running.push(informer.run());
+          this.informers.set(spec.type, (this.informers.get(spec.type) ?? 0) + 1);
+        }
+        this.stats.agentStarted(spec.type);
+        if (gapMs > 0) await sleep(gapMs, this.controller.signal).catch(() => undefined);
+      }
+    }
+  }
+
+  /** True once every informer has finished its first LIST (or its WatchList's initial events). */
+  synced(): boolean {
+    for (const [type, count] of this.informers) {
+      const stats = this.stats.byType.get(type);
+      if (!stats || stats.lists - stats.relists < count) return false;
+    }
+    return true;
+  }
+
+  async waitSynced(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.synced()) {
+      if (Date.now() > deadline) throw new Error(`the agent fleet did not finish its first LISTs within ${timeoutMs / 1000}s`);
+      await sleep(100, signal);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    this.agent.destroy();
+    await Promise.allSettled(this.running);
+  }
+}

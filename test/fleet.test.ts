@@ -1,0 +1,69 @@
+import test from 'ava';
+import { kubeconfigIdentity } from '../src/load/client.js';
+import { Fleet } from '../src/load/fleet.js';
+import { LoadBalancerProxy } from '../src/load/proxy.js';
+import type { RelistPolicy } from '../src/load/agents/informer.js';
+import { isolatedStateDir, startCluster } from './helpers/cluster.js';
+
+test.before(async () => {
+  await isolatedStateDir();
+});
+
+const agents = 40;
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  return condition();
+}
+
+for (const [policy, expectedRv, gates] of [
+  ['cache', '0', {}],
+  ['quorum', '', {}],
+  ['streaming', '', { WatchList: true }],
+] as [RelistPolicy, string, Record<string, boolean>][]) {
+  test.serial(`connection drop: every kubelet relists exactly once (${policy})`, async (t) => {
+    const cluster = await startCluster(t, { featureGates: gates });
+    const port = Number(new URL(cluster.access.server).port);
+    const proxy = new LoadBalancerProxy('127.0.0.1', port);
+    await proxy.start();
+    t.teardown(() => proxy.stop());
+    const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
+    const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls);
+    t.teardown(() => fleet.stop());
+    await fleet.start([{ type: 'kubelet', count: agents, relist: policy, paginate: false, rampUpMs: 0, backoff: { initialMs: 200, maxMs: 1000 } }]);
+    await fleet.waitSynced(30_000);
+    const stats = fleet.stats.byType.get('kubelet')!;
+    t.true(await until(() => stats.openWatches === agents, 10_000), `watches open: ${stats.openWatches}`);
+    t.is(stats.relists, 0);
+
+    const dropped = proxy.drop(1);
+    t.true(dropped >= agents, `dropped ${dropped} connections`);
+    t.true(await until(() => stats.relists >= agents && stats.openWatches === agents, 20_000), `relists ${stats.relists}, watches ${stats.openWatches}`);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    t.is(stats.relists, agents, 'exactly one relist per agent');
+    // Every LIST (first and relist) asked for the configured resourceVersion.
+    t.deepEqual([...stats.resourceVersions], [[expectedRv, 2 * agents]]);
+    const spread = Math.max(...stats.relistTimes) - Math.min(...stats.relistTimes);
+    t.log(`${policy}: ${agents} relists within ${spread} ms of each other`);
+  });
+}
+
+test.serial('a blackholed load balancer stalls watches; lifting it makes the agents relist', async (t) => {
+  const cluster = await startCluster(t);
+  const proxy = new LoadBalancerProxy('127.0.0.1', Number(new URL(cluster.access.server).port));
+  await proxy.start();
+  t.teardown(() => proxy.stop());
+  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
+  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls);
+  t.teardown(() => fleet.stop());
+  await fleet.start([{ type: 'kubelet', count: 10, relist: 'cache', paginate: true, rampUpMs: 0, backoff: { initialMs: 200, maxMs: 1000 } }]);
+  await fleet.waitSynced(30_000);
+  const stats = fleet.stats.byType.get('kubelet')!;
+  proxy.setBlackhole(true);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  t.is(stats.relists, 0, 'nothing breaks while bytes are swallowed');
+  proxy.setBlackhole(false);
+  proxy.drop(1);
+  t.true(await until(() => stats.relists >= 10, 20_000));
+});
