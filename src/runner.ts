@@ -6,7 +6,10 @@ import { LocalProvider } from './cluster/local.js';
 import type { Cluster, ClusterEvent, ClusterSpec } from './cluster/provider.js';
 import { AbortedError, ExitCode, InfrastructureError, messageOf } from './errors.js';
 import { loadExperiment } from './experiment/load.js';
-import type { Experiment, FaultSpec, HypothesisSpec } from './experiment/schema.js';
+import type { AgentsSpec, Experiment, FaultSpec, HypothesisSpec } from './experiment/schema.js';
+import { createFaultEnvironment, type FaultEnvironment } from './faults/environment.js';
+import type { FleetSpec } from './load/fleet.js';
+import { FleetScraper } from './metrics/scrapers/fleet.js';
 import { faultByType } from './faults/registry.js';
 import { evaluate, passed } from './hypotheses/evaluate.js';
 import type { EvaluationContext, Verdict, Windows } from './hypotheses/types.js';
@@ -68,6 +71,17 @@ function clusterSpec(experiment: Experiment, binDir?: string): ClusterSpec {
   };
 }
 
+function fleetSpec(agents: AgentsSpec): FleetSpec {
+  return {
+    type: agents.type,
+    count: agents.count,
+    relist: agents.relist ?? 'quorum',
+    paginate: agents.paginate ?? false,
+    rampUpMs: parseDuration(agents.rampUp ?? '10s'),
+    ...(agents.backoff ? { backoff: { initialMs: parseDuration(agents.backoff.initial), maxMs: parseDuration(agents.backoff.max) } } : {}),
+  };
+}
+
 function runIdFor(name: string): string {
   return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${name}`;
 }
@@ -124,6 +138,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
   let message: string | undefined;
   let cluster: Cluster | undefined;
   let client: ApiClient | undefined;
+  let environment: FaultEnvironment | undefined;
   let recorder: Recorder | undefined;
   let seeded: SeededSet[] = [];
   let integrity: IntegrityResult[] | undefined;
@@ -147,6 +162,8 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     cluster.watch(250);
     cluster.setRestartOnExit(experiment.cluster?.restartOnExit ?? true);
     client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats);
+    environment = await createFaultEnvironment(cluster, { stats, signal: options.signal, event, client });
+    const { fleet } = environment.context;
 
     const wanted = metricFilter(experiment.metrics?.include);
     const scrapers = [
@@ -155,6 +172,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
       new CgroupScraper(() => cluster!.cgroups()),
       new ReadinessScraper(() => cluster!.ready()),
       new ClientScraper(stats),
+      new FleetScraper(fleet.stats),
     ];
     const intervalMs = parseDuration(experiment.metrics?.interval ?? '1s');
     const duringHypotheses = experiment.hypotheses.filter((h) => !('builtin' in h) && h.window === 'during');
@@ -178,6 +196,14 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
 
     phase('seed');
     seeded = await seed(experiment.seed ?? [], { client, runId, experimentDir: loaded.dir, signal: options.signal, quiet: options.quiet, event });
+    environment.context.seeded = seeded;
+
+    if (experiment.agents?.length) {
+      phase('agents');
+      await fleet.start(experiment.agents.map(fleetSpec), options.signal);
+      await fleet.waitSynced(300_000, options.signal);
+      event('agents-synced', `${experiment.agents.map((a) => `${a.count} ${a.type}`).join(', ')} listed and watching`);
+    }
 
     phase('steady-state');
     const steadyFrom = Date.now();
@@ -201,8 +227,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
         await sleep(parseDuration(fault.at ?? '0s'), options.signal);
         event('fault-start', name, { fault: name, faultType: fault.type });
         try {
-          const newClient = (o: { protocol: 'http1' | 'http2'; maxSockets?: number }) => ApiClient.fromKubeconfig(cluster!.loadKubeconfigPath, stats, o);
-          await faultByType(fault.type)!.run(fault, { cluster: cluster!, client: client!, newClient, seeded, signal: options.signal, event });
+          await faultByType(fault.type)!.run(fault, environment!.context);
           event('fault-end', name, { fault: name });
         } catch (error) {
           if (options.signal.aborted) throw new AbortedError();
@@ -267,6 +292,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     await recorder?.stop().catch(() => undefined);
     if (windows.whole) windows.whole.to = Date.now();
     if (windows.during?.to === Number.POSITIVE_INFINITY) windows.during.to = Date.now();
+    await environment?.close().catch((error: unknown) => event('teardown-error', messageOf(error)));
     if (cluster) {
       await fs.cp(cluster.logsDir, path.join(dir, 'logs'), { recursive: true }).catch(() => undefined);
       await cluster.down().catch((error: unknown) => event('teardown-error', messageOf(error)));
@@ -293,6 +319,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     verdicts,
     seeded: seeded.map((s) => ({ set: s.name, kind: s.kind, requested: s.requested, created: s.objects.length, failed: s.failed, durationMs: s.durationMs, objectsPerSecond: s.objects.length / Math.max(0.001, s.durationMs / 1000) })),
     client: stats.totals(),
+    fleet: [...(environment?.context.fleet.stats.byType ?? [])].map(([type, s]) => ({ agent: type, agents: s.agents, lists: s.lists, relists: s.relists, listBytes: s.listBytes, watchEvents: s.watchEvents, resourceVersions: Object.fromEntries(s.resourceVersions) })),
     ...(recoveryChecked ? { recovery: { readyAfterMs } } : {}),
     events: { oomKills: events.filter((e) => e.type === 'oom-kill').length, restarts: events.filter((e) => e.type === 'restarting').length },
     samplesRecorded: files.samplesWritten,

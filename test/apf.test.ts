@@ -1,7 +1,7 @@
 import test from 'ava';
 import { apf } from '../src/faults/apf.js';
 import { get } from '../src/cluster/https.js';
-import { ApiClient } from '../src/load/client.js';
+import { createFaultEnvironment } from '../src/faults/environment.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { parseExposition } from '../src/metrics/scrapers/prometheus.js';
 import { isolatedStateDir, startCluster } from './helpers/cluster.js';
@@ -12,10 +12,10 @@ test.before(async () => {
 
 test('a pod-LIST FlowSchema puts the load identity\'s pod LISTs in their own priority level', async (t) => {
   const cluster = await startCluster(t);
-  const stats = new ClientStats();
-  const client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats);
-  t.teardown(() => client.close());
   const events: string[] = [];
+  const { context, close } = await createFaultEnvironment(cluster, { stats: new ClientStats(), signal: new AbortController().signal, event: (type) => void events.push(type) });
+  t.teardown(close);
+  const { client } = context;
   await apf.run(
     {
       type: 'apf',
@@ -37,7 +37,7 @@ test('a pod-LIST FlowSchema puts the load identity\'s pod LISTs in their own pri
         },
       ],
     },
-    { cluster, client, newClient: (o) => ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats, o), seeded: [], signal: new AbortController().signal, event: (type) => events.push(type) },
+    context,
   );
   t.deepEqual(events, ['apf-applied']);
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { crdBurst } from '../src/faults/crd-burst.js';
-import { ApiClient } from '../src/load/client.js';
+import { createFaultEnvironment } from '../src/faults/environment.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { isolatedStateDir, startCluster } from './helpers/cluster.js';
 
@@ -10,13 +10,13 @@ test.before(async () => {
 
 test('crd-burst installs CRDs across groups and measures discovery with and without the client rate limit', async (t) => {
   const cluster = await startCluster(t);
-  const stats = new ClientStats();
-  const client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats);
-  t.teardown(() => client.close());
   const events: { type: string; extra?: Record<string, unknown> }[] = [];
+  const { context, close } = await createFaultEnvironment(cluster, { stats: new ClientStats(), signal: new AbortController().signal, event: (type, _message, extra) => void events.push({ type, extra }) });
+  t.teardown(close);
+  const { client } = context;
   await crdBurst.run(
     { type: 'crd-burst', count: 24, groups: 6, discoveryQps: 10, discoveryBurst: 5 },
-    { cluster, client, newClient: (o) => ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats, o), seeded: [], signal: new AbortController().signal, event: (type, _message, extra) => events.push({ type, extra }) },
+    context,
   );
   const done = events.find((e) => e.type === 'crd-burst-done')?.extra as {
     crds: number;

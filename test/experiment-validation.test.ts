@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { experimentJsonSchema } from '../src/experiment/json-schema.js';
+import { faultDefinitions } from '../src/faults/registry.js';
 import { ExperimentError, loadExperiment } from '../src/experiment/load.js';
 import { locate, parseWithPositions } from '../src/experiment/positions.js';
 import { repoRoot, runCli } from './helpers/cluster.js';
@@ -39,7 +40,7 @@ const cases: [string, string, string[]][] = [
   ['bad unit', valid.replace('    count: 10', '    count: 10\n    dataSize: 2GB'), [':8:15: seed[0].dataSize: expected a size such as 512Mi, 2Gi or 10Ki (not 2GB), got "2GB"']],
   ['negative count', valid.replace('count: 10', 'count: -3'), [':7:12: seed[0].count: expected a number >= 0, got -3']],
   ['missing required field', valid.replace('  - name: no oom\n    builtin', '  - builtin'), [':12:5: hypotheses[0]: missing required key "name"']],
-  ['unknown fault type', valid.replace('type: list-flood', 'type: kill-everything'), [':9:11: faults[0].type: expected one of list-flood, delete-objects, got "kill-everything"']],
+  ['unknown fault type', valid.replace('type: list-flood', 'type: kill-everything'), [`:9:11: faults[0].type: expected one of ${faultDefinitions.map((f) => f.type).join(', ')}, got "kill-everything"`]],
   ['bad fault parameter', valid.replace('    resource: configmaps', '    resource: configmaps\n    clients: 0'), [':11:14: faults[0].clients: expected a number >= 1, got 0']],
   ['bad duration', valid.replace('hypotheses:', 'observe: 5 minutes\nhypotheses:'), [':11:10: observe: expected a duration such as 500ms, 30s, 5m or 1m30s, got "5 minutes"']],
   ['reference to a missing seed set', valid.replace('  - type: list-flood\n    resource: configmaps', '  - type: delete-objects\n    set: nothing'), [':10:10: faults[0].set: no seed set named "nothing"']],

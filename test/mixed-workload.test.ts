@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import test from 'ava';
 import { mixedWorkload } from '../src/faults/mixed-workload.js';
-import { ApiClient } from '../src/load/client.js';
+import { createFaultEnvironment } from '../src/faults/environment.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { isolatedStateDir, startCluster } from './helpers/cluster.js';
 
@@ -12,12 +12,12 @@ test.before(async () => {
 test('mixed-workload creates, patches four ways and deletes with wait', async (t) => {
   const cluster = await startCluster(t);
   const stats = new ClientStats();
-  const client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats);
-  t.teardown(() => client.close());
   const events: Record<string, unknown>[] = [];
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
-  const context = { cluster, client, newClient: (o: { protocol: 'http1' | 'http2' }) => ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats, o), seeded: [], signal: controller.signal, event: (_type: string, _message: string, extra?: Record<string, unknown>) => void events.push(extra ?? {}) };
+  const { context, close } = await createFaultEnvironment(cluster, { stats, signal: controller.signal, event: (_type, _message, extra) => void events.push(extra ?? {}) });
+  t.teardown(close);
+  const { client } = context;
 
   // Kept: every patch type left its mark on every object.
   await mixedWorkload.run({ type: 'mixed-workload', count: 3, namespace: 'kept', delete: false, qps: 0 }, context);

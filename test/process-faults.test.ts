@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { memoryLimit } from '../src/faults/memory-limit.js';
 import { pauseProcess } from '../src/faults/pause-process.js';
 import type { FaultContext } from '../src/faults/types.js';
-import { ApiClient } from '../src/load/client.js';
+import { createFaultEnvironment } from '../src/faults/environment.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import type { Summary } from '../src/report/summary.js';
 import type { LocalCluster } from '../src/cluster/local.js';
@@ -15,17 +15,10 @@ test.before(async () => {
   await isolatedStateDir();
 });
 
-async function faultContext(cluster: LocalCluster, events: string[]): Promise<FaultContext> {
-  const stats = new ClientStats();
-  const client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats);
-  return {
-    cluster,
-    client,
-    newClient: (o) => ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats, o),
-    seeded: [],
-    signal: new AbortController().signal,
-    event: (type, message) => events.push(`${type}: ${message}`),
-  };
+async function faultContext(t: ExecutionContext, cluster: LocalCluster, events: string[]): Promise<FaultContext> {
+  const { context, close } = await createFaultEnvironment(cluster, { stats: new ClientStats(), signal: new AbortController().signal, event: (type, message) => void events.push(`${type}: ${message}`) });
+  t.teardown(close);
+  return context;
 }
 
 async function processState(pid: number): Promise<string> {
@@ -36,7 +29,7 @@ async function processState(pid: number): Promise<string> {
 test('pause-process freezes etcd (state T) and resumes it; the apiserver stalls meanwhile', async (t) => {
   const cluster = await startCluster(t);
   const events: string[] = [];
-  const context = await faultContext(cluster, events);
+  const context = await faultContext(t, cluster, events);
   const etcdPid = cluster.processes().find((p) => p.component === 'etcd')!.pid;
   const paused = pauseProcess.run({ type: 'pause-process', duration: '3s' }, context);
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -50,13 +43,12 @@ test('pause-process freezes etcd (state T) and resumes it; the apiserver stalls 
   t.true(waitedMs > 1500, `the LIST waited for etcd (${waitedMs} ms)`);
   t.not(await processState(etcdPid), 'T', 'resumed');
   t.deepEqual(events.map((e) => e.split(':')[0]), ['process-paused', 'process-resumed']);
-  context.client.close();
 });
 
 test('memory-limit changes the limit of the running apiserver and restores it', async (t) => {
   const cluster = await startCluster(t, { memoryLimits: { apiserver: 2 * 1024 ** 3 } });
   const events: string[] = [];
-  const context = await faultContext(cluster, events);
+  const context = await faultContext(t, cluster, events);
   const cgroup = cluster.cgroupOf('apiserver')!;
   const run = memoryLimit.run({ type: 'memory-limit', limit: '1500Mi', duration: '1s' }, context);
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -64,7 +56,6 @@ test('memory-limit changes the limit of the running apiserver and restores it', 
   await run;
   t.is(await cgroup.limit(), 2 * 1024 ** 3);
   t.true(await cluster.ready());
-  context.client.close();
 });
 
 test('kill-process: the apiserver is killed, restarted like a static pod, and ready again', async (t) => {

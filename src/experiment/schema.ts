@@ -41,6 +41,21 @@ export const SeedSetSchema = Strict({
   templateFile: Type.Optional(Type.String({ description: 'YAML object template file, relative to the experiment file' })),
 });
 
+export const AgentsSchema = Strict({
+  type: Type.Union([Type.Literal('kubelet'), Type.Literal('kube-proxy'), Type.Literal('cni-agent')], {
+    description: 'kubelet: its node\'s pods; kube-proxy: services and endpointslices; cni-agent: all pods',
+  }),
+  count: PositiveInt('how many agents (one simulated node each)'),
+  relist: Type.Optional(
+    Type.Union([Type.Literal('quorum'), Type.Literal('cache'), Type.Literal('streaming')], {
+      description: 'quorum (default): LIST without resourceVersion; cache: resourceVersion=0; streaming: WatchList (sendInitialEvents)',
+    }),
+  ),
+  paginate: Type.Optional(Type.Boolean({ description: 'LIST with limit=500 and continue tokens (default false)' })),
+  rampUp: Type.Optional(Duration('start the agents evenly over this long (default 10s)')),
+  backoff: Type.Optional(Strict({ initial: Duration('first backoff after a broken watch (default 800ms)'), max: Duration('longest backoff (default 30s)') })),
+});
+
 const windows = Type.Union([Type.Literal('before'), Type.Literal('during'), Type.Literal('after'), Type.Literal('whole')], {
   description: 'before: steady state; during: from the first fault to the end of observation; after: after recovery; whole: the run',
 });
@@ -106,6 +121,7 @@ export const ExperimentSchema = Strict(
     cluster: Type.Optional(ClusterSchema),
     seed: Type.Optional(Type.Array(SeedSetSchema)),
     steadyState: Type.Optional(Strict({ duration: Duration('how long to observe before the faults (default 5s)') })),
+    agents: Type.Optional(Type.Array(AgentsSchema, { description: 'simulated node agents, started after seeding and reaching the apiserver through the runner\'s load balancer' })),
     faults: Type.Optional(Type.Array(FaultSchema)),
     observe: Type.Optional(Duration('how long to observe from the start of the faults (default: until the last fault ends, at least 10s)')),
     recovery: Type.Optional(Strict({ timeout: Duration('how long to wait for the apiserver to be ready after the faults (default 60s)') })),
@@ -121,6 +137,7 @@ export const ExperimentSchema = Strict(
 );
 
 export type SeedSet = Static<typeof SeedSetSchema>;
+export type AgentsSpec = Static<typeof AgentsSchema>;
 export type MetricHypothesisSpec = Static<typeof MetricHypothesis>;
 export type BuiltinHypothesisSpec = Static<typeof BuiltinHypothesis>;
 export type HypothesisSpec = MetricHypothesisSpec | BuiltinHypothesisSpec;

@@ -1,4 +1,5 @@
 import { apf } from './apf.js';
+import { connectionDrop } from './connection-drop.js';
 import { crdBurst } from './crd-burst.js';
 import { deleteObjects } from './delete-objects.js';
 import { killProcess } from './kill-process.js';
@@ -9,7 +10,7 @@ import { pauseProcess } from './pause-process.js';
 import type { FaultDefinition } from './types.js';
 
 /** Every fault, found by the `type` of an experiment's fault entry. One file each. */
-export const faultDefinitions: FaultDefinition<never>[] = [listFlood, deleteObjects, killProcess, pauseProcess, memoryLimit, apf, crdBurst, mixedWorkload] as unknown as FaultDefinition<never>[];
+export const faultDefinitions: FaultDefinition<never>[] = [listFlood, deleteObjects, killProcess, pauseProcess, memoryLimit, apf, crdBurst, mixedWorkload, connectionDrop] as unknown as FaultDefinition<never>[];
 
 export function faultByType(type: string): FaultDefinition<Record<string, unknown>> | undefined {
   return faultDefinitions.find((f) => f.type === type) as FaultDefinition<Record<string, unknown>> | undefined;

@@ -2,6 +2,8 @@ import { Type, type TObject, type TProperties } from '@sinclair/typebox';
 import type { Cluster } from '../cluster/provider.js';
 import type { SeededSet } from '../load/seed.js';
 import type { ApiClient } from '../load/client.js';
+import type { Fleet } from '../load/fleet.js';
+import type { LoadBalancerProxy } from '../load/proxy.js';
 import { Duration } from '../experiment/schema-parts.js';
 
 export interface FaultContext {
@@ -11,6 +13,10 @@ export interface FaultContext {
   /** A client of the fault's own (its own connections and protocol), counted in the same series. */
   newClient(options: { protocol: 'http1' | 'http2'; maxSockets?: number }): Promise<ApiClient>;
   seeded: SeededSet[];
+  /** The load balancer between the simulated agents and the apiserver. */
+  proxy: LoadBalancerProxy;
+  /** The simulated node agents (empty unless the experiment has agents or a fault adds some). */
+  fleet: Fleet;
   /** Aborted on Ctrl-C: a fault must stop promptly and return. */
   signal: AbortSignal;
   event(type: string, message: string, extra?: Record<string, unknown>): void;

@@ -15,6 +15,12 @@ export interface FleetSpec {
   /** Agents start evenly over this long (0: all at once, itself a storm). */
   rampUpMs: number;
   backoff?: { initialMs: number; maxMs: number };
+  /** Node names are `cpchaos-node-<firstIndex + i>` (default 0); a node-join burst starts agents for its new nodes. */
+  firstIndex?: number;
+}
+
+export function nodeName(index: number): string {
+  return `cpchaos-node-${index}`;
 }
 
 /**
@@ -42,7 +48,7 @@ export class Fleet {
       const kind = agentKinds[spec.type];
       const gapMs = spec.count > 1 ? spec.rampUpMs / spec.count : 0;
       for (let i = 0; i < spec.count && !this.controller.signal.aborted; i++) {
-        const node = `cpchaos-node-${i}`;
+        const node = nodeName((spec.firstIndex ?? 0) + i);
         for (const target of kind.informers(node)) {
           const informer = new Informer(target, {
             server: this.server,

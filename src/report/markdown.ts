@@ -34,6 +34,13 @@ export function markdownReport(summary: Summary): string {
       lines.push(`| ${c.verb} | ${c.resource} | ${c.requests} | ${codes} | ${formatBytes(c.bytes)} | ${c.p50Ms.toFixed(0)}ms | ${c.p99Ms.toFixed(0)}ms | ${c.maxMs.toFixed(0)}ms |`);
     }
   }
+  if (summary.fleet.length) {
+    lines.push('', '## Simulated agents', '', '| agent | agents | LISTs | relists | LIST bytes | watch events | LISTs by resourceVersion |', '|---|---|---|---|---|---|---|');
+    for (const f of summary.fleet) {
+      const rvs = Object.entries(f.resourceVersions).map(([rv, n]) => `${rv === '' ? '"" (quorum)' : rv}: ${n}`).join(', ');
+      lines.push(`| ${f.agent} | ${f.agents} | ${f.lists} | ${f.relists} | ${formatBytes(f.listBytes)} | ${f.watchEvents} | ${rvs} |`);
+    }
+  }
   lines.push('', '## Phases', '', '| phase | start | duration |', '|---|---|---|');
   for (const p of summary.phases) lines.push(`| ${p.phase} | ${p.start} | ${p.durationMs === undefined ? '-' : formatDuration(p.durationMs)} |`);
   lines.push('', '## Binaries', '', '| binary | source | version |', '|---|---|---|');

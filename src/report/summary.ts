@@ -28,6 +28,7 @@ export interface Summary {
   verdicts: Verdict[];
   seeded: { set: string; kind: string; requested: number; created: number; failed: number; durationMs: number; objectsPerSecond: number }[];
   client: { verb: string; resource: string; requests: number; codes: Record<string, number>; bytes: number; p50Ms: number; p99Ms: number; maxMs: number }[];
+  fleet: { agent: string; agents: number; lists: number; relists: number; listBytes: number; watchEvents: number; resourceVersions: Record<string, number> }[];
   recovery?: { readyAfterMs?: number };
   events: { oomKills: number; restarts: number };
   samplesRecorded: number;

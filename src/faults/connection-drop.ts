@@ -1,0 +1,55 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Duration } from '../experiment/schema-parts.js';
+import { parseDuration } from '../units.js';
+import { sleep } from '../util/wait.js';
+import { faultSchema, type FaultDefinition } from './types.js';
+
+const schema = faultSchema('connection-drop', {
+  fraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'share of the open agent connections to reset (default 1: all)' })),
+  blackhole: Type.Optional(Duration('instead: swallow all traffic for this long, then reset what was swallowed')),
+  latency: Type.Optional(Duration('instead: delay every chunk by this much ...')),
+  for: Type.Optional(Duration('... for this long (default 30s)')),
+});
+
+type Params = Static<typeof schema>;
+
+/**
+ * What a load balancer failover does to the agents' long-lived watches: resets them
+ * all at once (or a fraction), which sends every agent back to LIST. Also added
+ * latency and a blackhole for a while.
+ */
+export const connectionDrop: FaultDefinition<Params> = {
+  type: 'connection-drop',
+  description: "reset, slow or blackhole the agents' connections through the runner's load balancer",
+  schema,
+  async run(params, context) {
+    const { proxy } = context;
+    if (params.blackhole) {
+      proxy.setBlackhole(true);
+      context.event('blackhole-on', `swallowing agent traffic for ${params.blackhole}`, { connections: proxy.connections });
+      try {
+        await sleep(parseDuration(params.blackhole), context.signal);
+      } finally {
+        proxy.setBlackhole(false);
+        const dropped = proxy.drop(1);
+        context.event('blackhole-off', `blackhole lifted; ${dropped} connections reset`, { dropped });
+      }
+      return;
+    }
+    if (params.latency) {
+      const ms = parseDuration(params.latency);
+      proxy.setLatency(ms);
+      context.event('latency-on', `+${params.latency} on agent traffic for ${params.for ?? '30s'}`, { latencyMs: ms });
+      try {
+        await sleep(parseDuration(params.for ?? '30s'), context.signal);
+      } finally {
+        proxy.setLatency(0);
+        context.event('latency-off', 'agent traffic at full speed again');
+      }
+      return;
+    }
+    const open = proxy.connections;
+    const dropped = proxy.drop(params.fraction ?? 1);
+    context.event('connections-dropped', `${dropped} of ${open} agent connections reset`, { dropped, open });
+  },
+};

@@ -1,0 +1,52 @@
+import type { Cluster } from '../cluster/provider.js';
+import { ApiClient, kubeconfigIdentity } from '../load/client.js';
+import { Fleet } from '../load/fleet.js';
+import { LoadBalancerProxy } from '../load/proxy.js';
+import type { SeededSet } from '../load/seed.js';
+import type { ClientStats } from '../metrics/client-stats.js';
+import type { FaultContext } from './types.js';
+
+export interface FaultEnvironment {
+  context: FaultContext;
+  close(): Promise<void>;
+}
+
+/**
+ * What faults work with: the load identity's client, a way to open more clients,
+ * and the load balancer proxy with the (initially empty) agent fleet behind it.
+ */
+export async function createFaultEnvironment(
+  cluster: Cluster,
+  options: { stats: ClientStats; signal: AbortSignal; event: FaultContext['event']; seeded?: SeededSet[]; client?: ApiClient },
+): Promise<FaultEnvironment> {
+  const client = options.client ?? (await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats));
+  const upstream = new URL(cluster.access.server);
+  const proxy = new LoadBalancerProxy(upstream.hostname, Number(upstream.port));
+  await proxy.start();
+  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
+  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls);
+  const opened: ApiClient[] = [];
+  const context: FaultContext = {
+    cluster,
+    client,
+    newClient: async (o) => {
+      const extra = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, o);
+      opened.push(extra);
+      return extra;
+    },
+    seeded: options.seeded ?? [],
+    proxy,
+    fleet,
+    signal: options.signal,
+    event: options.event,
+  };
+  return {
+    context,
+    async close() {
+      await fleet.stop();
+      await proxy.stop();
+      for (const extra of opened) extra.close();
+      if (!options.client) client.close();
+    },
+  };
+}
