@@ -15,7 +15,7 @@ export interface FleetSpec {
   /** Agents start evenly over this long (0: all at once, itself a storm). */
   rampUpMs: number;
   backoff?: { initialMs: number; maxMs: number };
-  /** Node names are `cpchaos-node-<firstIndex + i>` (default 0); a node-join burst starts agents for its new nodes. */
+  /** Node names are `cpchaos-node-<firstIndex + i>`; by default the next unused indexes. */
   firstIndex?: number;
 }
 
@@ -33,6 +33,7 @@ export class Fleet {
   private readonly agent: https.Agent;
   private readonly running: Promise<void>[] = [];
   private informers = new Map<AgentType, number>();
+  private nextNode = 0;
 
   constructor(
     private readonly server: string,
@@ -47,8 +48,9 @@ export class Fleet {
     for (const spec of specs) {
       const kind = agentKinds[spec.type];
       const gapMs = spec.count > 1 ? spec.rampUpMs / spec.count : 0;
+      const first = spec.firstIndex ?? this.allocateNodes(spec.count);
       for (let i = 0; i < spec.count && !this.controller.signal.aborted; i++) {
-        const node = nodeName((spec.firstIndex ?? 0) + i);
+        const node = nodeName(first + i);
         for (const target of kind.informers(node)) {
           const informer = new Informer(target, {
             server: this.server,
@@ -67,6 +69,18 @@ export class Fleet {
         if (gapMs > 0) await sleep(gapMs, this.controller.signal).catch(() => undefined);
       }
     }
+  }
+
+  /** Reserves `count` node indexes no agent or joined node uses yet; returns the first. */
+  allocateNodes(count: number): number {
+    const first = this.nextNode;
+    this.nextNode += count;
+    return first;
+  }
+
+  /** Work that lasts as long as the fleet (lease renewals of joined nodes); stopped with it. */
+  background(task: (signal: AbortSignal) => Promise<void>): void {
+    this.running.push(task(this.controller.signal).catch(() => undefined));
   }
 
   /** True once every informer has finished its first LIST (or its WatchList's initial events). */
