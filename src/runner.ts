@@ -267,7 +267,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
         readyAfterMs = Math.max(0, readyAt - faultsEnd);
         event('ready', `apiserver ready ${(readyAfterMs / 1000).toFixed(1)}s after the faults ended`, { readyAfterMs });
         phase('verify');
-        await sleep(2 * intervalMs, options.signal);
+        await sleep(Math.max(2 * intervalMs, parseDuration(experiment.recovery?.observe ?? '2s')), options.signal);
         windows.after = { from: readyAt, to: Date.now() };
         integrity = await checkIntegrity(client, seeded);
       } else {

@@ -58,7 +58,7 @@ test('memory-limit changes the limit of the running apiserver and restores it', 
   t.true(await cluster.ready());
 });
 
-test('kill-process: the apiserver is killed, restarted like a static pod, and ready again', async (t) => {
+test('kill-process: the apiserver is killed, restarted like a static pod, ready again, and the agents relist', async (t) => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-kill-'));
   const file = path.join(dir, 'kill.yaml');
   await fs.writeFile(
@@ -72,6 +72,12 @@ cluster:
 seed:
   - kind: configmaps
     count: 50
+agents:
+  - type: kubelet
+    count: 10
+    relist: cache
+    rampUp: 0s
+    backoff: { initial: 200ms, max: 2s }
 steadyState:
   duration: 1s
 faults:
@@ -80,12 +86,19 @@ faults:
 observe: 2s
 recovery:
   timeout: 45s
+  observe: 6s
 hypotheses:
   - name: ready within 40s
     builtin: ready-within
     within: 40s
   - name: objects intact
     builtin: objects-intact
+  - name: every kubelet relisted after the restart
+    metric: cpchaos_fleet_relists_total
+    aggregate: increase
+    window: whole
+    comparator: ">="
+    threshold: 10
   - name: the apiserver was down for a while
     metric: cpchaos_apiserver_ready
     aggregate: min
@@ -98,6 +111,7 @@ hypotheses:
   t.is(result.exitCode, 0, result.all);
   const summary = JSON.parse(await fs.readFile(path.join(dir, 'kill', 'summary.json'), 'utf8')) as Summary;
   t.is(summary.events.restarts, 1);
+  t.true((summary.fleet[0]?.relists ?? 0) >= 10, `relists: ${summary.fleet[0]?.relists}`);
   t.is(summary.events.oomKills, 0);
   // kubelet's first backoff is 10 s, so readiness comes back after it, not before.
   t.true((summary.recovery?.readyAfterMs ?? 0) >= 10_000, `ready after ${summary.recovery?.readyAfterMs} ms`);

@@ -124,7 +124,12 @@ export const ExperimentSchema = Strict(
     agents: Type.Optional(Type.Array(AgentsSchema, { description: 'simulated node agents, started after seeding and reaching the apiserver through the runner\'s load balancer' })),
     faults: Type.Optional(Type.Array(FaultSchema)),
     observe: Type.Optional(Duration('how long to observe from the start of the faults (default: until the last fault ends, at least 10s)')),
-    recovery: Type.Optional(Strict({ timeout: Duration('how long to wait for the apiserver to be ready after the faults (default 60s)') })),
+    recovery: Type.Optional(
+      Strict({
+        timeout: Type.Optional(Duration('how long to wait for the apiserver to be ready after the faults (default 60s)')),
+        observe: Type.Optional(Duration('how long to keep recording once it is ready: the "after" window (default 2s)')),
+      }),
+    ),
     hypotheses: Type.Array(HypothesisSchema, { minItems: 1 }),
     metrics: Type.Optional(
       Strict({

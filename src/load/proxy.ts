@@ -25,7 +25,7 @@ export class LoadBalancerProxy {
   ) {}
 
   async start(): Promise<number> {
-    this.server = net.createServer((client) => this.accept(client));
+    this.server = net.createServer({ allowHalfOpen: true }, (client) => this.accept(client));
     this.server.maxConnections = 100_000;
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as net.AddressInfo).port;
@@ -41,30 +41,37 @@ export class LoadBalancerProxy {
       this.pairs.add({ client, upstream: client });
       return;
     }
-    const upstream = net.connect(this.upstreamPort, this.upstreamHost);
+    const upstream = net.connect({ port: this.upstreamPort, host: this.upstreamHost, allowHalfOpen: true });
     const pair = { client, upstream };
     this.pairs.add(pair);
+    const later = (action: () => void) => (this.latencyMs > 0 ? setTimeout(action, this.latencyMs) : action());
     const forward = (from: net.Socket, to: net.Socket) => {
       from.on('data', (chunk: Buffer) => {
         if (this.blackholed) return;
-        if (this.latencyMs > 0) setTimeout(() => to.writable && to.write(chunk), this.latencyMs);
-        else if (!to.write(chunk)) {
+        if (this.latencyMs > 0) {
+          setTimeout(() => to.writable && to.write(chunk), this.latencyMs);
+        } else if (!to.write(chunk)) {
           from.pause();
           to.once('drain', () => from.resume());
         }
       });
+      // A half-close travels on after the data before it, so nothing in flight is cut off.
+      from.on('end', () => later(() => to.end()));
     };
     forward(client, upstream);
     forward(upstream, client);
-    const close = () => {
-      this.pairs.delete(pair);
+    let closed = 0;
+    const onClose = () => {
+      if (++closed === 2) this.pairs.delete(pair);
+    };
+    const onError = () => {
       client.destroy();
       upstream.destroy();
     };
-    client.on('close', close);
-    upstream.on('close', close);
-    client.on('error', () => undefined);
-    upstream.on('error', () => undefined);
+    client.on('close', onClose);
+    upstream.on('close', onClose);
+    client.on('error', onError);
+    upstream.on('error', onError);
   }
 
   get connections(): number {
