@@ -59,7 +59,8 @@ test('label matchers, regular expressions, sums and per-series verdicts', (t) =>
   t.is(perSeries.observed, 7, 'and it is the one reported');
 });
 
-test('no samples is not a pass', (t) => {
-  const verdict = evaluateMetric(spec({ metric: 'absent' }), context([]));
-  t.is(verdict.status, 'no-data');
+test('no samples is not a pass, unless absence is declared to mean zero', (t) => {
+  t.is(evaluateMetric(spec({ metric: 'absent' }), context([])).status, 'no-data');
+  t.is(evaluateMetric(spec({ metric: 'absent', absentAsZero: true, comparator: '==', threshold: 0 }), context([])).status, 'held');
+  t.is(evaluateMetric(spec({ metric: 'absent', absentAsZero: true, comparator: '>', threshold: 0 }), context([])).status, 'deviated');
 });

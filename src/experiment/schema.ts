@@ -72,6 +72,7 @@ const MetricHypothesis = Strict({
   window: Type.Optional(windows),
   comparator: Type.Union(comparators.map((c) => Type.Literal(c))),
   threshold: Type.Union([Type.Number(), Type.String({ format: 'quantity' })], { description: 'a number, a size (512Mi, 2Gi) or a duration in seconds (500ms, 2s)' }),
+  absentAsZero: Type.Optional(Type.Boolean({ description: 'no matching samples count as 0 (for counters that only appear once something happens, like 5xx codes); default false: no data deviates' })),
 });
 
 export const builtins = ['not-oom-killed', 'ready-within', 'objects-intact'] as const;

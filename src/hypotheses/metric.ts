@@ -87,6 +87,10 @@ export function evaluateMetric(spec: MetricHypothesisSpec, context: EvaluationCo
   // (a LIST flood that begins and ends between two scrapes still counts).
   const samples = context.store.select(spec.metric, spec.labels, counting ? 0 : window.from, window.to);
   const inWindow = samples.filter((s) => s.t >= window.from);
+  if (inWindow.length === 0 && spec.absentAsZero) {
+    const held = compare(0, spec.comparator, thresholdValue(spec.threshold));
+    return { ...base, status: held ? 'held' : 'deviated', observed: 0, observedText: '0 (no samples)' };
+  }
   if (inWindow.length === 0) return { ...base, status: 'no-data', observedText: 'no samples', detail: `no ${spec.metric} samples matching ${JSON.stringify(spec.labels ?? {})} in the ${windowName} window` };
   const threshold = thresholdValue(spec.threshold);
   const series = seriesOf(samples, spec.sumBy ?? true).filter((s) => s.times.some((t) => t >= window.from));
