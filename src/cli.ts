@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBinaries } from './commands/binaries.js';
+import { registerCapacity } from './commands/capacity.js';
+import { registerCompare } from './commands/compare.js';
 import { registerDown } from './commands/down.js';
 import { registerSmoke } from './commands/smoke.js';
 import { registerStatus } from './commands/status.js';
@@ -36,6 +38,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRun(program);
   registerValidate(program);
+  registerCompare(program);
+  registerCapacity(program);
   registerUp(program);
   registerDown(program);
   registerStatus(program);

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { LocalProvider } from './cluster/local.js';
 import type { Cluster, ClusterEvent, ClusterSpec } from './cluster/provider.js';
 import { AbortedError, ExitCode, InfrastructureError, messageOf } from './errors.js';
-import { loadExperiment } from './experiment/load.js';
-import type { AgentsSpec, Experiment, FaultSpec, HypothesisSpec } from './experiment/schema.js';
+import { loadExperiment, type LoadedExperiment } from './experiment/load.js';
+import type { AgentsSpec, Experiment, FaultSpec, HypothesisSpec, MetricHypothesisSpec } from './experiment/schema.js';
 import { createFaultEnvironment, type FaultEnvironment } from './faults/environment.js';
 import type { FleetSpec } from './load/fleet.js';
 import { FleetScraper } from './metrics/scrapers/fleet.js';
@@ -34,6 +34,8 @@ import { sleep } from './util/wait.js';
 
 export interface RunOptions {
   file: string;
+  /** An experiment already loaded (and changed, by a capacity search); `file` is then only its origin. */
+  loaded?: LoadedExperiment;
   resultsRoot?: string;
   runId?: string;
   signal: AbortSignal;
@@ -82,6 +84,12 @@ function fleetSpec(agents: AgentsSpec): FleetSpec {
   };
 }
 
+function settledOnceDeviated(h: MetricHypothesisSpec): boolean {
+  const upperBound = h.comparator === '<' || h.comparator === '<=';
+  const lowerBound = h.comparator === '>' || h.comparator === '>=';
+  return ((h.aggregate === 'max' || h.aggregate === 'increase') && upperBound) || (h.aggregate === 'min' && lowerBound);
+}
+
 function runIdFor(name: string): string {
   return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${name}`;
 }
@@ -97,7 +105,7 @@ function steadyStateHypotheses(hypotheses: HypothesisSpec[]): HypothesisSpec[] {
  * whatever goes wrong, including Ctrl-C.
  */
 export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
-  const loaded = await loadExperiment(options.file);
+  const loaded = options.loaded ?? (await loadExperiment(options.file));
   // Every concurrent wait (seeding workers, LIST clients) listens on this one signal.
   setMaxListeners(0, options.signal);
   const { experiment } = loaded;
@@ -175,7 +183,9 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
       new FleetScraper(fleet.stats),
     ];
     const intervalMs = parseDuration(experiment.metrics?.interval ?? '1s');
-    const duringHypotheses = experiment.hypotheses.filter((h) => !('builtin' in h) && h.window === 'during');
+    // Only deviations the rest of the window cannot undo are reported as they happen (a max over a
+    // limit stays over it); "last == 1000" is false right after a drop and true again later.
+    const duringHypotheses = experiment.hypotheses.filter((h) => !('builtin' in h) && h.window === 'during' && settledOnceDeviated(h));
     const reportedDeviations = new Set<string>();
     recorder = new Recorder(scrapers, store, sinks, intervalMs, (type, text) => event(type, text), (t) => {
       // Continuous check during the faults: report the first moment each hypothesis deviates.

@@ -191,3 +191,18 @@ test.serial('Ctrl-C mid-run writes a summary marked interrupted and leaves nothi
   const { stdout } = await execa('ps', ['-eo', 'args']);
   t.false(stdout.includes(stateDir), 'no process of the run is left');
 });
+
+test.serial('cpchaos compare puts runs side by side with deltas against the first', async (t) => {
+  const results = path.join(dir, 'results');
+  const compare = await runCli(['compare', path.join(results, 'holds'), path.join(results, 'cannot-hold')]);
+  t.is(compare.exitCode, 0, compare.all);
+  t.regex(compare.stdout, /^\| status \| passed \| deviated \|$/m);
+  t.regex(compare.stdout, /^\| peak apiserver RSS \| [\d.]+ MiB \| [\d.]+ MiB \([+-]\d+ %\) \|$/m);
+  t.regex(compare.stdout, /^\| apiserver RSS under 1Mi \| - \| deviated: [\d.]+ MiB \|$/m);
+  const json = JSON.parse((await runCli(['compare', '--json', path.join(results, 'holds')])).stdout) as { peakApiserverRss: number; peakEtcdRss: number }[];
+  t.true(json[0]!.peakApiserverRss > 50 * 1024 ** 2);
+  t.true(json[0]!.peakEtcdRss > 5 * 1024 ** 2);
+  const bad = await runCli(['compare', dir]);
+  t.is(bad.exitCode, 2);
+  t.regex(bad.stderr, /is not a run folder/);
+});

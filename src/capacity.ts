@@ -1,0 +1,139 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from './errors.js';
+import { loadExperiment, type LoadedExperiment } from './experiment/load.js';
+import { schemaProblems } from './experiment/validate.js';
+import { runExperiment } from './runner.js';
+import type { RunStatus } from './report/summary.js';
+
+export interface CapacityOptions {
+  file: string;
+  /** Path into the experiment, e.g. seed[0].count or faults[1].clients. */
+  vary: string;
+  from: number;
+  to: number;
+  repeat: number;
+  resultsRoot: string;
+  signal: AbortSignal;
+  binDir?: string;
+  log: (line: string) => void;
+}
+
+export interface Trial {
+  value: number;
+  holds: boolean;
+  runs: { runId: string; status: RunStatus; deviated: string[] }[];
+}
+
+export interface CapacityResult {
+  experiment: string;
+  vary: string;
+  trials: Trial[];
+  /** The largest value that held; undefined if even `from` failed. */
+  limit?: number;
+  /** The smallest value that failed; undefined if `to` held. */
+  firstFailing?: number;
+  /** The hypothesis that deviated at the smallest failing value. */
+  brokeFirst?: string;
+}
+
+export function parsePath(text: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const part of text.split('.')) {
+    const match = /^([A-Za-z][\w-]*)((?:\[\d+\])*)$/.exec(part);
+    if (!match) throw new UsageError(`invalid --vary path "${text}": expected something like seed[0].count or faults[1].clients`);
+    segments.push(match[1]!);
+    for (const index of match[2]!.matchAll(/\[(\d+)\]/g)) segments.push(Number(index[1]));
+  }
+  return segments;
+}
+
+function withValue(loaded: LoadedExperiment, segments: (string | number)[], value: number, vary: string): LoadedExperiment {
+  const experiment = structuredClone(loaded.experiment) as unknown as Record<string | number, unknown>;
+  let node: Record<string | number, unknown> = experiment;
+  for (const segment of segments.slice(0, -1)) {
+    const next = node[segment];
+    if (typeof next !== 'object' || next === null) throw new UsageError(`--vary ${vary}: ${String(segment)} does not exist in ${loaded.file}`);
+    node = next as Record<string | number, unknown>;
+  }
+  const last = segments[segments.length - 1]!;
+  if (typeof node[last] !== 'number') throw new UsageError(`--vary ${vary}: not a number in ${loaded.file}`);
+  node[last] = value;
+  const problems = schemaProblems(experiment);
+  if (problems.length) throw new UsageError(`--vary ${vary}=${value} makes the experiment invalid: ${problems[0]!.message}`);
+  return { ...loaded, experiment: experiment as unknown as LoadedExperiment['experiment'] };
+}
+
+/**
+ * The largest value of one scale parameter for which every hypothesis holds:
+ * doubling from `from` until a value fails (or `to`), then bisecting between the
+ * last value that held and the first that failed. Every value runs `repeat` times,
+ * each on a fresh cluster, and holds only if every repetition passed.
+ */
+export async function capacitySearch(options: CapacityOptions): Promise<CapacityResult> {
+  if (!(options.from >= 1 && options.to >= options.from)) throw new UsageError('--from and --to must be whole numbers with 1 <= from <= to');
+  const loaded = await loadExperiment(options.file);
+  const segments = parsePath(options.vary);
+  withValue(loaded, segments, options.from, options.vary);
+  const trials: Trial[] = [];
+
+  const trial = async (value: number): Promise<Trial> => {
+    const runs: Trial['runs'] = [];
+    for (let r = 0; r < options.repeat; r++) {
+      const runId = `${options.vary.replace(/[^\w]+/g, '-')}-${value}-${r + 1}`;
+      options.log(`capacity: ${options.vary}=${value} (repeat ${r + 1}/${options.repeat})`);
+      const { summary } = await runExperiment({ file: options.file, loaded: withValue(loaded, segments, value, options.vary), resultsRoot: options.resultsRoot, runId, signal: options.signal, binDir: options.binDir, quiet: true });
+      if (summary.status === 'interrupted') throw new UsageError('interrupted');
+      runs.push({ runId, status: summary.status, deviated: summary.verdicts.filter((v) => v.status !== 'held').map((v) => v.name) });
+      if (summary.status === 'error') options.log(`capacity: run ${runId} failed: ${summary.message ?? ''}`);
+      if (summary.status !== 'passed') break;
+    }
+    const result = { value, holds: runs.every((run) => run.status === 'passed'), runs };
+    trials.push(result);
+    options.log(`capacity: ${options.vary}=${value} ${result.holds ? 'holds' : `deviates (${result.runs.at(-1)?.deviated.join(', ') || result.runs.at(-1)?.status})`}`);
+    return result;
+  };
+
+  let good: number | undefined;
+  let bad: number | undefined;
+  for (let value = options.from; ; value = Math.min(options.to, value * 2)) {
+    if ((await trial(value)).holds) good = value;
+    else {
+      bad = value;
+      break;
+    }
+    if (value >= options.to) break;
+  }
+  while (good !== undefined && bad !== undefined && bad - good > 1) {
+    const middle = Math.floor((good + bad) / 2);
+    if ((await trial(middle)).holds) good = middle;
+    else bad = middle;
+  }
+  const failing = trials.find((t) => t.value === bad);
+  return {
+    experiment: loaded.experiment.metadata.name,
+    vary: options.vary,
+    trials: trials.sort((a, b) => a.value - b.value),
+    limit: good,
+    firstFailing: bad,
+    brokeFirst: failing?.runs.at(-1)?.deviated[0] ?? failing?.runs.at(-1)?.status,
+  };
+}
+
+export function capacityMarkdown(result: CapacityResult): string {
+  const lines = [`# Capacity of ${result.experiment} in ${result.vary}`, '', '| value | verdict | runs |', '|---|---|---|'];
+  for (const t of result.trials) {
+    lines.push(`| ${t.value} | ${t.holds ? 'holds' : '**deviates**'} | ${t.runs.map((r) => `\`${r.runId}\` ${r.status}${r.deviated.length ? ` (${r.deviated.join(', ')})` : ''}`).join('; ')} |`);
+  }
+  lines.push('');
+  if (result.limit === undefined) lines.push(`Even ${result.vary}=${result.trials[0]?.value} deviates: the limit is below the range searched.`);
+  else if (result.firstFailing === undefined) lines.push(`Every value up to ${result.limit} holds: the limit is at or above the range searched.`);
+  else lines.push(`Limit: ${result.vary}=${result.limit} holds, ${result.firstFailing} deviates; the hypothesis that broke first: ${result.brokeFirst}.`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function writeCapacity(dir: string, result: CapacityResult): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'capacity.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await fs.writeFile(path.join(dir, 'capacity.md'), capacityMarkdown(result));
+}

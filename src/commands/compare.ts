@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { comparisonMarkdown, loadRunFigures } from '../report/compare.js';
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('compare run folders side by side: peak memory, OOM kills, 429s, LIST p99, relists, verdicts (deltas against the first)')
+    .argument('<runs...>', 'results/<run-id> folders')
+    .option('--json', 'print the figures as JSON')
+    .action(async (dirs: string[], flags: { json?: boolean }) => {
+      const runs = [];
+      for (const dir of dirs) runs.push(await loadRunFigures(dir));
+      process.stdout.write(flags.json ? `${JSON.stringify(runs, null, 2)}\n` : comparisonMarkdown(runs));
+    });
+}
