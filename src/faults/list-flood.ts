@@ -3,6 +3,7 @@ import { Duration, PositiveInt } from '../experiment/schema-parts.js';
 import { collectionPath } from '../load/resources.js';
 import { parseDuration } from '../units.js';
 import type { ApiClient } from '../load/client.js';
+import { quantile } from '../metrics/client-stats.js';
 import { faultSchema, type FaultDefinition } from './types.js';
 
 const schema = faultSchema('list-flood', {
@@ -59,12 +60,15 @@ export const listFlood: FaultDefinition<Params> = {
     const deadline = params.duration ? Date.now() + parseDuration(params.duration) : undefined;
     const perClient = deadline ? Number.POSITIVE_INFINITY : (params.listsPerClient ?? 10);
     const totals = { lists: 0, ok: 0, failed: 0, bytes: 0, statuses: {} as Record<string, number> };
+    const durations: number[] = [];
     const client = await context.newClient({ protocol: params.protocol ?? 'http1', maxSockets: clients });
     await Promise.all(
       Array.from({ length: clients }, async () => {
         for (let i = 0; i < perClient && !context.signal.aborted && (!deadline || Date.now() < deadline); i++) {
           try {
+            const started = performance.now();
             const { status, bytes } = await listOnce(params, client, context.signal);
+            durations.push(performance.now() - started);
             totals.lists++;
             totals.bytes += bytes;
             totals.statuses[status] = (totals.statuses[status] ?? 0) + 1;
@@ -83,6 +87,8 @@ export const listFlood: FaultDefinition<Params> = {
       }),
     );
     client.close();
-    context.event('list-flood-done', `${totals.lists} LISTs by ${clients} clients: ${totals.ok} ok, ${totals.failed} failed, ${totals.bytes} bytes`, totals);
+    durations.sort((a, b) => a - b);
+    const latencyMs = { p50: quantile(durations, 0.5), p99: quantile(durations, 0.99), max: durations[durations.length - 1] ?? Number.NaN };
+    context.event('list-flood-done', `${totals.lists} LISTs by ${clients} clients: ${totals.ok} ok, ${totals.failed} failed, ${totals.bytes} bytes; full LIST p50 ${latencyMs.p50.toFixed(0)} ms, max ${latencyMs.max.toFixed(0)} ms`, { ...totals, latencyMs });
   },
 };
