@@ -1,19 +1,13 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import test from 'ava';
-import type { Summary } from '../src/report/summary.js';
-import { isolatedStateDir, runCli } from './helpers/cluster.js';
+import { isolatedStateDir, runExperimentText } from './helpers/cluster.js';
 
 test.before(async () => {
   await isolatedStateDir();
 });
 
 test('a tight memory limit plus a quorum list-flood: the apiserver is OOM-killed and the run says so (exit 1)', async (t) => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-oom-run-'));
-  const file = path.join(dir, 'oom.yaml');
-  await fs.writeFile(
-    file,
+  const { result, summary } = await runExperimentText(
+    'oom',
     `apiVersion: cpchaos.io/v1alpha1
 kind: Experiment
 metadata:
@@ -52,9 +46,7 @@ hypotheses:
     within: 45s
 `,
   );
-  const result = await runCli(['run', file, '--results', dir, '--run-id', 'oom']);
   t.is(result.exitCode, 1, result.all);
-  const summary = JSON.parse(await fs.readFile(path.join(dir, 'oom', 'summary.json'), 'utf8')) as Summary;
   t.like(summary.verdicts.find((v) => v.name === 'apiserver not OOM-killed'), { status: 'deviated' });
   t.true(summary.events.oomKills >= 1);
   t.true(summary.events.restarts >= 1, 'restarted like a static pod');

@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { memoryLimit } from '../src/faults/memory-limit.js';
@@ -7,9 +6,8 @@ import { pauseProcess } from '../src/faults/pause-process.js';
 import type { FaultContext } from '../src/faults/types.js';
 import { createFaultEnvironment } from '../src/faults/environment.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
-import type { Summary } from '../src/report/summary.js';
 import type { LocalCluster } from '../src/cluster/local.js';
-import { isolatedStateDir, runCli, startCluster } from './helpers/cluster.js';
+import { isolatedStateDir, runExperimentText, startCluster } from './helpers/cluster.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -59,10 +57,8 @@ test('memory-limit changes the limit of the running apiserver and restores it', 
 });
 
 test('kill-process: the apiserver is killed, restarted like a static pod, ready again, and the agents relist', async (t) => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-kill-'));
-  const file = path.join(dir, 'kill.yaml');
-  await fs.writeFile(
-    file,
+  const { result, runDir, summary } = await runExperimentText(
+    'kill',
     `apiVersion: cpchaos.io/v1alpha1
 kind: Experiment
 metadata:
@@ -107,15 +103,13 @@ hypotheses:
     threshold: 0
 `,
   );
-  const result = await runCli(['run', file, '--results', dir, '--run-id', 'kill']);
   t.is(result.exitCode, 0, result.all);
-  const summary = JSON.parse(await fs.readFile(path.join(dir, 'kill', 'summary.json'), 'utf8')) as Summary;
   t.is(summary.events.restarts, 1);
   t.true((summary.fleet[0]?.relists ?? 0) >= 10, `relists: ${summary.fleet[0]?.relists}`);
   t.is(summary.events.oomKills, 0);
   // kubelet's first backoff is 10 s, so readiness comes back after it, not before.
   t.true((summary.recovery?.readyAfterMs ?? 0) >= 10_000, `ready after ${summary.recovery?.readyAfterMs} ms`);
-  const events = (await fs.readFile(path.join(dir, 'kill', 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; signal?: string });
+  const events = (await fs.readFile(path.join(runDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; signal?: string });
   t.is(events.find((e) => e.type === 'exited')?.signal, 'SIGKILL');
   t.true(events.some((e) => e.type === 'started'));
 });

@@ -1,19 +1,15 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import type { Summary } from '../src/report/summary.js';
-import { isolatedStateDir, runCli } from './helpers/cluster.js';
+import { isolatedStateDir, runExperimentText } from './helpers/cluster.js';
 
 test.before(async () => {
   await isolatedStateDir();
 });
 
 test('an experiment with kubelet agents and a connection drop records the relist storm', async (t) => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-storm-'));
-  const file = path.join(dir, 'storm.yaml');
-  await fs.writeFile(
-    file,
+  const { result, runDir, summary } = await runExperimentText(
+    'storm',
     `apiVersion: cpchaos.io/v1alpha1
 kind: Experiment
 metadata:
@@ -55,12 +51,10 @@ hypotheses:
     builtin: not-oom-killed
 `,
   );
-  const result = await runCli(['run', file, '--results', dir, '--run-id', 'storm']);
   t.is(result.exitCode, 0, result.all);
-  const summary = JSON.parse(await fs.readFile(path.join(dir, 'storm', 'summary.json'), 'utf8')) as Summary;
   t.deepEqual(summary.fleet.map((f) => [f.agent, f.agents, f.lists, f.relists, f.resourceVersions]), [['kubelet', 60, 120, 60, { '0': 120 }]]);
   t.true(summary.phases.some((p) => p.phase === 'agents'));
-  const events = (await fs.readFile(path.join(dir, 'storm', 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; dropped?: number });
+  const events = (await fs.readFile(path.join(runDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; dropped?: number });
   t.true((events.find((e) => e.type === 'connections-dropped')?.dropped ?? 0) >= 60);
-  t.regex(await fs.readFile(path.join(dir, 'storm', 'report.md'), 'utf8'), /\| kubelet \| 60 \| 120 \| 60 \|/);
+  t.regex(await fs.readFile(path.join(runDir, 'report.md'), 'utf8'), /\| kubelet \| 60 \| 120 \| 60 \|/);
 });

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { LocalProvider, type LocalCluster } from '../../src/cluster/local.js';
 import type { ClusterSpec } from '../../src/cluster/provider.js';
 import { defaultKubernetesVersion } from '../../src/binaries/versions.js';
+import type { Summary } from '../../src/report/summary.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
 export const cliPath = path.join(repoRoot, 'bin', 'cpchaos.js');
@@ -51,4 +52,15 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promi
 
 export async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(() => true, () => false);
+}
+
+/** Writes an experiment into a fresh folder and runs it with the CLI; returns the result, its folder and summary. */
+export async function runExperimentText(name: string, text: string): Promise<{ result: CliResult; dir: string; runDir: string; summary: Summary }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `cpchaos-${name}-`));
+  const file = path.join(dir, `${name}.yaml`);
+  await fs.writeFile(file, text);
+  const result = await runCli(['run', file, '--results', dir, '--run-id', name]);
+  const runDir = path.join(dir, name);
+  const summary = JSON.parse(await fs.readFile(path.join(runDir, 'summary.json'), 'utf8')) as Summary;
+  return { result, dir, runDir, summary };
 }
