@@ -4,6 +4,7 @@ import { UsageError } from './errors.js';
 import { loadExperiment, type LoadedExperiment } from './experiment/load.js';
 import { schemaProblems } from './experiment/validate.js';
 import { runExperiment } from './runner.js';
+import { parsePath } from './variants.js';
 import type { RunStatus } from './report/summary.js';
 
 export interface CapacityOptions {
@@ -35,17 +36,6 @@ export interface CapacityResult {
   firstFailing?: number;
   /** The hypothesis that deviated at the smallest failing value. */
   brokeFirst?: string;
-}
-
-export function parsePath(text: string): (string | number)[] {
-  const segments: (string | number)[] = [];
-  for (const part of text.split('.')) {
-    const match = /^([A-Za-z][\w-]*)((?:\[\d+\])*)$/.exec(part);
-    if (!match) throw new UsageError(`invalid --vary path "${text}": expected something like seed[0].count or faults[1].clients`);
-    segments.push(match[1]!);
-    for (const index of match[2]!.matchAll(/\[(\d+)\]/g)) segments.push(Number(index[1]));
-  }
-  return segments;
 }
 
 function withValue(loaded: LoadedExperiment, segments: (string | number)[], value: number, vary: string): LoadedExperiment {

@@ -41,6 +41,8 @@ export interface RunOptions {
   signal: AbortSignal;
   binDir?: string;
   quiet?: boolean;
+  /** The variant this run is, for its summary. */
+  variant?: string;
   /** Progress lines for people (stderr). */
   log?: (line: string) => void;
 }
@@ -90,7 +92,7 @@ function settledOnceDeviated(h: MetricHypothesisSpec): boolean {
   return ((h.aggregate === 'max' || h.aggregate === 'increase') && upperBound) || (h.aggregate === 'min' && lowerBound);
 }
 
-function runIdFor(name: string): string {
+export function runIdFor(name: string): string {
   return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${name}`;
 }
 
@@ -316,7 +318,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
   const endedAt = Date.now();
   const summary: Summary = {
     runId,
-    experiment: { name: experiment.metadata.name, description: experiment.metadata.description, file: path.relative(process.cwd(), loaded.file) },
+    experiment: { name: experiment.metadata.name, description: experiment.metadata.description, file: path.relative(process.cwd(), loaded.file), ...(options.variant ? { variant: options.variant } : {}) },
     status,
     exitCode: exitCodes[status],
     startedAt: new Date(startedAt).toISOString(),

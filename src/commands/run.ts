@@ -1,23 +1,69 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { ExitCode } from '../errors.js';
 import { withInterrupt } from '../interrupt.js';
+import type { Summary } from '../report/summary.js';
 import { binDirOption, note, write } from './shared.js';
+
+function printVerdicts(summary: Summary): void {
+  for (const v of summary.verdicts) write(`${v.status === 'held' ? 'held    ' : v.status.toUpperCase().padEnd(8)} ${v.name}: ${v.observedText} (expected ${v.expected})`);
+  const name = summary.experiment.variant ? `${summary.experiment.name} (${summary.experiment.variant})` : summary.experiment.name;
+  write(`${summary.status}: ${name}${summary.message ? ` - ${summary.message}` : ''}`);
+}
+
+/** The exit code of several runs: interrupted beats infrastructure failure beats deviation. */
+function worst(codes: number[]): number {
+  for (const code of [ExitCode.interrupted, ExitCode.infrastructure, ExitCode.deviated]) if (codes.includes(code)) return code;
+  return ExitCode.ok;
+}
 
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run an experiment: provision, seed, steady state, faults, observe, recover, verify, teardown')
+    .description('run an experiment: provision, seed, steady state, faults, observe, recover, verify, teardown (each variant on a fresh cluster)')
     .argument('<experiment>', 'experiment YAML file')
     .option('--results <dir>', 'where run folders go', 'results')
     .option('--run-id <id>', 'name of the run folder (default: <timestamp>-<experiment name>)')
     .option('--quiet', 'print only the verdicts')
     .addOption(binDirOption())
-    .addHelpText('after', '\nExit codes: 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure, 130 interrupted.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure, 130 interrupted.\nWith variants: the worst of the variants, and results/<run-id>/comparison.md side by side.',
+    )
     .action(async (file: string, flags: { results: string; runId?: string; quiet?: boolean; binDir?: string }) => {
-      const { runExperiment } = await import('../runner.js');
-      const { dir, summary } = await withInterrupt((signal) => runExperiment({ file, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, quiet: flags.quiet }));
-      for (const v of summary.verdicts) write(`${v.status === 'held' ? 'held    ' : v.status.toUpperCase().padEnd(8)} ${v.name}: ${v.observedText} (expected ${v.expected})`);
-      write(`${summary.status}: ${summary.experiment.name}${summary.message ? ` - ${summary.message}` : ''}`);
-      note(`results: ${dir}`);
-      process.exitCode = summary.exitCode;
+      const { runExperiment, runIdFor } = await import('../runner.js');
+      const { loadExperiment } = await import('../experiment/load.js');
+      const { expandVariants } = await import('../variants.js');
+      const loaded = await loadExperiment(file);
+      const variants = expandVariants(loaded);
+      if (variants.length === 0) {
+        const { dir, summary } = await withInterrupt((signal) => runExperiment({ file, loaded, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, quiet: flags.quiet }));
+        printVerdicts(summary);
+        note(`results: ${dir}`);
+        process.exitCode = summary.exitCode;
+        return;
+      }
+      const { comparisonMarkdown, loadRunFigures } = await import('../report/compare.js');
+      const base = path.resolve(flags.results, flags.runId ?? runIdFor(loaded.experiment.metadata.name));
+      const summaries = await withInterrupt(async (signal) => {
+        const done: { dir: string; summary: Summary }[] = [];
+        for (const variant of variants) {
+          if (signal.aborted) break;
+          note(`variant ${variant.name}`);
+          const outcome = await runExperiment({ file, loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, binDir: flags.binDir, quiet: flags.quiet });
+          printVerdicts(outcome.summary);
+          done.push(outcome);
+        }
+        return done;
+      });
+      const figures = [];
+      for (const { dir } of summaries) figures.push(await loadRunFigures(dir));
+      const table = comparisonMarkdown(figures);
+      await fs.writeFile(path.join(base, 'comparison.md'), `# ${loaded.experiment.metadata.name}: variants\n\n${table}`);
+      await fs.writeFile(path.join(base, 'comparison.json'), `${JSON.stringify(figures, null, 2)}\n`);
+      write(`\n${table}`);
+      note(`results: ${base}`);
+      process.exitCode = worst(summaries.map((s) => s.summary.exitCode));
     });
 }

@@ -132,6 +132,18 @@ export const ExperimentSchema = Strict(
       }),
     ),
     hypotheses: Type.Array(HypothesisSchema, { minItems: 1 }),
+    variants: Type.Optional(
+      Type.Array(
+        Strict({
+          name: Name('variant name; its run goes to results/<run-id>/<name>'),
+          description: Type.Optional(Type.String()),
+          set: Type.Record(Type.String({ pattern: '^[A-Za-z][\\w-]*(\\[\\d+\\])*(\\.[A-Za-z][\\w-]*(\\[\\d+\\])*)*$' }), Type.Unknown(), {
+            description: 'values to change, by path: { "faults[0].resourceVersion": "0", "cluster.featureGates.WatchList": true }',
+          }),
+        }),
+        { minItems: 1, description: 'run the experiment once per variant, each on a fresh cluster, and compare them side by side' },
+      ),
+    ),
     metrics: Type.Optional(
       Strict({
         interval: Type.Optional(Duration('recording interval (default 1s)')),

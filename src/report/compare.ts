@@ -50,7 +50,7 @@ export async function loadRunFigures(dir: string): Promise<RunFigures> {
   return {
     dir,
     runId: summary.runId,
-    experiment: summary.experiment.name,
+    experiment: summary.experiment.variant ? `${summary.experiment.name} (${summary.experiment.variant})` : summary.experiment.name,
     status: summary.status,
     peakApiserverRss: peak.get('process_resident_memory_bytes/apiserver'),
     peakEtcdRss: peak.get('process_resident_memory_bytes/etcd'),

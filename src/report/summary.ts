@@ -15,7 +15,7 @@ export interface PhaseTiming {
 /** summary.json: everything a scheduler, a CI gate or a later `cpchaos compare` needs about one run. */
 export interface Summary {
   runId: string;
-  experiment: { name: string; description?: string; file: string };
+  experiment: { name: string; description?: string; file: string; variant?: string };
   status: RunStatus;
   exitCode: number;
   startedAt: string;
