@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'ava';
 import { experimentJsonSchema } from '../src/experiment/json-schema.js';
 import { faultDefinitions } from '../src/faults/registry.js';
+import { expandVariants } from '../src/variants.js';
 import { ExperimentError, loadExperiment } from '../src/experiment/load.js';
 import { locate, parseWithPositions } from '../src/experiment/positions.js';
 import { repoRoot, runCli } from './helpers/cluster.js';
@@ -72,7 +73,7 @@ test('the experiments in the repository are valid', async (t) => {
   const folder = path.join(repoRoot, 'experiments');
   const files = (await fs.readdir(folder)).filter((f) => f.endsWith('.yaml'));
   t.true(files.length > 0);
-  for (const file of files) await t.notThrowsAsync(loadExperiment(path.join(folder, file)), file);
+  for (const file of files) await t.notThrowsAsync(async () => expandVariants(await loadExperiment(path.join(folder, file))), file);
 });
 
 test('experiments/schema.json is the schema the code validates with', async (t) => {

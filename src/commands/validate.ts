@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
 import { ExperimentError, loadExperiment } from '../experiment/load.js';
+import { expandVariants } from '../variants.js';
 import { note } from './shared.js';
 
 export function registerValidate(program: Command): void {
@@ -11,11 +13,12 @@ export function registerValidate(program: Command): void {
       const problems: string[] = [];
       for (const file of files) {
         try {
-          await loadExperiment(file);
-          note(`${file}: ok`);
+          const variants = expandVariants(await loadExperiment(file));
+          note(`${file}: ok${variants.length ? ` (${variants.length} variants)` : ''}`);
         } catch (error) {
-          if (!(error instanceof ExperimentError)) throw error;
-          problems.push(...error.problems);
+          if (error instanceof ExperimentError) problems.push(...error.problems);
+          else if (error instanceof UsageError) problems.push(error.message);
+          else throw error;
         }
       }
       if (problems.length) throw new ExperimentError(problems);
