@@ -67,3 +67,28 @@ test.serial('a blackholed load balancer stalls watches; lifting it makes the age
   proxy.drop(1);
   t.true(await until(() => stats.relists >= 10, 20_000));
 });
+
+test.serial('kube-proxy and cni-agent agents list what they should and watch it', async (t) => {
+  const cluster = await startCluster(t);
+  const proxy = new LoadBalancerProxy('127.0.0.1', Number(new URL(cluster.access.server).port));
+  await proxy.start();
+  t.teardown(() => proxy.stop());
+  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
+  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls);
+  t.teardown(() => fleet.stop());
+  await fleet.start([
+    { type: 'kube-proxy', count: 3, relist: 'cache', paginate: false, rampUpMs: 0 },
+    { type: 'cni-agent', count: 2, relist: 'quorum', paginate: true, rampUpMs: 0 },
+  ]);
+  await fleet.waitSynced(30_000);
+  const kubeProxy = fleet.stats.byType.get('kube-proxy')!;
+  const cni = fleet.stats.byType.get('cni-agent')!;
+  // kube-proxy runs two informers (services, endpointslices) per agent; a CNI agent one (all pods).
+  t.is(kubeProxy.lists, 6);
+  t.is(cni.lists, 2);
+  t.true(await until(() => kubeProxy.openWatches === 6 && cni.openWatches === 2, 10_000));
+  t.deepEqual([...kubeProxy.resourceVersions], [['0', 6]]);
+  t.deepEqual([...cni.resourceVersions], [['', 2]]);
+  // The default/kubernetes Service exists, so kube-proxy's service LISTs carry it.
+  t.true(kubeProxy.listBytes > 500);
+});
