@@ -1,4 +1,5 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
+import type { ClusterSpec } from '../src/cluster/provider.js';
 import { kubeconfigIdentity } from '../src/load/client.js';
 import { Fleet } from '../src/load/fleet.js';
 import { LoadBalancerProxy } from '../src/load/proxy.js';
@@ -10,6 +11,18 @@ test.before(async () => {
 });
 
 const agents = 40;
+
+/** A real cluster with the runner's load-balancer proxy in front and an empty fleet behind it. */
+async function fleetBehindProxy(t: ExecutionContext, spec: Partial<ClusterSpec> = {}): Promise<{ proxy: LoadBalancerProxy; fleet: Fleet }> {
+  const cluster = await startCluster(t, spec);
+  const proxy = new LoadBalancerProxy('127.0.0.1', Number(new URL(cluster.access.server).port));
+  await proxy.start();
+  t.teardown(() => proxy.stop());
+  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
+  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls);
+  t.teardown(() => fleet.stop());
+  return { proxy, fleet };
+}
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -23,14 +36,7 @@ for (const [policy, expectedRv, gates] of [
   ['streaming', '', { WatchList: true }],
 ] as [RelistPolicy, string, Record<string, boolean>][]) {
   test.serial(`connection drop: every kubelet relists exactly once (${policy})`, async (t) => {
-    const cluster = await startCluster(t, { featureGates: gates });
-    const port = Number(new URL(cluster.access.server).port);
-    const proxy = new LoadBalancerProxy('127.0.0.1', port);
-    await proxy.start();
-    t.teardown(() => proxy.stop());
-    const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
-    const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls);
-    t.teardown(() => fleet.stop());
+    const { proxy, fleet } = await fleetBehindProxy(t, { featureGates: gates });
     await fleet.start([{ type: 'kubelet', count: agents, relist: policy, paginate: false, rampUpMs: 0, backoff: { initialMs: 200, maxMs: 1000 } }]);
     await fleet.waitSynced(30_000);
     const stats = fleet.stats.byType.get('kubelet')!;
@@ -50,13 +56,7 @@ for (const [policy, expectedRv, gates] of [
 }
 
 test.serial('a blackholed load balancer stalls watches; lifting it makes the agents relist', async (t) => {
-  const cluster = await startCluster(t);
-  const proxy = new LoadBalancerProxy('127.0.0.1', Number(new URL(cluster.access.server).port));
-  await proxy.start();
-  t.teardown(() => proxy.stop());
-  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
-  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls);
-  t.teardown(() => fleet.stop());
+  const { proxy, fleet } = await fleetBehindProxy(t);
   await fleet.start([{ type: 'kubelet', count: 10, relist: 'cache', paginate: true, rampUpMs: 0, backoff: { initialMs: 200, maxMs: 1000 } }]);
   await fleet.waitSynced(30_000);
   const stats = fleet.stats.byType.get('kubelet')!;
@@ -69,13 +69,7 @@ test.serial('a blackholed load balancer stalls watches; lifting it makes the age
 });
 
 test.serial('kube-proxy and cni-agent agents list what they should and watch it', async (t) => {
-  const cluster = await startCluster(t);
-  const proxy = new LoadBalancerProxy('127.0.0.1', Number(new URL(cluster.access.server).port));
-  await proxy.start();
-  t.teardown(() => proxy.stop());
-  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
-  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls);
-  t.teardown(() => fleet.stop());
+  const { fleet } = await fleetBehindProxy(t);
   await fleet.start([
     { type: 'kube-proxy', count: 3, relist: 'cache', paginate: false, rampUpMs: 0 },
     { type: 'cni-agent', count: 2, relist: 'quorum', paginate: true, rampUpMs: 0 },
