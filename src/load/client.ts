@@ -72,7 +72,6 @@ function isNamedGet(path: string): boolean {
 export class ApiClient {
   private constructor(
     readonly server: string,
-    private readonly tls: TlsMaterial,
     private readonly transport: Transport,
     readonly stats: ClientStats,
   ) {}
@@ -86,7 +85,7 @@ export class ApiClient {
   static async fromKubeconfig(kubeconfigPath: string, stats: ClientStats, options: { maxSockets?: number; protocol?: 'http1' | 'http2' } = {}): Promise<ApiClient> {
     const { server, tls } = await kubeconfigIdentity(kubeconfigPath);
     const transport = options.protocol === 'http2' ? new Http2Transport(server, tls) : new Http1Transport(server, tls, options.maxSockets ?? 256);
-    return new ApiClient(server, tls, transport, stats);
+    return new ApiClient(server, transport, stats);
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
@@ -130,7 +129,7 @@ export class ApiClient {
    * Retries on 429, 5xx and connection errors with jittered exponential backoff,
    * honouring Retry-After, the way client-go does for seeding traffic.
    */
-  async withRetry(method: string, path: string, options: RequestOptions & { retries?: number; accept409?: boolean } = {}): Promise<ApiResponse> {
+  async withRetry(method: string, path: string, options: RequestOptions & { retries?: number } = {}): Promise<ApiResponse> {
     const retries = options.retries ?? 8;
     for (let attempt = 0; ; attempt++) {
       let retryAfterMs: number | undefined;
@@ -152,8 +151,4 @@ export class ApiClient {
     this.transport.close();
   }
 
-  /** TLS identity for callers that open their own connections (watches, proxies). */
-  get tlsMaterial(): TlsMaterial {
-    return this.tls;
-  }
 }

@@ -19,10 +19,6 @@ const groups: Record<string, { prefix: string; namespaced: boolean }> = {
 
 export const knownResources = Object.keys(groups);
 
-export function isKnownResource(resource: string): boolean {
-  return resource in groups;
-}
-
 /**
  * The collection URL of a resource, e.g. /api/v1/namespaces/x/pods, or across all
  * namespaces (/api/v1/pods) when no namespace is given.
@@ -31,8 +27,4 @@ export function collectionPath(resource: string, namespace?: string): string {
   const group = groups[resource];
   if (!group) throw new Error(`unknown resource "${resource}"; known: ${knownResources.join(', ')}`);
   return group.namespaced && namespace ? `${group.prefix}/namespaces/${namespace}/${resource}` : `${group.prefix}/${resource}`;
-}
-
-export function isNamespaced(resource: string): boolean {
-  return groups[resource]?.namespaced ?? true;
 }

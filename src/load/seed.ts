@@ -6,6 +6,7 @@ import { startProgress } from '../ui/progress.js';
 import { sleep } from '../util/wait.js';
 import type { ApiClient } from './client.js';
 import { crdNames } from './objects/crds.js';
+import { collectionPath } from './resources.js';
 import { objectKinds } from './objects/index.js';
 import type { BuildContext, KubeObject } from './objects/types.js';
 
@@ -148,7 +149,7 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
   } else if (set.kind === 'customresources') {
     seeded.listPaths = [...new Set(crds!.map((c) => `/apis/${c.group}/${c.version}/${c.plural}`))];
   } else {
-    seeded.listPaths = [kind.collectionPath({ set, index: 0, namespace: undefined }).replace(/\/namespaces\/undefined/, '')];
+    seeded.listPaths = [collectionPath(set.kind)];
   }
   options.event('seed-done', `${set.name}: ${objects.length}/${set.count} ${set.kind} in ${(durationMs / 1000).toFixed(1)}s`, {
     set: set.name,

@@ -19,5 +19,4 @@ export interface CgroupDriver {
   /** The folder under which cpchaos makes its cgroups. */
   readonly parent: string;
   create(relativePath: string): Promise<MemoryCgroup>;
-  open(absolutePath: string): MemoryCgroup;
 }

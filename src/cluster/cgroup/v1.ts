@@ -71,6 +71,5 @@ export async function cgroupV1Driver(mount: string, parentOverride?: string): Pr
       await fs.mkdir(dir, { recursive: true });
       return new MemoryCgroupV1(dir);
     },
-    open: (absolutePath: string) => new MemoryCgroupV1(absolutePath),
   };
 }

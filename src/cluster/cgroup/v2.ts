@@ -71,6 +71,5 @@ export function cgroupV2Driver(mount: string, parentOverride?: string): CgroupDr
       for (const ancestor of chain) await enableMemoryController(ancestor);
       return new MemoryCgroupV2(dir);
     },
-    open: (absolutePath: string) => new MemoryCgroupV2(absolutePath),
   };
 }
