@@ -1,20 +1,17 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import type { CapacityResult } from '../src/capacity.js';
-import { isolatedStateDir, runCli } from './helpers/cluster.js';
+import { isolatedStateDir, runCli, writeExperiment } from './helpers/cluster.js';
 
 test.before(async () => {
   await isolatedStateDir();
 });
 
 test('capacity search brackets the limit and names the hypothesis that broke', async (t) => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-capacity-'));
-  const file = path.join(dir, 'cap.yaml');
   // A limit the search must find exactly: the run deviates once it creates 30 configmaps or more.
-  await fs.writeFile(
-    file,
+  const { dir, file } = await writeExperiment(
+    'cap',
     `apiVersion: cpchaos.io/v1alpha1
 kind: Experiment
 metadata:

@@ -1,10 +1,9 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import type { Summary } from '../src/report/summary.js';
 import { setAt } from '../src/variants.js';
-import { isolatedStateDir, runCli } from './helpers/cluster.js';
+import { isolatedStateDir, runCli, writeExperiment } from './helpers/cluster.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -19,10 +18,8 @@ test('setAt changes one value by path and creates missing map keys', (t) => {
 });
 
 test('variants run on fresh clusters and are compared side by side', async (t) => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-variants-'));
-  const file = path.join(dir, 'v.yaml');
-  await fs.writeFile(
-    file,
+  const { dir, file } = await writeExperiment(
+    'v',
     `apiVersion: cpchaos.io/v1alpha1
 kind: Experiment
 metadata:
@@ -73,9 +70,7 @@ variants:
 });
 
 test('a variant that makes the experiment invalid is refused before anything runs', async (t) => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-variants-bad-'));
-  const file = path.join(dir, 'bad.yaml');
-  await fs.writeFile(file, 'apiVersion: cpchaos.io/v1alpha1\nkind: Experiment\nmetadata:\n  name: bad\nhypotheses:\n  - name: x\n    builtin: not-oom-killed\nvariants:\n  - name: broken\n    set:\n      observe: soon\n');
+  const { dir, file } = await writeExperiment('bad', 'apiVersion: cpchaos.io/v1alpha1\nkind: Experiment\nmetadata:\n  name: bad\nhypotheses:\n  - name: x\n    builtin: not-oom-killed\nvariants:\n  - name: broken\n    set:\n      observe: soon\n');
   const result = await runCli(['run', file, '--results', dir]);
   t.is(result.exitCode, 2);
   t.is(result.stderr.trim(), `cpchaos: ${file}: variant "broken" makes observe invalid: expected a duration such as 500ms, 30s, 5m or 1m30s, got "soon"`);

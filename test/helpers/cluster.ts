@@ -54,11 +54,17 @@ export async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(() => true, () => false);
 }
 
-/** Writes an experiment into a fresh folder and runs it with the CLI; returns the result, its folder and summary. */
-export async function runExperimentText(name: string, text: string): Promise<{ result: CliResult; dir: string; runDir: string; summary: Summary }> {
+/** Writes an experiment as <name>.yaml into a fresh folder, which also takes its results. */
+export async function writeExperiment(name: string, text: string): Promise<{ dir: string; file: string }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `cpchaos-${name}-`));
   const file = path.join(dir, `${name}.yaml`);
   await fs.writeFile(file, text);
+  return { dir, file };
+}
+
+/** Writes an experiment into a fresh folder and runs it with the CLI; returns the result, its folder and summary. */
+export async function runExperimentText(name: string, text: string): Promise<{ result: CliResult; dir: string; runDir: string; summary: Summary }> {
+  const { dir, file } = await writeExperiment(name, text);
   const result = await runCli(['run', file, '--results', dir, '--run-id', name]);
   const runDir = path.join(dir, name);
   const summary = JSON.parse(await fs.readFile(path.join(runDir, 'summary.json'), 'utf8')) as Summary;
