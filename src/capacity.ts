@@ -4,7 +4,7 @@ import { UsageError } from './errors.js';
 import { loadExperiment, type LoadedExperiment } from './experiment/load.js';
 import { schemaProblems } from './experiment/validate.js';
 import { runExperiment } from './runner.js';
-import { parsePath } from './variants.js';
+import { expandVariants, parsePath } from './variants.js';
 import type { RunStatus } from './report/summary.js';
 
 export interface CapacityOptions {
@@ -17,6 +17,8 @@ export interface CapacityOptions {
   resultsRoot: string;
   signal: AbortSignal;
   binDir?: string;
+  /** One of the experiment's variants to search in, instead of the base experiment. */
+  variant?: string;
   log: (line: string) => void;
 }
 
@@ -28,6 +30,7 @@ export interface Trial {
 
 export interface CapacityResult {
   experiment: string;
+  variant?: string;
   vary: string;
   trials: Trial[];
   /** The largest value that held; undefined if even `from` failed. */
@@ -54,6 +57,18 @@ function withValue(loaded: LoadedExperiment, segments: (string | number)[], valu
   return { ...loaded, experiment: experiment as unknown as LoadedExperiment['experiment'] };
 }
 
+function selectVariant(loaded: LoadedExperiment, name: string | undefined): LoadedExperiment {
+  const variants = expandVariants(loaded);
+  if (name === undefined) {
+    const base = structuredClone(loaded.experiment);
+    delete base.variants;
+    return { ...loaded, experiment: base };
+  }
+  const chosen = variants.find((v) => v.name === name);
+  if (!chosen) throw new UsageError(`--variant ${name}: ${loaded.file} declares ${variants.length ? variants.map((v) => v.name).join(', ') : 'no variants'}`);
+  return chosen.loaded;
+}
+
 /**
  * The largest value of one scale parameter for which every hypothesis holds:
  * doubling from `from` until a value fails (or `to`), then bisecting between the
@@ -62,7 +77,7 @@ function withValue(loaded: LoadedExperiment, segments: (string | number)[], valu
  */
 export async function capacitySearch(options: CapacityOptions): Promise<CapacityResult> {
   if (!(options.from >= 1 && options.to >= options.from)) throw new UsageError('--from and --to must be whole numbers with 1 <= from <= to');
-  const loaded = await loadExperiment(options.file);
+  const loaded = await selectVariant(await loadExperiment(options.file), options.variant);
   const segments = parsePath(options.vary);
   withValue(loaded, segments, options.from, options.vary);
   const trials: Trial[] = [];
@@ -72,7 +87,7 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
     for (let r = 0; r < options.repeat; r++) {
       const runId = `${options.vary.replace(/[^\w]+/g, '-')}-${value}-${r + 1}`;
       options.log(`capacity: ${options.vary}=${value} (repeat ${r + 1}/${options.repeat})`);
-      const { summary } = await runExperiment({ file: options.file, loaded: withValue(loaded, segments, value, options.vary), resultsRoot: options.resultsRoot, runId, signal: options.signal, binDir: options.binDir, quiet: true });
+      const { summary } = await runExperiment({ file: options.file, loaded: withValue(loaded, segments, value, options.vary), variant: options.variant, resultsRoot: options.resultsRoot, runId, signal: options.signal, binDir: options.binDir, quiet: true });
       if (summary.status === 'interrupted') throw new UsageError('interrupted');
       runs.push({ runId, status: summary.status, deviated: summary.verdicts.filter((v) => v.status !== 'held').map((v) => v.name) });
       if (summary.status === 'error') options.log(`capacity: run ${runId} failed: ${summary.message ?? ''}`);
@@ -102,6 +117,7 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
   const failing = trials.find((t) => t.value === bad);
   return {
     experiment: loaded.experiment.metadata.name,
+    ...(options.variant ? { variant: options.variant } : {}),
     vary: options.vary,
     trials: trials.sort((a, b) => a.value - b.value),
     limit: good,
@@ -111,7 +127,7 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
 }
 
 export function capacityMarkdown(result: CapacityResult): string {
-  const lines = [`# Capacity of ${result.experiment} in ${result.vary}`, '', '| value | verdict | runs |', '|---|---|---|'];
+  const lines = [`# Capacity of ${result.experiment}${result.variant ? ` (${result.variant})` : ''} in ${result.vary}`, '', '| value | verdict | runs |', '|---|---|---|'];
   for (const t of result.trials) {
     lines.push(`| ${t.value} | ${t.holds ? 'holds' : '**deviates**'} | ${t.runs.map((r) => `\`${r.runId}\` ${r.status}${r.deviated.length ? ` (${r.deviated.join(', ')})` : ''}`).join('; ')} |`);
   }

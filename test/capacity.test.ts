@@ -51,3 +51,9 @@ test('capacity refuses a path that is not a number in the experiment', async (t)
   t.is(result.exitCode, 2);
   t.regex(result.stderr, /--vary seed\[5\]\.count: 5 does not exist/);
 });
+
+test('capacity refuses a variant the experiment does not declare', async (t) => {
+  const result = await runCli(['capacity', path.join(import.meta.dirname, '..', '..', 'experiments', 'list-storm-10k-pods.yaml'), '--vary', 'faults[0].clients', '--from', '1', '--to', '2', '--variant', 'nope']);
+  t.is(result.exitCode, 2);
+  t.regex(result.stderr, /--variant nope: .*list-storm-10k-pods\.yaml declares quorum, watch-cache, paginated/);
+});

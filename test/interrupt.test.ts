@@ -2,10 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
-import { isListening } from '../src/cluster/ports.js';
 import { isAlive } from '../src/cluster/process.js';
 import type { ClusterState } from '../src/cluster/state.js';
 import { cliPath, exists, isolatedStateDir, runCli } from './helpers/cluster.js';
+import { clusterListeners } from './helpers/listeners.js';
 
 let stateDir: string;
 test.before(async () => {
@@ -34,7 +34,7 @@ async function assertNothingLeft(t: import('ava').ExecutionContext, state: Clust
   for (const record of Object.values(state.processes)) t.false(isAlive(record!.pid), `${record!.binary} (pid ${record!.pid}) gone`);
   for (const cgroup of Object.values(state.cgroups)) t.false(await exists(cgroup!), `${cgroup} removed`);
   if (state.cgroupRoot) t.false(await exists(state.cgroupRoot));
-  for (const port of Object.values(state.ports)) t.false(await isListening(port), `port ${port} closed`);
+  t.deepEqual(await clusterListeners(Object.values(state.ports), state.dir), [], 'nothing of this cluster listens on its ports');
   t.false(await exists(state.dir), 'state folder removed');
 }
 

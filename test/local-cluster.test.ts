@@ -3,9 +3,9 @@ import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import test from 'ava';
 import { execa } from 'execa';
 import { get } from '../src/cluster/https.js';
-import { isListening } from '../src/cluster/ports.js';
 import { isAlive } from '../src/cluster/process.js';
 import { exists, isolatedStateDir, startCluster } from './helpers/cluster.js';
+import { clusterListeners } from './helpers/listeners.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -63,7 +63,7 @@ test('up -> create, list, delete with client-node and kubectl -> down leaves not
   for (const pid of pids) t.false(isAlive(pid), `pid ${pid} gone`);
   for (const cgroup of cgroups) t.false(await exists(cgroup), `${cgroup} removed`);
   t.false(await exists(state.cgroupRoot!), 'cluster cgroup folder removed');
-  for (const port of ports) t.false(await isListening(port), `port ${port} closed`);
+  t.deepEqual(await clusterListeners(ports, state.dir), [], 'nothing of this cluster listens on its ports');
   t.false(await exists(state.dir), 'state folder removed');
   await fs.rm(state.dir, { recursive: true, force: true });
 });
