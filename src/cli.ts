@@ -5,6 +5,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerDown } from './commands/down.js';
 import { registerSmoke } from './commands/smoke.js';
 import { registerStatus } from './commands/status.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerUp } from './commands/up.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerValidate(program);
   registerCompare(program);
+  registerReport(program);
   registerCapacity(program);
   registerUp(program);
   registerDown(program);

@@ -25,7 +25,10 @@ import { metricFilter, PrometheusScraper } from './metrics/scrapers/prometheus.j
 import { ReadinessScraper } from './metrics/scrapers/readiness.js';
 import { NdjsonSink } from './metrics/sinks/ndjson.js';
 import { SampleStore } from './metrics/store.js';
+import { writeRunReport } from './report/html.js';
 import { writeJunit } from './report/junit.js';
+import { experimentRecordFile } from './report/run-data.js';
+import { redactExperiment } from './experiment/redact.js';
 import { writeMarkdown } from './report/markdown.js';
 import { writeSummary, type PhaseTiming, type RunStatus, type Summary } from './report/summary.js';
 import { defaultKubernetesVersion } from './binaries/versions.js';
@@ -116,6 +119,8 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
   const dir = path.resolve(options.resultsRoot ?? 'results', runId);
   await fs.mkdir(dir, { recursive: true });
 
+  // The experiment as it runs (variant and capacity value applied): reports re-render from it.
+  await fs.writeFile(path.join(dir, experimentRecordFile), `${JSON.stringify(redactExperiment(experiment), null, 2)}\n`);
   const files = new NdjsonSink(dir);
   const sinks: Sink[] = [files];
   const events: RunEvent[] = [];
@@ -340,5 +345,6 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
   await writeSummary(dir, summary);
   await writeMarkdown(dir, summary);
   await writeJunit(dir, summary);
+  await writeRunReport(dir).catch((error: unknown) => log(`report.html not written: ${messageOf(error)}`));
   return { dir, summary };
 }

@@ -29,7 +29,7 @@ export function registerRun(program: Command): void {
     .addOption(binDirOption())
     .addHelpText(
       'after',
-      '\nExit codes: 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure, 130 interrupted.\nWith variants: the worst of the variants, and results/<run-id>/comparison.md side by side.',
+      '\nExit codes: 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure, 130 interrupted.\nWith variants: the worst of the variants, and results/<run-id>/comparison.md and report.html\n(the variants overlaid) side by side. Each run folder has report.html, report.md, summary.json.',
     )
     .action(async (file: string, flags: { results: string; runId?: string; quiet?: boolean; binDir?: string }) => {
       const { runExperiment, runIdFor } = await import('../runner.js');
@@ -63,6 +63,14 @@ export function registerRun(program: Command): void {
       await fs.writeFile(path.join(base, 'comparison.md'), `# ${loaded.experiment.metadata.name}: variants\n\n${table}`);
       await fs.writeFile(path.join(base, 'comparison.json'), `${JSON.stringify(figures, null, 2)}\n`);
       write(`\n${table}`);
+      if (summaries.length > 1) {
+        const { writeOverlayReport } = await import('../report/html.js');
+        await writeOverlayReport(
+          summaries.map((s) => s.dir),
+          path.join(base, 'report.html'),
+          `${loaded.experiment.metadata.name}: ${summaries.map((s) => s.summary.experiment.variant).join(' vs ')}`,
+        ).catch((error: unknown) => note(`report.html not written: ${String(error)}`));
+      }
       note(`results: ${base}`);
       process.exitCode = worst(summaries.map((s) => s.summary.exitCode));
     });

@@ -1,10 +1,6 @@
-import { createReadStream } from 'node:fs';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import readline from 'node:readline';
-import { UsageError } from '../errors.js';
-import type { Sample } from '../metrics/sample.js';
+import type { SampleStore } from '../metrics/store.js';
 import { formatBytes } from '../units.js';
+import { loadRunData } from './run-data.js';
 import type { Summary } from './summary.js';
 
 export interface RunFigures {
@@ -23,38 +19,24 @@ export interface RunFigures {
   verdicts: Summary['verdicts'];
 }
 
-/** Peak values from a run's metrics.ndjson, read line by line: the file can be hundreds of MB. */
-async function peaks(file: string): Promise<Map<string, number>> {
-  const result = new Map<string, number>();
-  const wanted = new Set(['process_resident_memory_bytes', 'cpchaos_cgroup_memory_usage_bytes']);
-  const lines = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line.includes('memory')) continue;
-    const sample = JSON.parse(line) as Sample;
-    if (!wanted.has(sample.metric)) continue;
-    const key = `${sample.metric}/${sample.labels.component}`;
-    result.set(key, Math.max(result.get(key) ?? 0, sample.value));
-  }
-  return result;
+const peakMetrics = new Set(['process_resident_memory_bytes', 'cpchaos_cgroup_memory_usage_bytes']);
+
+function peak(store: SampleStore, metric: string, component: string): number | undefined {
+  const values = store.select(metric, { component }, 0, Number.POSITIVE_INFINITY).map((s) => s.value);
+  return values.length ? Math.max(...values) : undefined;
 }
 
 export async function loadRunFigures(dir: string): Promise<RunFigures> {
-  let summary: Summary;
-  try {
-    summary = JSON.parse(await fs.readFile(path.join(dir, 'summary.json'), 'utf8')) as Summary;
-  } catch {
-    throw new UsageError(`${dir} is not a run folder (no readable summary.json)`);
-  }
-  const peak = await peaks(path.join(dir, 'metrics.ndjson')).catch(() => new Map<string, number>());
+  const { summary, store } = await loadRunData(dir, (metric) => peakMetrics.has(metric));
   const lists = summary.client.filter((c) => c.verb === 'list');
   return {
     dir,
     runId: summary.runId,
     experiment: summary.experiment.variant ? `${summary.experiment.name} (${summary.experiment.variant})` : summary.experiment.name,
     status: summary.status,
-    peakApiserverRss: peak.get('process_resident_memory_bytes/apiserver'),
-    peakEtcdRss: peak.get('process_resident_memory_bytes/etcd'),
-    peakApiserverCgroup: peak.get('cpchaos_cgroup_memory_usage_bytes/apiserver'),
+    peakApiserverRss: peak(store, 'process_resident_memory_bytes', 'apiserver'),
+    peakEtcdRss: peak(store, 'process_resident_memory_bytes', 'etcd'),
+    peakApiserverCgroup: peak(store, 'cpchaos_cgroup_memory_usage_bytes', 'apiserver'),
     oomKills: summary.events.oomKills,
     restarts: summary.events.restarts,
     client429: summary.client.reduce((n, c) => n + (c.codes['429'] ?? 0), 0),

@@ -1,0 +1,146 @@
+// The report page's own script: draws the charts with uPlot (inlined before it as a
+// global) from the JSON embedded in the page. Compiled by tsconfig.browser.json with
+// the DOM library; the renderer inlines the output, so the page needs no network.
+import type { DrawnChart, ReportData } from '../report/report-data.js';
+
+declare global {
+  interface Window {
+    /** Filled in as charts draw; the browser test reads it. */
+    cpchaosReport: { charts: DrawnChart[]; ready: boolean };
+  }
+}
+
+const palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+const runShades = ['rgba(255,165,0,0.13)', 'rgba(100,149,237,0.13)', 'rgba(60,179,113,0.13)', 'rgba(186,85,211,0.13)'];
+
+function formatValue(unit: ReportData['charts'][number]['unit'], value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return '–';
+  if (unit === 'bytes') {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let v = value;
+    let i = 0;
+    while (Math.abs(v) >= 1024 && i < units.length - 1) {
+      v /= 1024;
+      i++;
+    }
+    return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+  }
+  if (unit === 'seconds') return Math.abs(value) < 1 ? `${(value * 1000).toFixed(0)} ms` : `${value.toFixed(2)} s`;
+  const text = Number.isInteger(value) ? String(value) : value.toFixed(2);
+  return unit === 'per-second' ? `${text}/s` : text;
+}
+
+function draw(data: ReportData): void {
+  const status: DrawnChart[] = [];
+  window.cpchaosReport = { charts: status, ready: false };
+  const container = document.getElementById('charts')!;
+  for (const chart of data.charts) {
+    // uPlot wants one x array shared by every series: the union of their times, gaps as null.
+    const xs = [...new Set(chart.series.flatMap((s) => s.points.map(([x]) => x)))].sort((a, b) => a - b);
+    const index = new Map(xs.map((x, i) => [x, i]));
+    const ys = chart.series.map((s) => {
+      const column: (number | null)[] = new Array<number | null>(xs.length).fill(null);
+      for (const [x, y] of s.points) column[index.get(x)!] = y;
+      return column;
+    });
+    const section = document.createElement('section');
+    section.className = 'chart';
+    section.id = `chart-${chart.id}`;
+    container.appendChild(section);
+
+    const entry: DrawnChart = { id: chart.id, title: chart.title, series: chart.series.length, points: chart.series.reduce((n, s) => n + s.points.length, 0), drawn: false };
+    status.push(entry);
+    const thresholds = chart.thresholds.map((t) => t.value);
+    const opts: uPlot.Options = {
+      title: chart.title,
+      width: Math.max(400, section.clientWidth || 900),
+      height: 260,
+      scales: {
+        x: { time: false },
+        y: {
+          range: (_u, min, max) => {
+            const low = Math.min(0, min ?? 0, ...thresholds);
+            const high = Math.max(max ?? 1, ...thresholds);
+            return [low, high > low ? high * 1.08 : low + 1];
+          },
+        },
+      },
+      axes: [
+        { label: data.runs.some((r) => r.marks.faults.length) ? 'seconds from the first fault' : 'seconds from the start' },
+        { size: 80, values: (_u, splits) => splits.map((v) => formatValue(chart.unit, v)) },
+      ],
+      series: [
+        { label: 's' },
+        ...chart.series.map((s, i) => ({
+          label: s.label,
+          stroke: palette[i % palette.length],
+          width: 1.5,
+          spanGaps: true,
+          ...(s.dashed ? { dash: [6, 4] } : {}),
+          value: (_u: uPlot, v: number | null) => formatValue(chart.unit, v),
+        })),
+      ],
+      hooks: {
+        drawClear: [
+          (u) => {
+            // Fault windows behind the lines, one shade per run.
+            const { ctx } = u;
+            const { top, height } = u.bbox;
+            data.runs.forEach((run, r) => {
+              ctx.fillStyle = runShades[r % runShades.length]!;
+              for (const f of run.marks.faults) {
+                const left = u.valToPos(f.from, 'x', true);
+                const right = u.valToPos(f.to, 'x', true);
+                ctx.fillRect(left, top, Math.max(1, right - left), height);
+              }
+            });
+          },
+        ],
+        draw: [
+          (u) => {
+            const { ctx } = u;
+            const { left, top, width, height } = u.bbox;
+            ctx.save();
+            ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+            // uPlot leaves the alignment of its last axis label behind.
+            ctx.textAlign = 'left';
+            ctx.textBaseline = 'alphabetic';
+            for (const t of chart.thresholds) {
+              const y = u.valToPos(t.value, 'y', true);
+              ctx.strokeStyle = '#b00020';
+              ctx.setLineDash([8, 4]);
+              ctx.beginPath();
+              ctx.moveTo(left, y);
+              ctx.lineTo(left + width, y);
+              ctx.stroke();
+              ctx.fillStyle = '#b00020';
+              ctx.fillText(`threshold: ${t.label}`, left + 6, y - 4);
+            }
+            ctx.setLineDash([]);
+            data.runs.forEach((run, r) => {
+              const suffix = data.runs.length > 1 ? ` (${run.label})` : '';
+              const marks = [...run.marks.oomKills.map((m) => ({ ...m, text: `OOM kill ${m.component}`, color: '#d00000' })), ...run.marks.restarts.map((m) => ({ ...m, text: `restart ${m.component}`, color: '#e08000' }))];
+              marks.forEach((m, i) => {
+                const x = u.valToPos(m.at, 'x', true);
+                ctx.strokeStyle = m.color;
+                ctx.lineWidth = 2;
+                ctx.beginPath();
+                ctx.moveTo(x, top);
+                ctx.lineTo(x, top + height);
+                ctx.stroke();
+                ctx.fillStyle = m.color;
+                ctx.fillText(`${m.text}${suffix}`, x + 4, top + 14 * devicePixelRatio * (1 + ((i + r) % 3)));
+              });
+            });
+            ctx.restore();
+            entry.drawn = true;
+          },
+        ],
+      },
+    };
+    new uPlot(opts, [xs, ...ys], section);
+  }
+  window.cpchaosReport.ready = true;
+}
+
+draw(JSON.parse(document.getElementById('cpchaos-data')!.textContent!) as ReportData);

@@ -1,0 +1,135 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import test from 'ava';
+import { browserSkipReason, openReport, type OpenedPage } from './helpers/browser.js';
+import { isolatedStateDir, runCli, writeExperiment } from './helpers/cluster.js';
+import { embeddedReportData } from './helpers/report.js';
+
+const browserTest = browserSkipReason ? test.skip : test.serial;
+const skipNote = browserSkipReason ? ` (skipped: ${browserSkipReason})` : '';
+
+let base = '';
+
+test.before(async () => {
+  await isolatedStateDir();
+  // Two variants of one small LIST flood: each run gets its own report, the pair an overlay.
+  const { dir, file } = await writeExperiment(
+    'html',
+    `apiVersion: cpchaos.io/v1alpha1
+kind: Experiment
+metadata:
+  name: html-report
+  description: a small LIST flood, for the report tests
+cluster:
+  etcdUnsafeNoFsync: true
+  memoryLimits:
+    apiserver: 1Gi
+seed:
+  - kind: pods
+    count: 200
+    qps: 0
+steadyState:
+  duration: 3s
+faults:
+  - type: list-flood
+    resource: pods
+    clients: 2
+    duration: 4s
+observe: 8s
+hypotheses:
+  - name: apiserver RSS under 900Mi
+    metric: cpchaos_process_resident_memory_bytes
+    labels: { component: apiserver }
+    aggregate: max
+    window: during
+    comparator: "<"
+    threshold: 900Mi
+  - name: pod LIST p99 under 5s
+    metric: cpchaos_client_request_duration_seconds
+    labels: { verb: list, resource: pods, quantile: "0.99" }
+    aggregate: max
+    window: during
+    comparator: "<"
+    threshold: 5s
+  - name: apiserver not OOM-killed
+    builtin: not-oom-killed
+variants:
+  - name: two-clients
+    set: {}
+  - name: four-clients
+    set:
+      faults[0].clients: 4
+`,
+  );
+  const result = await runCli(['run', file, '--results', dir, '--run-id', 'html', '--quiet']);
+  if (result.exitCode !== 0) throw new Error(`the report experiment failed: ${result.all}`);
+  base = path.join(dir, 'html');
+});
+
+test.serial('each run folder has report.html with the verdicts, the fixed charts and one chart per metric hypothesis with its threshold', async (t) => {
+  const file = path.join(base, 'two-clients', 'report.html');
+  const html = await fs.readFile(file, 'utf8');
+  t.regex(html, /<h2>Verdicts<\/h2>/);
+  t.true(html.indexOf('<h2>Verdicts</h2>') < html.indexOf('<div id="charts">'), 'verdicts come before the charts');
+  for (const name of ['apiserver RSS under 900Mi', 'pod LIST p99 under 5s', 'apiserver not OOM-killed']) t.true(html.includes(`<td>${name}</td>`), name);
+  t.false(/<script[^>]+src=|<link[^>]+href=/.test(html), 'no external script or stylesheet');
+
+  const data = await embeddedReportData(file);
+  const ids = data.charts.map((c) => c.id);
+  for (const id of ['memory-apiserver', 'memory-etcd', 'latency', 'concurrency', 'hypothesis-apiserver-rss-under-900mi', 'hypothesis-pod-list-p99-under-5s']) t.true(ids.includes(id), id);
+  const memory = data.charts.find((c) => c.id === 'memory-apiserver')!;
+  t.deepEqual(memory.series.map((s) => s.label), ['RSS', 'cgroup usage', 'cgroup limit']);
+  t.true(memory.series[2]!.points.every(([, v]) => v === 1024 ** 3), 'the limit drawn is the 1Gi set');
+  t.deepEqual(data.charts.find((c) => c.id === 'hypothesis-apiserver-rss-under-900mi')!.thresholds.map((th) => th.value), [900 * 1024 ** 2]);
+  t.deepEqual(data.charts.find((c) => c.id === 'hypothesis-pod-list-p99-under-5s')!.thresholds.map((th) => th.value), [5]);
+  // The time axis is seconds from the first fault: the fault window starts at 0 and lasts about 4 s.
+  const [fault] = data.runs[0]!.marks.faults;
+  t.is(fault!.from, 0);
+  t.true(fault!.to > 3.5 && fault!.to < 8, `fault window ${fault!.to}s`);
+  t.true(memory.series[0]!.points.some(([x]) => x < 0) && memory.series[0]!.points.some(([x]) => x > 4), 'samples before and after the fault');
+});
+
+test.serial('cpchaos report re-renders the same page from the recorded files', async (t) => {
+  const runDir = path.join(base, 'four-clients');
+  const out = path.join(base, 'rerendered.html');
+  const result = await runCli(['report', runDir, '--out', out]);
+  t.is(result.exitCode, 0, result.all);
+  t.is(result.stdout.trim(), out);
+  t.is(await fs.readFile(out, 'utf8'), await fs.readFile(path.join(runDir, 'report.html'), 'utf8'));
+  const missing = await runCli(['report', path.join(base, 'nope')]);
+  t.is(missing.exitCode, 2);
+  t.regex(missing.stderr, /nope: no such folder/);
+});
+
+function assertDrawn(t: import('ava').ExecutionContext, page: OpenedPage): void {
+  t.deepEqual(page.consoleErrors, [], 'no console errors, no network requests');
+  t.true(page.charts.length >= 6, `${page.charts.length} charts`);
+  for (const chart of page.charts) {
+    t.true(chart.drawn, `${chart.id} drawn`);
+    t.true(chart.series > 0 && chart.points > 0, `${chart.id} has data`);
+    const pixels = page.seriesPixels[chart.id] ?? [];
+    t.is(pixels.length, chart.series, `${chart.id}: one legend entry per series`);
+    t.true(pixels.some((n) => n > 0), `${chart.id}: its lines are on the canvas (${pixels.join(', ')})`);
+  }
+}
+
+browserTest(`one run's report opens in headless Chromium and every chart draws its series${skipNote}`, async (t) => {
+  const runDir = path.join(base, 'two-clients');
+  const page = await openReport(path.join(runDir, 'report.html'), path.join(runDir, 'report.png'));
+  assertDrawn(t, page);
+  // Most lines are drawn in their exact colour somewhere; a chart that drew nothing has none.
+  const all = Object.values(page.seriesPixels).flat();
+  t.true(all.filter((n) => n > 0).length >= all.length * 0.7, `series on the canvas: ${all.join(', ')}`);
+  t.log(`screenshot: ${path.join(runDir, 'report.png')}`);
+});
+
+browserTest(`the variants' overlay puts both runs on the same axes${skipNote}`, async (t) => {
+  const page = await openReport(path.join(base, 'report.html'), path.join(base, 'report.png'));
+  assertDrawn(t, page);
+  const memory = page.legendLabels['memory-apiserver']!;
+  t.true(memory.includes('two-clients: RSS') && memory.includes('four-clients: RSS'), memory.join(', '));
+  const data = await embeddedReportData(path.join(base, 'report.html'));
+  t.deepEqual(data.runs.map((r) => r.label), ['two-clients', 'four-clients']);
+  t.true(data.runs.every((r) => r.marks.faults.length === 1));
+  t.log(`screenshot: ${path.join(base, 'report.png')}`);
+});
