@@ -23,12 +23,13 @@ import { ClientScraper } from './metrics/scrapers/client.js';
 import { ProcScraper } from './metrics/scrapers/proc.js';
 import { metricFilter, PrometheusScraper } from './metrics/scrapers/prometheus.js';
 import { ReadinessScraper } from './metrics/scrapers/readiness.js';
+import { InfluxSink, publicUrl } from './metrics/sinks/influxdb.js';
+import { influxSinkOptions } from './metrics/sinks/influxdb-config.js';
 import { NdjsonSink } from './metrics/sinks/ndjson.js';
 import { SampleStore } from './metrics/store.js';
 import { writeRunReport } from './report/html.js';
 import { writeJunit } from './report/junit.js';
 import { experimentRecordFile } from './report/run-data.js';
-import { redactExperiment } from './experiment/redact.js';
 import { writeMarkdown } from './report/markdown.js';
 import { writeSummary, type PhaseTiming, type RunStatus, type Summary } from './report/summary.js';
 import { defaultKubernetesVersion } from './binaries/versions.js';
@@ -46,6 +47,8 @@ export interface RunOptions {
   quiet?: boolean;
   /** The variant this run is, for its summary. */
   variant?: string;
+  /** An InfluxDB to send samples and events to, overriding the experiment's `metrics.influxdb`. */
+  influxdb?: NonNullable<Experiment['metrics']>['influxdb'];
   /** Progress lines for people (stderr). */
   log?: (line: string) => void;
 }
@@ -120,9 +123,21 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
   await fs.mkdir(dir, { recursive: true });
 
   // The experiment as it runs (variant and capacity value applied): reports re-render from it.
-  await fs.writeFile(path.join(dir, experimentRecordFile), `${JSON.stringify(redactExperiment(experiment), null, 2)}\n`);
+  // It holds no credential: the schema keeps passwords out of experiment files.
+  await fs.writeFile(path.join(dir, experimentRecordFile), `${JSON.stringify(experiment, null, 2)}\n`);
   const files = new NdjsonSink(dir);
   const sinks: Sink[] = [files];
+  const influxOptions = influxSinkOptions(options.influxdb ?? experiment.metrics?.influxdb, {
+    run_id: runId,
+    experiment: experiment.metadata.name,
+    ...(options.variant ? { variant: options.variant } : {}),
+  });
+  const influx = influxOptions ? new InfluxSink(influxOptions) : undefined;
+  if (influx) {
+    sinks.push(influx);
+    // Not awaited: a down or stopped server must not hold the run; writes are retried from the buffer.
+    void influx.prepare().then((problem) => problem && log(`influxdb ${publicUrl(influxOptions!.url)}: ${problem}; points are buffered and retried`));
+  }
   const events: RunEvent[] = [];
   const event = (type: string, message: string, extra: Record<string, unknown> = {}) => {
     const record: RunEvent = { t: Date.now(), type, message, ...extra };
@@ -319,6 +334,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
   }
 
   verdicts = experiment.hypotheses.map((h) => evaluate(h, context()));
+  await influx?.close();
   if (status === 'passed' && verdicts.some((v) => !passed(v))) status = 'deviated';
   const endedAt = Date.now();
   const summary: Summary = {
@@ -340,6 +356,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     ...(recoveryChecked ? { recovery: { readyAfterMs } } : {}),
     events: { oomKills: events.filter((e) => e.type === 'oom-kill').length, restarts: events.filter((e) => e.type === 'restarting').length },
     samplesRecorded: files.samplesWritten,
+    ...(influx ? { influxdb: influx.report() } : {}),
   };
   await files.close();
   await writeSummary(dir, summary);

@@ -44,6 +44,11 @@ const cases: [string, string, string[]][] = [
   ['unknown fault type', valid.replace('type: list-flood', 'type: kill-everything'), [`:9:11: faults[0].type: expected one of ${faultDefinitions.map((f) => f.type).join(', ')}, got "kill-everything"`]],
   ['bad fault parameter', valid.replace('    resource: configmaps', '    resource: configmaps\n    clients: 0'), [':11:14: faults[0].clients: expected a number >= 1, got 0']],
   ['bad duration', valid.replace('hypotheses:', 'observe: 5 minutes\nhypotheses:'), [':11:10: observe: expected a duration such as 500ms, 30s, 5m or 1m30s, got "5 minutes"']],
+  [
+    'credentials for InfluxDB: refused, and the password is not echoed',
+    valid.replace('hypotheses:', 'metrics:\n  influxdb:\n    url: http://me:hunter2@influx:8086\n    database: db\n    password: hunter2\nhypotheses:'),
+    [':13:10: metrics.influxdb.url: "http://me:***@influx:8086" does not match ^https?://[^/@]+(:\\d+)?/?$', ':15:5: metrics.influxdb.password: unknown key "password" (allowed: url, database, username, passwordEnv, batchSize, maxBuffer)'],
+  ],
   ['reference to a missing seed set', valid.replace('  - type: list-flood\n    resource: configmaps', '  - type: delete-objects\n    set: nothing'), [':10:10: faults[0].set: no seed set named "nothing"']],
   [
     'several problems, one line each, in file order',

@@ -10,6 +10,8 @@ function printVerdicts(summary: Summary): void {
   for (const v of summary.verdicts) write(`${v.status === 'held' ? 'held    ' : v.status.toUpperCase().padEnd(8)} ${v.name}: ${v.observedText} (expected ${v.expected})`);
   const name = summary.experiment.variant ? `${summary.experiment.name} (${summary.experiment.variant})` : summary.experiment.name;
   write(`${summary.status}: ${name}${summary.message ? ` - ${summary.message}` : ''}`);
+  const influx = summary.influxdb;
+  if (influx) note(`influxdb ${influx.url}/${influx.database}: ${influx.written} points written, ${influx.dropped} dropped${influx.failedWrites ? ` (${influx.failedWrites} failed writes; last: ${influx.lastError ?? ''})` : ''}`);
 }
 
 /** The exit code of several runs: interrupted beats infrastructure failure beats deviation. */
@@ -26,19 +28,22 @@ export function registerRun(program: Command): void {
     .option('--results <dir>', 'where run folders go', 'results')
     .option('--run-id <id>', 'name of the run folder (default: <timestamp>-<experiment name>)')
     .option('--quiet', 'print only the verdicts')
+    .option('--influxdb <url>', 'also send samples and events to InfluxDB 1.x: http://[user@]host:8086/database (password from CPCHAOS_INFLUXDB_PASSWORD)')
     .addOption(binDirOption())
     .addHelpText(
       'after',
       '\nExit codes: 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure, 130 interrupted.\nWith variants: the worst of the variants, and results/<run-id>/comparison.md and report.html\n(the variants overlaid) side by side. Each run folder has report.html, report.md, summary.json.',
     )
-    .action(async (file: string, flags: { results: string; runId?: string; quiet?: boolean; binDir?: string }) => {
+    .action(async (file: string, flags: { results: string; runId?: string; quiet?: boolean; binDir?: string; influxdb?: string }) => {
       const { runExperiment, runIdFor } = await import('../runner.js');
       const { loadExperiment } = await import('../experiment/load.js');
       const { expandVariants } = await import('../variants.js');
+      const { parseInfluxFlag } = await import('../metrics/sinks/influxdb-config.js');
+      const influxdb = flags.influxdb ? parseInfluxFlag(flags.influxdb) : undefined;
       const loaded = await loadExperiment(file);
       const variants = expandVariants(loaded);
       if (variants.length === 0) {
-        const { dir, summary } = await withInterrupt((signal) => runExperiment({ file, loaded, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, quiet: flags.quiet }));
+        const { dir, summary } = await withInterrupt((signal) => runExperiment({ file, loaded, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, quiet: flags.quiet, influxdb }));
         printVerdicts(summary);
         note(`results: ${dir}`);
         process.exitCode = summary.exitCode;
@@ -51,7 +56,7 @@ export function registerRun(program: Command): void {
         for (const variant of variants) {
           if (signal.aborted) break;
           note(`variant ${variant.name}`);
-          const outcome = await runExperiment({ file, loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, binDir: flags.binDir, quiet: flags.quiet });
+          const outcome = await runExperiment({ file, loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, binDir: flags.binDir, quiet: flags.quiet, influxdb });
           printVerdicts(outcome.summary);
           done.push(outcome);
         }

@@ -114,6 +114,18 @@ const HypothesisSchema = Type.Unsafe<Static<typeof MetricHypothesis> | Static<ty
   else: MetricHypothesis,
 });
 
+export const InfluxdbSchema = Strict(
+  {
+    url: Type.String({ pattern: '^https?://[^/@]+(:\\d+)?/?$', description: 'http(s)://host:port of an InfluxDB 1.x server (no credentials in it)' }),
+    database: Type.String({ minLength: 1, description: 'database to write to; created if missing' }),
+    username: Type.Optional(Type.String()),
+    passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'environment variable holding the password (default CPCHAOS_INFLUXDB_PASSWORD); never the password itself' })),
+    batchSize: Type.Optional(PositiveInt('points per write request (default 5000)')),
+    maxBuffer: Type.Optional(PositiveInt('points held while the server is down or slow; older ones are dropped beyond it (default 200000)')),
+  },
+  { description: 'also send every sample and event to InfluxDB 1.x (measurement per metric; tags run_id, experiment, variant and the labels)' },
+);
+
 export const ExperimentSchema = Strict(
   {
     apiVersion: Type.Literal(apiVersion),
@@ -148,6 +160,7 @@ export const ExperimentSchema = Strict(
       Strict({
         interval: Type.Optional(Duration('recording interval (default 1s)')),
         include: Type.Optional(Type.Array(Type.String(), { description: 'extra /metrics names to record (regular expressions)' })),
+        influxdb: Type.Optional(InfluxdbSchema),
       }),
     ),
   },

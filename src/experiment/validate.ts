@@ -23,7 +23,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `"${value}"`;
+  // A URL's user:password never goes back out in an error message.
+  if (typeof value === 'string') return `"${value.replace(/(\/\/[^/@\s]*?):[^/@\s]*@/g, '$1:***@')}"`;
   return String(value);
 }
 

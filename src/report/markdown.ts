@@ -19,6 +19,7 @@ export function markdownReport(summary: Summary): string {
     lines.push(`- cluster: ${summary.cluster.provider} \`${summary.cluster.name}\`, Kubernetes ${summary.cluster.kubernetesVersion}, memory limits: ${limits}`);
   }
   if (summary.message) lines.push(`- ${summary.message}`);
+  if (summary.influxdb) lines.push(`- InfluxDB ${summary.influxdb.url}, database \`${summary.influxdb.database}\`: ${summary.influxdb.written} points written, ${summary.influxdb.dropped} dropped`);
   lines.push('', '## Hypotheses', '', '| hypothesis | verdict | observed | expected | window |', '|---|---|---|---|---|');
   for (const v of summary.verdicts) {
     lines.push(`| ${v.name} | ${mark[v.status]} | ${v.observedText}${v.detail ? ` (${v.detail})` : ''} | \`${v.expected}\` | ${v.window ?? ''} |`);

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedBinary } from '../binaries/types.js';
 import type { Verdict } from '../hypotheses/types.js';
+import type { InfluxSinkReport } from '../metrics/sinks/influxdb.js';
 
 export type RunStatus = 'passed' | 'deviated' | 'not-steady' | 'interrupted' | 'error';
 
@@ -32,6 +33,8 @@ export interface Summary {
   recovery?: { readyAfterMs?: number };
   events: { oomKills: number; restarts: number };
   samplesRecorded: number;
+  /** Points sent to InfluxDB, when a run names one; `dropped` is what a down or slow server cost. */
+  influxdb?: InfluxSinkReport;
 }
 
 export async function writeSummary(dir: string, summary: Summary): Promise<void> {

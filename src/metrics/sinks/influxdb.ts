@@ -1,0 +1,172 @@
+import { InfluxDB, type IPoint } from 'influx';
+import { messageOf } from '../../errors.js';
+import type { RunEvent, Sample, Sink } from '../sample.js';
+
+export interface InfluxSinkOptions {
+  /** http(s)://host:port of an InfluxDB 1.x server; credentials do not belong here. */
+  url: string;
+  database: string;
+  username?: string;
+  password?: string;
+  /** Tags on every point: run id, experiment, variant. */
+  tags: Record<string, string>;
+  /** Points per write request. */
+  batchSize?: number;
+  /** Points held while the server is down or slow; beyond it the oldest are dropped. */
+  maxBuffer?: number;
+  flushIntervalMs?: number;
+  /** A write that has not answered by then counts as failed (a stopped server never answers). */
+  requestTimeoutMs?: number;
+  /** How long close() keeps trying to write what is left. */
+  closeTimeoutMs?: number;
+}
+
+export interface InfluxSinkReport {
+  url: string;
+  database: string;
+  written: number;
+  dropped: number;
+  failedWrites: number;
+  lastError?: string;
+}
+
+/** The InfluxDB URL without user or password, for logs and reports. */
+export function publicUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/**
+ * Samples and events to InfluxDB 1.x: one measurement per metric, labels and run
+ * identity as tags, the value as the field `value`. Writes never block the run:
+ * points go to a bounded buffer and a timer sends them in batches; while the server
+ * is down or slow the buffer keeps the newest points and counts what it drops.
+ */
+export class InfluxSink implements Sink {
+  readonly name = 'influxdb';
+  private readonly client: InfluxDB;
+  private buffer: IPoint[] = [];
+  private readonly batchSize: number;
+  private readonly maxBuffer: number;
+  private readonly timer: NodeJS.Timeout;
+  private inFlight?: Promise<void>;
+  private written = 0;
+  private dropped = 0;
+  private failedWrites = 0;
+  private lastError?: string;
+
+  constructor(private readonly options: InfluxSinkOptions) {
+    const url = new URL(options.url);
+    this.client = new InfluxDB({
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)),
+      protocol: url.protocol === 'https:' ? 'https' : 'http',
+      database: options.database,
+      username: options.username,
+      password: options.password,
+      // Retries are ours (the buffer); the pool's own would hold a batch for a minute.
+      pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? 5000 },
+    });
+    this.batchSize = options.batchSize ?? 5000;
+    this.maxBuffer = options.maxBuffer ?? 200_000;
+    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  /** Creates the database if it is missing (idempotent in 1.x); a failure is only reported. */
+  async prepare(): Promise<string | undefined> {
+    try {
+      await this.client.createDatabase(this.options.database);
+      return undefined;
+    } catch (error) {
+      return messageOf(error);
+    }
+  }
+
+  private tagsOf(labels: Record<string, string>): Record<string, string> {
+    const tags: Record<string, string> = {};
+    // Line protocol has no empty tag values.
+    for (const [key, value] of Object.entries({ ...labels, ...this.options.tags })) if (value !== '') tags[key] = value;
+    return tags;
+  }
+
+  private push(points: IPoint[]): void {
+    this.buffer.push(...points);
+    const excess = this.buffer.length - this.maxBuffer;
+    if (excess > 0) {
+      this.buffer.splice(0, excess);
+      this.dropped += excess;
+    }
+    if (this.buffer.length >= this.batchSize) void this.flush();
+  }
+
+  writeSamples(samples: Sample[]): void {
+    const points: IPoint[] = [];
+    for (const s of samples) {
+      if (!Number.isFinite(s.value)) continue;
+      points.push({ measurement: s.metric, tags: this.tagsOf(s.labels), fields: { value: s.value }, timestamp: new Date(s.t) });
+    }
+    this.push(points);
+  }
+
+  writeEvent(event: RunEvent): void {
+    const { t, type, component, message, ...rest } = event;
+    const fields: Record<string, string | number | boolean> = { message };
+    for (const [key, value] of Object.entries(rest)) {
+      if (typeof value === 'number' ? Number.isFinite(value) : typeof value === 'string' || typeof value === 'boolean') fields[key] = value as string | number | boolean;
+    }
+    this.push([{ measurement: 'cpchaos_event', tags: this.tagsOf({ type, ...(component ? { component } : {}) }), fields, timestamp: new Date(t) }]);
+  }
+
+  /** Sends one batch, if none is on its way. */
+  private flush(): Promise<void> {
+    if (this.inFlight || this.buffer.length === 0) return this.inFlight ?? Promise.resolve();
+    const batch = this.buffer.splice(0, this.batchSize);
+    this.inFlight = this.client
+      .writePoints(batch, { precision: 'ms' })
+      .then(
+        () => {
+          this.written += batch.length;
+        },
+        (error: unknown) => {
+          this.failedWrites++;
+          this.lastError = messageOf(error);
+          // Back to the front, in order; the bound applies again on the next push.
+          this.buffer.unshift(...batch);
+          const excess = this.buffer.length - this.maxBuffer;
+          if (excess > 0) {
+            this.buffer.splice(0, excess);
+            this.dropped += excess;
+          }
+        },
+      )
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    const deadline = Date.now() + (this.options.closeTimeoutMs ?? 5000);
+    await this.inFlight;
+    while (this.buffer.length > 0 && Date.now() < deadline) {
+      const failuresBefore = this.failedWrites;
+      await this.flush();
+      // A server that refuses now gets a moment before the next try, within the deadline.
+      if (this.failedWrites > failuresBefore) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, Math.max(0, deadline - Date.now()))));
+    }
+    this.dropped += this.buffer.length;
+    this.buffer = [];
+  }
+
+  report(): InfluxSinkReport {
+    return { url: publicUrl(this.options.url), database: this.options.database, written: this.written, dropped: this.dropped, failedWrites: this.failedWrites, ...(this.lastError ? { lastError: this.lastError } : {}) };
+  }
+}
