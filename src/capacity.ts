@@ -4,6 +4,7 @@ import { UsageError } from './errors.js';
 import { loadExperiment, type LoadedExperiment } from './experiment/load.js';
 import { schemaProblems } from './experiment/validate.js';
 import { runExperiment } from './runner.js';
+import { createRunOutput } from './ui/run-output.js';
 import { expandVariants, parsePath } from './variants.js';
 import type { RunStatus } from './report/summary.js';
 
@@ -87,7 +88,7 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
     for (let r = 0; r < options.repeat; r++) {
       const runId = `${options.vary.replace(/[^\w]+/g, '-')}-${value}-${r + 1}`;
       options.log(`capacity: ${options.vary}=${value} (repeat ${r + 1}/${options.repeat})`);
-      const { summary } = await runExperiment({ file: options.file, loaded: withValue(loaded, segments, value, options.vary), variant: options.variant, resultsRoot: options.resultsRoot, runId, signal: options.signal, binDir: options.binDir, quiet: true });
+      const { summary } = await runExperiment({ file: options.file, loaded: withValue(loaded, segments, value, options.vary), variant: options.variant, resultsRoot: options.resultsRoot, runId, signal: options.signal, binDir: options.binDir, output: createRunOutput('quiet') });
       if (summary.status === 'interrupted') throw new UsageError('interrupted');
       runs.push({ runId, status: summary.status, deviated: summary.verdicts.filter((v) => v.status !== 'held').map((v) => v.name) });
       if (summary.status === 'error') options.log(`capacity: run ${runId} failed: ${summary.message ?? ''}`);

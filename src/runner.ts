@@ -35,6 +35,8 @@ import { writeSummary, type PhaseTiming, type RunStatus, type Summary } from './
 import { defaultKubernetesVersion } from './binaries/versions.js';
 import { parseBytes, parseDuration } from './units.js';
 import { sleep } from './util/wait.js';
+import { Gauges } from './ui/gauges.js';
+import { createRunOutput, type RunOutput } from './ui/run-output.js';
 
 export interface RunOptions {
   file: string;
@@ -44,13 +46,12 @@ export interface RunOptions {
   runId?: string;
   signal: AbortSignal;
   binDir?: string;
-  quiet?: boolean;
+  /** Where the run reports as it goes; plain timestamped lines on stderr by default. */
+  output?: RunOutput;
   /** The variant this run is, for its summary. */
   variant?: string;
   /** An InfluxDB to send samples and events to, overriding the experiment's `metrics.influxdb`. */
   influxdb?: NonNullable<Experiment['metrics']>['influxdb'];
-  /** Progress lines for people (stderr). */
-  log?: (line: string) => void;
 }
 
 export interface RunOutcome {
@@ -117,7 +118,9 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
   // Every concurrent wait (seeding workers, LIST clients) listens on this one signal.
   setMaxListeners(0, options.signal);
   const { experiment } = loaded;
-  const log = options.quiet ? () => undefined : (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)));
+  const output = options.output ?? createRunOutput('plain');
+  const log = (line: string) => output.line(line);
+  const quiet = output.mode === 'quiet' || output.mode === 'json';
   const runId = options.runId ?? runIdFor(experiment.metadata.name);
   const dir = path.resolve(options.resultsRoot ?? 'results', runId);
   await fs.mkdir(dir, { recursive: true });
@@ -143,7 +146,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     const record: RunEvent = { t: Date.now(), type, message, ...extra };
     events.push(record);
     for (const sink of sinks) sink.writeEvent(record);
-    log(`${new Date(record.t).toISOString()} ${type}: ${message}`);
+    output.event(record);
   };
   const phases: PhaseTiming[] = [];
   const phase = (name: string) => {
@@ -180,7 +183,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
   try {
     phase('provision');
     try {
-      cluster = await new LocalProvider().up(spec, { signal: options.signal, quiet: options.quiet, onProgress: (line) => log(line) });
+      cluster = await new LocalProvider().up(spec, { signal: options.signal, quiet, onProgress: (line) => log(line) });
     } catch (error) {
       if (error instanceof AbortedError) throw error;
       throw new InfrastructureError(messageOf(error));
@@ -209,7 +212,9 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     // limit stays over it); "last == 1000" is false right after a drop and true again later.
     const duringHypotheses = experiment.hypotheses.filter((h) => !('builtin' in h) && h.window === 'during' && settledOnceDeviated(h));
     const reportedDeviations = new Set<string>();
+    const gauges = new Gauges(store);
     recorder = new Recorder(scrapers, store, sinks, intervalMs, (type, text) => event(type, text), (t) => {
+      output.gauges(gauges.text(t));
       // Continuous check during the faults: report the first moment each hypothesis deviates.
       const during = windows.during;
       if (!during || during.to !== Number.POSITIVE_INFINITY) return;
@@ -227,7 +232,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     windows.whole = whole;
 
     phase('seed');
-    seeded = await seed(experiment.seed ?? [], { client, runId, experimentDir: loaded.dir, signal: options.signal, quiet: options.quiet, event });
+    seeded = await seed(experiment.seed ?? [], { client, runId, experimentDir: loaded.dir, signal: options.signal, quiet, progress: (label) => output.progress(label), event });
     environment.context.seeded = seeded;
 
     if (experiment.agents?.length) {
@@ -363,5 +368,6 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
   await writeMarkdown(dir, summary);
   await writeJunit(dir, summary);
   await writeRunReport(dir).catch((error: unknown) => log(`report.html not written: ${messageOf(error)}`));
+  if (!options.output) output.close();
   return { dir, summary };
 }

@@ -6,7 +6,12 @@ import { withInterrupt } from '../interrupt.js';
 import type { Summary } from '../report/summary.js';
 import { binDirOption, note, write } from './shared.js';
 
-function printVerdicts(summary: Summary): void {
+function printVerdicts(summary: Summary, dir: string, json: boolean): void {
+  if (json) {
+    const { runId, experiment, status, exitCode, message, verdicts, influxdb } = summary;
+    write(JSON.stringify({ type: 'result', runId, experiment: experiment.name, variant: experiment.variant, status, exitCode, message, dir, verdicts, influxdb }));
+    return;
+  }
   for (const v of summary.verdicts) write(`${v.status === 'held' ? 'held    ' : v.status.toUpperCase().padEnd(8)} ${v.name}: ${v.observedText} (expected ${v.expected})`);
   const name = summary.experiment.variant ? `${summary.experiment.name} (${summary.experiment.variant})` : summary.experiment.name;
   write(`${summary.status}: ${name}${summary.message ? ` - ${summary.message}` : ''}`);
@@ -28,24 +33,29 @@ export function registerRun(program: Command): void {
     .option('--results <dir>', 'where run folders go', 'results')
     .option('--run-id <id>', 'name of the run folder (default: <timestamp>-<experiment name>)')
     .option('--quiet', 'print only the verdicts')
+    .option('--json', 'print every event as a JSON line on stdout while running, then one "result" line per run (for scripts)')
     .option('--influxdb <url>', 'also send samples and events to InfluxDB 1.x: http://[user@]host:8086/database (password from CPCHAOS_INFLUXDB_PASSWORD)')
     .addOption(binDirOption())
     .addHelpText(
       'after',
       '\nExit codes: 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure, 130 interrupted.\nWith variants: the worst of the variants, and results/<run-id>/comparison.md and report.html\n(the variants overlaid) side by side. Each run folder has report.html, report.md, summary.json.',
     )
-    .action(async (file: string, flags: { results: string; runId?: string; quiet?: boolean; binDir?: string; influxdb?: string }) => {
+    .action(async (file: string, flags: { results: string; runId?: string; quiet?: boolean; json?: boolean; binDir?: string; influxdb?: string }) => {
       const { runExperiment, runIdFor } = await import('../runner.js');
       const { loadExperiment } = await import('../experiment/load.js');
       const { expandVariants } = await import('../variants.js');
       const { parseInfluxFlag } = await import('../metrics/sinks/influxdb-config.js');
       const influxdb = flags.influxdb ? parseInfluxFlag(flags.influxdb) : undefined;
+      const { createRunOutput, outputMode } = await import('../ui/run-output.js');
       const loaded = await loadExperiment(file);
+      const output = createRunOutput(outputMode(flags));
+      const json = output.mode === 'json';
       const variants = expandVariants(loaded);
       if (variants.length === 0) {
-        const { dir, summary } = await withInterrupt((signal) => runExperiment({ file, loaded, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, quiet: flags.quiet, influxdb }));
-        printVerdicts(summary);
-        note(`results: ${dir}`);
+        const { dir, summary } = await withInterrupt((signal) => runExperiment({ file, loaded, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, output, influxdb }));
+        output.close();
+        printVerdicts(summary, dir, json);
+        if (!json) note(`results: ${dir}`);
         process.exitCode = summary.exitCode;
         return;
       }
@@ -55,19 +65,21 @@ export function registerRun(program: Command): void {
         const done: { dir: string; summary: Summary }[] = [];
         for (const variant of variants) {
           if (signal.aborted) break;
-          note(`variant ${variant.name}`);
-          const outcome = await runExperiment({ file, loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, binDir: flags.binDir, quiet: flags.quiet, influxdb });
-          printVerdicts(outcome.summary);
+          output.line(`variant ${variant.name}`);
+          const outcome = await runExperiment({ file, loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, binDir: flags.binDir, output, influxdb });
+          output.clear();
+          printVerdicts(outcome.summary, outcome.dir, json);
           done.push(outcome);
         }
         return done;
       });
+      output.close();
       const figures = [];
       for (const { dir } of summaries) figures.push(await loadRunFigures(dir));
       const table = comparisonMarkdown(figures);
       await fs.writeFile(path.join(base, 'comparison.md'), `# ${loaded.experiment.metadata.name}: variants\n\n${table}`);
       await fs.writeFile(path.join(base, 'comparison.json'), `${JSON.stringify(figures, null, 2)}\n`);
-      write(`\n${table}`);
+      if (!json) write(`\n${table}`);
       if (summaries.length > 1) {
         const { writeOverlayReport } = await import('../report/html.js');
         await writeOverlayReport(
@@ -76,7 +88,7 @@ export function registerRun(program: Command): void {
           `${loaded.experiment.metadata.name}: ${summaries.map((s) => s.summary.experiment.variant).join(' vs ')}`,
         ).catch((error: unknown) => note(`report.html not written: ${String(error)}`));
       }
-      note(`results: ${base}`);
+      if (!json) note(`results: ${base}`);
       process.exitCode = worst(summaries.map((s) => s.summary.exitCode));
     });
 }

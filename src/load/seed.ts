@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import type { SeedSet } from '../experiment/schema.js';
-import { startProgress } from '../ui/progress.js';
+import { startProgress, type Progress } from '../ui/progress.js';
 import { sleep } from '../util/wait.js';
 import type { ApiClient } from './client.js';
 import { crdNames } from './objects/crds.js';
@@ -40,6 +40,8 @@ export interface SeedOptions {
   experimentDir: string;
   signal?: AbortSignal;
   quiet?: boolean;
+  /** Where progress goes (a run's live output); by default a line of its own on stderr. */
+  progress?: (label: string) => Progress;
   event(type: string, message: string, extra?: Record<string, unknown>): void;
 }
 
@@ -90,7 +92,7 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
   let issued = 0;
   let failed = 0;
   let reportedErrors = 0;
-  const progress = startProgress(`seed ${set.name}`, { quiet: options.quiet });
+  const progress = options.progress ? options.progress(`seed ${set.name}`) : startProgress(`seed ${set.name}`, { quiet: options.quiet });
 
   const createOne = async (index: number) => {
     const context: BuildContext = { set, index, namespace: namespaces[index % namespaces.length], crds };
