@@ -10,7 +10,7 @@ import type { RunStatus } from './report/summary.js';
 
 export interface CapacityOptions {
   file: string;
-  /** Path into the experiment, e.g. seed[0].count or faults[1].clients. */
+  /** Path into the experiment, e.g. seed[0].count or faults[1].clients; several, comma-separated, all take the value. */
   vary: string;
   from: number;
   to: number;
@@ -42,17 +42,20 @@ export interface CapacityResult {
   brokeFirst?: string;
 }
 
-function withValue(loaded: LoadedExperiment, segments: (string | number)[], value: number, vary: string): LoadedExperiment {
+/** A copy of the experiment with `value` at every path (a count and the threshold that must follow it). */
+function withValue(loaded: LoadedExperiment, paths: (string | number)[][], value: number, vary: string): LoadedExperiment {
   const experiment = structuredClone(loaded.experiment) as unknown as Record<string | number, unknown>;
-  let node: Record<string | number, unknown> = experiment;
-  for (const segment of segments.slice(0, -1)) {
-    const next = node[segment];
-    if (typeof next !== 'object' || next === null) throw new UsageError(`--vary ${vary}: ${String(segment)} does not exist in ${loaded.file}`);
-    node = next as Record<string | number, unknown>;
+  for (const segments of paths) {
+    let node: Record<string | number, unknown> = experiment;
+    for (const segment of segments.slice(0, -1)) {
+      const next = node[segment];
+      if (typeof next !== 'object' || next === null) throw new UsageError(`--vary ${vary}: ${String(segment)} does not exist in ${loaded.file}`);
+      node = next as Record<string | number, unknown>;
+    }
+    const last = segments[segments.length - 1]!;
+    if (typeof node[last] !== 'number') throw new UsageError(`--vary ${vary}: ${segments.join('.')} is not a number in ${loaded.file}`);
+    node[last] = value;
   }
-  const last = segments[segments.length - 1]!;
-  if (typeof node[last] !== 'number') throw new UsageError(`--vary ${vary}: not a number in ${loaded.file}`);
-  node[last] = value;
   const problems = schemaProblems(experiment);
   if (problems.length) throw new UsageError(`--vary ${vary}=${value} makes the experiment invalid: ${problems[0]!.message}`);
   return { ...loaded, experiment: experiment as unknown as LoadedExperiment['experiment'] };
@@ -79,16 +82,16 @@ function selectVariant(loaded: LoadedExperiment, name: string | undefined): Load
 export async function capacitySearch(options: CapacityOptions): Promise<CapacityResult> {
   if (!(options.from >= 1 && options.to >= options.from)) throw new UsageError('--from and --to must be whole numbers with 1 <= from <= to');
   const loaded = await selectVariant(await loadExperiment(options.file), options.variant);
-  const segments = parsePath(options.vary);
-  withValue(loaded, segments, options.from, options.vary);
+  const paths = options.vary.split(',').map((p) => parsePath(p.trim()));
+  withValue(loaded, paths, options.from, options.vary);
   const trials: Trial[] = [];
 
   const trial = async (value: number): Promise<Trial> => {
     const runs: Trial['runs'] = [];
     for (let r = 0; r < options.repeat; r++) {
-      const runId = `${options.vary.replace(/[^\w]+/g, '-')}-${value}-${r + 1}`;
+      const runId = `${options.vary.split(',')[0]!.replace(/[^\w]+/g, '-')}-${value}-${r + 1}`;
       options.log(`capacity: ${options.vary}=${value} (repeat ${r + 1}/${options.repeat})`);
-      const { summary } = await runExperiment({ file: options.file, loaded: withValue(loaded, segments, value, options.vary), variant: options.variant, resultsRoot: options.resultsRoot, runId, signal: options.signal, binDir: options.binDir, output: createRunOutput('quiet') });
+      const { summary } = await runExperiment({ file: options.file, loaded: withValue(loaded, paths, value, options.vary), variant: options.variant, resultsRoot: options.resultsRoot, runId, signal: options.signal, binDir: options.binDir, output: createRunOutput('quiet') });
       if (summary.status === 'interrupted') throw new UsageError('interrupted');
       runs.push({ runId, status: summary.status, deviated: summary.verdicts.filter((v) => v.status !== 'held').map((v) => v.name) });
       if (summary.status === 'error') options.log(`capacity: run ${runId} failed: ${summary.message ?? ''}`);

@@ -57,3 +57,10 @@ test('capacity refuses a variant the experiment does not declare', async (t) => 
   t.is(result.exitCode, 2);
   t.regex(result.stderr, /--variant nope: .*list-storm-10k-pods\.yaml declares quorum, watch-cache, paginated/);
 });
+
+test('capacity with several paths checks each of them', async (t) => {
+  const quickstart = path.join(import.meta.dirname, '..', '..', 'experiments', 'quickstart.yaml');
+  const result = await runCli(['capacity', quickstart, '--vary', 'seed[0].count,metadata.name', '--from', '1', '--to', '2']);
+  t.is(result.exitCode, 2);
+  t.regex(result.stderr, /--vary seed\[0\]\.count,metadata\.name: metadata\.name is not a number/);
+});

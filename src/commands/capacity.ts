@@ -14,7 +14,7 @@ export function registerCapacity(program: Command): void {
     .command('capacity')
     .description('find the largest value of one scale parameter for which every hypothesis holds (grow, then bisect; a fresh cluster per run)')
     .argument('<experiment>', 'experiment YAML file')
-    .requiredOption('--vary <path>', 'the number to vary, e.g. seed[0].count, agents[0].count, faults[0].clients')
+    .requiredOption('--vary <path>', 'the number to vary, e.g. seed[0].count, agents[0].count, faults[0].clients; several paths, comma-separated, all take the value (a count and the threshold that follows it)')
     .requiredOption('--from <n>', 'smallest value', integer('--from'))
     .requiredOption('--to <n>', 'largest value', integer('--to'))
     .option('--repeat <n>', 'runs per value; a value holds only if all pass', integer('--repeat'), 1)
