@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { LocalProvider } from './cluster/local.js';
+import { providerFor } from './cluster/providers.js';
 import type { Cluster, ClusterEvent, ClusterSpec } from './cluster/provider.js';
 import { AbortedError, ExitCode, InfrastructureError, messageOf } from './errors.js';
 import { loadExperiment, type LoadedExperiment } from './experiment/load.js';
@@ -14,7 +14,7 @@ import { faultByType } from './faults/registry.js';
 import { evaluate, passed } from './hypotheses/evaluate.js';
 import type { EvaluationContext, Verdict, Windows } from './hypotheses/types.js';
 import { ApiClient } from './load/client.js';
-import { checkIntegrity, seed, type IntegrityResult, type SeededSet } from './load/seed.js';
+import { checkIntegrity, runLabel, seed, type IntegrityResult, type SeededSet } from './load/seed.js';
 import { ClientStats } from './metrics/client-stats.js';
 import { Recorder } from './metrics/recorder.js';
 import type { RunEvent, Sink } from './metrics/sample.js';
@@ -52,6 +52,8 @@ export interface RunOptions {
   variant?: string;
   /** An InfluxDB to send samples and events to, overriding the experiment's `metrics.influxdb`. */
   influxdb?: NonNullable<Experiment['metrics']>['influxdb'];
+  /** The user's consent to run against an existing cluster: its exact context (--target-existing). */
+  targetExisting?: string;
 }
 
 export interface RunOutcome {
@@ -183,7 +185,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
   try {
     phase('provision');
     try {
-      cluster = await new LocalProvider().up(spec, { signal: options.signal, quiet, onProgress: (line) => log(line) });
+      cluster = await providerFor(experiment, { runId, targetExisting: options.targetExisting }).up(spec, { signal: options.signal, quiet, onProgress: (line) => log(line) });
     } catch (error) {
       if (error instanceof AbortedError) throw error;
       throw new InfrastructureError(messageOf(error));
@@ -194,8 +196,9 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     });
     cluster.watch(250);
     cluster.setRestartOnExit(experiment.cluster?.restartOnExit ?? true);
-    client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats);
-    environment = await createFaultEnvironment(cluster, { stats, signal: options.signal, event, client });
+    client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats, { context: cluster.kubeconfigContext });
+    client.createLabels = { [runLabel]: runId };
+    environment = await createFaultEnvironment(cluster, { stats, signal: options.signal, event, client, createLabels: { [runLabel]: runId } });
     const { fleet } = environment.context;
 
     const wanted = metricFilter(experiment.metrics?.include);
@@ -351,7 +354,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     endedAt: new Date(endedAt).toISOString(),
     durationMs: endedAt - startedAt,
     ...(message ? { message } : {}),
-    cluster: cluster ? { provider: cluster.provider, name: cluster.name, kubernetesVersion: spec.kubernetesVersion, memoryLimits: spec.memoryLimits as Record<string, number> } : undefined,
+    cluster: cluster ? { provider: cluster.provider, name: cluster.name, kubernetesVersion: cluster.serverVersion ?? spec.kubernetesVersion, memoryLimits: spec.memoryLimits as Record<string, number> } : undefined,
     binaries: (cluster?.binaries ?? []).map(({ name, source, cachedFrom, reportedVersion }) => ({ name, source, cachedFrom, reportedVersion })),
     phases,
     verdicts,

@@ -7,15 +7,18 @@ export interface SimpleResponse {
   body: string;
 }
 
-type Credentials = Pick<ApiserverAccess, 'caPem' | 'certPem' | 'keyPem'>;
+type Credentials = Omit<ApiserverAccess, 'server'>;
 
 /** One small request with the cluster's client certificate (or plain HTTP for etcd's metrics port). */
 function send(method: string, url: string, body: unknown, access: Credentials | undefined, timeoutMs: number): Promise<SimpleResponse> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const isHttps = url.startsWith('https:');
-    const tls: https.RequestOptions = isHttps && access ? { ca: access.caPem, cert: access.certPem, key: access.keyPem } : {};
-    const headers = payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {};
+    const tls: https.RequestOptions = isHttps && access ? { ca: access.caPem, cert: access.certPem, key: access.keyPem, rejectUnauthorized: !access.insecure } : {};
+    const headers = {
+      ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+      ...(isHttps && access?.authorization ? { authorization: access.authorization } : {}),
+    };
     const request = (isHttps ? https : http).request(url, { ...tls, method, timeout: timeoutMs, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -30,9 +30,12 @@ export type ClusterEvent =
 /** TLS material to reach the apiserver; kept in memory, never written to results. */
 export interface ApiserverAccess {
   server: string;
-  caPem: string;
-  certPem: string;
-  keyPem: string;
+  caPem?: string;
+  certPem?: string;
+  keyPem?: string;
+  /** Token or exec-plugin identities: the Authorization header to send. */
+  authorization?: string;
+  insecure?: boolean;
 }
 
 export interface ComponentStatus {
@@ -62,6 +65,10 @@ export interface Cluster {
    * so API Priority and Fairness and max-inflight limit it as they limit real clients.
    */
   readonly loadKubeconfigPath: string;
+  /** The kubeconfig context to use; undefined: its current context. */
+  readonly kubeconfigContext?: string;
+  /** The version the apiserver reports, when the provider did not choose it. */
+  readonly serverVersion?: string;
   readonly access: ApiserverAccess;
   readonly binaries: ResolvedBinary[];
   /** Emits 'event' with a ClusterEvent while the cluster is watched. */

@@ -1,17 +1,30 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { InfrastructureError, UsageError } from '../errors.js';
 import { clusterDir, listClusterDirs } from '../cluster/state.js';
 import { note } from './shared.js';
 
 export function registerDown(program: Command): void {
   program
     .command('down')
-    .description('stop a local cluster: its processes, cgroups and data (--all also reaps what a killed runner left)')
+    .description('stop a local cluster: its processes, cgroups and data (--all also reaps what a killed runner left); with --existing, delete what runs left on an existing cluster')
     .option('--name <name>', 'the cluster to stop')
     .option('--all', 'stop every cluster cpchaos started on this machine')
     .option('--keep', 'keep the data folder (logs, etcd data) for inspection')
-    .action(async (flags: { name?: string; all?: boolean; keep?: boolean }) => {
+    .option('--existing', 'delete every object any cpchaos run created (label cpchaos.io/run) on the cluster of --context')
+    .option('--context <context>', 'with --existing: the kubeconfig context (required, never the current one by default)')
+    .option('--kubeconfig <file>', 'with --existing: the kubeconfig file (default $KUBECONFIG, else ~/.kube/config)')
+    .option('--run <run-id>', 'with --existing: only the objects of this run')
+    .action(async (flags: { name?: string; all?: boolean; keep?: boolean; existing?: boolean; context?: string; kubeconfig?: string; run?: string }) => {
+      if (flags.existing) {
+        if (!flags.context) throw new UsageError('--existing needs --context: the exact kubeconfig context to clean up');
+        const { cleanExisting } = await import('../cluster/existing-down.js');
+        const result = await cleanExisting({ context: flags.context, kubeconfig: flags.kubeconfig, runId: flags.run });
+        const deleted = Object.entries(result.deleted).map(([kind, n]) => `${n} ${kind}`).join(', ') || 'nothing';
+        note(`${flags.context}: deleted ${deleted}`);
+        if (result.failed.length) throw new InfrastructureError(`${result.failed.length} deletions failed: ${result.failed.slice(0, 3).join('; ')}`);
+        return;
+      }
       if (!flags.name && !flags.all) throw new UsageError('name a cluster with --name N, or use --all');
       if (flags.name && flags.all) throw new UsageError('use either --name or --all, not both');
       const dirs = flags.all ? await listClusterDirs() : [clusterDir(flags.name!)];

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { withInterrupt } from '../interrupt.js';
 import type { Summary } from '../report/summary.js';
 import { binDirOption, note, write } from './shared.js';
@@ -34,13 +34,14 @@ export function registerRun(program: Command): void {
     .option('--run-id <id>', 'name of the run folder (default: <timestamp>-<experiment name>)')
     .option('--quiet', 'print only the verdicts')
     .option('--json', 'print every event as a JSON line on stdout while running, then one "result" line per run (for scripts)')
+    .option('--target-existing <context>', 'consent to run an experiment with provider: existing against that exact kubeconfig context')
     .option('--influxdb <url>', 'also send samples and events to InfluxDB 1.x: http://[user@]host:8086/database (password from CPCHAOS_INFLUXDB_PASSWORD)')
     .addOption(binDirOption())
     .addHelpText(
       'after',
       '\nExit codes: 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure, 130 interrupted.\nWith variants: the worst of the variants, and results/<run-id>/comparison.md and report.html\n(the variants overlaid) side by side. Each run folder has report.html, report.md, summary.json.',
     )
-    .action(async (file: string, flags: { results: string; runId?: string; quiet?: boolean; json?: boolean; binDir?: string; influxdb?: string }) => {
+    .action(async (file: string, flags: { results: string; runId?: string; quiet?: boolean; json?: boolean; binDir?: string; influxdb?: string; targetExisting?: string }) => {
       const { runExperiment, runIdFor } = await import('../runner.js');
       const { loadExperiment } = await import('../experiment/load.js');
       const { expandVariants } = await import('../variants.js');
@@ -48,11 +49,17 @@ export function registerRun(program: Command): void {
       const influxdb = flags.influxdb ? parseInfluxFlag(flags.influxdb) : undefined;
       const { createRunOutput, outputMode } = await import('../ui/run-output.js');
       const loaded = await loadExperiment(file);
+      if (loaded.experiment.cluster?.provider === 'existing') {
+        const { checkOptIn } = await import('../cluster/existing.js');
+        checkOptIn({ context: loaded.experiment.cluster.context!, confirmedContext: flags.targetExisting });
+      } else if (flags.targetExisting) {
+        throw new UsageError(`--target-existing is for experiments with provider: existing; ${file} runs on ${loaded.experiment.cluster?.provider ?? 'local'}`);
+      }
       const output = createRunOutput(outputMode(flags));
       const json = output.mode === 'json';
       const variants = expandVariants(loaded);
       if (variants.length === 0) {
-        const { dir, summary } = await withInterrupt((signal) => runExperiment({ file, loaded, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, output, influxdb }));
+        const { dir, summary } = await withInterrupt((signal) => runExperiment({ file, loaded, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, output, influxdb, targetExisting: flags.targetExisting }));
         output.close();
         printVerdicts(summary, dir, json);
         if (!json) note(`results: ${dir}`);
@@ -66,7 +73,7 @@ export function registerRun(program: Command): void {
         for (const variant of variants) {
           if (signal.aborted) break;
           output.line(`variant ${variant.name}`);
-          const outcome = await runExperiment({ file, loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, binDir: flags.binDir, output, influxdb });
+          const outcome = await runExperiment({ file, loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, binDir: flags.binDir, output, influxdb, targetExisting: flags.targetExisting });
           output.clear();
           printVerdicts(outcome.summary, outcome.dir, json);
           done.push(outcome);

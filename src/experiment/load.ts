@@ -4,6 +4,7 @@ import yaml from 'js-yaml';
 import { UsageError } from '../errors.js';
 import { locate, parseWithPositions, type NodePosition } from './positions.js';
 import type { Experiment } from './schema.js';
+import { faultByType } from '../faults/registry.js';
 import { schemaProblems } from './validate.js';
 
 /** Invalid experiment file(s): one line per problem, each "file:line:column: path: what was expected". */
@@ -21,6 +22,34 @@ export interface LoadedExperiment {
 
 function pathText(segments: (string | number)[]): string {
   return segments.reduce<string>((text, s) => (typeof s === 'number' ? `${text}[${s}]` : text ? `${text}.${s}` : s), '') || '(document)';
+}
+
+/** Cluster settings that only mean something for a control plane we start. */
+const ownedClusterSettings = ['kubernetesVersion', 'etcdVersion', 'components', 'memoryLimits', 'apiserverArgs', 'featureGates', 'etcdUnsafeNoFsync', 'restartOnExit'] as const;
+const settingsOf: Record<string, readonly string[]> = {
+  local: ownedClusterSettings,
+  kind: ['kubernetesVersion', 'apiserverArgs', 'featureGates', 'controlPlanes', 'nodeImage'],
+  existing: ['context', 'kubeconfig'],
+};
+
+/** What each provider can do: an existing cluster is someone else's, so only client-side faults and no process checks. */
+function providerProblems(experiment: Experiment): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const provider = experiment.cluster?.provider ?? 'local';
+  for (const key of Object.keys(experiment.cluster ?? {})) {
+    if (key !== 'provider' && !settingsOf[provider]!.includes(key)) problems.push({ path: ['cluster', key], message: `${key} does not apply to the ${provider} provider (it takes: ${settingsOf[provider]!.join(', ')})` });
+  }
+  if (provider === 'existing' && !experiment.cluster?.context) problems.push({ path: ['cluster'], message: 'the existing provider needs context: the exact kubeconfig context to run against' });
+  (experiment.faults ?? []).forEach((fault, i) => {
+    const providers = faultByType(fault.type)?.providers;
+    if (providers && !providers.includes(provider)) problems.push({ path: ['faults', i, 'type'], message: `${fault.type} runs on the ${providers.join(' or ')} provider only, not ${provider}` });
+  });
+  if (provider === 'existing') {
+    experiment.hypotheses.forEach((h, i) => {
+      if ('builtin' in h && h.builtin === 'not-oom-killed') problems.push({ path: ['hypotheses', i, 'builtin'], message: 'not-oom-killed needs to see the control plane\'s processes; the existing provider cannot (use a metric hypothesis instead)' });
+    });
+  }
+  return problems;
 }
 
 /** Checks the schema cannot express: references between entries. */
@@ -41,6 +70,7 @@ function crossReferenceProblems(experiment: Experiment): { path: (string | numbe
   (experiment.faults ?? []).forEach((fault, i) => {
     if (typeof fault.set === 'string' && !setNames.includes(fault.set)) problems.push({ path: ['faults', i, 'set'], message: `no seed set named "${fault.set}"` });
   });
+  problems.push(...providerProblems(experiment));
   experiment.hypotheses.forEach((hypothesis, i) => {
     if ('builtin' in hypothesis) {
       if (hypothesis.builtin === 'ready-within' && !hypothesis.within) problems.push({ path: ['hypotheses', i], message: 'ready-within needs within: (a duration)' });

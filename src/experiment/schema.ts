@@ -8,7 +8,15 @@ const Component = Type.Union([Type.Literal('etcd'), Type.Literal('apiserver'), T
 
 export const ClusterSchema = Strict(
   {
-    provider: Type.Optional(Type.Literal('local', { description: 'local: etcd + kube-apiserver processes on this machine' })),
+    provider: Type.Optional(
+      Type.Union([Type.Literal('local'), Type.Literal('existing'), Type.Literal('kind')], {
+        description: 'local: etcd + kube-apiserver processes on this machine (default); existing: a cluster you already have (client-side faults only; needs --target-existing); kind: a kind cluster in Docker',
+      }),
+    ),
+    context: Type.Optional(Type.String({ minLength: 1, description: 'existing: the exact kubeconfig context to use; the run also needs --target-existing <the same context>' })),
+    kubeconfig: Type.Optional(Type.String({ minLength: 1, description: 'existing: the kubeconfig file (default $KUBECONFIG, else ~/.kube/config)' })),
+    controlPlanes: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(3)], { description: 'kind: one control-plane node, or three behind kind\'s load balancer (default 1)' })),
+    nodeImage: Type.Optional(Type.String({ description: 'kind: the node image (default kindest/node:<kubernetesVersion>)' })),
     kubernetesVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+\\.\\d+$', description: 'e.g. v1.33.13' })),
     etcdVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+\\.\\d+$' })),
     components: Type.Optional(Type.Array(Type.Union([Type.Literal('controller-manager'), Type.Literal('scheduler')]), { uniqueItems: true })),

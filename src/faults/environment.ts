@@ -17,20 +17,23 @@ export interface FaultEnvironment {
  */
 export async function createFaultEnvironment(
   cluster: Cluster,
-  options: { stats: ClientStats; signal: AbortSignal; event: FaultContext['event']; seeded?: SeededSet[]; client?: ApiClient },
+  options: { stats: ClientStats; signal: AbortSignal; event: FaultContext['event']; seeded?: SeededSet[]; client?: ApiClient; createLabels?: Record<string, string> },
 ): Promise<FaultEnvironment> {
-  const client = options.client ?? (await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats));
+  const client = options.client ?? (await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, { context: cluster.kubeconfigContext }));
+  if (options.createLabels) client.createLabels = options.createLabels;
   const upstream = new URL(cluster.access.server);
   const proxy = new LoadBalancerProxy(upstream.hostname, Number(upstream.port));
   await proxy.start();
-  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
-  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls);
+  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath, cluster.kubeconfigContext);
+  // The agents dial the proxy; the certificate they check is the apiserver's.
+  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, { ...tls, serverName: upstream.hostname.replace(/^\[|\]$/g, '') });
   const opened: ApiClient[] = [];
   const context: FaultContext = {
     cluster,
     client,
     newClient: async (o) => {
-      const extra = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, o);
+      const extra = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, { ...o, context: cluster.kubeconfigContext });
+      if (options.createLabels) extra.createLabels = options.createLabels;
       opened.push(extra);
       return extra;
     },

@@ -26,9 +26,13 @@ export interface FaultContext {
  * A fault is one file: its parameters' schema (checked when the experiment is
  * loaded) and `run`, which injects the fault and returns when it is over.
  */
+export type ProviderName = 'local' | 'existing' | 'kind';
+
 export interface FaultDefinition<P = Record<string, unknown>> {
   type: string;
   description: string;
+  /** The providers it can act on (default: every one; client-side faults work anywhere). */
+  providers?: ProviderName[];
   schema: TObject;
   run(params: P, context: FaultContext): Promise<void>;
 }

@@ -5,7 +5,7 @@ import { sleep } from '../util/wait.js';
 import { agentKinds, type AgentType } from './agents/index.js';
 import { Informer, type RelistPolicy } from './agents/informer.js';
 import { FleetStats } from './agents/stats.js';
-import type { TlsMaterial } from './transports/types.js';
+import { verifyOptions, type TlsMaterial } from './transports/types.js';
 
 export interface FleetSpec {
   type: AgentType;
@@ -31,6 +31,7 @@ export class Fleet {
   readonly stats = new FleetStats();
   private readonly controller = new AbortController();
   private readonly agent: https.Agent;
+  private readonly authorization?: string;
   private readonly running: Promise<void>[] = [];
   private informers = new Map<AgentType, number>();
   private nextNode = 0;
@@ -40,7 +41,8 @@ export class Fleet {
     tls: TlsMaterial,
   ) {
     setMaxListeners(0, this.controller.signal);
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, secureContext: createSecureContext(tls) });
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }), ...verifyOptions(tls) });
+    this.authorization = tls.authorization;
   }
 
   async start(specs: FleetSpec[], signal?: AbortSignal): Promise<void> {
@@ -55,6 +57,7 @@ export class Fleet {
           const informer = new Informer(target, {
             server: this.server,
             agent: this.agent,
+            authorization: this.authorization,
             agentType: spec.type,
             policy: spec.relist,
             paginate: spec.paginate,

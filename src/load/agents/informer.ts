@@ -8,6 +8,8 @@ export type RelistPolicy = 'quorum' | 'cache' | 'streaming';
 export interface InformerOptions {
   server: string;
   agent: https.Agent;
+  /** A token identity's Authorization header (certificate identities need none). */
+  authorization?: string;
   agentType: string;
   policy: RelistPolicy;
   /** Page LISTs with limit=500 and continue tokens, as client-go's pager does. */
@@ -49,7 +51,7 @@ export class Informer {
   /** GET with the body streamed: `onLine` sees each newline-delimited chunk (watch events); the head of the body is returned. */
   private get(query: URLSearchParams, onLine?: (line: string) => void): Promise<{ status: number; head: string; bytes: number }> {
     return new Promise((resolve, reject) => {
-      const request = https.get(`${this.options.server}${this.target.path}?${query}`, { agent: this.options.agent, signal: this.options.signal, headers: { accept: 'application/json' } }, (response) => {
+      const request = https.get(`${this.options.server}${this.target.path}?${query}`, { agent: this.options.agent, signal: this.options.signal, headers: { accept: 'application/json', ...(this.options.authorization ? { authorization: this.options.authorization } : {}) } }, (response) => {
         let head = '';
         let bytes = 0;
         let pending = '';

@@ -1,10 +1,11 @@
 import https from 'node:https';
 import { createSecureContext } from 'node:tls';
-import { timeoutError, type TlsMaterial, type Transport, type TransportRequest, type TransportResponse } from './types.js';
+import { timeoutError, verifyOptions, type TlsMaterial, type Transport, type TransportRequest, type TransportResponse } from './types.js';
 
 /** HTTP/1.1 over keep-alive connections, one per request in flight: how `ab`, curl and most agents talk. */
 export class Http1Transport implements Transport {
   private readonly agent: https.Agent;
+  private readonly authorization?: string;
 
   constructor(
     private readonly server: string,
@@ -13,14 +14,15 @@ export class Http1Transport implements Transport {
   ) {
     // One TLS context for every connection: building it per connection costs more CPU than the request.
     const secureContext = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
-    this.agent = new https.Agent({ keepAlive: true, maxSockets, secureContext });
+    this.agent = new https.Agent({ keepAlive: true, maxSockets, secureContext, ...verifyOptions(tls) });
+    this.authorization = tls.authorization;
   }
 
   send(request: TransportRequest): Promise<TransportResponse> {
     return new Promise((resolve, reject) => {
       const outgoing = https.request(
         `${this.server}${request.path}`,
-        { method: request.method, agent: this.agent, signal: request.signal, timeout: request.timeoutMs, headers: request.headers },
+        { method: request.method, agent: this.agent, signal: request.signal, timeout: request.timeoutMs, headers: this.authorization ? { ...request.headers, authorization: this.authorization } : request.headers },
         (response) => {
           const chunks: Buffer[] = [];
           let bytes = 0;

@@ -1,4 +1,4 @@
-import type { SecureContextOptions } from 'node:tls';
+import { checkServerIdentity, type PeerCertificate, type SecureContextOptions } from 'node:tls';
 
 export interface TransportRequest {
   method: string;
@@ -23,7 +23,26 @@ export interface Transport {
   close(): void;
 }
 
-export type TlsMaterial = Pick<SecureContextOptions, 'ca' | 'cert' | 'key'>;
+/**
+ * How to reach and prove who we are to an apiserver, from a kubeconfig: TLS material,
+ * and for token or exec-plugin identities the Authorization header.
+ */
+export type TlsMaterial = Pick<SecureContextOptions, 'ca' | 'cert' | 'key'> & {
+  authorization?: string;
+  /** insecure-skip-tls-verify in the kubeconfig. */
+  insecure?: boolean;
+  /** The name the serving certificate is checked against when connecting through a proxy. */
+  serverName?: string;
+};
+
+/** TLS options that check the server's certificate against `serverName` (the real apiserver) rather than the address dialled. */
+export function verifyOptions(tls: TlsMaterial): { rejectUnauthorized: boolean; checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined } {
+  const serverName = tls.serverName;
+  return {
+    rejectUnauthorized: !tls.insecure,
+    ...(serverName ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverName, cert) } : {}),
+  };
+}
 
 export function timeoutError(): NodeJS.ErrnoException {
   return Object.assign(new Error('request timeout'), { code: 'ETIMEDOUT' });

@@ -1,0 +1,95 @@
+import type { ApiClient } from '../load/client.js';
+import { runLabel } from '../load/seed.js';
+
+/**
+ * Every kind a run creates, in the order to delete them: objects first, namespaces
+ * last (on a cluster without a namespace controller a namespace never finishes
+ * terminating, and its objects must not wait for it). Custom resources go with their CRDs.
+ */
+const collections: { path: string; namespaced: boolean; query?: string }[] = [
+  { path: '/api/v1/pods', namespaced: true, query: 'gracePeriodSeconds=0' },
+  { path: '/apis/apps/v1/deployments', namespaced: true },
+  { path: '/apis/apps/v1/daemonsets', namespaced: true },
+  { path: '/api/v1/services', namespaced: true },
+  { path: '/api/v1/configmaps', namespaced: true },
+  { path: '/api/v1/secrets', namespaced: true },
+  { path: '/apis/coordination.k8s.io/v1/leases', namespaced: true },
+  { path: '/api/v1/nodes', namespaced: false },
+  { path: '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas', namespaced: false },
+  { path: '/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations', namespaced: false },
+  { path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', namespaced: false },
+  { path: '/api/v1/namespaces', namespaced: false },
+];
+
+interface Item {
+  metadata: { name: string; namespace?: string; deletionTimestamp?: string };
+}
+
+/** "/apis/apps/v1/deployments" + namespace + name -> "/apis/apps/v1/namespaces/ns/deployments/name". */
+function itemPath(collection: string, item: Item): string {
+  const slash = collection.lastIndexOf('/');
+  const prefix = collection.slice(0, slash);
+  const resource = collection.slice(slash + 1);
+  const ns = item.metadata.namespace ? `/namespaces/${encodeURIComponent(item.metadata.namespace)}` : '';
+  return `${prefix}${ns}/${resource}/${encodeURIComponent(item.metadata.name)}`;
+}
+
+export interface CleanupResult {
+  /** Per collection ("pods", "namespaces"): objects whose deletion the apiserver accepted. */
+  deleted: Record<string, number>;
+  failed: string[];
+}
+
+/** The label selector for one run's objects, or (no run id) for every run's. */
+export function runSelector(runId?: string): string {
+  return runId ? `${runLabel}=${runId}` : runLabel;
+}
+
+/**
+ * Deletes every object carrying the run label (the client that created them stamped
+ * it on each one). Safe to repeat: what is gone is skipped, what is terminating is left.
+ */
+export async function deleteLabelled(client: ApiClient, selector: string, options: { concurrency?: number; signal?: AbortSignal } = {}): Promise<CleanupResult> {
+  const result: CleanupResult = { deleted: {}, failed: [] };
+  for (const collection of collections) {
+    const resource = collection.path.slice(collection.path.lastIndexOf('/') + 1);
+    const items: Item[] = [];
+    let token = '';
+    do {
+      const response = await client.request('GET', `${collection.path}?labelSelector=${encodeURIComponent(selector)}&limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`, { signal: options.signal });
+      // A kind this cluster does not serve (no flowcontrol v1 on an old one) has nothing of ours.
+      if (response.status === 404) break;
+      if (response.status !== 200) {
+        result.failed.push(`list ${resource}: HTTP ${response.status}`);
+        break;
+      }
+      const page = JSON.parse(response.body!.toString('utf8')) as { items: Item[]; metadata: { continue?: string } };
+      items.push(...page.items.filter((item) => !item.metadata.deletionTimestamp));
+      token = page.metadata.continue ?? '';
+    } while (token);
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const item = items[next++]!;
+        const path = itemPath(collection.path, item);
+        const response = await client.withRetry('DELETE', collection.query ? `${path}?${collection.query}` : path, { keepBody: false, signal: options.signal, retries: 4 });
+        if (response.status === 200 || response.status === 202) result.deleted[resource] = (result.deleted[resource] ?? 0) + 1;
+        else if (response.status !== 404) result.failed.push(`delete ${path}: HTTP ${response.status}`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 20, items.length) }, worker));
+  }
+  return result;
+}
+
+/** How many objects with the label are still there (terminating ones included). */
+export async function countLabelled(client: ApiClient, selector: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const collection of collections) {
+    const response = await client.request('GET', `${collection.path}?labelSelector=${encodeURIComponent(selector)}`);
+    if (response.status !== 200) continue;
+    const n = (JSON.parse(response.body!.toString('utf8')) as { items: unknown[] }).items.length;
+    if (n) counts[collection.path.slice(collection.path.lastIndexOf('/') + 1)] = n;
+  }
+  return counts;
+}

@@ -1,0 +1,131 @@
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { InfrastructureError, messageOf, UsageError } from '../errors.js';
+import { ApiClient, kubeconfigIdentity } from '../load/client.js';
+import { ClientStats } from '../metrics/client-stats.js';
+import { deleteLabelled, runSelector } from './cleanup.js';
+import { get } from './https.js';
+import type { ApiserverAccess, Cluster, ClusterProvider, ClusterSpec, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
+
+export interface ExistingTarget {
+  /** The experiment's cluster.context. */
+  context: string;
+  /** The value of --target-existing: must be the same context, typed by the user. */
+  confirmedContext?: string;
+  kubeconfig?: string;
+  /** The run whose objects teardown removes (the value of their cpchaos.io/run label). */
+  runId: string;
+}
+
+/** $KUBECONFIG's first file, else ~/.kube/config, as kubectl reads them. */
+export function defaultKubeconfig(env: NodeJS.ProcessEnv = process.env): string {
+  const first = env.KUBECONFIG?.split(path.delimiter).find(Boolean);
+  return first ?? path.join(os.homedir(), '.kube', 'config');
+}
+
+/**
+ * Refuses unless the user typed the exact context: pointing chaos at the wrong
+ * cluster is the mistake this tool must never make easy.
+ */
+export function checkOptIn(target: Pick<ExistingTarget, 'context' | 'confirmedContext'>): void {
+  if (target.confirmedContext === undefined) {
+    throw new UsageError(`this experiment targets the existing cluster of context "${target.context}"; to run it, pass --target-existing ${target.context}`);
+  }
+  if (target.confirmedContext !== target.context) {
+    throw new UsageError(`--target-existing ${target.confirmedContext} does not match the experiment's context "${target.context}"; refusing`);
+  }
+}
+
+class ExistingCluster implements Cluster {
+  readonly provider = 'existing';
+  readonly binaries = [];
+  readonly events = new EventEmitter();
+
+  constructor(
+    readonly name: string,
+    readonly kubeconfigPath: string,
+    readonly kubeconfigContext: string,
+    readonly access: ApiserverAccess,
+    readonly logsDir: string,
+    private readonly runId: string,
+    readonly serverVersion?: string,
+  ) {}
+
+  get loadKubeconfigPath(): string {
+    return this.kubeconfigPath;
+  }
+
+  async status(): Promise<ComponentStatus[]> {
+    return [];
+  }
+
+  /** The apiserver's /metrics through the user's identity (needs RBAC on the /metrics URL); etcd is not reachable. */
+  metricsTargets(): MetricsTarget[] {
+    return [{ component: 'apiserver', url: `${this.access.server}/metrics`, access: this.access }];
+  }
+
+  processes() {
+    return [];
+  }
+
+  cgroups() {
+    return [];
+  }
+
+  async ready(): Promise<boolean> {
+    return (await get(`${this.access.server}/readyz`, this.access, 5_000).catch(() => undefined))?.status === 200;
+  }
+
+  watch(): void {}
+
+  setRestartOnExit(): void {}
+
+  /** Removes every object this run created; the cluster itself is not ours to stop. */
+  async down(): Promise<void> {
+    const client = await ApiClient.fromKubeconfig(this.kubeconfigPath, new ClientStats(), { context: this.kubeconfigContext });
+    try {
+      const result = await deleteLabelled(client, runSelector(this.runId));
+      if (result.failed.length) throw new Error(`cleanup of run ${this.runId} left objects behind: ${result.failed.slice(0, 3).join('; ')}; cpchaos down --existing --context ${this.kubeconfigContext} retries`);
+    } finally {
+      client.close();
+      await fs.rm(this.logsDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** A cluster someone already runs (staging, a managed service): client-side faults only, and only by explicit consent. */
+export class ExistingProvider implements ClusterProvider {
+  readonly name = 'existing';
+
+  constructor(private readonly target: ExistingTarget) {}
+
+  async up(_spec: ClusterSpec, _options: UpOptions = {}): Promise<Cluster> {
+    checkOptIn(this.target);
+    const kubeconfig = this.target.kubeconfig ?? defaultKubeconfig();
+    let identity: Awaited<ReturnType<typeof kubeconfigIdentity>>;
+    try {
+      identity = await kubeconfigIdentity(kubeconfig, this.target.context);
+    } catch (error) {
+      throw new UsageError(`existing cluster: ${messageOf(error)}`);
+    }
+    const { server, tls } = identity;
+    const pem = (value: unknown) => (value === undefined ? undefined : Buffer.isBuffer(value) ? value.toString('utf8') : String(value));
+    const access: ApiserverAccess = {
+      server,
+      caPem: pem(tls.ca),
+      certPem: pem(tls.cert),
+      keyPem: pem(tls.key),
+      ...(tls.authorization ? { authorization: tls.authorization } : {}),
+      ...(tls.insecure ? { insecure: true } : {}),
+    };
+    const version = await get(`${server}/version`, access, 10_000).catch((error: unknown) => {
+      throw new InfrastructureError(`existing cluster ${this.target.context} (${server}) does not answer: ${messageOf(error)}`);
+    });
+    if (version.status !== 200) throw new InfrastructureError(`existing cluster ${this.target.context} (${server}): GET /version answered HTTP ${version.status}`);
+    const logsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-existing-'));
+    const gitVersion = (JSON.parse(version.body) as { gitVersion?: string }).gitVersion;
+    return new ExistingCluster(this.target.context, kubeconfig, this.target.context, access, logsDir, this.target.runId, gitVersion);
+  }
+}
