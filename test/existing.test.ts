@@ -129,7 +129,7 @@ test('the existing provider refuses without the exact context typed, and refuses
   );
   const refused = await runCli(['validate', processFault.file]);
   t.is(refused.exitCode, 2);
-  t.regex(refused.stderr, /:\d+:\d+: faults\[0\]\.type: kill-process runs on the local provider only, not existing/);
+  t.regex(refused.stderr, /:\d+:\d+: faults\[0\]\.type: kill-process runs on the local or kind provider only, not existing/);
   t.regex(refused.stderr, /:\d+:\d+: hypotheses\[0\]\.builtin: not-oom-killed needs to see the control plane's processes/);
   const settings = await writeExperiment('existing-settings', experiment('/k').replace('  context: staging\n', '  context: staging\n  memoryLimits: { apiserver: 1Gi }\n'));
   const refusedSettings = await runCli(['validate', settings.file]);

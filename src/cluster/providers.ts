@@ -1,5 +1,6 @@
 import type { Experiment } from '../experiment/schema.js';
 import { ExistingProvider } from './existing.js';
+import { KindProvider } from './kind.js';
 import { LocalProvider } from './local.js';
 import type { ClusterProvider } from './provider.js';
 
@@ -9,9 +10,9 @@ export function providerFor(experiment: Experiment, options: { runId: string; ta
   switch (cluster.provider ?? 'local') {
     case 'existing':
       return new ExistingProvider({ context: cluster.context!, confirmedContext: options.targetExisting, kubeconfig: cluster.kubeconfig, runId: options.runId });
+    case 'kind':
+      return new KindProvider({ controlPlanes: cluster.controlPlanes ?? 1, nodeImage: cluster.nodeImage });
     case 'local':
       return new LocalProvider();
-    default:
-      throw new Error(`provider ${cluster.provider} is not available yet`);
   }
 }

@@ -37,6 +37,15 @@ export function registerDown(program: Command): void {
         const kept = flags.keep ? `; data kept in ${dir}` : '';
         note(`${path.basename(dir)}: stopped ${report.stoppedProcesses} processes, removed ${report.removedCgroups} cgroups${kept}`);
       }
-      if (flags.all && dirs.length === 0) note('no clusters to stop');
+      if (flags.all) {
+        // kind clusters a killed run left behind: named cpchaos-*.
+        const { leftoverKindClusters, deleteKindCluster } = await import('../cluster/kind.js');
+        const leftovers = await leftoverKindClusters();
+        for (const name of leftovers?.names ?? []) {
+          await deleteKindCluster(leftovers!.kind, name);
+          note(`${name}: kind cluster deleted`);
+        }
+        if (dirs.length === 0 && !leftovers?.names.length) note('no clusters to stop');
+      }
     });
 }

@@ -16,7 +16,7 @@ type Params = Static<typeof schema>;
  */
 export const killProcess: FaultDefinition<Params> = {
   type: 'kill-process',
-  providers: ['local'],
+  providers: ['local', 'kind'],
   description: 'kill a control-plane process; it is restarted like a static pod',
   schema,
   async run(params, context) {

@@ -1,16 +1,19 @@
 import type { Cluster, ComponentName } from '../cluster/provider.js';
 import type { MemoryCgroup } from '../cluster/cgroup/types.js';
 
-/** Process faults act on this machine's processes and cgroups: the local provider only. */
+/**
+ * Process faults act on processes and cgroups of this machine: the local provider's,
+ * or a kind node's (Docker runs them as host processes).
+ */
 export function localProcess(cluster: Cluster, component: ComponentName, fault: string): number {
-  if (cluster.provider !== 'local') throw new Error(`${fault} needs the local provider (this cluster is ${cluster.provider})`);
+  if (cluster.provider === 'existing') throw new Error(`${fault} needs the control plane's processes on this machine (this cluster is ${cluster.provider})`);
   const entry = cluster.processes().find((p) => p.component === component);
   if (!entry) throw new Error(`${fault}: no ${component} process in this cluster`);
   return entry.pid;
 }
 
 export function localCgroup(cluster: Cluster, component: ComponentName, fault: string): MemoryCgroup {
-  if (cluster.provider !== 'local') throw new Error(`${fault} needs the local provider (this cluster is ${cluster.provider})`);
+  if (cluster.provider === 'existing') throw new Error(`${fault} needs the control plane's cgroups on this machine (this cluster is ${cluster.provider})`);
   const entry = cluster.cgroups().find((c) => c.component === component);
   if (!entry) throw new Error(`${fault}: ${component} has no memory cgroup`);
   return entry.cgroup;

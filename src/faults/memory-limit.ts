@@ -17,7 +17,7 @@ type Params = Static<typeof schema>;
 /** Changes a component's cgroup memory limit while it runs, as a resize of a static pod's limit would. */
 export const memoryLimit: FaultDefinition<Params> = {
   type: 'memory-limit',
-  providers: ['local'],
+  providers: ['local', 'kind'],
   description: "change a component's memory limit at runtime",
   schema,
   async run(params, context) {

@@ -16,7 +16,7 @@ type Params = Static<typeof schema>;
 /** SIGSTOP a process (etcd by default), then SIGCONT it: a stall, not a crash. It is resumed even on Ctrl-C. */
 export const pauseProcess: FaultDefinition<Params> = {
   type: 'pause-process',
-  providers: ['local'],
+  providers: ['local', 'kind'],
   description: 'freeze a control-plane process for a while (SIGSTOP / SIGCONT)',
   schema,
   async run(params, context) {

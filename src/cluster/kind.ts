@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { execa } from 'execa';
+import yaml from 'js-yaml';
+import { cacheDir } from '../paths.js';
+import { AbortedError, InfrastructureError, messageOf } from '../errors.js';
+import { kubeconfigIdentity } from '../load/client.js';
+import type { MemoryCgroup } from './cgroup/types.js';
+import { openCgroup } from './cgroup/detect.js';
+import { get, postJson } from './https.js';
+import { kindConfig } from './kind-config.js';
+import { freePort } from './ports.js';
+import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
+
+export const kindVersion = 'v0.33.0';
+/** Clusters this tool creates are named so `cpchaos down --all` can find what a killed run left. */
+export const kindClusterPrefix = 'cpchaos-';
+
+export interface KindOptions {
+  controlPlanes: 1 | 3;
+  nodeImage?: string;
+}
+
+/** What is missing, and what to install: the provider's one-line error (exit 3). */
+async function requireDocker(): Promise<void> {
+  const info = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 20_000 }).catch(() => undefined);
+  if (!info || info.exitCode === undefined) throw new InfrastructureError('the kind provider needs Docker: install it (Debian: apt-get install docker.io) and start the daemon');
+  if (info.failed) {
+    const missing = /ENOENT|not found/.test(String(info.stderr) + messageOf(info)) && !(await execa('docker', ['--version'], { reject: false })).stdout;
+    throw new InfrastructureError(missing ? 'the kind provider needs Docker: install it (Debian: apt-get install docker.io) and start the daemon' : `the Docker daemon does not answer (start it: dockerd, or systemctl start docker): ${String(info.stderr).split('\n')[0]}`);
+  }
+}
+
+/** kind on PATH, else in our cache, else built from the Go module proxy like the control-plane binaries. */
+export async function resolveKind(onProgress?: (line: string) => void, options: { build?: boolean } = {}): Promise<string> {
+  const onPath = await execa('kind', ['version'], { reject: false }).catch(() => undefined);
+  if (onPath && onPath.exitCode === 0) return 'kind';
+  const dir = path.join(cacheDir(), 'bin', `kind-${kindVersion}`);
+  const cached = path.join(dir, 'kind');
+  if (await fs.access(cached).then(() => true, () => false)) return cached;
+  if (options.build === false) throw new InfrastructureError('kind is not installed');
+  const go = await execa('go', ['version'], { reject: false }).catch(() => undefined);
+  if (!go || go.exitCode !== 0) throw new InfrastructureError(`the kind provider needs kind: install it (go install sigs.k8s.io/kind@${kindVersion}, or a release from kind.sigs.k8s.io) or put it on PATH`);
+  onProgress?.(`building kind ${kindVersion} with go (once; cached in ${dir})`);
+  const built = await execa('go', ['install', `sigs.k8s.io/kind@${kindVersion}`], { env: { GOBIN: dir, CGO_ENABLED: '0' }, reject: false, timeout: 600_000 });
+  if (built.exitCode !== 0) throw new InfrastructureError(`kind could not be built: ${String(built.stderr).split('\n').slice(-2).join(' ')}`);
+  return cached;
+}
+
+export async function imagePresent(image: string): Promise<boolean> {
+  const result = await execa('docker', ['image', 'inspect', image], { reject: false }).catch(() => undefined);
+  return result?.exitCode === 0;
+}
+
+/** Host PIDs of the control-plane processes inside a node container: Docker runs them as ordinary host processes. */
+async function componentPids(container: string): Promise<Map<ComponentName, number>> {
+  const result = await execa('docker', ['top', container, '-eo', 'pid,comm'], { reject: false });
+  const names: Record<string, ComponentName> = { etcd: 'etcd', 'kube-apiserver': 'apiserver', 'kube-controller': 'controller-manager', 'kube-scheduler': 'scheduler' };
+  const pids = new Map<ComponentName, number>();
+  for (const line of String(result.stdout).split('\n').slice(1)) {
+    const [pid, comm] = line.trim().split(/\s+/);
+    const component = comm ? names[comm] : undefined;
+    if (component && pid && !pids.has(component)) pids.set(component, Number(pid));
+  }
+  return pids;
+}
+
+/** The memory cgroup a host process is in, read from /proc: the static pod's cgroup inside the node. */
+async function cgroupOfPid(pid: number): Promise<MemoryCgroup | undefined> {
+  const text = await fs.readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+  const v1 = /^\d+:[^:]*\bmemory\b[^:]*:(.*)$/m.exec(text);
+  if (v1) return openCgroup(1, path.join('/sys/fs/cgroup/memory', v1[1]!));
+  const v2 = /^0::(.*)$/m.exec(text);
+  return v2 ? openCgroup(2, path.join('/sys/fs/cgroup', v2[1]!)) : undefined;
+}
+
+class KindCluster implements Cluster {
+  readonly provider = 'kind';
+  readonly binaries = [];
+  readonly events = new EventEmitter();
+  private pids = new Map<ComponentName, number>();
+  private cgroupMap = new Map<ComponentName, MemoryCgroup>();
+  private readonly oomSeen = new Map<ComponentName, number>();
+  private watcher?: NodeJS.Timeout;
+
+  constructor(
+    readonly name: string,
+    private readonly kind: string,
+    private readonly dir: string,
+    readonly kubeconfigPath: string,
+    readonly loadKubeconfigPath: string,
+    readonly access: ApiserverAccess,
+    private readonly etcdMetricsUrl: string,
+    private readonly node: string,
+  ) {}
+
+  get logsDir(): string {
+    return path.join(this.dir, 'logs');
+  }
+
+  /** PIDs change when the kubelet restarts a static pod: looked up again on every poll. */
+  async refresh(): Promise<void> {
+    const pids = await componentPids(this.node);
+    for (const [component, pid] of pids) {
+      if (this.pids.get(component) !== pid) {
+        const cgroup = await cgroupOfPid(pid);
+        if (cgroup) this.cgroupMap.set(component, cgroup);
+        this.oomSeen.delete(component);
+      }
+    }
+    this.pids = pids;
+  }
+
+  processes(): { component: ComponentName; pid: number }[] {
+    return [...this.pids].map(([component, pid]) => ({ component, pid }));
+  }
+
+  cgroups(): { component: ComponentName; cgroup: MemoryCgroup }[] {
+    return [...this.cgroupMap].map(([component, cgroup]) => ({ component, cgroup }));
+  }
+
+  metricsTargets(): MetricsTarget[] {
+    return [
+      { component: 'apiserver', url: `${this.access.server}/metrics`, access: this.access },
+      { component: 'etcd', url: this.etcdMetricsUrl },
+    ];
+  }
+
+  async status(): Promise<ComponentStatus[]> {
+    await this.refresh();
+    const result: ComponentStatus[] = [];
+    for (const [name, pid] of this.pids) {
+      const cgroup = this.cgroupMap.get(name);
+      result.push({ name, pid, alive: true, cgroup: cgroup?.path, memoryLimitBytes: await cgroup?.limit().catch(() => undefined), memoryUsageBytes: await cgroup?.usage().catch(() => undefined), oomKills: (await cgroup?.oomKills().catch(() => 0)) ?? 0 });
+    }
+    return result;
+  }
+
+  async ready(): Promise<boolean> {
+    return (await get(`${this.access.server}/readyz`, this.access, 2_000).catch(() => undefined))?.status === 200;
+  }
+
+  watch(intervalMs = 1000): void {
+    if (this.watcher) return;
+    this.watcher = setInterval(() => void this.poll(), intervalMs);
+    this.watcher.unref();
+  }
+
+  private async poll(): Promise<void> {
+    await this.refresh().catch(() => undefined);
+    for (const [component, cgroup] of this.cgroupMap) {
+      const count = await cgroup.oomKills().catch(() => undefined);
+      if (count === undefined) continue;
+      const seen = this.oomSeen.get(component);
+      if (seen !== undefined && count > seen) this.events.emit('event', { type: 'oom-kill', component, at: new Date().toISOString(), count } satisfies ClusterEvent);
+      this.oomSeen.set(component, count);
+    }
+  }
+
+  /** The kubelet inside the node restarts static pods itself. */
+  setRestartOnExit(): void {}
+
+  async down(): Promise<void> {
+    if (this.watcher) clearInterval(this.watcher);
+    await fs.mkdir(this.logsDir, { recursive: true });
+    await execa(this.kind, ['export', 'logs', this.logsDir, '--name', this.name], { reject: false, timeout: 120_000 });
+    await deleteKindCluster(this.kind, this.name);
+    await fs.rm(path.join(this.dir, 'load.kubeconfig'), { force: true });
+  }
+}
+
+export async function deleteKindCluster(kind: string, name: string): Promise<void> {
+  const result = await execa(kind, ['delete', 'cluster', '--name', name], { reject: false, timeout: 300_000 });
+  if (result.exitCode !== 0) throw new InfrastructureError(`kind delete cluster --name ${name}: ${String(result.stderr).split('\n').slice(-1)[0]}`);
+}
+
+/** Every kind cluster a cpchaos run created on this machine (for `down --all` after a killed run). */
+export async function leftoverKindClusters(): Promise<{ kind: string; names: string[] } | undefined> {
+  const kind = await resolveKind(undefined, { build: false }).catch(() => undefined);
+  if (!kind) return undefined;
+  const listed = await execa(kind, ['get', 'clusters'], { reject: false }).catch(() => undefined);
+  if (!listed || listed.exitCode !== 0) return undefined;
+  return { kind, names: String(listed.stdout).split('\n').filter((n) => n.startsWith(kindClusterPrefix)) };
+}
+
+/**
+ * The load identity: a ServiceAccount bound to cluster-admin, by token. kind's admin
+ * is in system:masters, which API Priority and Fairness and max-inflight exempt.
+ */
+async function loadIdentityKubeconfig(adminKubeconfig: string, out: string, access: ApiserverAccess): Promise<void> {
+  const post = async (url: string, body: unknown) => {
+    const response = await postJson(`${access.server}${url}`, body, access);
+    if (response.status !== 201 && response.status !== 409) throw new InfrastructureError(`POST ${url}: HTTP ${response.status}`);
+    return response;
+  };
+  await post('/api/v1/namespaces/kube-system/serviceaccounts', { metadata: { name: 'cpchaos-load' } });
+  await post('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    metadata: { name: 'cpchaos-load' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ kind: 'ServiceAccount', name: 'cpchaos-load', namespace: 'kube-system' }],
+  });
+  const token = JSON.parse((await post('/api/v1/namespaces/kube-system/serviceaccounts/cpchaos-load/token', { spec: { expirationSeconds: 86_400 } })).body) as { status: { token: string } };
+  const kc = new KubeConfig();
+  kc.loadFromFile(adminKubeconfig);
+  const cluster = kc.getCurrentCluster()!;
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: cluster.name, cluster: { server: cluster.server, 'certificate-authority-data': Buffer.from(access.caPem ?? '').toString('base64') } }],
+    users: [{ name: 'cpchaos-load', user: { token: token.status.token } }],
+    contexts: [{ name: 'load', context: { cluster: cluster.name, user: 'cpchaos-load' } }],
+    'current-context': 'load',
+  };
+  await fs.writeFile(out, yaml.dump(config), { mode: 0o600 });
+}
+
+/** A kind cluster in Docker, the way most field reports ran their experiments. */
+export class KindProvider implements ClusterProvider {
+  readonly name = 'kind';
+
+  constructor(private readonly options: KindOptions) {}
+
+  async up(spec: ClusterSpec, options: UpOptions = {}): Promise<Cluster> {
+    await requireDocker();
+    const kind = await resolveKind(options.onProgress);
+    const image = this.options.nodeImage ?? `kindest/node:${spec.kubernetesVersion}`;
+    if (!(await imagePresent(image))) {
+      options.onProgress?.(`pulling ${image}`);
+      const pulled = await execa('docker', ['pull', image], { reject: false, timeout: 600_000, cancelSignal: options.signal });
+      if (pulled.exitCode !== 0) throw new InfrastructureError(`the node image ${image} is not here and could not be pulled (${String(pulled.stderr).split('\n')[0]}); docker load it, or set cluster.nodeImage`);
+    }
+    const name = `${kindClusterPrefix}${spec.name ?? randomBytes(3).toString('hex')}`;
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), `${name}-`));
+    const etcdPort = await freePort();
+    const configFile = path.join(dir, 'kind.yaml');
+    await fs.writeFile(configFile, await kindConfig({ name, controlPlanes: this.options.controlPlanes, apiserverArgs: spec.apiserverArgs, featureGates: spec.featureGates, etcdMetricsHostPort: etcdPort }));
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    options.onProgress?.(`kind create cluster --name ${name} (${image}, ${this.options.controlPlanes} control plane${this.options.controlPlanes > 1 ? 's' : ''})`);
+    try {
+      const created = await execa(kind, ['create', 'cluster', '--name', name, '--config', configFile, '--image', image, '--kubeconfig', kubeconfig, '--wait', '180s'], { reject: false, cancelSignal: options.signal, all: true });
+      if (options.signal?.aborted) throw new AbortedError();
+      if (created.exitCode !== 0) throw new InfrastructureError(`kind create cluster failed: ${String(created.all).split('\n').filter(Boolean).slice(-2).join(' ')}`);
+      const { server, tls } = await kubeconfigIdentity(kubeconfig);
+      const pem = (v: unknown) => (v === undefined ? undefined : String(v));
+      const access: ApiserverAccess = { server, caPem: pem(tls.ca), certPem: pem(tls.cert), keyPem: pem(tls.key) };
+      const loadKubeconfig = path.join(dir, 'load.kubeconfig');
+      await loadIdentityKubeconfig(kubeconfig, loadKubeconfig, access);
+      const cluster = new KindCluster(name, kind, dir, kubeconfig, loadKubeconfig, access, `http://127.0.0.1:${etcdPort}/metrics`, `${name}-control-plane`);
+      await cluster.refresh();
+      return cluster;
+    } catch (error) {
+      // Whatever kind made before the failure or the Ctrl-C goes too.
+      await deleteKindCluster(kind, name).catch(() => undefined);
+      throw error;
+    }
+  }
+}
