@@ -37,6 +37,9 @@ test('a process started into a cgroup is in it from the start, and remove() kill
   const started = startProcess({ binary: '/bin/sleep', args: ['300'], logFile: log, cgroupProcsFile: cgroup.procsFile });
   await new Promise((resolve) => setTimeout(resolve, 200));
   t.deepEqual(await cgroup.pids(), [started.pid]);
+  // startProcess unrefs its children (a runner must be able to exit); here the test waits for the exit,
+  // so the child must hold the event loop open or ava may see nothing pending before SIGCHLD arrives.
+  started.child.ref();
   await cgroup.remove();
   const exit = await started.exited;
   t.is(exit.signal, 'SIGKILL');

@@ -13,6 +13,7 @@ declare global {
 const palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 const runShades = ['rgba(255,165,0,0.13)', 'rgba(100,149,237,0.13)', 'rgba(60,179,113,0.13)', 'rgba(186,85,211,0.13)'];
 
+// The page is one inlined script with no module loader, so src/units.ts cannot be imported here.
 function formatValue(unit: ReportData['charts'][number]['unit'], value: number | null): string {
   if (value === null || !Number.isFinite(value)) return '–';
   if (unit === 'bytes') {
