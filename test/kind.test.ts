@@ -104,6 +104,17 @@ hypotheses:
     builtin: objects-intact
 `;
 
+test('kind-only faults are refused on the local provider at validation', async (t) => {
+  const { file } = await writeExperiment(
+    'kind-only-on-local',
+    kindExperiment.replace('  provider: kind\n', '').replace('  - type: kill-process', '  - type: pause-node\n    duration: 5s\n  - type: restart-load-balancer\n  - type: kill-process'),
+  );
+  const result = await runCli(['validate', file]);
+  t.is(result.exitCode, 2);
+  t.regex(result.stderr, /faults\[1\].type: pause-node runs on the kind provider only, not local/);
+  t.regex(result.stderr, /faults\[2\].type: restart-load-balancer runs on the kind provider only, not local/);
+});
+
 test('without Docker the kind provider stops with exit 3 and says what to install', async (t) => {
   const { dir, file } = await writeExperiment('kind-no-docker', kindExperiment);
   const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-empty-path-'));
