@@ -15,6 +15,8 @@ export interface CapacityOptions {
   from: number;
   to: number;
   repeat: number;
+  /** Bisection stops once the limit is known to within this much (default 1). */
+  resolution?: number;
   resultsRoot: string;
   signal: AbortSignal;
   binDir?: string;
@@ -113,7 +115,7 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
     }
     if (value >= options.to) break;
   }
-  while (good !== undefined && bad !== undefined && bad - good > 1) {
+  while (good !== undefined && bad !== undefined && bad - good > Math.max(1, options.resolution ?? 1)) {
     const middle = Math.floor((good + bad) / 2);
     if ((await trial(middle)).holds) good = middle;
     else bad = middle;

@@ -44,6 +44,11 @@ hypotheses:
   t.deepEqual(capacity.trials.map((trial) => [trial.value, trial.holds]), [[28, true], [29, true], [30, false], [32, false]]);
   t.is(capacity.limit, 29);
   t.is(capacity.firstFailing, 30);
+
+  // With a resolution of 2 the bisection stops once 28 holds and 30 deviates.
+  const coarse = await runCli(['capacity', file, '--vary', 'seed[0].count', '--from', '28', '--to', '32', '--resolution', '2', '--results', path.join(dir, 'coarse')]);
+  t.is(coarse.exitCode, 0, coarse.all);
+  t.regex(coarse.stdout, /Limit: seed\[0\]\.count=28 holds, 30 deviates/);
 });
 
 test('capacity refuses a path that is not a number in the experiment', async (t) => {

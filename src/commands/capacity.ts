@@ -18,14 +18,15 @@ export function registerCapacity(program: Command): void {
     .requiredOption('--from <n>', 'smallest value', integer('--from'))
     .requiredOption('--to <n>', 'largest value', integer('--to'))
     .option('--repeat <n>', 'runs per value; a value holds only if all pass', integer('--repeat'), 1)
+    .option('--resolution <n>', 'stop bisecting once the limit is known to within n (thousands of agents need not be bisected to one)', integer('--resolution'), 1)
     .option('--variant <name>', 'search in one of the experiment\'s variants (default: the base experiment)')
     .option('--results <dir>', 'where run folders go', 'results')
     .addOption(binDirOption())
-    .action(async (file: string, flags: { vary: string; from: number; to: number; repeat: number; results: string; variant?: string; binDir?: string }) => {
+    .action(async (file: string, flags: { vary: string; from: number; to: number; repeat: number; resolution: number; results: string; variant?: string; binDir?: string }) => {
       const { capacitySearch, capacityMarkdown, writeCapacity } = await import('../capacity.js');
       const dir = path.join(flags.results, `capacity-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
       const result = await withInterrupt((signal) =>
-        capacitySearch({ file, vary: flags.vary, from: flags.from, to: flags.to, repeat: Math.max(1, flags.repeat), resultsRoot: dir, signal, binDir: flags.binDir, variant: flags.variant, log: note }),
+        capacitySearch({ file, vary: flags.vary, from: flags.from, to: flags.to, repeat: Math.max(1, flags.repeat), resolution: flags.resolution, resultsRoot: dir, signal, binDir: flags.binDir, variant: flags.variant, log: note }),
       );
       await writeCapacity(dir, result);
       write(capacityMarkdown(result));
