@@ -27,6 +27,8 @@ Environment:
   CPCHAOS_CACHE_DIR          binary cache (default $XDG_CACHE_HOME/cpchaos)
   CPCHAOS_STATE_DIR          cluster state (default $XDG_STATE_HOME/cpchaos)
   CPCHAOS_CGROUP_PARENT      cgroup folder to create memory cgroups under
+  CPCHAOS_INFLUXDB_PASSWORD  InfluxDB password for --influxdb / metrics.influxdb (never in files)
+  KUBECONFIG                 default kubeconfig of the existing provider (cluster.kubeconfig wins)
 `;
 
 export function buildProgram(): Command {
