@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
 import { cacheDir } from '../paths.js';
-import { AbortedError, InfrastructureError, messageOf } from '../errors.js';
+import { AbortedError, InfrastructureError } from '../errors.js';
 import { kubeconfigIdentity } from '../load/client.js';
 import type { MemoryCgroup } from './cgroup/types.js';
 import { openCgroup } from './cgroup/detect.js';
@@ -27,12 +27,10 @@ export interface KindOptions {
 
 /** What is missing, and what to install: the provider's one-line error (exit 3). */
 async function requireDocker(): Promise<void> {
-  const info = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 20_000 }).catch(() => undefined);
-  if (!info || info.exitCode === undefined) throw new InfrastructureError('the kind provider needs Docker: install it (Debian: apt-get install docker.io) and start the daemon');
-  if (info.failed) {
-    const missing = /ENOENT|not found/.test(String(info.stderr) + messageOf(info)) && !(await execa('docker', ['--version'], { reject: false })).stdout;
-    throw new InfrastructureError(missing ? 'the kind provider needs Docker: install it (Debian: apt-get install docker.io) and start the daemon' : `the Docker daemon does not answer (start it: dockerd, or systemctl start docker): ${String(info.stderr).split('\n')[0]}`);
-  }
+  const info = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 20_000 });
+  if (!info.failed) return;
+  if (info.code === 'ENOENT') throw new InfrastructureError('the kind provider needs Docker: install it (Debian: apt-get install docker.io) and start the daemon');
+  throw new InfrastructureError(`the Docker daemon does not answer (start it: dockerd, or systemctl start docker): ${String(info.stderr).split('\n')[0]}`);
 }
 
 /** kind on PATH, else in our cache, else built from the Go module proxy like the control-plane binaries. */

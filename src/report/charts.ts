@@ -28,8 +28,8 @@ export const chartedMetrics = new Set([
   'cpchaos_fleet_open_watches',
 ]);
 
-export function metricsForCharts(data: { experiment?: RunData['experiment'] }): (metric: string) => boolean {
-  const hypothesisMetrics = new Set((data.experiment?.hypotheses ?? []).flatMap((h) => ('metric' in h ? [h.metric] : [])));
+export function metricsForCharts(experiment: RunData['experiment']): (metric: string) => boolean {
+  const hypothesisMetrics = new Set((experiment?.hypotheses ?? []).flatMap((h) => ('metric' in h ? [h.metric] : [])));
   return (metric) => chartedMetrics.has(metric) || hypothesisMetrics.has(metric);
 }
 

@@ -27,7 +27,7 @@ function peak(store: SampleStore, metric: string, component: string): number | u
 }
 
 export async function loadRunFigures(dir: string): Promise<RunFigures> {
-  const { summary, store } = await loadRunData(dir, (metric) => peakMetrics.has(metric));
+  const { summary, store } = await loadRunData(dir, () => (metric) => peakMetrics.has(metric));
   const lists = summary.client.filter((c) => c.verb === 'list');
   return {
     dir,

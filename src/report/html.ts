@@ -4,7 +4,7 @@ import path from 'node:path';
 import { formatBytes, formatDuration } from '../units.js';
 import { metricsForCharts, runCharts } from './charts.js';
 import type { ReportData, RunCharts } from './report-data.js';
-import { experimentRecordFile, loadRunData, type RunData } from './run-data.js';
+import { loadRunData, type RunData } from './run-data.js';
 
 const require = createRequire(import.meta.url);
 
@@ -101,11 +101,8 @@ ${runsTable(runs, labels)}
 `;
 }
 
-async function loadForReport(dir: string): Promise<RunData> {
-  // Two passes: the hypotheses (in experiment.json) say which metrics the report needs.
-  const experimentText = await fs.readFile(path.join(dir, experimentRecordFile), 'utf8').catch(() => undefined);
-  const experiment = experimentText ? (JSON.parse(experimentText) as RunData['experiment']) : undefined;
-  return loadRunData(dir, metricsForCharts({ experiment }));
+function loadForReport(dir: string): Promise<RunData> {
+  return loadRunData(dir, metricsForCharts);
 }
 
 /** report.html of one run folder, from the files the run wrote. */

@@ -39,10 +39,11 @@ async function readNdjson<T>(file: string, keep: (line: string) => boolean, onIt
 }
 
 /**
- * Reads a run folder. `wantedMetrics` filters the metrics file before parsing: a
- * long run records hundreds of megabytes, and a report charts a few dozen series.
+ * Reads a run folder. `wantedMetrics` (given the recorded experiment, whose hypotheses
+ * name metrics of their own) filters the metrics file before parsing: a long run
+ * records hundreds of megabytes, and a report charts a few dozen series.
  */
-export async function loadRunData(dir: string, wantedMetrics?: (metric: string) => boolean): Promise<RunData> {
+export async function loadRunData(dir: string, wantedMetrics?: (experiment: Experiment | undefined) => (metric: string) => boolean): Promise<RunData> {
   let summary: Summary;
   try {
     summary = JSON.parse(await fs.readFile(path.join(dir, 'summary.json'), 'utf8')) as Summary;
@@ -50,14 +51,16 @@ export async function loadRunData(dir: string, wantedMetrics?: (metric: string) 
     throw new UsageError(`${dir} is not a run folder (no readable summary.json)`);
   }
   const experimentText = await fs.readFile(path.join(dir, experimentRecordFile), 'utf8').catch(() => undefined);
+  const experiment = experimentText ? (JSON.parse(experimentText) as Experiment) : undefined;
+  const wanted = wantedMetrics?.(experiment);
   const events: RunEvent[] = [];
   await readNdjson<RunEvent>(path.join(dir, 'events.ndjson'), () => true, (e) => events.push(e));
   const samples: Sample[] = [];
   const metricName = /"metric":"([^"]+)"/;
   await readNdjson<Sample>(
     path.join(dir, 'metrics.ndjson'),
-    (line) => !wantedMetrics || wantedMetrics(metricName.exec(line)?.[1] ?? ''),
+    (line) => !wanted || wanted(metricName.exec(line)?.[1] ?? ''),
     (s) => samples.push(s),
   );
-  return { dir, summary, experiment: experimentText ? (JSON.parse(experimentText) as Experiment) : undefined, events, store: SampleStore.fromSamples(samples) };
+  return { dir, summary, experiment, events, store: SampleStore.fromSamples(samples) };
 }
