@@ -197,7 +197,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     cluster.watch(250);
     cluster.setRestartOnExit(experiment.cluster?.restartOnExit ?? true);
     client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats, { context: cluster.kubeconfigContext });
-    client.createLabels = { [runLabel]: runId };
+    // Every object the run creates carries its run label, whichever fault made it (an existing cluster is cleaned by it).
     environment = await createFaultEnvironment(cluster, { stats, signal: options.signal, event, client, createLabels: { [runLabel]: runId } });
     const { fleet } = environment.context;
 
