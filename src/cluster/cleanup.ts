@@ -49,24 +49,34 @@ export function runSelector(runId?: string): string {
  * Deletes every object carrying the run label (the client that created them stamped
  * it on each one). Safe to repeat: what is gone is skipped, what is terminating is left.
  */
+/** "/apis/apps/v1/deployments" -> "deployments". */
+const resourceName = (collectionPath: string) => collectionPath.slice(collectionPath.lastIndexOf('/') + 1);
+
+/**
+ * Every object of one collection carrying the label, page by page; `status` is the
+ * first answer that was not 200 (404: a kind this cluster does not serve, such as
+ * flowcontrol v1 on an old one, which holds nothing of ours).
+ */
+async function listLabelled(client: ApiClient, collectionPath: string, selector: string, signal?: AbortSignal): Promise<{ items: Item[]; status: number }> {
+  const items: Item[] = [];
+  let token = '';
+  do {
+    const response = await client.request('GET', `${collectionPath}?labelSelector=${encodeURIComponent(selector)}&limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`, { signal });
+    if (response.status !== 200) return { items, status: response.status };
+    const page = JSON.parse(response.body!.toString('utf8')) as { items: Item[]; metadata: { continue?: string } };
+    items.push(...page.items);
+    token = page.metadata.continue ?? '';
+  } while (token);
+  return { items, status: 200 };
+}
+
 export async function deleteLabelled(client: ApiClient, selector: string, options: { concurrency?: number; signal?: AbortSignal } = {}): Promise<CleanupResult> {
   const result: CleanupResult = { deleted: {}, failed: [] };
   for (const collection of collections) {
-    const resource = collection.path.slice(collection.path.lastIndexOf('/') + 1);
-    const items: Item[] = [];
-    let token = '';
-    do {
-      const response = await client.request('GET', `${collection.path}?labelSelector=${encodeURIComponent(selector)}&limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`, { signal: options.signal });
-      // A kind this cluster does not serve (no flowcontrol v1 on an old one) has nothing of ours.
-      if (response.status === 404) break;
-      if (response.status !== 200) {
-        result.failed.push(`list ${resource}: HTTP ${response.status}`);
-        break;
-      }
-      const page = JSON.parse(response.body!.toString('utf8')) as { items: Item[]; metadata: { continue?: string } };
-      items.push(...page.items.filter((item) => !item.metadata.deletionTimestamp));
-      token = page.metadata.continue ?? '';
-    } while (token);
+    const resource = resourceName(collection.path);
+    const listed = await listLabelled(client, collection.path, selector, options.signal);
+    if (listed.status !== 200 && listed.status !== 404) result.failed.push(`list ${resource}: HTTP ${listed.status}`);
+    const items = listed.items.filter((item) => !item.metadata.deletionTimestamp);
     let next = 0;
     const worker = async () => {
       while (next < items.length) {
@@ -86,10 +96,8 @@ export async function deleteLabelled(client: ApiClient, selector: string, option
 export async function countLabelled(client: ApiClient, selector: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const collection of collections) {
-    const response = await client.request('GET', `${collection.path}?labelSelector=${encodeURIComponent(selector)}`);
-    if (response.status !== 200) continue;
-    const n = (JSON.parse(response.body!.toString('utf8')) as { items: unknown[] }).items.length;
-    if (n) counts[collection.path.slice(collection.path.lastIndexOf('/') + 1)] = n;
+    const { items } = await listLabelled(client, collection.path, selector);
+    if (items.length) counts[resourceName(collection.path)] = items.length;
   }
   return counts;
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { InfrastructureError, messageOf, UsageError } from '../errors.js';
 import { ApiClient, kubeconfigIdentity } from '../load/client.js';
 import { ClientStats } from '../metrics/client-stats.js';
-import { deleteLabelled, runSelector } from './cleanup.js';
+import { deleteLabelled, runSelector, type CleanupResult } from './cleanup.js';
 import { get } from './https.js';
 import type { ApiserverAccess, Cluster, ClusterProvider, ClusterSpec, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
 
@@ -23,6 +23,16 @@ export interface ExistingTarget {
 export function defaultKubeconfig(env: NodeJS.ProcessEnv = process.env): string {
   const first = env.KUBECONFIG?.split(path.delimiter).find(Boolean);
   return first ?? path.join(os.homedir(), '.kube', 'config');
+}
+
+/** Deletes what cpchaos runs (one run, or all) created on a cluster we do not own: teardown, and `cpchaos down --existing`. */
+export async function cleanExisting(options: { context: string; kubeconfig?: string; runId?: string }): Promise<CleanupResult> {
+  const client = await ApiClient.fromKubeconfig(options.kubeconfig ?? defaultKubeconfig(), new ClientStats(), { context: options.context });
+  try {
+    return await deleteLabelled(client, runSelector(options.runId));
+  } finally {
+    client.close();
+  }
 }
 
 /**
@@ -84,12 +94,10 @@ class ExistingCluster implements Cluster {
 
   /** Removes every object this run created; the cluster itself is not ours to stop. */
   async down(): Promise<void> {
-    const client = await ApiClient.fromKubeconfig(this.kubeconfigPath, new ClientStats(), { context: this.kubeconfigContext });
     try {
-      const result = await deleteLabelled(client, runSelector(this.runId));
+      const result = await cleanExisting({ context: this.kubeconfigContext, kubeconfig: this.kubeconfigPath, runId: this.runId });
       if (result.failed.length) throw new Error(`cleanup of run ${this.runId} left objects behind: ${result.failed.slice(0, 3).join('; ')}; cpchaos down --existing --context ${this.kubeconfigContext} retries`);
     } finally {
-      client.close();
       await fs.rm(this.logsDir, { recursive: true, force: true });
     }
   }

@@ -18,7 +18,7 @@ export function registerDown(program: Command): void {
     .action(async (flags: { name?: string; all?: boolean; keep?: boolean; existing?: boolean; context?: string; kubeconfig?: string; run?: string }) => {
       if (flags.existing) {
         if (!flags.context) throw new UsageError('--existing needs --context: the exact kubeconfig context to clean up');
-        const { cleanExisting } = await import('../cluster/existing-down.js');
+        const { cleanExisting } = await import('../cluster/existing.js');
         const result = await cleanExisting({ context: flags.context, kubeconfig: flags.kubeconfig, runId: flags.run });
         const deleted = Object.entries(result.deleted).map(([kind, n]) => `${n} ${kind}`).join(', ') || 'nothing';
         note(`${flags.context}: deleted ${deleted}`);
