@@ -334,6 +334,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     if (windows.during?.to === Number.POSITIVE_INFINITY) windows.during.to = Date.now();
     await environment?.close().catch((error: unknown) => event('teardown-error', messageOf(error)));
     if (cluster) {
+      await cluster.exportLogs?.().catch((error: unknown) => event('teardown-error', messageOf(error)));
       await fs.cp(cluster.logsDir, path.join(dir, 'logs'), { recursive: true }).catch(() => undefined);
       await cluster.down().catch((error: unknown) => event('teardown-error', messageOf(error)));
     }
@@ -354,7 +355,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     endedAt: new Date(endedAt).toISOString(),
     durationMs: endedAt - startedAt,
     ...(message ? { message } : {}),
-    cluster: cluster ? { provider: cluster.provider, name: cluster.name, kubernetesVersion: cluster.serverVersion ?? spec.kubernetesVersion, memoryLimits: spec.memoryLimits as Record<string, number> } : undefined,
+    cluster: cluster ? { provider: cluster.provider, name: cluster.name, kubernetesVersion: cluster.serverVersion ?? spec.kubernetesVersion, memoryLimits: spec.memoryLimits as Record<string, number>, ...(cluster.nodeImage ? { nodeImage: cluster.nodeImage } : {}) } : undefined,
     binaries: (cluster?.binaries ?? []).map(({ name, source, cachedFrom, reportedVersion }) => ({ name, source, cachedFrom, reportedVersion })),
     phases,
     verdicts,

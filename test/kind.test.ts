@@ -5,7 +5,8 @@ import test from 'ava';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
 import { etcdMetricsContainerPort, kindConfig, kindConfigDir } from '../src/cluster/kind-config.js';
-import { imagePresent, resolveKind } from '../src/cluster/kind.js';
+import { resolveKind } from '../src/cluster/kind.js';
+import { imagePresent } from '../src/util/docker.js';
 import { defaultKubernetesVersion } from '../src/binaries/versions.js';
 import { cliPath, isolatedStateDir, repoRoot, runCli, writeExperiment } from './helpers/cluster.js';
 
@@ -40,7 +41,7 @@ test.before(async () => {
 });
 
 async function generated(name: string, controlPlanes: 1 | 3): Promise<{ file: string; text: string }> {
-  const text = await kindConfig({ name, controlPlanes, apiserverArgs: { 'max-requests-inflight': '123', 'max-mutating-requests-inflight': '45' }, featureGates: { ConsistentListFromCache: false }, etcdMetricsHostPort: 32381 });
+  const text = await kindConfig({ name, controlPlanes, kubernetesVersion: defaultKubernetesVersion, apiserverArgs: { 'max-requests-inflight': '123', 'max-mutating-requests-inflight': '45' }, featureGates: { ConsistentListFromCache: false }, etcdMetricsHostPort: 32381 });
   const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-kind-')), `${name}.yaml`);
   await fs.writeFile(file, text);
   return { file, text };

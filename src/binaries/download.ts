@@ -25,6 +25,7 @@ function plan(artifact: Artifact): DownloadPlan | undefined {
   const v = artifact.version;
   switch (artifact.group) {
     case 'kubernetes':
+    case 'kubernetes-node':
       return {
         files: artifact.binaries.map((name) => {
           const url = `https://dl.k8s.io/release/${v}/bin/linux/${arch}/${name}`;
@@ -49,6 +50,9 @@ function plan(artifact: Artifact): DownloadPlan | undefined {
         unpack: async (dir) => fs.rename(path.join(dir, file), path.join(dir, 'kwok')),
       };
     }
+    case 'coredns':
+      // Shipped as an image only; the Go build is its source here.
+      return undefined;
   }
 }
 

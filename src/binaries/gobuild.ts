@@ -23,7 +23,7 @@ export async function goAvailable(): Promise<boolean> {
   }
 }
 
-function goEnvironment(): NodeJS.ProcessEnv {
+export function goEnvironment(): NodeJS.ProcessEnv {
   const go = path.join(cacheDir(), 'go');
   return {
     ...process.env,
@@ -142,9 +142,14 @@ async function buildEtcd(artifact: Artifact, run: Runner, workDir: string, stagi
   await run(['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', path.join(stagingDir, 'etcd'), serverModule], workDir);
 }
 
-async function buildKwok(artifact: Artifact, run: Runner, workDir: string, stagingDir: string): Promise<void> {
-  // kwok's go.mod has no local replaces, so a plain `go install` works.
-  await run(['install', '-v', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${artifact.version}`], workDir, { GOBIN: stagingDir });
+/** kwok's and CoreDNS's go.mod have no local replaces, so a plain `go install` works. */
+const installable: Partial<Record<Artifact['group'], string>> = {
+  kwok: 'sigs.k8s.io/kwok/cmd/kwok',
+  coredns: 'github.com/coredns/coredns',
+};
+
+async function goInstall(artifact: Artifact, run: Runner, workDir: string, stagingDir: string): Promise<void> {
+  await run(['install', '-v', '-trimpath', '-ldflags', '-s -w', `${installable[artifact.group]}@${artifact.version}`], workDir, { GOBIN: stagingDir });
 }
 
 /** Builds `artifact` into `stagingDir`. The wrapper module and the build log stay in the cache for inspection. */
@@ -154,7 +159,7 @@ export async function goBuildArtifact(artifact: Artifact, stagingDir: string, on
   const logFile = path.join(workDir, 'build.log');
   await fs.writeFile(logFile, `cpchaos go build of ${artifact.group} ${artifact.version} at ${new Date().toISOString()}\n`);
   const run = goRunner(logFile, onProgress, signal);
-  if (artifact.group === 'kubernetes') await buildKubernetes(artifact, run, workDir, stagingDir);
+  if (artifact.group === 'kubernetes' || artifact.group === 'kubernetes-node') await buildKubernetes(artifact, run, workDir, stagingDir);
   else if (artifact.group === 'etcd') await buildEtcd(artifact, run, workDir, stagingDir);
-  else await buildKwok(artifact, run, workDir, stagingDir);
+  else await goInstall(artifact, run, workDir, stagingDir);
 }

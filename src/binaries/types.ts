@@ -1,11 +1,14 @@
 export const kubernetesBinaries = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
+/** What the local provider runs: obtained by `cpchaos binaries` and `npm test`. */
 export const allBinaries = [...kubernetesBinaries, 'etcd', 'kwok'] as const;
+/** What a kind node image carries besides the control plane (built only for the kind image). */
+export const kubernetesNodeBinaries = ['kubelet', 'kubeadm', 'kubectl', 'kube-proxy'] as const;
 
 export type KubernetesBinary = (typeof kubernetesBinaries)[number];
-export type BinaryName = (typeof allBinaries)[number];
+export type BinaryName = (typeof allBinaries)[number] | (typeof kubernetesNodeBinaries)[number] | 'coredns';
 
 /** The binaries that are built or downloaded together and share one cache folder. */
-export type ArtifactGroup = 'kubernetes' | 'etcd' | 'kwok';
+export type ArtifactGroup = 'kubernetes' | 'kubernetes-node' | 'etcd' | 'kwok' | 'coredns';
 
 export interface Artifact {
   group: ArtifactGroup;
@@ -36,7 +39,7 @@ export interface CacheManifest {
 }
 
 export function groupOf(name: BinaryName): ArtifactGroup {
-  if (name === 'etcd') return 'etcd';
-  if (name === 'kwok') return 'kwok';
+  if (name === 'etcd' || name === 'kwok' || name === 'coredns') return name;
+  if ((kubernetesNodeBinaries as readonly string[]).includes(name)) return 'kubernetes-node';
   return 'kubernetes';
 }

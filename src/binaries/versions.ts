@@ -1,9 +1,11 @@
 import { UsageError } from '../errors.js';
 import type { Artifact, ArtifactGroup } from './types.js';
-import { kubernetesBinaries } from './types.js';
+import { kubernetesBinaries, kubernetesNodeBinaries } from './types.js';
 
 export const defaultKubernetesVersion = 'v1.33.13';
 export const defaultKwokVersion = 'v0.7.0';
+/** The kind whose node-image layout the offline image builder follows, and that the kind provider runs. */
+export const kindVersion = 'v0.33.0';
 
 /**
  * The etcd that each Kubernetes minor is released and tested with. Taken from
@@ -43,6 +45,8 @@ export interface VersionSet {
   kubernetes: string;
   etcd: string;
   kwok: string;
+  /** Only the kind node image needs CoreDNS: the version kubeadm names for the Kubernetes release. */
+  coredns?: string;
 }
 
 export function versionSet(kubernetesVersion = defaultKubernetesVersion, overrides: Partial<VersionSet> = {}): VersionSet {
@@ -51,6 +55,7 @@ export function versionSet(kubernetesVersion = defaultKubernetesVersion, overrid
     kubernetes,
     etcd: overrides.etcd ?? defaultEtcdVersion(kubernetes),
     kwok: overrides.kwok ?? defaultKwokVersion,
+    ...(overrides.coredns ? { coredns: overrides.coredns } : {}),
   };
 }
 
@@ -60,7 +65,12 @@ export function artifactFor(group: ArtifactGroup, versions: VersionSet): Artifac
       return { group, version: versions.kubernetes, binaries: kubernetesBinaries };
     case 'etcd':
       return { group, version: versions.etcd, binaries: ['etcd'] };
+    case 'kubernetes-node':
+      return { group, version: versions.kubernetes, binaries: kubernetesNodeBinaries };
     case 'kwok':
       return { group, version: versions.kwok, binaries: ['kwok'] };
+    case 'coredns':
+      if (!versions.coredns) throw new UsageError('no CoreDNS version given');
+      return { group, version: versions.coredns, binaries: ['coredns'] };
   }
 }

@@ -1,36 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
-import { cacheDir } from '../paths.js';
+import type { NodeImage } from '../binaries/kind-image/obtain.js';
+import { kindVersion } from '../binaries/versions.js';
+import { cacheDir, stateDir } from '../paths.js';
 import { AbortedError, InfrastructureError } from '../errors.js';
 import { kubeconfigIdentity } from '../load/client.js';
+import { requireDocker } from '../util/docker.js';
 import type { MemoryCgroup } from './cgroup/types.js';
 import { openCgroup } from './cgroup/detect.js';
 import { get, postJson } from './https.js';
-import { kindConfig } from './kind-config.js';
+import { kindConfig, staticPodPatches } from './kind-config.js';
+import { waitClusterReady } from './kind-ready.js';
 import { freePort } from './ports.js';
 import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
 
-export const kindVersion = 'v0.33.0';
+export { kindVersion };
 /** Clusters this tool creates are named so `cpchaos down --all` can find what a killed run left. */
 export const kindClusterPrefix = 'cpchaos-';
 
 export interface KindOptions {
   controlPlanes: 1 | 3;
   nodeImage?: string;
-}
-
-/** What is missing, and what to install: the provider's one-line error (exit 3). */
-async function requireDocker(): Promise<void> {
-  const info = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 20_000 });
-  if (!info.failed) return;
-  if (info.code === 'ENOENT') throw new InfrastructureError('the kind provider needs Docker: install it (Debian: apt-get install docker.io) and start the daemon');
-  throw new InfrastructureError(`the Docker daemon does not answer (start it: dockerd, or systemctl start docker): ${String(info.stderr).split('\n')[0]}`);
 }
 
 /** kind on PATH, else in our cache, else built from the Go module proxy like the control-plane binaries. */
@@ -47,11 +42,6 @@ export async function resolveKind(onProgress?: (line: string) => void, options: 
   const built = await execa('go', ['install', `sigs.k8s.io/kind@${kindVersion}`], { env: { GOBIN: dir, CGO_ENABLED: '0' }, reject: false, timeout: 600_000 });
   if (built.exitCode !== 0) throw new InfrastructureError(`kind could not be built: ${String(built.stderr).split('\n').slice(-2).join(' ')}`);
   return cached;
-}
-
-export async function imagePresent(image: string): Promise<boolean> {
-  const result = await execa('docker', ['image', 'inspect', image], { reject: false }).catch(() => undefined);
-  return result?.exitCode === 0;
 }
 
 /** Host PIDs of the control-plane processes inside a node container: Docker runs them as ordinary host processes. */
@@ -94,6 +84,7 @@ class KindCluster implements Cluster {
     readonly access: ApiserverAccess,
     private readonly etcdMetricsUrl: string,
     private readonly node: string,
+    readonly nodeImage: NodeImage,
   ) {}
 
   get logsDir(): string {
@@ -162,18 +153,37 @@ class KindCluster implements Cluster {
   /** The kubelet inside the node restarts static pods itself. */
   setRestartOnExit(): void {}
 
-  async down(): Promise<void> {
-    if (this.watcher) clearInterval(this.watcher);
+  /** `kind export logs` into logsDir; the runner copies that folder into the run's results before down(). */
+  async exportLogs(): Promise<void> {
     await fs.mkdir(this.logsDir, { recursive: true });
     await execa(this.kind, ['export', 'logs', this.logsDir, '--name', this.name], { reject: false, timeout: 120_000 });
-    await deleteKindCluster(this.kind, this.name);
-    await fs.rm(path.join(this.dir, 'load.kubeconfig'), { force: true });
   }
+
+  async down(): Promise<void> {
+    if (this.watcher) clearInterval(this.watcher);
+    try {
+      await deleteKindCluster(this.kind, this.name);
+    } finally {
+      // The folder holds the admin kubeconfig with its client key: it never outlives the cluster.
+      await fs.rm(this.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Each cluster gets a Docker network of its own (removed with it), so runs never share one. */
+function networkOf(name: string): string {
+  return name;
 }
 
 export async function deleteKindCluster(kind: string, name: string): Promise<void> {
   const result = await execa(kind, ['delete', 'cluster', '--name', name], { reject: false, timeout: 300_000 });
+  await execa('docker', ['network', 'rm', networkOf(name)], { reject: false });
+  await fs.rm(kindStateDir(name), { recursive: true, force: true });
   if (result.exitCode !== 0) throw new InfrastructureError(`kind delete cluster --name ${name}: ${String(result.stderr).split('\n').slice(-1)[0]}`);
+}
+
+function kindStateDir(name: string): string {
+  return path.join(stateDir(), 'kind', name);
 }
 
 /** Every kind cluster a cpchaos run created on this machine (for `down --all` after a killed run). */
@@ -182,7 +192,12 @@ export async function leftoverKindClusters(): Promise<{ kind: string; names: str
   if (!kind) return undefined;
   const listed = await execa(kind, ['get', 'clusters'], { reject: false }).catch(() => undefined);
   if (!listed || listed.exitCode !== 0) return undefined;
-  return { kind, names: String(listed.stdout).split('\n').filter((n) => n.startsWith(kindClusterPrefix)) };
+  const names = new Set(String(listed.stdout).split('\n').filter((n) => n.startsWith(kindClusterPrefix)));
+  // A run killed between `kind create` and its first node leaves only its network or folder.
+  const networks = await execa('docker', ['network', 'ls', '--format', '{{.Name}}'], { reject: false }).catch(() => undefined);
+  for (const n of String(networks?.stdout ?? '').split('\n')) if (n.startsWith(kindClusterPrefix)) names.add(n);
+  for (const n of await fs.readdir(path.join(stateDir(), 'kind')).catch(() => [])) names.add(n);
+  return { kind, names: [...names] };
 }
 
 /**
@@ -225,35 +240,44 @@ export class KindProvider implements ClusterProvider {
   async up(spec: ClusterSpec, options: UpOptions = {}): Promise<Cluster> {
     await requireDocker();
     const kind = await resolveKind(options.onProgress);
-    const image = this.options.nodeImage ?? `kindest/node:${spec.kubernetesVersion}`;
-    if (!(await imagePresent(image))) {
-      options.onProgress?.(`pulling ${image}`);
-      const pulled = await execa('docker', ['pull', image], { reject: false, timeout: 600_000, cancelSignal: options.signal });
-      if (pulled.exitCode !== 0) throw new InfrastructureError(`the node image ${image} is not here and could not be pulled (${String(pulled.stderr).split('\n')[0]}); docker load it, or set cluster.nodeImage`);
-    }
+    const { obtainNodeImage } = await import('../binaries/kind-image/obtain.js');
+    const nodeImage = await obtainNodeImage({ kubernetesVersion: spec.kubernetesVersion, given: this.options.nodeImage, controlPlanes: this.options.controlPlanes, quiet: options.quiet, signal: options.signal });
     const name = `${kindClusterPrefix}${spec.name ?? randomBytes(3).toString('hex')}`;
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), `${name}-`));
-    const etcdPort = await freePort();
-    const configFile = path.join(dir, 'kind.yaml');
-    await fs.writeFile(configFile, await kindConfig({ name, controlPlanes: this.options.controlPlanes, apiserverArgs: spec.apiserverArgs, featureGates: spec.featureGates, etcdMetricsHostPort: etcdPort }));
-    const kubeconfig = path.join(dir, 'kubeconfig');
-    options.onProgress?.(`kind create cluster --name ${name} (${image}, ${this.options.controlPlanes} control plane${this.options.controlPlanes > 1 ? 's' : ''})`);
+    const dir = kindStateDir(name);
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     try {
-      const created = await execa(kind, ['create', 'cluster', '--name', name, '--config', configFile, '--image', image, '--kubeconfig', kubeconfig, '--wait', '180s'], { reject: false, cancelSignal: options.signal, all: true });
-      if (options.signal?.aborted) throw new AbortedError();
-      if (created.exitCode !== 0) throw new InfrastructureError(`kind create cluster failed: ${String(created.all).split('\n').filter(Boolean).slice(-2).join(' ')}`);
-      const { server, tls } = await kubeconfigIdentity(kubeconfig);
-      const pem = (v: unknown) => (v === undefined ? undefined : String(v));
-      const access: ApiserverAccess = { server, caPem: pem(tls.ca), certPem: pem(tls.cert), keyPem: pem(tls.key) };
-      const loadKubeconfig = path.join(dir, 'load.kubeconfig');
-      await loadIdentityKubeconfig(kubeconfig, loadKubeconfig, access);
-      const cluster = new KindCluster(name, kind, dir, kubeconfig, loadKubeconfig, access, `http://127.0.0.1:${etcdPort}/metrics`, `${name}-control-plane`);
-      await cluster.refresh();
-      return cluster;
+      return await this.create(kind, name, dir, nodeImage, spec, options);
     } catch (error) {
-      // Whatever kind made before the failure or the Ctrl-C goes too.
+      // Whatever kind made before the failure or the Ctrl-C goes too, and the folder with the admin key.
       await deleteKindCluster(kind, name).catch(() => undefined);
       throw error;
     }
+  }
+
+  private async create(kind: string, name: string, dir: string, nodeImage: NodeImage, spec: ClusterSpec, options: UpOptions): Promise<Cluster> {
+    const etcdPort = await freePort();
+    const patchesDir = path.join(dir, 'patches');
+    const patches = staticPodPatches(spec.memoryLimits);
+    await fs.mkdir(patchesDir, { recursive: true });
+    for (const [file, text] of Object.entries(patches)) await fs.writeFile(path.join(patchesDir, file), text);
+    const configFile = path.join(dir, 'kind.yaml');
+    await fs.writeFile(configFile, await kindConfig({ name, controlPlanes: this.options.controlPlanes, kubernetesVersion: spec.kubernetesVersion, apiserverArgs: spec.apiserverArgs, featureGates: spec.featureGates, etcdMetricsHostPort: etcdPort, ...(Object.keys(patches).length ? { patchesDir } : {}) }));
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    options.onProgress?.(`kind create cluster --name ${name} (${nodeImage.image}, ${this.options.controlPlanes} control plane${this.options.controlPlanes > 1 ? 's' : ''})`);
+    const created = await execa(kind, ['create', 'cluster', '--name', name, '--config', configFile, '--image', nodeImage.image, '--kubeconfig', kubeconfig], {
+      reject: false, cancelSignal: options.signal, all: true, env: { KIND_EXPERIMENTAL_DOCKER_NETWORK: networkOf(name) },
+    });
+    if (options.signal?.aborted) throw new AbortedError();
+    if (created.exitCode !== 0) throw new InfrastructureError(`kind create cluster failed: ${String(created.all).split('\n').filter(Boolean).slice(-2).join(' ')}`);
+    const { server, tls } = await kubeconfigIdentity(kubeconfig);
+    const pem = (v: unknown) => (v === undefined ? undefined : String(v));
+    const access: ApiserverAccess = { server, caPem: pem(tls.ca), certPem: pem(tls.cert), keyPem: pem(tls.key) };
+    options.onProgress?.('waiting for every node and control-plane pod to be ready');
+    await waitClusterReady(access, this.options.controlPlanes, 180_000, options.signal);
+    const loadKubeconfig = path.join(dir, 'load.kubeconfig');
+    await loadIdentityKubeconfig(kubeconfig, loadKubeconfig, access);
+    const cluster = new KindCluster(name, kind, dir, kubeconfig, loadKubeconfig, access, `http://127.0.0.1:${etcdPort}/metrics`, `${name}-control-plane`, nodeImage);
+    await cluster.refresh();
+    return cluster;
   }
 }

@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { NodeImage } from '../binaries/kind-image/obtain.js';
 import type { ResolvedBinary } from '../binaries/types.js';
 import type { MemoryCgroup } from './cgroup/types.js';
 
@@ -86,6 +87,10 @@ export interface Cluster {
   /** Restart a component that exits, the way a kubelet restarts a static pod. */
   setRestartOnExit(enabled: boolean): void;
   down(options?: { keep?: boolean }): Promise<void>;
+  /** Gathers logs that only exist inside the cluster (kind's nodes) into logsDir; called before down(). */
+  exportLogs?(): Promise<void>;
+  /** kind: the node image the cluster ran and where it came from. */
+  readonly nodeImage?: NodeImage;
 }
 
 export interface UpOptions {

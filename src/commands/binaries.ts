@@ -4,6 +4,18 @@ import { versionSet } from '../binaries/versions.js';
 import { withInterrupt } from '../interrupt.js';
 import { binDirOption, kubernetesVersionOption, write } from './shared.js';
 
+async function kindImages(kubernetesVersion: string): Promise<void> {
+  const { requireDocker } = await import('../util/docker.js');
+  const { obtainNodeImage } = await import('../binaries/kind-image/obtain.js');
+  await requireDocker();
+  const { resolveKind } = await import('../cluster/kind.js');
+  write(`${'kind'.padEnd(24)} ${''.padEnd(18)} ${await resolveKind((line) => process.stderr.write(`${line}\n`))}`);
+  const started = Date.now();
+  const node = await withInterrupt((signal) => obtainNodeImage({ kubernetesVersion, controlPlanes: 3, signal }));
+  write(`${'kind node image'.padEnd(24)} ${node.source.padEnd(18)} ${node.image} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  write(`${'kind load balancer'.padEnd(24)} ${String(node.loadBalancer).padEnd(18)} ${(await import('../binaries/kind-image/load-balancer.js')).kindLoadBalancerImage}`);
+}
+
 export function registerBinaries(program: Command): void {
   program
     .command('binaries')
@@ -11,7 +23,9 @@ export function registerBinaries(program: Command): void {
     .addOption(kubernetesVersionOption())
     .option('--etcd-version <version>', 'etcd version (default: the one the Kubernetes version ships with)')
     .addOption(binDirOption())
-    .action(async (options: { kubernetesVersion: string; etcdVersion?: string; binDir?: string }) => {
+    .option('--kind-image', 'also obtain the kind node image (kindest/node if here or pullable, else built offline from Debian packages and Go-built binaries) and the HA load-balancer image; needs Docker, root and debootstrap')
+    .action(async (options: { kubernetesVersion: string; etcdVersion?: string; binDir?: string; kindImage?: boolean }) => {
+      if (options.kindImage) return kindImages(options.kubernetesVersion);
       const versions = versionSet(options.kubernetesVersion, options.etcdVersion ? { etcd: options.etcdVersion } : {});
       const { resolveBinaries } = await import('../binaries/resolve.js');
       const resolved = await withInterrupt((signal) => resolveBinaries({ versions, names: allBinaries, binDir: options.binDir, signal }));

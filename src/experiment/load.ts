@@ -28,7 +28,7 @@ function pathText(segments: (string | number)[]): string {
 const ownedClusterSettings = ['kubernetesVersion', 'etcdVersion', 'components', 'memoryLimits', 'apiserverArgs', 'featureGates', 'etcdUnsafeNoFsync', 'restartOnExit'] as const;
 const settingsOf: Record<string, readonly string[]> = {
   local: ownedClusterSettings,
-  kind: ['kubernetesVersion', 'apiserverArgs', 'featureGates', 'controlPlanes', 'nodeImage'],
+  kind: ['kubernetesVersion', 'memoryLimits', 'apiserverArgs', 'featureGates', 'controlPlanes', 'nodeImage'],
   existing: ['context', 'kubeconfig'],
 };
 

@@ -1,3 +1,4 @@
+import type { NodeImage } from '../binaries/kind-image/obtain.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedBinary } from '../binaries/types.js';
@@ -23,7 +24,7 @@ export interface Summary {
   endedAt: string;
   durationMs: number;
   message?: string;
-  cluster?: { provider: string; name: string; kubernetesVersion: string; memoryLimits: Record<string, number> };
+  cluster?: { provider: string; name: string; kubernetesVersion: string; memoryLimits: Record<string, number>; nodeImage?: NodeImage };
   binaries: Pick<ResolvedBinary, 'name' | 'source' | 'cachedFrom' | 'reportedVersion'>[];
   phases: PhaseTiming[];
   verdicts: Verdict[];

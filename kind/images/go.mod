@@ -1,0 +1,3 @@
+module cpchaos.local/kind-images
+
+go 1.22
