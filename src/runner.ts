@@ -192,7 +192,8 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     }
     cluster.events.on('event', (e: ClusterEvent) => {
       const { type, component, ...rest } = e;
-      event(type, `${component}${'signal' in e && e.signal ? ` (${e.signal})` : ''}${'code' in e && e.code !== null ? ` (exit ${e.code})` : ''}`, { component, ...rest });
+      // When it happened, as the cluster says: a kubelet reports an OOM kill seconds later.
+      event(type, `${component}${'signal' in e && e.signal ? ` (${e.signal})` : ''}${'code' in e && e.code !== null ? ` (exit ${e.code})` : ''}`, { component, ...rest, t: Math.min(Date.now(), Date.parse(e.at) || Date.now()) });
     });
     cluster.watch(250);
     cluster.setRestartOnExit(experiment.cluster?.restartOnExit ?? true);
@@ -328,6 +329,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     }
     event(status, message);
   } finally {
+    if (!options.signal.aborted) await cluster?.settle?.().catch(() => undefined);
     phase('teardown');
     await recorder?.stop().catch(() => undefined);
     if (windows.whole) windows.whole.to = Date.now();

@@ -15,6 +15,7 @@ import type { MemoryCgroup } from './cgroup/types.js';
 import { openCgroup } from './cgroup/detect.js';
 import { get, postJson } from './https.js';
 import { kindConfig, staticPodPatches } from './kind-config.js';
+import { StaticPodOomWatch } from './kind-oom.js';
 import { waitClusterReady } from './kind-ready.js';
 import { freePort } from './ports.js';
 import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
@@ -66,14 +67,20 @@ async function cgroupOfPid(pid: number): Promise<MemoryCgroup | undefined> {
   return v2 ? openCgroup(2, path.join('/sys/fs/cgroup', v2[1]!)) : undefined;
 }
 
+const staticPodPrefix: Record<ComponentName, string> = { etcd: 'etcd', apiserver: 'kube-apiserver', 'controller-manager': 'kube-controller-manager', scheduler: 'kube-scheduler' };
+
 class KindCluster implements Cluster {
   readonly provider = 'kind';
   readonly binaries = [];
   readonly events = new EventEmitter();
   private pids = new Map<ComponentName, number>();
+  private readonly lastPids = new Map<ComponentName, number>();
   private cgroupMap = new Map<ComponentName, MemoryCgroup>();
-  private readonly oomSeen = new Map<ComponentName, number>();
+  private readonly ooms: StaticPodOomWatch;
+  private oomCounts = new Map<ComponentName, number>();
+  private readonly restartsSeen = new Map<ComponentName, number>();
   private watcher?: NodeJS.Timeout;
+  private polling = false;
 
   constructor(
     readonly name: string,
@@ -85,7 +92,9 @@ class KindCluster implements Cluster {
     private readonly etcdMetricsUrl: string,
     private readonly node: string,
     readonly nodeImage: NodeImage,
-  ) {}
+  ) {
+    this.ooms = new StaticPodOomWatch(access);
+  }
 
   get logsDir(): string {
     return path.join(this.dir, 'logs');
@@ -95,11 +104,17 @@ class KindCluster implements Cluster {
   async refresh(): Promise<void> {
     const pids = await componentPids(this.node);
     for (const [component, pid] of pids) {
-      if (this.pids.get(component) !== pid) {
-        const cgroup = await cgroupOfPid(pid);
-        if (cgroup) this.cgroupMap.set(component, cgroup);
-        this.oomSeen.delete(component);
-      }
+      // Between the kill and the kubelet's restart the component has no pid at all.
+      const previous = this.lastPids.get(component);
+      if (previous === pid) continue;
+      this.lastPids.set(component, pid);
+      const cgroup = await cgroupOfPid(pid);
+      if (!cgroup) continue;
+      this.cgroupMap.set(component, cgroup);
+      const at = new Date().toISOString();
+      if (previous !== undefined) this.restartsSeen.set(component, (this.restartsSeen.get(component) ?? 0) + 1);
+      if (previous !== undefined) this.events.emit('event', { type: 'restarting', component, at, backoffMs: 0 } satisfies ClusterEvent);
+      if (previous !== undefined) this.events.emit('event', { type: 'started', component, at, pid } satisfies ClusterEvent);
     }
     this.pids = pids;
   }
@@ -140,13 +155,36 @@ class KindCluster implements Cluster {
   }
 
   private async poll(): Promise<void> {
-    await this.refresh().catch(() => undefined);
-    for (const [component, cgroup] of this.cgroupMap) {
-      const count = await cgroup.oomKills().catch(() => undefined);
-      if (count === undefined) continue;
-      const seen = this.oomSeen.get(component);
-      if (seen !== undefined && count > seen) this.events.emit('event', { type: 'oom-kill', component, at: new Date().toISOString(), count } satisfies ClusterEvent);
-      this.oomSeen.set(component, count);
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      await this.refresh().catch(() => undefined);
+      await this.pollOomKills();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async pollOomKills(): Promise<void> {
+    for (const kill of await this.ooms.poll()) {
+      const count = (this.oomCounts.get(kill.component) ?? 0) + 1;
+      this.oomCounts.set(kill.component, count);
+      this.events.emit('event', { type: 'oom-kill', component: kill.component, at: kill.at, count } satisfies ClusterEvent);
+    }
+  }
+
+  /**
+   * The kubelet reports a restart (and whether it was an OOM kill) some seconds after
+   * it happened: before teardown, wait up to 30 s until it has reported every restart
+   * of the first node's static pods that the process table showed.
+   */
+  async settle(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      await this.pollOomKills();
+      const behind = [...this.restartsSeen].filter(([component, seen]) => (this.ooms.restarts.get(`${staticPodPrefix[component]}-${this.node}`) ?? 0) < seen);
+      if (behind.length === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   }
 

@@ -87,6 +87,8 @@ export interface Cluster {
   /** Restart a component that exits, the way a kubelet restarts a static pod. */
   setRestartOnExit(enabled: boolean): void;
   down(options?: { keep?: boolean }): Promise<void>;
+  /** Waits until the cluster has reported what happened so far (a kubelet reports restarts late); called before teardown. */
+  settle?(): Promise<void>;
   /** Gathers logs that only exist inside the cluster (kind's nodes) into logsDir; called before down(). */
   exportLogs?(): Promise<void>;
   /** kind: the node image the cluster ran and where it came from. */
