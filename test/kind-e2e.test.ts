@@ -6,7 +6,7 @@ import { builtNodeImage } from '../src/binaries/kind-image/node-image.js';
 import { defaultKubernetesVersion } from '../src/binaries/versions.js';
 import { resolveKind } from '../src/cluster/kind.js';
 import { imagePresent } from '../src/util/docker.js';
-import { cliPath, exists, isolatedStateDir, runExperimentText, writeExperiment } from './helpers/cluster.js';
+import { cliPath, exists, isolatedStateDir, runCli, runExperimentText, writeExperiment } from './helpers/cluster.js';
 
 /**
  * kind for real: real Docker, real kind nodes booted from the node image (kindest/node,
@@ -213,12 +213,12 @@ hypotheses:
   await assertGone(t, summary.cluster!.name);
 });
 
-kindTest(`Ctrl-C in the middle of a kind run leaves no container behind (exit 130)${note}`, async (t) => {
-  t.timeout(5 * 60_000);
-  const { dir, file } = await writeExperiment('kind-interrupt', `apiVersion: cpchaos.io/v1alpha1
+/** Starts a kind run and resolves with the cluster's name once its faults begin. */
+async function runUntilInject(name: string): Promise<{ child: ReturnType<typeof execa>; cluster: string }> {
+  const { dir, file } = await writeExperiment(name, `apiVersion: cpchaos.io/v1alpha1
 kind: Experiment
 metadata:
-  name: kind-interrupt
+  name: ${name}
 cluster:
   provider: kind
 seed:
@@ -234,19 +234,38 @@ hypotheses:
     builtin: ready-within
     within: 60s
 `);
-  const child = execa('node', [cliPath, 'run', file, '--results', dir, '--run-id', 'interrupted', '--json'], { reject: false, all: true });
+  const child = execa('node', [cliPath, 'run', file, '--results', dir, '--run-id', name, '--json'], { reject: false, all: true });
   let seen = '';
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       if (seen.includes('"phase":"inject"')) resolve();
     });
     void child.then(() => reject(new Error(`the run ended before its faults: ${seen}`)));
   });
   const cluster = String((await execa('docker', ['ps', '--format', '{{.Names}}'])).stdout).split('\n').find((n) => n.startsWith('cpchaos-') && n.endsWith('-control-plane'))?.replace(/-control-plane$/, '') ?? '';
+  return { child, cluster };
+}
+
+kindTest(`Ctrl-C in the middle of a kind run leaves no container behind (exit 130)${note}`, async (t) => {
+  t.timeout(5 * 60_000);
+  const { child, cluster } = await runUntilInject('kind-interrupt');
   t.truthy(cluster, 'a kind node ran');
   child.kill('SIGINT');
   const result = await child;
   t.is(result.exitCode, 130, String(result.all));
+  await assertGone(t, cluster);
+});
+
+kindTest(`down --all reaps the kind cluster of a SIGKILLed runner${note}`, async (t) => {
+  t.timeout(5 * 60_000);
+  const { child, cluster } = await runUntilInject('kind-killed');
+  t.truthy(cluster, 'a kind node ran');
+  child.kill('SIGKILL');
+  await child;
+  t.true(await exists(path.join(stateDir, 'kind', cluster)), 'the killed runner left its cluster');
+  const down = await runCli(['down', '--all']);
+  t.is(down.exitCode, 0, down.all);
+  t.regex(down.stderr, new RegExp(`${cluster}: kind cluster deleted`));
   await assertGone(t, cluster);
 });

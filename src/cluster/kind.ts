@@ -18,6 +18,7 @@ import { kindConfig, staticPodPatches } from './kind-config.js';
 import { StaticPodOomWatch } from './kind-oom.js';
 import { waitClusterReady } from './kind-ready.js';
 import { freePort } from './ports.js';
+import { isAlive } from './process.js';
 import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
 
 export { kindVersion };
@@ -224,18 +225,23 @@ function kindStateDir(name: string): string {
   return path.join(stateDir(), 'kind', name);
 }
 
-/** Every kind cluster a cpchaos run created on this machine (for `down --all` after a killed run). */
+/** Who created a cluster: `down --all` reaps only clusters whose runner is gone. */
+const ownerFile = 'owner.json';
+
+/**
+ * The kind clusters of this state dir whose runner was killed (for `down --all`).
+ * A cluster whose runner still runs belongs to that run, and one created under another
+ * state dir to someone else: neither is touched.
+ */
 export async function leftoverKindClusters(): Promise<{ kind: string; names: string[] } | undefined> {
   const kind = await resolveKind(undefined, { build: false }).catch(() => undefined);
   if (!kind) return undefined;
-  const listed = await execa(kind, ['get', 'clusters'], { reject: false }).catch(() => undefined);
-  if (!listed || listed.exitCode !== 0) return undefined;
-  const names = new Set(String(listed.stdout).split('\n').filter((n) => n.startsWith(kindClusterPrefix)));
-  // A run killed between `kind create` and its first node leaves only its network or folder.
-  const networks = await execa('docker', ['network', 'ls', '--format', '{{.Name}}'], { reject: false }).catch(() => undefined);
-  for (const n of String(networks?.stdout ?? '').split('\n')) if (n.startsWith(kindClusterPrefix)) names.add(n);
-  for (const n of await fs.readdir(path.join(stateDir(), 'kind')).catch(() => [])) names.add(n);
-  return { kind, names: [...names] };
+  const names: string[] = [];
+  for (const name of await fs.readdir(path.join(stateDir(), 'kind')).catch(() => [])) {
+    const owner = await fs.readFile(path.join(kindStateDir(name), ownerFile), 'utf8').then((t) => JSON.parse(t) as { pid: number }, () => undefined);
+    if (!owner || (owner.pid !== process.pid && !isAlive(owner.pid))) names.push(name);
+  }
+  return { kind, names };
 }
 
 /**
@@ -283,6 +289,7 @@ export class KindProvider implements ClusterProvider {
     const name = `${kindClusterPrefix}${spec.name ?? randomBytes(3).toString('hex')}`;
     const dir = kindStateDir(name);
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    await fs.writeFile(path.join(dir, ownerFile), JSON.stringify({ pid: process.pid, createdAt: new Date().toISOString() }));
     try {
       return await this.create(kind, name, dir, nodeImage, spec, options);
     } catch (error) {

@@ -23,7 +23,7 @@ export function registerBinaries(program: Command): void {
     .addOption(kubernetesVersionOption())
     .option('--etcd-version <version>', 'etcd version (default: the one the Kubernetes version ships with)')
     .addOption(binDirOption())
-    .option('--kind-image', 'also obtain the kind node image (kindest/node if here or pullable, else built offline from Debian packages and Go-built binaries) and the HA load-balancer image; needs Docker, root and debootstrap')
+    .option('--kind-image', 'instead: obtain kind, the kind node image (kindest/node if here or pullable, else built offline from Debian packages and Go-built binaries) and the HA load-balancer image; needs Docker, root and debootstrap')
     .action(async (options: { kubernetesVersion: string; etcdVersion?: string; binDir?: string; kindImage?: boolean }) => {
       if (options.kindImage) return kindImages(options.kubernetesVersion);
       const versions = versionSet(options.kubernetesVersion, options.etcdVersion ? { etcd: options.etcdVersion } : {});

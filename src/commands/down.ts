@@ -9,7 +9,7 @@ export function registerDown(program: Command): void {
     .command('down')
     .description('stop a local cluster: its processes, cgroups and data (--all also reaps what a killed runner left); with --existing, delete what runs left on an existing cluster')
     .option('--name <name>', 'the cluster to stop')
-    .option('--all', 'stop every cluster cpchaos started on this machine')
+    .option('--all', 'stop every cluster cpchaos started on this machine, local and kind (kind clusters, their Docker networks and folders named cpchaos-*)')
     .option('--keep', 'keep the data folder (logs, etcd data) for inspection')
     .option('--existing', 'delete every object any cpchaos run created (label cpchaos.io/run) on the cluster of --context')
     .option('--context <context>', 'with --existing: the kubeconfig context (required, never the current one by default)')

@@ -4,7 +4,7 @@ import { faultSchema, type FaultDefinition } from './types.js';
 const schema = faultSchema('restart-load-balancer', {});
 
 /**
- * Restarts kind's external load balancer (the haproxy container in front of three
+ * Restarts kind's external load balancer (envoy, or cpchaos's stand-in, in front of three
  * control planes): every client connection through it is cut at once, as in an HA
  * cluster's LB failover. Clients that reach the apiserver through the runner's own
  * proxy (the simulated agents) are cut with connection-drop instead.
