@@ -23,8 +23,10 @@ policy=/usr/sbin/policy-rc.d
 created_policy=0
 if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1; fi
 install() { apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/cpchaos-apt.log 2>&1; }
-install || { apt-get update -q >/tmp/cpchaos-apt.log 2>&1; install; } || {
+if install || { apt-get update -q >>/tmp/cpchaos-apt.log 2>&1; install; }; then
+  rm -f /tmp/cpchaos-apt.log
+else
   echo "test-system-packages: apt-get install ${missing[*]} failed (log: /tmp/cpchaos-apt.log); the tests that use them will be skipped" >&2
-}
+fi
 [ $created_policy = 1 ] && rm -f "$policy"
 exit 0
