@@ -4,7 +4,7 @@ import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { builtNodeImage } from '../src/binaries/kind-image/node-image.js';
 import { defaultKubernetesVersion } from '../src/binaries/versions.js';
-import { resolveKind } from '../src/cluster/kind.js';
+import { resolveKind } from '../src/binaries/kind-binary.js';
 import { imagePresent } from '../src/util/docker.js';
 import { cliPath, exists, isolatedStateDir, runCli, runExperimentText, writeExperiment } from './helpers/cluster.js';
 

@@ -80,7 +80,7 @@ export async function downloadArtifact(
   timeoutMs = 15 * 60_000,
 ): Promise<void> {
   const steps = plan(artifact);
-  if (!steps) throw new Error(`no release downloads for ${process.platform}/${process.arch}`);
+  if (!steps) throw new Error(`no release download of ${artifact.group} for ${process.platform}/${process.arch}`);
   const signal = cancel ? AbortSignal.any([cancel, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
   for (const { file, url, checksumUrl, checksumName } of steps.files) {
     onProgress(`downloading ${url}`);

@@ -2,18 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
-import yaml from 'js-yaml';
 import type { NodeImage } from '../binaries/kind-image/obtain.js';
-import { kindVersion } from '../binaries/versions.js';
-import { cacheDir, stateDir } from '../paths.js';
+import { resolveKind } from '../binaries/kind-binary.js';
+import { stateDir } from '../paths.js';
 import { AbortedError, InfrastructureError } from '../errors.js';
 import { kubeconfigIdentity } from '../load/client.js';
 import { requireDocker } from '../util/docker.js';
 import type { MemoryCgroup } from './cgroup/types.js';
 import { openCgroup } from './cgroup/detect.js';
-import { get, postJson } from './https.js';
+import { get } from './https.js';
+import { loadIdentityKubeconfig } from './kind-identity.js';
 import { kindConfig, staticPodPatches } from './kind-config.js';
 import { StaticPodOomWatch } from './kind-oom.js';
 import { waitClusterReady } from './kind-ready.js';
@@ -21,29 +20,12 @@ import { freePort } from './ports.js';
 import { isAlive } from './process.js';
 import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
 
-export { kindVersion };
 /** Clusters this tool creates are named so `cpchaos down --all` can find what a killed run left. */
 export const kindClusterPrefix = 'cpchaos-';
 
 export interface KindOptions {
   controlPlanes: 1 | 3;
   nodeImage?: string;
-}
-
-/** kind on PATH, else in our cache, else built from the Go module proxy like the control-plane binaries. */
-export async function resolveKind(onProgress?: (line: string) => void, options: { build?: boolean } = {}): Promise<string> {
-  const onPath = await execa('kind', ['version'], { reject: false }).catch(() => undefined);
-  if (onPath && onPath.exitCode === 0) return 'kind';
-  const dir = path.join(cacheDir(), 'bin', `kind-${kindVersion}`);
-  const cached = path.join(dir, 'kind');
-  if (await fs.access(cached).then(() => true, () => false)) return cached;
-  if (options.build === false) throw new InfrastructureError('kind is not installed');
-  const go = await execa('go', ['version'], { reject: false }).catch(() => undefined);
-  if (!go || go.exitCode !== 0) throw new InfrastructureError(`the kind provider needs kind: install it (go install sigs.k8s.io/kind@${kindVersion}, or a release from kind.sigs.k8s.io) or put it on PATH`);
-  onProgress?.(`building kind ${kindVersion} with go (once; cached in ${dir})`);
-  const built = await execa('go', ['install', `sigs.k8s.io/kind@${kindVersion}`], { env: { GOBIN: dir, CGO_ENABLED: '0' }, reject: false, timeout: 600_000 });
-  if (built.exitCode !== 0) throw new InfrastructureError(`kind could not be built: ${String(built.stderr).split('\n').slice(-2).join(' ')}`);
-  return cached;
 }
 
 /** Host PIDs of the control-plane processes inside a node container: Docker runs them as ordinary host processes. */
@@ -242,37 +224,6 @@ export async function leftoverKindClusters(): Promise<{ kind: string; names: str
     if (!owner || (owner.pid !== process.pid && !isAlive(owner.pid))) names.push(name);
   }
   return { kind, names };
-}
-
-/**
- * The load identity: a ServiceAccount bound to cluster-admin, by token. kind's admin
- * is in system:masters, which API Priority and Fairness and max-inflight exempt.
- */
-async function loadIdentityKubeconfig(adminKubeconfig: string, out: string, access: ApiserverAccess): Promise<void> {
-  const post = async (url: string, body: unknown) => {
-    const response = await postJson(`${access.server}${url}`, body, access);
-    if (response.status !== 201 && response.status !== 409) throw new InfrastructureError(`POST ${url}: HTTP ${response.status}`);
-    return response;
-  };
-  await post('/api/v1/namespaces/kube-system/serviceaccounts', { metadata: { name: 'cpchaos-load' } });
-  await post('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
-    metadata: { name: 'cpchaos-load' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-    subjects: [{ kind: 'ServiceAccount', name: 'cpchaos-load', namespace: 'kube-system' }],
-  });
-  const token = JSON.parse((await post('/api/v1/namespaces/kube-system/serviceaccounts/cpchaos-load/token', { spec: { expirationSeconds: 86_400 } })).body) as { status: { token: string } };
-  const kc = new KubeConfig();
-  kc.loadFromFile(adminKubeconfig);
-  const cluster = kc.getCurrentCluster()!;
-  const config = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: cluster.name, cluster: { server: cluster.server, 'certificate-authority-data': Buffer.from(access.caPem ?? '').toString('base64') } }],
-    users: [{ name: 'cpchaos-load', user: { token: token.status.token } }],
-    contexts: [{ name: 'load', context: { cluster: cluster.name, user: 'cpchaos-load' } }],
-    'current-context': 'load',
-  };
-  await fs.writeFile(out, yaml.dump(config), { mode: 0o600 });
 }
 
 /** A kind cluster in Docker, the way most field reports ran their experiments. */

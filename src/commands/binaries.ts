@@ -8,7 +8,7 @@ async function kindImages(kubernetesVersion: string): Promise<void> {
   const { requireDocker } = await import('../util/docker.js');
   const { obtainNodeImage } = await import('../binaries/kind-image/obtain.js');
   await requireDocker();
-  const { resolveKind } = await import('../cluster/kind.js');
+  const { resolveKind } = await import('../binaries/kind-binary.js');
   write(`${'kind'.padEnd(24)} ${''.padEnd(18)} ${await resolveKind((line) => process.stderr.write(`${line}\n`))}`);
   const started = Date.now();
   const node = await withInterrupt((signal) => obtainNodeImage({ kubernetesVersion, controlPlanes: 3, signal }));
