@@ -105,7 +105,10 @@ async function build(step: Step, kubernetesVersion: string, tag: string, recipeH
   const base = await ensureBaseRootfs(step);
   const images = await requiredImages(step, nodeBinaries.kubeadm!.path, kubernetesVersion, await fs.readFile(path.join(base, 'etc', 'containerd', 'config.toml'), 'utf8'));
   const binary = await obtainBinaries(step, kubernetesVersion, images, quiet);
-  const workDir = await fs.mkdtemp(path.join(cacheDir(), 'kind-image', `work-${kubernetesVersion}-`));
+  // A build that was killed outright left its work folder; under this version's lock nothing else uses one.
+  const parent = path.join(cacheDir(), 'kind-image');
+  for (const stale of (await fs.readdir(parent)).filter((d) => d.startsWith(`work-${kubernetesVersion}-`))) await fs.rm(path.join(parent, stale), { recursive: true, force: true });
+  const workDir = await fs.mkdtemp(path.join(parent, `work-${kubernetesVersion}-`));
   try {
     const rootfs = path.join(workDir, 'rootfs');
     step.progress('copying the base');
