@@ -70,3 +70,24 @@ test.serial('down --all reaps a cluster whose runner was SIGKILLed', async (t) =
   t.regex(down.stderr, new RegExp(`${name}: stopped 2 processes, removed 2 cgroups`));
   await assertNothingLeft(t, state);
 });
+
+test.serial('down --all leaves the cluster of a run that is still running; --force stops it', async (t) => {
+  const name = 'alive';
+  const child = execa('node', [cliPath, 'up', '--name', name, '--foreground'], { reject: false });
+  const state = await waitForState(name, (s) => s.status === 'ready');
+
+  const down = await runCli(['down', '--all']);
+  t.is(down.exitCode, 0, down.all);
+  t.regex(down.stderr, new RegExp(`${name}: left alone, its run \\(pid ${state.ownerPid}\\) is still running`));
+  for (const record of Object.values(state.processes)) t.true(isAlive(record!.pid), `${record!.binary} still running`);
+  t.true(await exists(state.dir));
+
+  const forced = await runCli(['down', '--all', '--force']);
+  t.is(forced.exitCode, 0, forced.all);
+  t.regex(forced.stderr, new RegExp(`${name}: stopped 2 processes`));
+  // Only that --force took the cluster is checked here; the foreground up is then stopped by hand.
+  child.kill('SIGINT');
+  await child;
+  await assertNothingLeft(t, state);
+  t.is((await runCli(['down', '--force'])).exitCode, 2, '--force alone is refused');
+});

@@ -17,7 +17,7 @@ import { kindConfig, staticPodPatches } from './kind-config.js';
 import { StaticPodOomWatch } from './kind-oom.js';
 import { waitClusterReady } from './kind-ready.js';
 import { freePort } from './ports.js';
-import { isAlive } from './process.js';
+import { currentOwner, ownerAlive, type Owner } from './process.js';
 import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
 
 /** Clusters this tool creates are named so `cpchaos down --all` can find what a killed run left. */
@@ -211,17 +211,17 @@ function kindStateDir(name: string): string {
 const ownerFile = 'owner.json';
 
 /**
- * The kind clusters of this state dir whose runner was killed (for `down --all`).
- * A cluster whose runner still runs belongs to that run, and one created under another
- * state dir to someone else: neither is touched.
+ * The kind clusters of this state dir whose runner is gone (for `down --all`; with
+ * force, all of them). A cluster whose runner still runs belongs to that run, and one
+ * created under another state dir to someone else: neither is touched.
  */
-export async function leftoverKindClusters(): Promise<{ kind: string; names: string[] } | undefined> {
+export async function leftoverKindClusters(options: { force?: boolean } = {}): Promise<{ kind: string; names: string[] } | undefined> {
   const kind = await resolveKind(undefined, { build: false }).catch(() => undefined);
   if (!kind) return undefined;
   const names: string[] = [];
   for (const name of await fs.readdir(path.join(stateDir(), 'kind')).catch(() => [])) {
-    const owner = await fs.readFile(path.join(kindStateDir(name), ownerFile), 'utf8').then((t) => JSON.parse(t) as { pid: number }, () => undefined);
-    if (!owner || (owner.pid !== process.pid && !isAlive(owner.pid))) names.push(name);
+    const owner = await fs.readFile(path.join(kindStateDir(name), ownerFile), 'utf8').then((t) => JSON.parse(t) as Owner, () => undefined);
+    if (options.force || !ownerAlive(owner)) names.push(name);
   }
   return { kind, names };
 }
@@ -240,7 +240,7 @@ export class KindProvider implements ClusterProvider {
     const name = `${kindClusterPrefix}${spec.name ?? randomBytes(3).toString('hex')}`;
     const dir = kindStateDir(name);
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    await fs.writeFile(path.join(dir, ownerFile), JSON.stringify({ pid: process.pid, createdAt: new Date().toISOString() }));
+    await fs.writeFile(path.join(dir, ownerFile), JSON.stringify({ ...currentOwner(), createdAt: new Date().toISOString() }));
     try {
       return await this.create(kind, name, dir, nodeImage, spec, options);
     } catch (error) {

@@ -14,7 +14,7 @@ import { waitFor } from '../util/wait.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, schedulerArgs, type LocalLayout } from './local-flags.js';
 import { freePorts } from './ports.js';
-import { isAlive, logTail, startProcess, type StartedProcess } from './process.js';
+import { isAlive, logTail, startProcess, startTicks, type StartedProcess } from './process.js';
 import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
 import { clusterDir, loadState, saveState, type ClusterState } from './state.js';
 import { teardownCluster } from './teardown.js';
@@ -218,6 +218,7 @@ export class LocalProvider implements ClusterProvider {
       dir,
       createdAt: new Date().toISOString(),
       ownerPid: process.pid,
+      ownerStartTicks: startTicks(process.pid),
       status: 'starting',
       kubernetesVersion: spec.kubernetesVersion,
       cgroups: {},

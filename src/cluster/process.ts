@@ -55,6 +55,35 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** When a process started, in clock ticks since boot (/proc/<pid>/stat field 22): with the pid, names one process for good. */
+export function startTicks(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Who started a cluster, recorded beside it. */
+export interface Owner {
+  pid: number;
+  startTicks?: number;
+}
+
+export function currentOwner(): Owner {
+  return { pid: process.pid, startTicks: startTicks(process.pid) };
+}
+
+/**
+ * Whether the process that started a cluster still runs: the same pid started at the
+ * same moment (a recycled pid is another process). `down --all` leaves such clusters alone.
+ */
+export function ownerAlive(owner: Owner | undefined): boolean {
+  if (!owner || !isAlive(owner.pid)) return false;
+  return owner.startTicks === undefined || startTicks(owner.pid) === owner.startTicks;
+}
+
 export async function commandLine(pid: number): Promise<string[] | undefined> {
   try {
     return (await fsp.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);

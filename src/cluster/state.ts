@@ -21,6 +21,8 @@ export interface ClusterState {
   dir: string;
   createdAt: string;
   ownerPid: number;
+  /** The owner's start time (/proc/<pid>/stat), so a recycled pid is not taken for it. */
+  ownerStartTicks?: number;
   status: 'starting' | 'ready' | 'stopping' | 'stopped';
   kubernetesVersion: string;
   cgroupVersion?: 1 | 2;
