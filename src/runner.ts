@@ -148,7 +148,8 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
     const record: RunEvent = { t: Date.now(), type, message, ...extra };
     events.push(record);
     for (const sink of sinks) sink.writeEvent(record);
-    output.event(record);
+    // A live reader of several variants' lines needs to know whose each is; the files are per variant already.
+    output.event(options.variant ? { ...record, variant: options.variant } : record);
   };
   const phases: PhaseTiming[] = [];
   const phase = (name: string) => {

@@ -75,3 +75,36 @@ test('a variant that makes the experiment invalid is refused before anything run
   t.is(result.exitCode, 2);
   t.is(result.stderr.trim(), `cpchaos: ${file}: variant "broken" makes observe invalid: expected a duration such as 500ms, 30s, 5m or 1m30s, got "soon"`);
 });
+
+test('with --json, every event line of a variant run names its variant', async (t) => {
+  const { dir, file } = await writeExperiment(
+    'vj',
+    `apiVersion: cpchaos.io/v1alpha1
+kind: Experiment
+metadata:
+  name: vj
+cluster:
+  etcdUnsafeNoFsync: true
+steadyState:
+  duration: 1s
+observe: 1s
+hypotheses:
+  - name: ready
+    builtin: ready-within
+    within: 30s
+variants:
+  - name: one
+    set: {}
+  - name: two
+    set:
+      observe: 2s
+`,
+  );
+  const result = await runCli(['run', file, '--results', dir, '--run-id', 'j', '--json']);
+  t.is(result.exitCode, 0, result.all);
+  const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; variant?: string; phase?: string });
+  const events = lines.filter((l) => l.type !== 'result');
+  t.true(events.length > 10);
+  t.true(events.every((e) => e.variant === 'one' || e.variant === 'two'), 'every event line says its variant');
+  t.deepEqual([...new Set(events.filter((e) => e.type === 'phase' && e.phase === 'provision').map((e) => e.variant))], ['one', 'two']);
+});
