@@ -15,20 +15,24 @@ if docker info >/dev/null 2>&1; then
 else
   echo "test-with-kind: Docker does not answer; the kind end-to-end tests will be skipped" >&2
 fi
-temp_before=$(ls -d /tmp/cpchaos-* 2>/dev/null | sort || true)
+# Everything of ours that exists now, so what the user already runs is never counted.
+ours() {
+  ls -d /tmp/cpchaos-* 2>/dev/null | sed 's/^/temp folder /'
+  if [ $docker_up = 1 ]; then
+    docker ps -a --format '{{.Names}}' | grep '^cpchaos-' | sed 's/^/container /'
+    docker network ls --format '{{.Name}}' | grep '^cpchaos-' | sed 's/^/docker network /'
+  fi
+  pgrep -af 'cpchaos/bin/(kubernetes|etcd|kwok)-' | sed 's/^/process /'
+  true
+}
+before=$(ours | sort)
 status=0
 npx ava "$@" || status=$?
 
-left=()
-while IFS= read -r dir; do [ -n "$dir" ] && left+=("temp folder $dir"); done < <(comm -13 <(echo "$temp_before") <(ls -d /tmp/cpchaos-* 2>/dev/null | sort || true))
-if [ $docker_up = 1 ]; then
-  while IFS= read -r name; do [ -n "$name" ] && left+=("container $name"); done < <(docker ps -a --format '{{.Names}}' | grep '^cpchaos-' || true)
-  while IFS= read -r name; do [ -n "$name" ] && left+=("docker network $name"); done < <(docker network ls --format '{{.Name}}' | grep '^cpchaos-' || true)
-fi
-while IFS= read -r proc; do [ -n "$proc" ] && left+=("process $proc"); done < <(pgrep -af 'cpchaos/bin/(kubernetes|etcd|kwok)-' | grep -v pgrep || true)
-if [ ${#left[@]} -gt 0 ]; then
-  echo "test-with-kind: the tests left ${#left[@]} thing(s) behind:" >&2
-  printf '  %s\n' "${left[@]}" >&2
+left=$(comm -13 <(echo "$before") <(ours | sort) | sed '/^$/d')
+if [ -n "$left" ]; then
+  echo "test-with-kind: the tests left $(echo "$left" | wc -l) thing(s) behind:" >&2
+  echo "$left" | sed 's/^/  /' >&2
   [ $status = 0 ] && status=1
 else
   echo "test-with-kind: nothing left behind (temp folders, containers, networks, control-plane processes)" >&2
