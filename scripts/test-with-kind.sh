@@ -27,7 +27,15 @@ ours() {
 }
 before=$(ours | sort)
 status=0
-npx ava "$@" || status=$?
+if [ $# -gt 0 ]; then
+  npx ava "$@" || status=$?
+else
+  # The kind tests run after the rest, alone: a kind node beside them on two cores starves
+  # the timing-sensitive tests of the local control plane.
+  mapfile -t files < <(ls dist/test/*.test.js | grep -v '/kind-e2e\.test\.js$')
+  npx ava "${files[@]}" || status=$?
+  npx ava dist/test/kind-e2e.test.js || status=$?
+fi
 
 left=$(comm -13 <(echo "$before") <(ours | sort) | sed '/^$/d')
 if [ -n "$left" ]; then

@@ -83,7 +83,12 @@ test('controller-manager and scheduler run, serve TLS from our CA, and reconcile
   const cluster = await startCluster(t, { components: ['controller-manager', 'scheduler'] });
   t.deepEqual((await cluster.status()).map((s) => s.name).sort(), ['apiserver', 'controller-manager', 'etcd', 'scheduler']);
   for (const target of cluster.metricsTargets()) {
-    const response = await get(target.url, target.access);
+    // A component serves before its delegated authorizer has reached the apiserver (403 until then).
+    let response = await get(target.url, target.access);
+    for (let i = 0; i < 20 && response.status === 403; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      response = await get(target.url, target.access);
+    }
     t.is(response.status, 200, `${target.component} /metrics`);
   }
   const kc = new KubeConfig();

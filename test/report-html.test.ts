@@ -133,3 +133,34 @@ browserTest(`the variants' overlay puts both runs on the same axes${skipNote}`, 
   t.true(data.runs.every((r) => r.marks.faults.length === 1));
   t.log(`screenshot: ${path.join(base, 'report.png')}`);
 });
+
+/** The tick values step by one power of two (256 MiB, 512 MiB, ...), never by a decimal fraction of one. */
+function binarySteps(ticks: number[]): boolean {
+  const steps = ticks.slice(1).map((v, i) => v - ticks[i]!);
+  return ticks.length >= 2 && steps.every((s) => s === steps[0]) && Number.isInteger(Math.log2(steps[0]!));
+}
+
+browserTest(`a silence in the samples is drawn as a gap, not a straight line; memory axes tick at powers of two${skipNote}`, async (t) => {
+  const original = path.join(base, 'two-clients');
+  const copy = path.join(base, 'silenced');
+  await fs.cp(original, copy, { recursive: true });
+  // Cut 10 s of the apiserver's samples out of the middle, as an OOM kill and restart do.
+  const lines = (await fs.readFile(path.join(copy, 'metrics.ndjson'), 'utf8')).trim().split('\n');
+  const times = lines.map((l) => (JSON.parse(l) as { t: number }).t);
+  const from = Math.min(...times) + 4_000;
+  const kept = lines.filter((l) => {
+    const sample = JSON.parse(l) as { t: number; labels: Record<string, string> };
+    return !(sample.labels.component === 'apiserver' && sample.t > from && sample.t < from + 10_000);
+  });
+  t.true(kept.length < lines.length, 'samples were cut');
+  await fs.writeFile(path.join(copy, 'metrics.ndjson'), `${kept.join('\n')}\n`);
+  const rendered = await runCli(['report', copy, '--out', path.join(copy, 'report.html')]);
+  t.is(rendered.exitCode, 0, rendered.all);
+
+  const silenced = await openReport(path.join(copy, 'report.html'), path.join(copy, 'report.png'));
+  const memory = silenced.charts.find((c) => c.id === 'memory-apiserver')!;
+  t.true(memory.gaps >= 1, `gaps in the apiserver memory chart: ${memory.gaps}`);
+  const whole = await openReport(path.join(original, 'report.html'), path.join(original, 'report.png'));
+  t.is(whole.charts.find((c) => c.id === 'memory-apiserver')!.gaps, 0, 'no gap where no sample is missing');
+  for (const chart of whole.charts.filter((c) => c.id.startsWith('memory-'))) t.true(binarySteps(chart.yTicks), `${chart.id} ticks: ${chart.yTicks.join(', ')}`);
+});

@@ -24,11 +24,32 @@ function formatValue(unit: ReportData['charts'][number]['unit'], value: number |
       v /= 1024;
       i++;
     }
-    return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+    // 1.25 GiB stays 1.25 (a tick at 5 × 256 MiB), 953.674 MiB reads 953.67.
+    return `${i === 0 ? Math.round(v) : Number(v.toFixed(2))} ${units[i]}`;
   }
   if (unit === 'seconds') return Math.abs(value) < 1 ? `${(value * 1000).toFixed(0)} ms` : `${value.toFixed(2)} s`;
   const text = Number.isInteger(value) ? String(value) : value.toFixed(2);
   return unit === 'per-second' ? `${text}/s` : text;
+}
+
+const binaryIncrements = Array.from({ length: 50 }, (_, k) => 2 ** k);
+
+/**
+ * A series with a null point in every silence: an interval more than three times its
+ * usual one (the median) and over 3 s. Samples come every second or so; a component
+ * that was down sends none.
+ */
+function withGaps(points: [number, number][]): [number, number | null][] {
+  if (points.length < 3) return points;
+  const steps = points.slice(1).map(([x], i) => x - points[i]![0]).sort((a, b) => a - b);
+  const usual = steps[Math.floor(steps.length / 2)]!;
+  const result: [number, number | null][] = [points[0]!];
+  for (let i = 1; i < points.length; i++) {
+    const gap = points[i]![0] - points[i - 1]![0];
+    if (gap > 3 * usual && gap > 3) result.push([(points[i - 1]![0] + points[i]![0]) / 2, null]);
+    result.push(points[i]!);
+  }
+  return result;
 }
 
 function draw(data: ReportData): void {
@@ -36,12 +57,15 @@ function draw(data: ReportData): void {
   window.cpchaosReport = { charts: status, ready: false };
   const container = document.getElementById('charts')!;
   for (const chart of data.charts) {
-    // uPlot wants one x array shared by every series: the union of their times, gaps as null.
-    const xs = [...new Set(chart.series.flatMap((s) => s.points.map(([x]) => x)))].sort((a, b) => a - b);
+    // uPlot wants one x array shared by every series: the union of their times. Where a
+    // series has no sample at another's time the cell is undefined, which uPlot spans; where
+    // a series went silent (an OOM-killed apiserver answers no scrape) it is null: a gap.
+    const series = chart.series.map((s) => withGaps(s.points));
+    const xs = [...new Set(series.flatMap((points) => points.map(([x]) => x)))].sort((a, b) => a - b);
     const index = new Map(xs.map((x, i) => [x, i]));
-    const ys = chart.series.map((s) => {
-      const column: (number | null)[] = new Array<number | null>(xs.length).fill(null);
-      for (const [x, y] of s.points) column[index.get(x)!] = y;
+    const ys = series.map((points) => {
+      const column: (number | null | undefined)[] = new Array<number | null | undefined>(xs.length).fill(undefined);
+      for (const [x, y] of points) column[index.get(x)!] = y;
       return column;
     });
     const section = document.createElement('section');
@@ -49,7 +73,8 @@ function draw(data: ReportData): void {
     section.id = `chart-${chart.id}`;
     container.appendChild(section);
 
-    const entry: DrawnChart = { id: chart.id, title: chart.title, series: chart.series.length, points: chart.series.reduce((n, s) => n + s.points.length, 0), drawn: false };
+    const gaps = series.reduce((n, points) => n + points.filter(([, y]) => y === null).length, 0);
+    const entry: DrawnChart = { id: chart.id, title: chart.title, series: chart.series.length, points: chart.series.reduce((n, s) => n + s.points.length, 0), drawn: false, gaps, yTicks: [] };
     status.push(entry);
     const thresholds = chart.thresholds.map((t) => t.value);
     const opts: uPlot.Options = {
@@ -68,7 +93,15 @@ function draw(data: ReportData): void {
       },
       axes: [
         { label: data.runs.some((r) => r.marks.faults.length) ? 'seconds from the first fault' : 'seconds from the start' },
-        { size: 80, values: (_u, splits) => splits.map((v) => formatValue(chart.unit, v)) },
+        // Bytes tick at powers of two (256 MiB, 512 MiB, 1 GiB), not at decimal fractions of them.
+        {
+          size: 80,
+          values: (_u, splits) => {
+            entry.yTicks = [...splits];
+            return splits.map((v) => formatValue(chart.unit, v));
+          },
+          ...(chart.unit === 'bytes' ? { incrs: binaryIncrements } : {}),
+        },
       ],
       series: [
         { label: 's' },
@@ -76,7 +109,7 @@ function draw(data: ReportData): void {
           label: s.label,
           stroke: palette[i % palette.length],
           width: 1.5,
-          spanGaps: true,
+          spanGaps: false,
           ...(s.dashed ? { dash: [6, 4] } : {}),
           value: (_u: uPlot, v: number | null) => formatValue(chart.unit, v),
         })),

@@ -49,4 +49,8 @@ export interface DrawnChart {
   series: number;
   points: number;
   drawn: boolean;
+  /** Silences drawn as gaps in the lines. */
+  gaps: number;
+  /** The y axis's tick values as last drawn. */
+  yTicks: number[];
 }
