@@ -172,7 +172,9 @@ export class ApiClient {
       } catch (error) {
         if (options.signal?.aborted || attempt >= retries) throw error;
       }
-      const backoff = retryAfterMs ?? Math.min(10_000, 100 * 2 ** attempt) * (0.5 + Math.random());
+      // Never before the server's Retry-After, but spread over half as much again: an exact
+      // "1 s" sends every throttled worker back at the same instant, and the same ones lose.
+      const backoff = retryAfterMs !== undefined ? retryAfterMs * (1 + Math.random() / 2) : Math.min(10_000, 100 * 2 ** attempt) * (0.5 + Math.random());
       await sleep(backoff, options.signal);
     }
   }
