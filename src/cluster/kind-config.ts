@@ -59,7 +59,8 @@ function clusterConfigurationPatch(options: KindConfigOptions): string {
   return yaml.dump(patch, { lineWidth: -1 });
 }
 
-const staticPods: Record<ComponentName, string> = { etcd: 'etcd', apiserver: 'kube-apiserver', 'controller-manager': 'kube-controller-manager', scheduler: 'kube-scheduler' };
+/** kubeadm's name for each component's static pod, container and `component` label. */
+export const staticPods: Record<ComponentName, string> = { etcd: 'etcd', apiserver: 'kube-apiserver', 'controller-manager': 'kube-controller-manager', scheduler: 'kube-scheduler' };
 
 /**
  * kubeadm patch files that give the control-plane static pods a memory limit: the

@@ -1,4 +1,5 @@
 import { get } from './https.js';
+import { staticPods } from './kind-config.js';
 import type { ApiserverAccess, ComponentName } from './provider.js';
 
 interface ContainerStatus {
@@ -9,7 +10,7 @@ interface PodList {
   items: { metadata: { name: string; labels?: Record<string, string> }; status?: { containerStatuses?: ContainerStatus[] } }[];
 }
 
-const components: Record<string, ComponentName> = { 'kube-apiserver': 'apiserver', etcd: 'etcd', 'kube-controller-manager': 'controller-manager', 'kube-scheduler': 'scheduler' };
+const components = Object.fromEntries(Object.entries(staticPods).map(([component, pod]) => [pod, component as ComponentName])) as Record<string, ComponentName>;
 
 export interface OomKill {
   component: ComponentName;

@@ -13,7 +13,7 @@ import type { MemoryCgroup } from './cgroup/types.js';
 import { openCgroup } from './cgroup/detect.js';
 import { get } from './https.js';
 import { loadIdentityKubeconfig } from './kind-identity.js';
-import { kindConfig, staticPodPatches } from './kind-config.js';
+import { kindConfig, staticPodPatches, staticPods } from './kind-config.js';
 import { StaticPodOomWatch } from './kind-oom.js';
 import { waitClusterReady } from './kind-ready.js';
 import { freePort } from './ports.js';
@@ -49,8 +49,6 @@ async function cgroupOfPid(pid: number): Promise<MemoryCgroup | undefined> {
   const v2 = /^0::(.*)$/m.exec(text);
   return v2 ? openCgroup(2, path.join('/sys/fs/cgroup', v2[1]!)) : undefined;
 }
-
-const staticPodPrefix: Record<ComponentName, string> = { etcd: 'etcd', apiserver: 'kube-apiserver', 'controller-manager': 'kube-controller-manager', scheduler: 'kube-scheduler' };
 
 class KindCluster implements Cluster {
   readonly provider = 'kind';
@@ -94,10 +92,11 @@ class KindCluster implements Cluster {
       const cgroup = await cgroupOfPid(pid);
       if (!cgroup) continue;
       this.cgroupMap.set(component, cgroup);
+      if (previous === undefined) continue;
       const at = new Date().toISOString();
-      if (previous !== undefined) this.restartsSeen.set(component, (this.restartsSeen.get(component) ?? 0) + 1);
-      if (previous !== undefined) this.events.emit('event', { type: 'restarting', component, at, backoffMs: 0 } satisfies ClusterEvent);
-      if (previous !== undefined) this.events.emit('event', { type: 'started', component, at, pid } satisfies ClusterEvent);
+      this.restartsSeen.set(component, (this.restartsSeen.get(component) ?? 0) + 1);
+      this.events.emit('event', { type: 'restarting', component, at, backoffMs: 0 } satisfies ClusterEvent);
+      this.events.emit('event', { type: 'started', component, at, pid } satisfies ClusterEvent);
     }
     this.pids = pids;
   }
@@ -165,7 +164,7 @@ class KindCluster implements Cluster {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       await this.pollOomKills();
-      const behind = [...this.restartsSeen].filter(([component, seen]) => (this.ooms.restarts.get(`${staticPodPrefix[component]}-${this.node}`) ?? 0) < seen);
+      const behind = [...this.restartsSeen].filter(([component, seen]) => (this.ooms.restarts.get(`${staticPods[component]}-${this.node}`) ?? 0) < seen);
       if (behind.length === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
@@ -182,12 +181,7 @@ class KindCluster implements Cluster {
 
   async down(): Promise<void> {
     if (this.watcher) clearInterval(this.watcher);
-    try {
-      await deleteKindCluster(this.kind, this.name);
-    } finally {
-      // The folder holds the admin kubeconfig with its client key: it never outlives the cluster.
-      await fs.rm(this.dir, { recursive: true, force: true });
-    }
+    await deleteKindCluster(this.kind, this.name);
   }
 }
 
@@ -199,6 +193,7 @@ function networkOf(name: string): string {
 export async function deleteKindCluster(kind: string, name: string): Promise<void> {
   const result = await execa(kind, ['delete', 'cluster', '--name', name], { reject: false, timeout: 300_000 });
   await execa('docker', ['network', 'rm', networkOf(name)], { reject: false });
+  // The folder holds the admin kubeconfig with its client key: it never outlives the cluster, even when kind fails.
   await fs.rm(kindStateDir(name), { recursive: true, force: true });
   if (result.exitCode !== 0) throw new InfrastructureError(`kind delete cluster --name ${name}: ${String(result.stderr).split('\n').slice(-1)[0]}`);
 }
