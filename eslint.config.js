@@ -1,6 +1,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Core modules: they may import plugin *types* from src/core/plugin.ts, never a plugin or the composition root. */
+const core = ['src/core/**', 'src/run/**', 'src/experiment/**', 'src/hypotheses/evaluate.ts', 'src/hypotheses/metric.ts', 'src/capacity.ts', 'src/variants.ts'];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'results/**'] },
   js.configs.recommended,
@@ -8,6 +11,22 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // Read at once: a longer function takes an eslint-disable comment saying why.
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
+    },
+  },
+  {
+    files: core,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)plugins\\.js$', message: 'the core is given its plugins (a Catalog); only commands and tests import the composition root' },
+            { regex: '/(faults/(?!types|environment|local-only)[\\w-]+|hypotheses/builtins/[\\w-]+|cluster/(local|kind|existing)|metrics/(sinks|scrapers)/(?!types)[\\w-]+|load/agents/(kubelet|kube-proxy|cni-agent))\\.js$', message: 'plugins depend on the core, never the reverse' },
+          ],
+        },
+      ],
     },
   },
 );

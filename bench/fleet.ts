@@ -11,6 +11,7 @@ import type { RelistPolicy } from '../src/load/agents/informer.js';
 import { seed } from '../src/load/seed.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { formatBytes } from '../src/units.js';
+import { catalog } from '../src/plugins.js';
 
 function flag(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -24,7 +25,7 @@ const pods = Number(flag('pods', '1000'));
 const cluster = await new LocalProvider().up({ kubernetesVersion: defaultKubernetesVersion, components: [], memoryLimits: {}, apiserverArgs: {}, featureGates: relist === 'streaming' ? { WatchList: true } : {} });
 const controller = new AbortController();
 setMaxListeners(0, controller.signal);
-const env = await createFaultEnvironment(cluster, { stats: new ClientStats(), signal: controller.signal, event: () => undefined });
+const env = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: controller.signal, event: () => undefined });
 try {
   const { fleet, proxy, client } = env.context;
   if (pods) await seed([{ kind: 'pods', count: pods, qps: 0, concurrency: 50 }], { client, runId: 'bench', experimentDir: '.', quiet: true, event: () => undefined });

@@ -2,14 +2,16 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from './errors.js';
 import { loadExperiment, type LoadedExperiment } from './experiment/load.js';
-import { schemaProblems } from './experiment/validate.js';
-import { runExperiment } from './runner.js';
+import type { Catalog } from './core/catalog.js';
+import { runExperiment } from './run/run.js';
 import { createRunOutput } from './ui/run-output.js';
 import { expandVariants, parsePath } from './variants.js';
 import type { RunStatus } from './report/summary.js';
 
 export interface CapacityOptions {
   file: string;
+  /** The plugins the experiment is checked against and run with. */
+  catalog: Catalog;
   /** Path into the experiment, e.g. seed[0].count or faults[1].clients; several, comma-separated, all take the value. */
   vary: string;
   from: number;
@@ -58,7 +60,7 @@ function withValue(loaded: LoadedExperiment, paths: (string | number)[][], value
     if (typeof node[last] !== 'number') throw new UsageError(`--vary ${vary}: ${segments.join('.')} is not a number in ${loaded.file}`);
     node[last] = value;
   }
-  const problems = schemaProblems(experiment);
+  const problems = loaded.catalog.schemaProblems(experiment);
   if (problems.length) throw new UsageError(`--vary ${vary}=${value} makes the experiment invalid: ${problems[0]!.message}`);
   return { ...loaded, experiment: experiment as unknown as LoadedExperiment['experiment'] };
 }
@@ -83,7 +85,7 @@ function selectVariant(loaded: LoadedExperiment, name: string | undefined): Load
  */
 export async function capacitySearch(options: CapacityOptions): Promise<CapacityResult> {
   if (!(options.from >= 1 && options.to >= options.from)) throw new UsageError('--from and --to must be whole numbers with 1 <= from <= to');
-  const loaded = await selectVariant(await loadExperiment(options.file), options.variant);
+  const loaded = await selectVariant(await loadExperiment(options.file, options.catalog), options.variant);
   const paths = options.vary.split(',').map((p) => parsePath(p.trim()));
   withValue(loaded, paths, options.from, options.vary);
   const trials: Trial[] = [];
@@ -93,7 +95,7 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
     for (let r = 0; r < options.repeat; r++) {
       const runId = `${options.vary.split(',')[0]!.replace(/[^\w]+/g, '-')}-${value}-${r + 1}`;
       options.log(`capacity: ${options.vary}=${value} (repeat ${r + 1}/${options.repeat})`);
-      const { summary } = await runExperiment({ file: options.file, loaded: withValue(loaded, paths, value, options.vary), variant: options.variant, resultsRoot: options.resultsRoot, runId, signal: options.signal, binDir: options.binDir, output: createRunOutput('quiet') });
+      const { summary } = await runExperiment({ loaded: withValue(loaded, paths, value, options.vary), variant: options.variant, resultsRoot: options.resultsRoot, runId, signal: options.signal, binDir: options.binDir, output: createRunOutput('quiet') });
       if (summary.status === 'interrupted') throw new UsageError('interrupted');
       runs.push({ runId, status: summary.status, deviated: summary.verdicts.filter((v) => v.status !== 'held').map((v) => v.name) });
       if (summary.status === 'error') options.log(`capacity: run ${runId} failed: ${summary.message ?? ''}`);

@@ -1,6 +1,5 @@
 import { UsageError } from './errors.js';
 import type { LoadedExperiment } from './experiment/load.js';
-import { schemaProblems } from './experiment/validate.js';
 
 /** "cluster.featureGates.WatchList" or "faults[0].resourceVersion" -> path segments. */
 export function parsePath(text: string): (string | number)[] {
@@ -44,7 +43,7 @@ export function expandVariants(loaded: LoadedExperiment): Variant[] {
     let experiment = { ...structuredClone(loaded.experiment), variants: undefined };
     for (const [path, value] of Object.entries(variant.set ?? {})) experiment = setAt(experiment, path, value);
     delete experiment.variants;
-    const problems = schemaProblems(experiment);
+    const problems = loaded.catalog.schemaProblems(experiment);
     if (problems.length) {
       const [first] = problems;
       throw new UsageError(`${loaded.file}: variant "${variant.name}" makes ${first!.path.join('.')} invalid: ${first!.message}`);

@@ -5,6 +5,7 @@ import { createFaultEnvironment } from '../src/faults/environment.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { parseExposition } from '../src/metrics/scrapers/prometheus.js';
 import { isolatedStateDir, startCluster } from './helpers/cluster.js';
+import { catalog } from '../src/plugins.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -13,7 +14,7 @@ test.before(async () => {
 test('a pod-LIST FlowSchema puts the load identity\'s pod LISTs in their own priority level', async (t) => {
   const cluster = await startCluster(t);
   const events: string[] = [];
-  const { context, close } = await createFaultEnvironment(cluster, { stats: new ClientStats(), signal: new AbortController().signal, event: (type) => void events.push(type) });
+  const { context, close } = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: new AbortController().signal, event: (type) => void events.push(type) });
   t.teardown(close);
   const { client } = context;
   await apf.run(

@@ -3,6 +3,7 @@ import { crdBurst } from '../src/faults/crd-burst.js';
 import { createFaultEnvironment } from '../src/faults/environment.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { isolatedStateDir, startCluster } from './helpers/cluster.js';
+import { catalog } from '../src/plugins.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -11,7 +12,7 @@ test.before(async () => {
 test('crd-burst installs CRDs across groups and measures discovery with and without the client rate limit', async (t) => {
   const cluster = await startCluster(t);
   const events: { type: string; extra?: Record<string, unknown> }[] = [];
-  const { context, close } = await createFaultEnvironment(cluster, { stats: new ClientStats(), signal: new AbortController().signal, event: (type, _message, extra) => void events.push({ type, extra }) });
+  const { context, close } = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: new AbortController().signal, event: (type, _message, extra) => void events.push({ type, extra }) });
   t.teardown(close);
   const { client } = context;
   await crdBurst.run(

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { experimentJsonSchema } from '../src/experiment/json-schema.js';
-import { faultDefinitions } from '../src/faults/registry.js';
+import { catalog } from '../src/plugins.js';
 import { expandVariants } from '../src/variants.js';
 import { ExperimentError, loadExperiment } from '../src/experiment/load.js';
 import { locate, parseWithPositions } from '../src/experiment/positions.js';
@@ -41,7 +41,7 @@ const cases: [string, string, string[]][] = [
   ['bad unit', valid.replace('    count: 10', '    count: 10\n    dataSize: 2GB'), [':8:15: seed[0].dataSize: expected a size such as 512Mi, 2Gi or 10Ki (not 2GB), got "2GB"']],
   ['negative count', valid.replace('count: 10', 'count: -3'), [':7:12: seed[0].count: expected a number >= 0, got -3']],
   ['missing required field', valid.replace('  - name: no oom\n    builtin', '  - builtin'), [':12:5: hypotheses[0]: missing required key "name"']],
-  ['unknown fault type', valid.replace('type: list-flood', 'type: kill-everything'), [`:9:11: faults[0].type: expected one of ${faultDefinitions.map((f) => f.type).join(', ')}, got "kill-everything"`]],
+  ['unknown fault type', valid.replace('type: list-flood', 'type: kill-everything'), [`:9:11: faults[0].type: expected one of ${[...catalog.faults.keys()].join(', ')}, got "kill-everything"`]],
   ['bad fault parameter', valid.replace('    resource: configmaps', '    resource: configmaps\n    clients: 0'), [':11:14: faults[0].clients: expected a number >= 1, got 0']],
   ['bad duration', valid.replace('hypotheses:', 'observe: 5 minutes\nhypotheses:'), [':11:10: observe: expected a duration such as 500ms, 30s, 5m or 1m30s, got "5 minutes"']],
   [
@@ -60,7 +60,7 @@ const cases: [string, string, string[]][] = [
 for (const [title, text, expected] of cases) {
   test(`validate: ${title}`, async (t) => {
     const file = await write(`${title.replace(/\W+/g, '-')}.yaml`, text);
-    const error = await t.throwsAsync(loadExperiment(file), { instanceOf: ExperimentError });
+    const error = await t.throwsAsync(loadExperiment(file, catalog), { instanceOf: ExperimentError });
     t.deepEqual(error.problems, expected.map((line) => `${file}${line}`));
   });
 }
@@ -78,12 +78,12 @@ test('the experiments in the repository are valid', async (t) => {
   const folder = path.join(repoRoot, 'experiments');
   const files = (await fs.readdir(folder)).filter((f) => f.endsWith('.yaml'));
   t.true(files.length > 0);
-  for (const file of files) await t.notThrowsAsync(async () => expandVariants(await loadExperiment(path.join(folder, file))), file);
+  for (const file of files) await t.notThrowsAsync(async () => expandVariants(await loadExperiment(path.join(folder, file), catalog)), file);
 });
 
 test('experiments/schema.json is the schema the code validates with', async (t) => {
   const committed = await fs.readFile(path.join(repoRoot, 'experiments', 'schema.json'), 'utf8');
-  t.is(committed, experimentJsonSchema(), 'run `npm run schema` after changing the experiment types');
+  t.is(committed, experimentJsonSchema(catalog.schema), 'run `npm run schema` after changing the experiment types');
 });
 
 test('positions: flow mappings inside block sequences and nested keys', (t) => {

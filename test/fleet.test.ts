@@ -2,6 +2,7 @@ import test, { type ExecutionContext } from 'ava';
 import type { ClusterSpec } from '../src/cluster/provider.js';
 import { kubeconfigIdentity } from '../src/load/client.js';
 import { Fleet } from '../src/load/fleet.js';
+import { catalog } from '../src/plugins.js';
 import { LoadBalancerProxy } from '../src/load/proxy.js';
 import type { RelistPolicy } from '../src/load/agents/informer.js';
 import { isolatedStateDir, startCluster } from './helpers/cluster.js';
@@ -19,7 +20,7 @@ async function fleetBehindProxy(t: ExecutionContext, spec: Partial<ClusterSpec> 
   await proxy.start();
   t.teardown(() => proxy.stop());
   const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
-  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls);
+  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls, catalog.agents);
   t.teardown(() => fleet.stop());
   return { proxy, fleet };
 }

@@ -5,6 +5,7 @@ import { listFlood } from '../src/faults/list-flood.js';
 import { seed } from '../src/load/seed.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { isolatedStateDir, startCluster } from './helpers/cluster.js';
+import { catalog } from '../src/plugins.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -16,7 +17,7 @@ test('list-flood: recorded bytes match the responses; pagination, resourceVersio
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   const events: { type: string; extra: Record<string, unknown> }[] = [];
-  const { context, close } = await createFaultEnvironment(cluster, { stats, signal: controller.signal, event: (type, _m, extra) => void events.push({ type, extra: extra ?? {} }) });
+  const { context, close } = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats, signal: controller.signal, event: (type, _m, extra) => void events.push({ type, extra: extra ?? {} }) });
   t.teardown(close);
   await seed([{ kind: 'configmaps', count: 120, dataSize: '1Ki', qps: 0 }], { client: context.client, runId: 'flood', experimentDir: '.', quiet: true, event: () => undefined });
   const last = () => events[events.length - 1]!.extra as { lists: number; ok: number; bytes: number; statuses: Record<string, number> };
@@ -47,7 +48,7 @@ test('list-flood: recorded bytes match the responses; pagination, resourceVersio
 test('the load balancer adds latency when asked', async (t) => {
   const cluster = await startCluster(t);
   const controller = new AbortController();
-  const { context, close } = await createFaultEnvironment(cluster, { stats: new ClientStats(), signal: controller.signal, event: () => undefined });
+  const { context, close } = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: controller.signal, event: () => undefined });
   t.teardown(close);
   const { kubeconfigIdentity } = await import('../src/load/client.js');
   const https = await import('node:https');

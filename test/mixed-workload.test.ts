@@ -4,6 +4,7 @@ import { mixedWorkload } from '../src/faults/mixed-workload.js';
 import { createFaultEnvironment } from '../src/faults/environment.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { isolatedStateDir, startCluster } from './helpers/cluster.js';
+import { catalog } from '../src/plugins.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -15,7 +16,7 @@ test('mixed-workload creates, patches four ways and deletes with wait', async (t
   const events: Record<string, unknown>[] = [];
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
-  const { context, close } = await createFaultEnvironment(cluster, { stats, signal: controller.signal, event: (_type, _message, extra) => void events.push(extra ?? {}) });
+  const { context, close } = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats, signal: controller.signal, event: (_type, _message, extra) => void events.push(extra ?? {}) });
   t.teardown(close);
   const { client } = context;
 

@@ -5,6 +5,7 @@ import { nodeJoinBurst } from '../src/faults/node-join-burst.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import type { LocalCluster } from '../src/cluster/local.js';
 import { isolatedStateDir, startCluster } from './helpers/cluster.js';
+import { catalog } from '../src/plugins.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -13,7 +14,7 @@ test.before(async () => {
 async function environment(t: import('ava').ExecutionContext, cluster: LocalCluster, events: Record<string, unknown>[]) {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
-  const env = await createFaultEnvironment(cluster, { stats: new ClientStats(), signal: controller.signal, event: (_type, _message, extra) => void events.push(extra ?? {}) });
+  const env = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: controller.signal, event: (_type, _message, extra) => void events.push(extra ?? {}) });
   t.teardown(env.close);
   return env.context;
 }

@@ -8,13 +8,14 @@ import { createFaultEnvironment } from '../src/faults/environment.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import type { LocalCluster } from '../src/cluster/local.js';
 import { isolatedStateDir, runExperimentText, startCluster } from './helpers/cluster.js';
+import { catalog } from '../src/plugins.js';
 
 test.before(async () => {
   await isolatedStateDir();
 });
 
 async function faultContext(t: ExecutionContext, cluster: LocalCluster, events: string[]): Promise<FaultContext> {
-  const { context, close } = await createFaultEnvironment(cluster, { stats: new ClientStats(), signal: new AbortController().signal, event: (type, message) => void events.push(`${type}: ${message}`) });
+  const { context, close } = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: new AbortController().signal, event: (type, message) => void events.push(`${type}: ${message}`) });
   t.teardown(close);
   return context;
 }

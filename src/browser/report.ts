@@ -52,6 +52,59 @@ function withGaps(points: [number, number][]): [number, number | null][] {
   return result;
 }
 
+/** Fault windows behind the lines, one shade per run. */
+function drawFaultWindows(u: uPlot, data: ReportData): void {
+  const { ctx } = u;
+  const { top, height } = u.bbox;
+  data.runs.forEach((run, r) => {
+    ctx.fillStyle = runShades[r % runShades.length]!;
+    for (const f of run.marks.faults) {
+      const left = u.valToPos(f.from, 'x', true);
+      const right = u.valToPos(f.to, 'x', true);
+      ctx.fillRect(left, top, Math.max(1, right - left), height);
+    }
+  });
+}
+
+/** Threshold lines, then OOM-kill and restart marks, over the lines. */
+function drawThresholdsAndMarks(u: uPlot, chart: ReportData['charts'][number], data: ReportData): void {
+    const { ctx } = u;
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+    // uPlot leaves the alignment of its last axis label behind.
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
+    for (const t of chart.thresholds) {
+      const y = u.valToPos(t.value, 'y', true);
+      ctx.strokeStyle = '#b00020';
+      ctx.setLineDash([8, 4]);
+      ctx.beginPath();
+      ctx.moveTo(left, y);
+      ctx.lineTo(left + width, y);
+      ctx.stroke();
+      ctx.fillStyle = '#b00020';
+      ctx.fillText(`threshold: ${t.label}`, left + 6, y - 4);
+    }
+    ctx.setLineDash([]);
+    data.runs.forEach((run, r) => {
+      const suffix = data.runs.length > 1 ? ` (${run.label})` : '';
+      const marks = [...run.marks.oomKills.map((m) => ({ ...m, text: `OOM kill ${m.component}`, color: '#d00000' })), ...run.marks.restarts.map((m) => ({ ...m, text: `restart ${m.component}`, color: '#e08000' }))];
+      marks.forEach((m, i) => {
+        const x = u.valToPos(m.at, 'x', true);
+        ctx.strokeStyle = m.color;
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.moveTo(x, top);
+        ctx.lineTo(x, top + height);
+        ctx.stroke();
+        ctx.fillStyle = m.color;
+        ctx.fillText(`${m.text}${suffix}`, x + 4, top + 14 * devicePixelRatio * (1 + ((i + r) % 3)));
+      });
+    });
+    ctx.restore();
+}
+
 function draw(data: ReportData): void {
   const status: DrawnChart[] = [];
   window.cpchaosReport = { charts: status, ready: false };
@@ -115,58 +168,10 @@ function draw(data: ReportData): void {
         })),
       ],
       hooks: {
-        drawClear: [
-          (u) => {
-            // Fault windows behind the lines, one shade per run.
-            const { ctx } = u;
-            const { top, height } = u.bbox;
-            data.runs.forEach((run, r) => {
-              ctx.fillStyle = runShades[r % runShades.length]!;
-              for (const f of run.marks.faults) {
-                const left = u.valToPos(f.from, 'x', true);
-                const right = u.valToPos(f.to, 'x', true);
-                ctx.fillRect(left, top, Math.max(1, right - left), height);
-              }
-            });
-          },
-        ],
+        drawClear: [(u) => drawFaultWindows(u, data)],
         draw: [
           (u) => {
-            const { ctx } = u;
-            const { left, top, width, height } = u.bbox;
-            ctx.save();
-            ctx.font = `${11 * devicePixelRatio}px sans-serif`;
-            // uPlot leaves the alignment of its last axis label behind.
-            ctx.textAlign = 'left';
-            ctx.textBaseline = 'alphabetic';
-            for (const t of chart.thresholds) {
-              const y = u.valToPos(t.value, 'y', true);
-              ctx.strokeStyle = '#b00020';
-              ctx.setLineDash([8, 4]);
-              ctx.beginPath();
-              ctx.moveTo(left, y);
-              ctx.lineTo(left + width, y);
-              ctx.stroke();
-              ctx.fillStyle = '#b00020';
-              ctx.fillText(`threshold: ${t.label}`, left + 6, y - 4);
-            }
-            ctx.setLineDash([]);
-            data.runs.forEach((run, r) => {
-              const suffix = data.runs.length > 1 ? ` (${run.label})` : '';
-              const marks = [...run.marks.oomKills.map((m) => ({ ...m, text: `OOM kill ${m.component}`, color: '#d00000' })), ...run.marks.restarts.map((m) => ({ ...m, text: `restart ${m.component}`, color: '#e08000' }))];
-              marks.forEach((m, i) => {
-                const x = u.valToPos(m.at, 'x', true);
-                ctx.strokeStyle = m.color;
-                ctx.lineWidth = 2;
-                ctx.beginPath();
-                ctx.moveTo(x, top);
-                ctx.lineTo(x, top + height);
-                ctx.stroke();
-                ctx.fillStyle = m.color;
-                ctx.fillText(`${m.text}${suffix}`, x + 4, top + 14 * devicePixelRatio * (1 + ((i + r) % 3)));
-              });
-            });
-            ctx.restore();
+            drawThresholdsAndMarks(u, chart, data);
             entry.drawn = true;
           },
         ],

@@ -7,6 +7,7 @@ import { ApiClient, kubeconfigIdentity } from '../load/client.js';
 import { ClientStats } from '../metrics/client-stats.js';
 import { deleteLabelled, runSelector, type CleanupResult } from './cleanup.js';
 import { get } from './https.js';
+import type { ProviderPlugin } from '../core/plugin.js';
 import type { ApiserverAccess, Cluster, ClusterProvider, ClusterSpec, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
 
 export interface ExistingTarget {
@@ -76,21 +77,9 @@ class ExistingCluster implements Cluster {
     return [{ component: 'apiserver', url: `${this.access.server}/metrics`, access: this.access }];
   }
 
-  processes() {
-    return [];
-  }
-
-  cgroups() {
-    return [];
-  }
-
   async ready(): Promise<boolean> {
     return (await get(`${this.access.server}/readyz`, this.access, 5_000).catch(() => undefined))?.status === 200;
   }
-
-  watch(): void {}
-
-  setRestartOnExit(): void {}
 
   /** Removes every object this run created; the cluster itself is not ours to stop. */
   async down(): Promise<void> {
@@ -137,3 +126,13 @@ export class ExistingProvider implements ClusterProvider {
     return new ExistingCluster(this.target.context, kubeconfig, this.target.context, access, logsDir, this.target.runId, gitVersion);
   }
 }
+
+export const existingProvider: ProviderPlugin = {
+  name: 'existing',
+  description: 'a cluster you already have (client-side faults only; needs --target-existing <context>)',
+  settings: ['context', 'kubeconfig'],
+  capabilities: [],
+  validate: (cluster) => (cluster.context ? [] : [{ path: ['cluster'], message: 'the existing provider needs context: the exact kubeconfig context to run against' }]),
+  checkConsent: (cluster, targetExisting) => checkOptIn({ context: cluster.context!, confirmedContext: targetExisting }),
+  create: (cluster, options) => new ExistingProvider({ context: cluster.context!, confirmedContext: options.targetExisting, kubeconfig: cluster.kubeconfig, runId: options.runId }),
+};

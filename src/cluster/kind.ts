@@ -18,7 +18,8 @@ import { StaticPodOomWatch } from './kind-oom.js';
 import { waitClusterReady } from './kind-ready.js';
 import { freePort } from './ports.js';
 import { currentOwner, ownerAlive, type Owner } from './process.js';
-import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
+import type { ProviderPlugin } from '../core/plugin.js';
+import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, HostProcesses, MetricsTarget, UpOptions } from './provider.js';
 
 /** Clusters this tool creates are named so `cpchaos down --all` can find what a killed run left. */
 export const kindClusterPrefix = 'cpchaos-';
@@ -50,8 +51,9 @@ async function cgroupOfPid(pid: number): Promise<MemoryCgroup | undefined> {
   return v2 ? openCgroup(2, path.join('/sys/fs/cgroup', v2[1]!)) : undefined;
 }
 
-class KindCluster implements Cluster {
+class KindCluster implements Cluster, HostProcesses {
   readonly provider = 'kind';
+  readonly host: HostProcesses = this;
   readonly binaries = [];
   readonly events = new EventEmitter();
   private pids = new Map<ComponentName, number>();
@@ -170,9 +172,6 @@ class KindCluster implements Cluster {
     }
   }
 
-  /** The kubelet inside the node restarts static pods itself. */
-  setRestartOnExit(): void {}
-
   /** `kind export logs` into logsDir; the runner copies that folder into the run's results before down(). */
   async exportLogs(): Promise<void> {
     await fs.mkdir(this.logsDir, { recursive: true });
@@ -272,3 +271,11 @@ export class KindProvider implements ClusterProvider {
     return cluster;
   }
 }
+
+export const kindProvider: ProviderPlugin = {
+  name: 'kind',
+  description: 'a kind cluster in Docker, one or three control-plane nodes, whose kubelet restarts what dies',
+  settings: ['kubernetesVersion', 'memoryLimits', 'apiserverArgs', 'featureGates', 'controlPlanes', 'nodeImage'],
+  capabilities: ['processes', 'node-containers'],
+  create: (cluster) => new KindProvider({ controlPlanes: cluster.controlPlanes ?? 1, nodeImage: cluster.nodeImage }),
+};

@@ -15,7 +15,8 @@ import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, schedulerArgs, type LocalLayout } from './local-flags.js';
 import { freePorts } from './ports.js';
 import { isAlive, logTail, startProcess, startTicks, type StartedProcess } from './process.js';
-import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
+import type { ProviderPlugin } from '../core/plugin.js';
+import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, HostProcesses, MetricsTarget, UpOptions } from './provider.js';
 import { clusterDir, loadState, saveState, type ClusterState } from './state.js';
 import { teardownCluster } from './teardown.js';
 
@@ -43,8 +44,9 @@ interface LaunchSpec {
 const restartBackoff = { initialMs: 10_000, maxMs: 300_000 };
 
 /** A running local cluster: watches its processes and cgroups, reports OOM kills and exits, restarts what dies. */
-class LocalCluster implements Cluster {
+class LocalCluster implements Cluster, HostProcesses {
   readonly provider = 'local';
+  readonly host: HostProcesses = this;
   readonly events = new EventEmitter();
   private readonly oomSeen = new Map<ComponentName, number>();
   private readonly backoff = new Map<ComponentName, number>();
@@ -359,3 +361,11 @@ export class LocalProvider implements ClusterProvider {
 }
 
 export type { LocalCluster };
+
+export const localProvider: ProviderPlugin = {
+  name: 'local',
+  description: 'etcd + kube-apiserver (and controller-manager, scheduler if asked) as processes on this machine (the default)',
+  settings: ['kubernetesVersion', 'etcdVersion', 'components', 'memoryLimits', 'apiserverArgs', 'featureGates', 'etcdUnsafeNoFsync', 'restartOnExit'],
+  capabilities: ['processes'],
+  create: () => new LocalProvider(),
+};

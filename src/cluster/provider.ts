@@ -56,6 +56,12 @@ export interface MetricsTarget {
   access?: ApiserverAccess;
 }
 
+/** Control-plane processes on this machine: what process faults, cgroup limits and /proc samples act on. */
+export interface HostProcesses {
+  processes(): { component: ComponentName; pid: number }[];
+  cgroups(): { component: ComponentName; cgroup: MemoryCgroup }[];
+}
+
 export interface Cluster {
   readonly name: string;
   readonly provider: string;
@@ -78,14 +84,14 @@ export interface Cluster {
   readonly logsDir: string;
   status(): Promise<ComponentStatus[]>;
   metricsTargets(): MetricsTarget[];
-  processes(): { component: ComponentName; pid: number }[];
-  cgroups(): { component: ComponentName; cgroup: MemoryCgroup }[];
+  /** The control plane's processes and cgroups, when they run on this machine (the `processes` capability). */
+  readonly host?: HostProcesses;
   /** GET /readyz answers 200. */
   ready(): Promise<boolean>;
-  /** Start reporting OOM kills (polled) as events. */
-  watch(intervalMs?: number): void;
-  /** Restart a component that exits, the way a kubelet restarts a static pod. */
-  setRestartOnExit(enabled: boolean): void;
+  /** Start reporting OOM kills and restarts as events; absent where nothing can be seen (someone else's cluster). */
+  watch?(intervalMs?: number): void;
+  /** Restart a component that exits, the way a kubelet restarts a static pod; absent where a kubelet already does. */
+  setRestartOnExit?(enabled: boolean): void;
   down(options?: { keep?: boolean }): Promise<void>;
   /** Waits until the cluster has reported what happened so far (a kubelet reports restarts late); called before teardown. */
   settle?(): Promise<void>;

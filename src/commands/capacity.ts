@@ -24,9 +24,10 @@ export function registerCapacity(program: Command): void {
     .addOption(binDirOption())
     .action(async (file: string, flags: { vary: string; from: number; to: number; repeat: number; resolution: number; results: string; variant?: string; binDir?: string }) => {
       const { capacitySearch, capacityMarkdown, writeCapacity } = await import('../capacity.js');
+      const { catalog } = await import('../plugins.js');
       const dir = path.join(flags.results, `capacity-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
       const result = await withInterrupt((signal) =>
-        capacitySearch({ file, vary: flags.vary, from: flags.from, to: flags.to, repeat: Math.max(1, flags.repeat), resolution: flags.resolution, resultsRoot: dir, signal, binDir: flags.binDir, variant: flags.variant, log: note }),
+        capacitySearch({ file, catalog, vary: flags.vary, from: flags.from, to: flags.to, repeat: Math.max(1, flags.repeat), resolution: flags.resolution, resultsRoot: dir, signal, binDir: flags.binDir, variant: flags.variant, log: note }),
       );
       await writeCapacity(dir, result);
       write(capacityMarkdown(result));

@@ -42,24 +42,27 @@ export function registerRun(program: Command): void {
       '\nExit codes: 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure, 130 interrupted.\nWith variants: the worst of the variants, and results/<run-id>/comparison.md and report.html\n(the variants overlaid) side by side. Each run folder has report.html, report.md, summary.json.',
     )
     .action(async (file: string, flags: { results: string; runId?: string; quiet?: boolean; json?: boolean; binDir?: string; influxdb?: string; targetExisting?: string }) => {
-      const { runExperiment, runIdFor } = await import('../runner.js');
+      const { runExperiment, runIdFor } = await import('../run/run.js');
+      const { catalog } = await import('../plugins.js');
       const { loadExperiment } = await import('../experiment/load.js');
       const { expandVariants } = await import('../variants.js');
       const { parseInfluxFlag } = await import('../metrics/sinks/influxdb-config.js');
       const influxdb = flags.influxdb ? parseInfluxFlag(flags.influxdb) : undefined;
       const { createRunOutput, outputMode } = await import('../ui/run-output.js');
-      const loaded = await loadExperiment(file);
-      if (loaded.experiment.cluster?.provider === 'existing') {
-        const { checkOptIn } = await import('../cluster/existing.js');
-        checkOptIn({ context: loaded.experiment.cluster.context!, confirmedContext: flags.targetExisting });
+      const loaded = await loadExperiment(file, catalog);
+      const cluster = loaded.experiment.cluster ?? {};
+      const provider = catalog.providers.get(cluster.provider ?? 'local');
+      if (provider?.checkConsent) {
+        provider.checkConsent(cluster, flags.targetExisting);
       } else if (flags.targetExisting) {
-        throw new UsageError(`--target-existing is for experiments with provider: existing; ${file} runs on ${loaded.experiment.cluster?.provider ?? 'local'}`);
+        const asking = [...catalog.providers.values()].filter((p) => p.checkConsent).map((p) => p.name);
+        throw new UsageError(`--target-existing is for experiments with provider: ${asking.join(' or ')}; ${file} runs on ${cluster.provider ?? 'local'}`);
       }
       const output = createRunOutput(outputMode(flags));
       const json = output.mode === 'json';
       const variants = expandVariants(loaded);
       if (variants.length === 0) {
-        const { dir, summary } = await withInterrupt((signal) => runExperiment({ file, loaded, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, output, influxdb, targetExisting: flags.targetExisting }));
+        const { dir, summary } = await withInterrupt((signal) => runExperiment({ loaded, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, output, influxdb, targetExisting: flags.targetExisting }));
         output.close();
         printVerdicts(summary, dir, json);
         if (!json) note(`results: ${dir}`);
@@ -73,7 +76,7 @@ export function registerRun(program: Command): void {
         for (const variant of variants) {
           if (signal.aborted) break;
           output.line(`variant ${variant.name}`);
-          const outcome = await runExperiment({ file, loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, binDir: flags.binDir, output, influxdb, targetExisting: flags.targetExisting });
+          const outcome = await runExperiment({ loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, binDir: flags.binDir, output, influxdb, targetExisting: flags.targetExisting });
           output.clear();
           printVerdicts(outcome.summary, outcome.dir, json);
           done.push(outcome);

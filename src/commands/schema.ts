@@ -5,7 +5,8 @@ export function registerSchema(program: Command): void {
   program
     .command('schema')
     .description('print the JSON Schema of experiment files (the same as experiments/schema.json)')
-    .action(() => {
-      process.stdout.write(experimentJsonSchema());
+    .action(async () => {
+      const { catalog } = await import('../plugins.js');
+      process.stdout.write(experimentJsonSchema(catalog.schema));
     });
 }

@@ -10,10 +10,11 @@ export function registerValidate(program: Command): void {
     .description('check experiment files against the schema; prints file:line:column for every problem')
     .argument('<files...>', 'experiment YAML files')
     .action(async (files: string[]) => {
+      const { catalog } = await import('../plugins.js');
       const problems: string[] = [];
       for (const file of files) {
         try {
-          const variants = expandVariants(await loadExperiment(file));
+          const variants = expandVariants(await loadExperiment(file, catalog));
           note(`${file}: ok${variants.length ? ` (${variants.length} variants)` : ''}`);
         } catch (error) {
           if (error instanceof ExperimentError) problems.push(...error.problems);

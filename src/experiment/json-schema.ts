@@ -1,6 +1,6 @@
-import { ExperimentSchema } from './schema.js';
+import type { TSchema } from '@sinclair/typebox';
 
 /** The experiment JSON Schema as editors read it (experiments/schema.json), generated from the TypeBox types. */
-export function experimentJsonSchema(): string {
-  return `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...ExperimentSchema }, null, 2)}\n`;
+export function experimentJsonSchema(schema: TSchema): string {
+  return `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...schema }, null, 2)}\n`;
 }

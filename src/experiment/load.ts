@@ -4,8 +4,8 @@ import yaml from 'js-yaml';
 import { UsageError } from '../errors.js';
 import { locate, parseWithPositions, type NodePosition } from './positions.js';
 import type { Experiment } from './schema.js';
-import { faultByType } from '../faults/registry.js';
-import { schemaProblems } from './validate.js';
+import type { Catalog } from '../core/catalog.js';
+import type { Capability, Problem } from '../core/plugin.js';
 
 /** Invalid experiment file(s): one line per problem, each "file:line:column: path: what was expected". */
 export class ExperimentError extends UsageError {
@@ -18,43 +18,44 @@ export interface LoadedExperiment {
   file: string;
   dir: string;
   experiment: Experiment;
+  /** The plugins it was checked against; variants and capacity values are checked against them again. */
+  catalog: Catalog;
 }
 
 function pathText(segments: (string | number)[]): string {
   return segments.reduce<string>((text, s) => (typeof s === 'number' ? `${text}[${s}]` : text ? `${text}.${s}` : s), '') || '(document)';
 }
 
-/** Cluster settings that only mean something for a control plane we start. */
-const ownedClusterSettings = ['kubernetesVersion', 'etcdVersion', 'components', 'memoryLimits', 'apiserverArgs', 'featureGates', 'etcdUnsafeNoFsync', 'restartOnExit'] as const;
-const settingsOf: Record<string, readonly string[]> = {
-  local: ownedClusterSettings,
-  kind: ['kubernetesVersion', 'memoryLimits', 'apiserverArgs', 'featureGates', 'controlPlanes', 'nodeImage'],
-  existing: ['context', 'kubeconfig'],
+const capabilityText: Record<Capability, string> = {
+  processes: 'the control plane\'s processes',
+  'node-containers': 'the control-plane nodes as containers',
 };
 
-/** What each provider can do: an existing cluster is someone else's, so only client-side faults and no process checks. */
-function providerProblems(experiment: Experiment): { path: (string | number)[]; message: string }[] {
-  const problems: { path: (string | number)[]; message: string }[] = [];
-  const provider = experiment.cluster?.provider ?? 'local';
+/** What the experiment's provider can do, against what its cluster settings, faults and hypotheses need. */
+function providerProblems(experiment: Experiment, catalog: Catalog): Problem[] {
+  const problems: Problem[] = [];
+  const name = experiment.cluster?.provider ?? 'local';
+  const provider = catalog.providers.get(name);
+  if (!provider) return [{ path: ['cluster', 'provider'], message: `no provider "${name}"` }];
   for (const key of Object.keys(experiment.cluster ?? {})) {
-    if (key !== 'provider' && !settingsOf[provider]!.includes(key)) problems.push({ path: ['cluster', key], message: `${key} does not apply to the ${provider} provider (it takes: ${settingsOf[provider]!.join(', ')})` });
+    if (key !== 'provider' && !provider.settings.includes(key)) problems.push({ path: ['cluster', key], message: `${key} does not apply to the ${name} provider (it takes: ${provider.settings.join(', ')})` });
   }
-  if (provider === 'existing' && !experiment.cluster?.context) problems.push({ path: ['cluster'], message: 'the existing provider needs context: the exact kubeconfig context to run against' });
+  problems.push(...(provider.validate?.(experiment.cluster ?? {}) ?? []));
+  const lacks = (needs: readonly Capability[] | undefined) => (needs ?? []).filter((n) => !provider.capabilities.includes(n));
   (experiment.faults ?? []).forEach((fault, i) => {
-    const providers = faultByType(fault.type)?.providers;
-    if (providers && !providers.includes(provider)) problems.push({ path: ['faults', i, 'type'], message: `${fault.type} runs on the ${providers.join(' or ')} provider only, not ${provider}` });
+    const needs = catalog.faults.get(fault.type)?.needs;
+    if (lacks(needs).length) problems.push({ path: ['faults', i, 'type'], message: `${fault.type} runs on the ${catalog.providersWith(needs).map((p) => p.name).join(' or ')} provider only, not ${name}` });
   });
-  if (provider === 'existing') {
-    experiment.hypotheses.forEach((h, i) => {
-      if ('builtin' in h && h.builtin === 'not-oom-killed') problems.push({ path: ['hypotheses', i, 'builtin'], message: 'not-oom-killed needs to see the control plane\'s processes; the existing provider cannot (use a metric hypothesis instead)' });
-    });
-  }
+  experiment.hypotheses.forEach((h, i) => {
+    const missing = 'builtin' in h ? lacks(catalog.hypotheses.get(h.builtin)?.needs) : [];
+    if (missing.length) problems.push({ path: ['hypotheses', i, 'builtin'], message: `${'builtin' in h ? h.builtin : ''} needs to see ${missing.map((m) => capabilityText[m]).join(' and ')}; the ${name} provider cannot (use a metric hypothesis instead)` });
+  });
   return problems;
 }
 
 /** Checks the schema cannot express: references between entries. */
-function crossReferenceProblems(experiment: Experiment): { path: (string | number)[]; message: string }[] {
-  const problems: { path: (string | number)[]; message: string }[] = [];
+function crossReferenceProblems(experiment: Experiment, catalog: Catalog): Problem[] {
+  const problems: Problem[] = [];
   const setNames: string[] = [];
   (experiment.seed ?? []).forEach((set, i) => {
     const name = set.name ?? set.kind;
@@ -70,10 +71,10 @@ function crossReferenceProblems(experiment: Experiment): { path: (string | numbe
   (experiment.faults ?? []).forEach((fault, i) => {
     if (typeof fault.set === 'string' && !setNames.includes(fault.set)) problems.push({ path: ['faults', i, 'set'], message: `no seed set named "${fault.set}"` });
   });
-  problems.push(...providerProblems(experiment));
+  problems.push(...providerProblems(experiment, catalog));
   experiment.hypotheses.forEach((hypothesis, i) => {
     if ('builtin' in hypothesis) {
-      if (hypothesis.builtin === 'ready-within' && !hypothesis.within) problems.push({ path: ['hypotheses', i], message: 'ready-within needs within: (a duration)' });
+      for (const p of catalog.hypotheses.get(hypothesis.builtin)?.validate?.(hypothesis, experiment) ?? []) problems.push({ path: ['hypotheses', i, ...p.path], message: p.message });
       for (const [j, set] of (hypothesis.sets ?? []).entries()) {
         if (!setNames.includes(set)) problems.push({ path: ['hypotheses', i, 'sets', j], message: `no seed set named "${set}"` });
       }
@@ -83,7 +84,7 @@ function crossReferenceProblems(experiment: Experiment): { path: (string | numbe
 }
 
 /** Parses and validates one experiment file; every problem is reported with its file:line:column. */
-export async function loadExperiment(file: string): Promise<LoadedExperiment> {
+export async function loadExperiment(file: string, catalog: Catalog): Promise<LoadedExperiment> {
   const display = file;
   let source: string;
   try {
@@ -106,12 +107,12 @@ export async function loadExperiment(file: string): Promise<LoadedExperiment> {
     const { line, column } = locate(root, segments, atKey);
     return `${display}:${line}:${column}`;
   };
-  const located = schemaProblems(document).map((p) => ({ ...locate(root, p.path, p.atKey), text: `${pathText(p.path)}: ${p.message}` }));
+  const located = catalog.schemaProblems(document).map((p) => ({ ...locate(root, p.path, p.atKey), text: `${pathText(p.path)}: ${p.message}` }));
   located.sort((a, b) => a.line - b.line || a.column - b.column);
   const problems = located.map((p) => `${display}:${p.line}:${p.column}: ${p.text}`);
   if (problems.length === 0) {
-    for (const p of crossReferenceProblems(document as Experiment)) problems.push(`${at(p.path)}: ${pathText(p.path)}: ${p.message}`);
+    for (const p of crossReferenceProblems(document as Experiment, catalog)) problems.push(`${at(p.path)}: ${pathText(p.path)}: ${p.message}`);
   }
   if (problems.length) throw new ExperimentError(problems);
-  return { file: path.resolve(file), dir: path.dirname(path.resolve(file)), experiment: document as Experiment };
+  return { file: path.resolve(file), dir: path.dirname(path.resolve(file)), experiment: document as Experiment, catalog };
 }

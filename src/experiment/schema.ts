@@ -1,18 +1,27 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { faultDefinitions } from '../faults/registry.js';
-import { Count, Duration, Name, PositiveInt, Size, Strict } from './schema-parts.js';
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
+import { ComponentParam, Count, Duration, Name, PositiveInt, Size, Strict } from './schema-parts.js';
+
+/**
+ * The experiment schema is built from the plugins the composition root lists (their
+ * names become the allowed values of `provider`, `faults[].type`, `builtin`, `agents[].type`),
+ * so this file knows no plugin. The static types below see those keys as strings.
+ */
+export interface SchemaPlugins {
+  providers: readonly { name: string; description: string }[];
+  faults: readonly { type: string; schema: TObject }[];
+  hypotheses: readonly { name: string }[];
+  agents: readonly { type: string; description: string }[];
+}
+
+const Literals = (values: readonly string[], options: { description?: string } = {}) => Type.Union(values.map((v) => Type.Literal(v)), options);
+const described = (entries: readonly { name: string; description: string }[], fallback = '') => entries.map((e) => `${e.name}: ${e.description}`).join('; ') + fallback;
 
 export const apiVersion = 'cpchaos.io/v1alpha1';
 
-const Component = Type.Union([Type.Literal('etcd'), Type.Literal('apiserver'), Type.Literal('controller-manager'), Type.Literal('scheduler')]);
 
-export const ClusterSchema = Strict(
+const clusterSchema = (providers: SchemaPlugins['providers']) => Strict(
   {
-    provider: Type.Optional(
-      Type.Union([Type.Literal('local'), Type.Literal('existing'), Type.Literal('kind')], {
-        description: 'local: etcd + kube-apiserver processes on this machine (default); existing: a cluster you already have (client-side faults only; needs --target-existing); kind: a kind cluster in Docker',
-      }),
-    ),
+    provider: Type.Optional(Literals(providers.map((p) => p.name), { description: described(providers) })),
     context: Type.Optional(Type.String({ minLength: 1, description: 'existing: the exact kubeconfig context to use; the run also needs --target-existing <the same context>' })),
     kubeconfig: Type.Optional(Type.String({ minLength: 1, description: 'existing: the kubeconfig file (default $KUBECONFIG, else ~/.kube/config)' })),
     controlPlanes: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(3)], { description: 'kind: one control-plane node, or three behind kind\'s load balancer (default 1)' })),
@@ -49,10 +58,8 @@ export const SeedSetSchema = Strict({
   templateFile: Type.Optional(Type.String({ description: 'YAML object template file, relative to the experiment file' })),
 });
 
-export const AgentsSchema = Strict({
-  type: Type.Union([Type.Literal('kubelet'), Type.Literal('kube-proxy'), Type.Literal('cni-agent')], {
-    description: 'kubelet: its node\'s pods; kube-proxy: services and endpointslices; cni-agent: all pods',
-  }),
+const agentsSchema = (agents: SchemaPlugins['agents']) => Strict({
+  type: Literals(agents.map((a) => a.type), { description: described(agents.map((a) => ({ name: a.type, description: a.description }))) }),
   count: PositiveInt('how many agents (one simulated node each)'),
   relist: Type.Optional(
     Type.Union([Type.Literal('quorum'), Type.Literal('cache'), Type.Literal('streaming')], {
@@ -83,20 +90,18 @@ const MetricHypothesis = Strict({
   absentAsZero: Type.Optional(Type.Boolean({ description: 'no matching samples count as 0 (for counters that only appear once something happens, like 5xx codes); default false: no data deviates' })),
 });
 
-export const builtins = ['not-oom-killed', 'ready-within', 'objects-intact'] as const;
-
-const BuiltinHypothesis = Strict({
+const builtinHypothesis = (hypotheses: SchemaPlugins['hypotheses']) => Strict({
   name: Type.String({ minLength: 1 }),
-  builtin: Type.Union(builtins.map((b) => Type.Literal(b))),
-  component: Type.Optional(Component),
+  builtin: Literals(hypotheses.map((h) => h.name)),
+  component: Type.Optional(ComponentParam()),
   within: Type.Optional(Duration('ready-within: how soon after the faults end')),
   sets: Type.Optional(Type.Array(Name('seed set'), { description: 'objects-intact: which seed sets (default all)' })),
 });
 
 /** A fault's common keys; its own keys are checked against its file's schema by `type`. */
-const FaultBase = Type.Object(
+const faultBase = (faults: SchemaPlugins['faults']) => Type.Object(
   {
-    type: Type.Union(faultDefinitions.map((f) => Type.Literal(f.type))),
+    type: Literals(faults.map((f) => f.type)),
     name: Type.Optional(Type.String()),
     at: Type.Optional(Duration('start this long after injection begins (default 0s)')),
   },
@@ -107,20 +112,22 @@ function byDiscriminator(key: string, cases: { value: string; schema: TSchema }[
   return cases.map(({ value, schema }) => ({ if: { properties: { [key]: { const: value } }, required: [key] }, then: schema }));
 }
 
-const FaultSchema = Type.Unsafe<Static<typeof FaultBase>>({
-  ...FaultBase,
-  allOf: byDiscriminator(
-    'type',
-    faultDefinitions.map((f) => ({ value: f.type, schema: f.schema })),
-  ),
-});
+const faultSchema = (faults: SchemaPlugins['faults']) =>
+  Type.Unsafe<Static<ReturnType<typeof faultBase>>>({
+    ...faultBase(faults),
+    allOf: byDiscriminator(
+      'type',
+      faults.map((f) => ({ value: f.type, schema: f.schema })),
+    ),
+  });
 
-const HypothesisSchema = Type.Unsafe<Static<typeof MetricHypothesis> | Static<typeof BuiltinHypothesis>>({
-  type: 'object',
-  if: { required: ['builtin'] },
-  then: BuiltinHypothesis,
-  else: MetricHypothesis,
-});
+const hypothesisSchema = (hypotheses: SchemaPlugins['hypotheses']) =>
+  Type.Unsafe<Static<typeof MetricHypothesis> | Static<ReturnType<typeof builtinHypothesis>>>({
+    type: 'object',
+    if: { required: ['builtin'] },
+    then: builtinHypothesis(hypotheses),
+    else: MetricHypothesis,
+  });
 
 export const InfluxdbSchema = Strict(
   {
@@ -134,16 +141,16 @@ export const InfluxdbSchema = Strict(
   { description: 'also send every sample and event to InfluxDB 1.x (measurement per metric; tags run_id, experiment, variant and the labels)' },
 );
 
-export const ExperimentSchema = Strict(
+export const experimentSchema = (plugins: SchemaPlugins) => Strict(
   {
     apiVersion: Type.Literal(apiVersion),
     kind: Type.Literal('Experiment'),
     metadata: Strict({ name: Name('experiment name'), description: Type.Optional(Type.String()) }),
-    cluster: Type.Optional(ClusterSchema),
+    cluster: Type.Optional(clusterSchema(plugins.providers)),
     seed: Type.Optional(Type.Array(SeedSetSchema)),
     steadyState: Type.Optional(Strict({ duration: Duration('how long to observe before the faults (default 5s)') })),
-    agents: Type.Optional(Type.Array(AgentsSchema, { description: 'simulated node agents, started after seeding and reaching the apiserver through the runner\'s load balancer' })),
-    faults: Type.Optional(Type.Array(FaultSchema)),
+    agents: Type.Optional(Type.Array(agentsSchema(plugins.agents), { description: 'simulated node agents, started after seeding and reaching the apiserver through the runner\'s load balancer' })),
+    faults: Type.Optional(Type.Array(faultSchema(plugins.faults))),
     observe: Type.Optional(Duration('how long to observe from the start of the faults (default: until the last fault ends, at least 10s)')),
     recovery: Type.Optional(
       Strict({
@@ -151,7 +158,7 @@ export const ExperimentSchema = Strict(
         observe: Type.Optional(Duration('how long to keep recording once it is ready: the "after" window (default 2s)')),
       }),
     ),
-    hypotheses: Type.Array(HypothesisSchema, { minItems: 1 }),
+    hypotheses: Type.Array(hypothesisSchema(plugins.hypotheses), { minItems: 1 }),
     variants: Type.Optional(
       Type.Array(
         Strict({
@@ -176,10 +183,10 @@ export const ExperimentSchema = Strict(
 );
 
 export type SeedSet = Static<typeof SeedSetSchema>;
-export type AgentsSpec = Static<typeof AgentsSchema>;
+export type AgentsSpec = Static<ReturnType<typeof agentsSchema>>;
 export type MetricHypothesisSpec = Static<typeof MetricHypothesis>;
-export type BuiltinHypothesisSpec = Static<typeof BuiltinHypothesis>;
+export type BuiltinHypothesisSpec = Static<ReturnType<typeof builtinHypothesis>>;
 export type HypothesisSpec = MetricHypothesisSpec | BuiltinHypothesisSpec;
-export type FaultSpec = Static<typeof FaultBase> & Record<string, unknown>;
-export type ClusterConfig = Static<typeof ClusterSchema>;
-export type Experiment = Omit<Static<typeof ExperimentSchema>, 'faults' | 'hypotheses'> & { faults?: FaultSpec[]; hypotheses: HypothesisSpec[] };
+export type FaultSpec = Static<ReturnType<typeof faultBase>> & Record<string, unknown>;
+export type ClusterConfig = Static<ReturnType<typeof clusterSchema>>;
+export type Experiment = Omit<Static<ReturnType<typeof experimentSchema>>, 'faults' | 'hypotheses'> & { faults?: FaultSpec[]; hypotheses: HypothesisSpec[] };

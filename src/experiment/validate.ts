@@ -1,5 +1,5 @@
-import { Ajv, type ErrorObject } from 'ajv';
-import { ExperimentSchema } from './schema.js';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { TSchema } from '@sinclair/typebox';
 
 export const formats: Record<string, { pattern: RegExp; expected: string }> = {
   duration: { pattern: /^(\d+(\.\d+)?(ms|s|m|h))+$/, expected: 'a duration such as 500ms, 30s, 5m or 1m30s' },
@@ -9,7 +9,6 @@ export const formats: Record<string, { pattern: RegExp; expected: string }> = {
 
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 for (const [name, { pattern }] of Object.entries(formats)) ajv.addFormat(name, pattern);
-const validateExperiment = ajv.compile<unknown>(ExperimentSchema);
 
 export interface SchemaProblem {
   /** JSON path segments into the document. */
@@ -96,7 +95,12 @@ function toProblem(error: ErrorObject, document: unknown): SchemaProblem | undef
  * into one plain problem per place. A union of literals (`kind: pods | configmaps`)
  * is reported as one "expected one of" rather than one error per literal.
  */
-export function schemaProblems(document: unknown): SchemaProblem[] {
+export function schemaValidator(schema: TSchema): (document: unknown) => SchemaProblem[] {
+  const validate = ajv.compile<unknown>(schema);
+  return (document) => schemaProblems(validate, document);
+}
+
+function schemaProblems(validateExperiment: ValidateFunction, document: unknown): SchemaProblem[] {
   if (validateExperiment(document)) return [];
   const errors = validateExperiment.errors ?? [];
   const problems: SchemaProblem[] = [];

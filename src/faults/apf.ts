@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { get } from '../cluster/https.js';
 import type { ApiClient } from '../load/client.js';
 import { sleep } from '../util/wait.js';
-import { faultSchema, type FaultContext, type FaultDefinition } from './types.js';
+import type { FaultPlugin } from '../core/plugin.js';
+import { faultSchema, type FaultContext } from './types.js';
 
 const KubeObject = Type.Object(
   { metadata: Type.Object({ name: Type.String() }, { additionalProperties: true }), spec: Type.Record(Type.String(), Type.Unknown()) },
@@ -47,7 +48,7 @@ async function waitActive(context: FaultContext, levels: string[]): Promise<void
  * API Priority and Fairness objects given inline: a FlowSchema that isolates
  * expensive LISTs in a priority level of their own, as in the field reports.
  */
-export const apf: FaultDefinition<Params> = {
+export const apf: FaultPlugin<Params> = {
   type: 'apf',
   description: 'apply FlowSchema and PriorityLevelConfiguration objects',
   schema,

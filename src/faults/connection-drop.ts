@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Duration } from '../experiment/schema-parts.js';
 import { parseDuration } from '../units.js';
 import { sleep } from '../util/wait.js';
-import { faultSchema, type FaultDefinition } from './types.js';
+import type { FaultPlugin } from '../core/plugin.js';
+import { faultSchema } from './types.js';
 
 const schema = faultSchema('connection-drop', {
   fraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'share of the open agent connections to reset (default 1: all)' })),
@@ -18,7 +19,7 @@ type Params = Static<typeof schema>;
  * all at once (or a fraction), which sends every agent back to LIST. Also added
  * latency and a blackhole for a while.
  */
-export const connectionDrop: FaultDefinition<Params> = {
+export const connectionDrop: FaultPlugin<Params> = {
   type: 'connection-drop',
   description: "reset, slow or blackhole the agents' connections through the runner's load balancer",
   schema,

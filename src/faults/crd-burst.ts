@@ -5,7 +5,8 @@ import type { ApiClient } from '../load/client.js';
 import { seed } from '../load/seed.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 import { sleep } from '../util/wait.js';
-import { faultSchema, type FaultContext, type FaultDefinition } from './types.js';
+import type { FaultPlugin } from '../core/plugin.js';
+import { faultSchema, type FaultContext } from './types.js';
 
 const schema = faultSchema('crd-burst', {
   count: PositiveInt('CRDs to install'),
@@ -53,7 +54,7 @@ async function timed(client: ApiClient, path: string, accept: string, resource: 
  * with them: apiserver memory per CRD, a client's discovery walk with and without
  * client-go's rate limit, aggregated discovery, and the OpenAPI documents.
  */
-export const crdBurst: FaultDefinition<Params> = {
+export const crdBurst: FaultPlugin<Params> = {
   type: 'crd-burst',
   description: 'install many CRDs; measure memory per CRD, discovery and OpenAPI',
   schema,

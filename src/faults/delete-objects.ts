@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Name, PositiveInt } from '../experiment/schema-parts.js';
-import { faultSchema, type FaultDefinition } from './types.js';
+import type { FaultPlugin } from '../core/plugin.js';
+import { faultSchema } from './types.js';
 
 const schema = faultSchema('delete-objects', {
   set: Name('the seed set to delete from'),
@@ -10,7 +11,7 @@ const schema = faultSchema('delete-objects', {
 type Params = Static<typeof schema>;
 
 /** Deletes seeded objects behind the experiment's back: the chaos equivalent of "kill a pod", and what objects-intact must catch. */
-export const deleteObjects: FaultDefinition<Params> = {
+export const deleteObjects: FaultPlugin<Params> = {
   type: 'delete-objects',
   description: 'delete some objects of a seed set',
   schema,

@@ -1,5 +1,6 @@
 import type { Cluster } from '../cluster/provider.js';
 import { ApiClient, kubeconfigIdentity } from '../load/client.js';
+import type { AgentKind } from '../load/agents/types.js';
 import { Fleet } from '../load/fleet.js';
 import { LoadBalancerProxy } from '../load/proxy.js';
 import type { SeededSet } from '../load/seed.js';
@@ -17,7 +18,7 @@ export interface FaultEnvironment {
  */
 export async function createFaultEnvironment(
   cluster: Cluster,
-  options: { stats: ClientStats; signal: AbortSignal; event: FaultContext['event']; seeded?: SeededSet[]; client?: ApiClient; createLabels?: Record<string, string> },
+  options: { stats: ClientStats; signal: AbortSignal; event: FaultContext['event']; agentKinds: ReadonlyMap<string, AgentKind>; seeded?: SeededSet[]; client?: ApiClient; createLabels?: Record<string, string> },
 ): Promise<FaultEnvironment> {
   const client = options.client ?? (await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, { context: cluster.kubeconfigContext }));
   if (options.createLabels) client.createLabels = options.createLabels;
@@ -26,7 +27,7 @@ export async function createFaultEnvironment(
   await proxy.start();
   const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath, cluster.kubeconfigContext);
   // The agents dial the proxy; the certificate they check is the apiserver's.
-  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, { ...tls, serverName: upstream.hostname.replace(/^\[|\]$/g, '') });
+  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, { ...tls, serverName: upstream.hostname.replace(/^\[|\]$/g, '') }, options.agentKinds);
   const opened: ApiClient[] = [];
   const context: FaultContext = {
     cluster,

@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { localProcess } from './local-only.js';
-import { ComponentParam } from './schema-component.js';
-import { faultSchema, type FaultDefinition } from './types.js';
+import { ComponentParam } from '../experiment/schema-parts.js';
+import type { FaultPlugin } from '../core/plugin.js';
+import { faultSchema } from './types.js';
 
 const schema = faultSchema('kill-process', {
   component: Type.Optional(ComponentParam('which process (default apiserver)')),
@@ -14,9 +15,9 @@ type Params = Static<typeof schema>;
  * kill -9 a control-plane process. The cluster restarts it the way a kubelet
  * restarts a static pod (cluster.restartOnExit, on by default in runs).
  */
-export const killProcess: FaultDefinition<Params> = {
+export const killProcess: FaultPlugin<Params> = {
   type: 'kill-process',
-  providers: ['local', 'kind'],
+  needs: ['processes'],
   description: 'kill a control-plane process; it is restarted like a static pod',
   schema,
   async run(params, context) {

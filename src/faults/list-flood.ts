@@ -4,7 +4,8 @@ import { collectionPath } from '../load/resources.js';
 import { parseDuration } from '../units.js';
 import type { ApiClient } from '../load/client.js';
 import { quantile } from '../metrics/client-stats.js';
-import { faultSchema, type FaultDefinition } from './types.js';
+import type { FaultPlugin } from '../core/plugin.js';
+import { faultSchema } from './types.js';
 
 const schema = faultSchema('list-flood', {
   resource: Type.Optional(Type.String({ description: 'resource to LIST (default pods)' })),
@@ -51,7 +52,7 @@ async function listOnce(params: Params, client: ApiClient, signal: AbortSignal):
   return { status: 200, bytes };
 }
 
-export const listFlood: FaultDefinition<Params> = {
+export const listFlood: FaultPlugin<Params> = {
   type: 'list-flood',
   description: 'C concurrent clients sending full LISTs (the `ab -c 100 /api/v1/pods` case)',
   schema,

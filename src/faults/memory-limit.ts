@@ -3,8 +3,9 @@ import { Duration, Size } from '../experiment/schema-parts.js';
 import { parseBytes, parseDuration } from '../units.js';
 import { sleep } from '../util/wait.js';
 import { localCgroup } from './local-only.js';
-import { ComponentParam } from './schema-component.js';
-import { faultSchema, type FaultDefinition } from './types.js';
+import { ComponentParam } from '../experiment/schema-parts.js';
+import type { FaultPlugin } from '../core/plugin.js';
+import { faultSchema } from './types.js';
 
 const schema = faultSchema('memory-limit', {
   component: Type.Optional(ComponentParam('whose cgroup (default apiserver)')),
@@ -15,9 +16,9 @@ const schema = faultSchema('memory-limit', {
 type Params = Static<typeof schema>;
 
 /** Changes a component's cgroup memory limit while it runs, as a resize of a static pod's limit would. */
-export const memoryLimit: FaultDefinition<Params> = {
+export const memoryLimit: FaultPlugin<Params> = {
   type: 'memory-limit',
-  providers: ['local', 'kind'],
+  needs: ['processes'],
   description: "change a component's memory limit at runtime",
   schema,
   async run(params, context) {

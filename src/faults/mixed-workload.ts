@@ -5,7 +5,8 @@ import { objectKinds } from '../load/objects/index.js';
 import type { KubeObject } from '../load/objects/types.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 import { sleep } from '../util/wait.js';
-import { faultSchema, type FaultDefinition } from './types.js';
+import type { FaultPlugin } from '../core/plugin.js';
+import { faultSchema } from './types.js';
 
 const mixedKinds = ['deployments', 'configmaps', 'secrets', 'services'] as const;
 type MixedKind = (typeof mixedKinds)[number];
@@ -49,7 +50,7 @@ async function checked(client: ApiClient, method: string, path: string, options:
  * apply), then delete and wait until gone, over deployments, configmaps, secrets and
  * services at a target rate: the API-intensive workload of the field reports.
  */
-export const mixedWorkload: FaultDefinition<Params> = {
+export const mixedWorkload: FaultPlugin<Params> = {
   type: 'mixed-workload',
   description: 'create, patch four ways, delete with wait, at a given qps',
   schema,

@@ -5,7 +5,8 @@ import { nodeName } from '../load/fleet.js';
 import { leaseObject, microTime, nodeObject } from '../load/objects/node.js';
 import { parseDuration } from '../units.js';
 import { sleep } from '../util/wait.js';
-import { faultSchema, type FaultDefinition } from './types.js';
+import type { FaultPlugin } from '../core/plugin.js';
+import { faultSchema } from './types.js';
 
 const schema = faultSchema('node-join-burst', {
   nodes: PositiveInt('nodes that join'),
@@ -59,7 +60,7 @@ function daemonPod(node: string, index: number): Record<string, unknown> {
  * the DaemonSet pods for every new node appear at once, the incident in the field
  * reports where 400+ pods landed together.
  */
-export const nodeJoinBurst: FaultDefinition<Params> = {
+export const nodeJoinBurst: FaultPlugin<Params> = {
   type: 'node-join-burst',
   description: 'N nodes join within T: Node, Lease, kubelet agent and DaemonSet pods each',
   schema,
@@ -67,7 +68,7 @@ export const nodeJoinBurst: FaultDefinition<Params> = {
     const { client, fleet, signal } = context;
     const withinMs = parseDuration(params.within ?? '10s');
     const perNodePods = params.daemonSetPods ?? 2;
-    const viaController = context.cluster.processes().some((p) => p.component === 'controller-manager');
+    const viaController = (context.cluster.host?.processes() ?? []).some((p) => p.component === 'controller-manager');
     await ensure(client, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: daemonNamespace } }, 'namespace');
     if (viaController) {
       for (let i = 0; i < perNodePods; i++) await ensure(client, `/apis/apps/v1/namespaces/${daemonNamespace}/daemonsets`, daemonSet(i), `DaemonSet ${i}`);

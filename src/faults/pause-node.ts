@@ -3,7 +3,8 @@ import { execa } from 'execa';
 import { Duration } from '../experiment/schema-parts.js';
 import { parseDuration } from '../units.js';
 import { sleep } from '../util/wait.js';
-import { faultSchema, type FaultDefinition } from './types.js';
+import type { FaultPlugin } from '../core/plugin.js';
+import { faultSchema } from './types.js';
 
 const schema = faultSchema('pause-node', {
   node: Type.Optional(Type.Integer({ minimum: 1, maximum: 3, description: 'which control-plane node, 1 to 3 (default 1)' })),
@@ -18,9 +19,9 @@ export function kindNodeContainer(cluster: string, node: number): string {
 }
 
 /** docker pause of a kind control-plane node: every process on it (etcd, apiserver, kubelet) freezes at once. */
-export const pauseNode: FaultDefinition<Params> = {
+export const pauseNode: FaultPlugin<Params> = {
   type: 'pause-node',
-  providers: ['kind'],
+  needs: ['node-containers'],
   description: 'freeze a whole kind control-plane node container (docker pause / unpause)',
   schema,
   async run(params, context) {

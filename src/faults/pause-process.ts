@@ -3,8 +3,9 @@ import { Duration } from '../experiment/schema-parts.js';
 import { parseDuration } from '../units.js';
 import { sleep } from '../util/wait.js';
 import { localProcess } from './local-only.js';
-import { ComponentParam } from './schema-component.js';
-import { faultSchema, type FaultDefinition } from './types.js';
+import { ComponentParam } from '../experiment/schema-parts.js';
+import type { FaultPlugin } from '../core/plugin.js';
+import { faultSchema } from './types.js';
 
 const schema = faultSchema('pause-process', {
   component: Type.Optional(ComponentParam('which process (default etcd)')),
@@ -14,9 +15,9 @@ const schema = faultSchema('pause-process', {
 type Params = Static<typeof schema>;
 
 /** SIGSTOP a process (etcd by default), then SIGCONT it: a stall, not a crash. It is resumed even on Ctrl-C. */
-export const pauseProcess: FaultDefinition<Params> = {
+export const pauseProcess: FaultPlugin<Params> = {
   type: 'pause-process',
-  providers: ['local', 'kind'],
+  needs: ['processes'],
   description: 'freeze a control-plane process for a while (SIGSTOP / SIGCONT)',
   schema,
   async run(params, context) {

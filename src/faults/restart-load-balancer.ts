@@ -1,5 +1,6 @@
 import { execa } from 'execa';
-import { faultSchema, type FaultDefinition } from './types.js';
+import type { FaultPlugin } from '../core/plugin.js';
+import { faultSchema } from './types.js';
 
 const schema = faultSchema('restart-load-balancer', {});
 
@@ -9,9 +10,9 @@ const schema = faultSchema('restart-load-balancer', {});
  * cluster's LB failover. Clients that reach the apiserver through the runner's own
  * proxy (the simulated agents) are cut with connection-drop instead.
  */
-export const restartLoadBalancer: FaultDefinition<Record<string, never>> = {
+export const restartLoadBalancer: FaultPlugin<Record<string, never>> = {
   type: 'restart-load-balancer',
-  providers: ['kind'],
+  needs: ['node-containers'],
   description: "restart kind's load balancer container in front of an HA control plane (cuts every connection through it)",
   schema,
   async run(_params, context) {

@@ -1,4 +1,4 @@
-import { Type, type TObject, type TProperties } from '@sinclair/typebox';
+import { Type, type TProperties } from '@sinclair/typebox';
 import type { Cluster } from '../cluster/provider.js';
 import type { SeededSet } from '../load/seed.js';
 import type { ApiClient } from '../load/client.js';
@@ -20,21 +20,6 @@ export interface FaultContext {
   /** Aborted on Ctrl-C: a fault must stop promptly and return. */
   signal: AbortSignal;
   event(type: string, message: string, extra?: Record<string, unknown>): void;
-}
-
-/**
- * A fault is one file: its parameters' schema (checked when the experiment is
- * loaded) and `run`, which injects the fault and returns when it is over.
- */
-export type ProviderName = 'local' | 'existing' | 'kind';
-
-export interface FaultDefinition<P = Record<string, unknown>> {
-  type: string;
-  description: string;
-  /** The providers it can act on (default: every one; client-side faults work anywhere). */
-  providers?: ProviderName[];
-  schema: TObject;
-  run(params: P, context: FaultContext): Promise<void>;
 }
 
 /** The schema of a fault's entry: the common keys plus the fault's own, nothing else. */

@@ -1,18 +1,15 @@
+import type { HypothesisPlugin } from '../core/plugin.js';
 import type { HypothesisSpec } from '../experiment/schema.js';
-import { notOomKilled } from './builtins/not-oom-killed.js';
-import { objectsIntact } from './builtins/objects-intact.js';
-import { readyWithin } from './builtins/ready-within.js';
 import { evaluateMetric } from './metric.js';
-import type { BuiltinCheck, EvaluationContext, Verdict } from './types.js';
+import type { EvaluationContext, Verdict } from './types.js';
 
-const builtinChecks: Record<string, BuiltinCheck> = {
-  'not-oom-killed': notOomKilled,
-  'ready-within': readyWithin,
-  'objects-intact': objectsIntact,
-};
-
-export function evaluate(spec: HypothesisSpec, context: EvaluationContext): Verdict {
-  if ('builtin' in spec) return builtinChecks[spec.builtin]!.evaluate(spec, context);
+/** Judges one hypothesis: a metric one over its window, a built-in one by its plugin. */
+export function evaluate(spec: HypothesisSpec, context: EvaluationContext, builtins: ReadonlyMap<string, HypothesisPlugin>): Verdict {
+  if ('builtin' in spec) {
+    const plugin = builtins.get(spec.builtin);
+    if (!plugin) throw new Error(`no built-in hypothesis "${spec.builtin}"`);
+    return plugin.evaluate(spec, context);
+  }
   return evaluateMetric(spec, context);
 }
 

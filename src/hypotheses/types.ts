@@ -1,4 +1,3 @@
-import type { HypothesisSpec } from '../experiment/schema.js';
 import type { IntegrityResult } from '../load/seed.js';
 import type { RunEvent } from '../metrics/sample.js';
 import type { SampleStore } from '../metrics/store.js';
@@ -29,8 +28,4 @@ export interface Verdict {
   expected: string;
   window?: WindowName;
   detail?: string;
-}
-
-export interface BuiltinCheck {
-  evaluate(spec: Extract<HypothesisSpec, { builtin: string }>, context: EvaluationContext): Verdict;
 }

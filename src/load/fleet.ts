@@ -2,13 +2,14 @@ import https from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { setMaxListeners } from 'node:events';
 import { sleep } from '../util/wait.js';
-import { agentKinds, type AgentType } from './agents/index.js';
 import { Informer, type RelistPolicy } from './agents/informer.js';
+import type { AgentKind } from './agents/types.js';
 import { FleetStats } from './agents/stats.js';
 import { verifyOptions, type TlsMaterial } from './transports/types.js';
 
 export interface FleetSpec {
-  type: AgentType;
+  /** An agent kind's type: kubelet, kube-proxy, ... */
+  type: string;
   count: number;
   relist: RelistPolicy;
   paginate: boolean;
@@ -33,12 +34,14 @@ export class Fleet {
   private readonly agent: https.Agent;
   private readonly authorization?: string;
   private readonly running: Promise<void>[] = [];
-  private informers = new Map<AgentType, number>();
+  private informers = new Map<string, number>();
   private nextNode = 0;
 
   constructor(
     private readonly server: string,
     tls: TlsMaterial,
+    /** The agent kinds the composition root lists, by type. */
+    private readonly kinds: ReadonlyMap<string, AgentKind>,
   ) {
     setMaxListeners(0, this.controller.signal);
     this.agent = new https.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }), ...verifyOptions(tls) });
@@ -48,7 +51,8 @@ export class Fleet {
   async start(specs: FleetSpec[], signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', () => this.controller.abort(), { once: true });
     for (const spec of specs) {
-      const kind = agentKinds[spec.type];
+      const kind = this.kinds.get(spec.type);
+      if (!kind) throw new Error(`no agent kind "${spec.type}"`);
       const gapMs = spec.count > 1 ? spec.rampUpMs / spec.count : 0;
       const first = spec.firstIndex ?? this.allocateNodes(spec.count);
       for (let i = 0; i < spec.count && !this.controller.signal.aborted; i++) {

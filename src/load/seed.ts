@@ -74,6 +74,14 @@ async function waitEstablished(client: ApiClient, names: string[], signal?: Abor
   }
 }
 
+/** The namespaces a set spreads over, created first; [undefined] for cluster-scoped kinds. */
+async function prepareNamespaces(set: SeedSet, namespaced: boolean, client: ApiClient, runId: string): Promise<(string | undefined)[]> {
+  const base = set.namespace ?? 'cpchaos-seed';
+  const namespaces = namespaced ? (set.namespaces ? Array.from({ length: set.namespaces }, (_, i) => `${base}-${i}`) : [base]) : [undefined];
+  for (const namespace of namespaces) if (namespace) await ensureNamespace(client, namespace, runId);
+  return namespaces;
+}
+
 async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], options: SeedOptions): Promise<SeededSet> {
   const { client, runId, signal } = options;
   const kind = objectKinds[set.kind];
@@ -81,9 +89,7 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
   const crds = set.kind === 'customresources' ? previous.find((s) => s.name === set.crdSet)?.crds : undefined;
   if (set.kind === 'customresources' && !crds) throw new Error(`seed set "${set.name}": crdSet "${set.crdSet}" names no earlier crds set`);
 
-  const baseNamespace = set.namespace ?? 'cpchaos-seed';
-  const namespaces = kind.namespaced ? (set.namespaces ? Array.from({ length: set.namespaces }, (_, i) => `${baseNamespace}-${i}`) : [baseNamespace]) : [undefined];
-  for (const namespace of namespaces) if (namespace) await ensureNamespace(client, namespace, runId);
+  const namespaces = await prepareNamespaces(set, kind.namespaced, client, runId);
 
   const qps = set.qps ?? 100;
   const concurrency = set.concurrency ?? 20;

@@ -12,6 +12,8 @@ export interface Sink {
   readonly name: string;
   writeSamples(samples: Sample[]): void;
   writeEvent(event: RunEvent): void;
+  /** What the run's summary says of this sink (samples recorded, points written, ...). */
+  summary?(): Record<string, unknown>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,10 @@
-import type { BuiltinCheck } from '../types.js';
+import type { HypothesisPlugin } from '../../core/plugin.js';
 
-export const notOomKilled: BuiltinCheck = {
+export const notOomKilled: HypothesisPlugin = {
+  name: 'not-oom-killed',
+  description: 'no OOM kill of a component (default apiserver) during the whole run',
+  steadyState: true,
+  needs: ['processes'],
   evaluate(spec, context) {
     const component = spec.component ?? 'apiserver';
     const window = context.windows.whole;

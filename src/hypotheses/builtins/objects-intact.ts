@@ -1,6 +1,8 @@
-import type { BuiltinCheck } from '../types.js';
+import type { HypothesisPlugin } from '../../core/plugin.js';
 
-export const objectsIntact: BuiltinCheck = {
+export const objectsIntact: HypothesisPlugin = {
+  name: 'objects-intact',
+  description: 'every seeded object (of `sets`, default all) still exists after recovery',
   evaluate(spec, context) {
     const base = { name: spec.name, kind: 'builtin' as const, expected: 'every seeded object still exists' };
     if (!context.integrity) return { ...base, status: 'not-checked', observedText: 'the run ended before the objects were checked' };

@@ -1,7 +1,10 @@
 import { formatDuration, parseDuration } from '../../units.js';
-import type { BuiltinCheck } from '../types.js';
+import type { HypothesisPlugin } from '../../core/plugin.js';
 
-export const readyWithin: BuiltinCheck = {
+export const readyWithin: HypothesisPlugin = {
+  name: 'ready-within',
+  description: 'the apiserver\'s /readyz answers 200 within `within` after the faults end',
+  validate: (spec) => (spec.within ? [] : [{ path: [], message: 'ready-within needs within: (a duration)' }]),
   evaluate(spec, context) {
     const within = parseDuration(spec.within ?? '60s');
     const base = { name: spec.name, kind: 'builtin' as const, expected: `/readyz 200 within ${spec.within} after the faults` };

@@ -7,7 +7,7 @@ export interface InformerTarget {
   labelSelector?: string;
 }
 
-/** A kind of node agent: which informers it runs for a given node. One file each. */
+/** What the fleet needs of a kind of node agent: which informers it runs for a given node. */
 export interface AgentKind {
   informers(node: string): InformerTarget[];
 }

@@ -1,6 +1,7 @@
 import type { MemoryCgroup } from '../../cluster/cgroup/types.js';
 import type { Sample } from '../sample.js';
 import type { Scraper } from './types.js';
+import type { ScraperPlugin } from '../../core/plugin.js';
 
 /** Memory usage, limit and OOM kills of each component's cgroup. */
 export class CgroupScraper implements Scraper {
@@ -20,3 +21,8 @@ export class CgroupScraper implements Scraper {
     return samples;
   }
 }
+
+export const cgroupScraper: ScraperPlugin = {
+  name: 'cgroup',
+  create: ({ cluster }) => (cluster.host ? [new CgroupScraper(() => cluster.host?.cgroups() ?? [])] : []),
+};

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import type { Sample } from '../sample.js';
 import type { Scraper } from './types.js';
+import type { ScraperPlugin } from '../../core/plugin.js';
 
 const clockTicks = 100; // USER_HZ: 100 on every Linux architecture Kubernetes ships for.
 
@@ -28,3 +29,8 @@ export class ProcScraper implements Scraper {
     return samples;
   }
 }
+
+export const procScraper: ScraperPlugin = {
+  name: 'proc',
+  create: ({ cluster }) => (cluster.host ? [new ProcScraper(() => cluster.host?.processes() ?? [])] : []),
+};

@@ -3,6 +3,7 @@ import { get } from '../../cluster/https.js';
 import type { ApiserverAccess } from '../../cluster/provider.js';
 import type { Sample } from '../sample.js';
 import type { Scraper } from './types.js';
+import type { ScraperPlugin } from '../../core/plugin.js';
 
 /** What every run records from /metrics: memory, CPU, in-flight and queued requests, APF, storage, etcd health. */
 export const defaultMetricPatterns = [
@@ -97,3 +98,12 @@ export class PrometheusScraper implements Scraper {
     return parseExposition(response.body, t, { component: this.component }, this.wanted);
   }
 }
+
+/** Every /metrics endpoint the cluster offers, filtered to what is recorded. */
+export const prometheusScraper: ScraperPlugin = {
+  name: 'prometheus',
+  create: ({ cluster, experiment }) => {
+    const wanted = metricFilter(experiment.metrics?.include);
+    return cluster.metricsTargets().map((t) => new PrometheusScraper(t.component, t.url, wanted, t.access));
+  },
+};

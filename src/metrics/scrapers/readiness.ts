@@ -1,5 +1,6 @@
 import type { Sample } from '../sample.js';
 import type { Scraper } from './types.js';
+import type { ScraperPlugin } from '../../core/plugin.js';
 
 /** cpchaos_apiserver_ready: 1 when /readyz answers 200 within a second, else 0. */
 export class ReadinessScraper implements Scraper {
@@ -11,3 +12,8 @@ export class ReadinessScraper implements Scraper {
     return [{ t, metric: 'cpchaos_apiserver_ready', labels: { component: 'apiserver' }, value: (await this.ready()) ? 1 : 0 }];
   }
 }
+
+export const readinessScraper: ScraperPlugin = {
+  name: 'readiness',
+  create: ({ cluster }) => [new ReadinessScraper(() => cluster.ready())],
+};

@@ -1,6 +1,24 @@
 import { UsageError } from '../../errors.js';
 import type { Experiment } from '../../experiment/schema.js';
-import type { InfluxSinkOptions } from './influxdb.js';
+
+export interface InfluxSinkOptions {
+  /** http(s)://host:port of an InfluxDB 1.x server; credentials do not belong here. */
+  url: string;
+  database: string;
+  username?: string;
+  password?: string;
+  /** Tags on every point: run id, experiment, variant. */
+  tags: Record<string, string>;
+  /** Points per write request. */
+  batchSize?: number;
+  /** Points held while the server is down or slow; beyond it the oldest are dropped. */
+  maxBuffer?: number;
+  flushIntervalMs?: number;
+  /** A write that has not answered by then counts as failed (a stopped server never answers). */
+  requestTimeoutMs?: number;
+  /** How long close() keeps trying to write what is left. */
+  closeTimeoutMs?: number;
+}
 
 export const defaultPasswordEnv = 'CPCHAOS_INFLUXDB_PASSWORD';
 

@@ -1,25 +1,9 @@
 import { InfluxDB, type IPoint } from 'influx';
 import { messageOf } from '../../errors.js';
 import type { RunEvent, Sample, Sink } from '../sample.js';
+import type { SinkPlugin } from '../../core/plugin.js';
+import { influxSinkOptions, type InfluxSinkOptions } from './influxdb-config.js';
 
-export interface InfluxSinkOptions {
-  /** http(s)://host:port of an InfluxDB 1.x server; credentials do not belong here. */
-  url: string;
-  database: string;
-  username?: string;
-  password?: string;
-  /** Tags on every point: run id, experiment, variant. */
-  tags: Record<string, string>;
-  /** Points per write request. */
-  batchSize?: number;
-  /** Points held while the server is down or slow; beyond it the oldest are dropped. */
-  maxBuffer?: number;
-  flushIntervalMs?: number;
-  /** A write that has not answered by then counts as failed (a stopped server never answers). */
-  requestTimeoutMs?: number;
-  /** How long close() keeps trying to write what is left. */
-  closeTimeoutMs?: number;
-}
 
 export interface InfluxSinkReport {
   url: string;
@@ -166,7 +150,24 @@ export class InfluxSink implements Sink {
     this.buffer = [];
   }
 
+  summary(): { influxdb: InfluxSinkReport } {
+    return { influxdb: this.report() };
+  }
+
   report(): InfluxSinkReport {
     return { url: publicUrl(this.options.url), database: this.options.database, written: this.written, dropped: this.dropped, failedWrites: this.failedWrites, ...(this.lastError ? { lastError: this.lastError } : {}) };
   }
 }
+
+/** Every sample and event also to InfluxDB 1.x, when the experiment or --influxdb names one. */
+export const influxdbSink: SinkPlugin = {
+  name: 'influxdb',
+  create: ({ runId, experiment, variant, influxdb, log }) => {
+    const options = influxSinkOptions(influxdb ?? experiment.metrics?.influxdb, { run_id: runId, experiment: experiment.metadata.name, ...(variant ? { variant } : {}) });
+    if (!options) return undefined;
+    const sink = new InfluxSink(options);
+    // Not awaited: a down or stopped server must not hold the run; writes are retried from the buffer.
+    void sink.prepare().then((problem) => problem && log(`influxdb ${publicUrl(options.url)}: ${problem}; points are buffered and retried`));
+    return sink;
+  },
+};

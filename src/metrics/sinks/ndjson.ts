@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunEvent, Sample, Sink } from '../sample.js';
+import type { SinkPlugin } from '../../core/plugin.js';
 
 /**
  * metrics.ndjson and events.ndjson in the run folder. Each batch is written with
@@ -27,8 +28,18 @@ export class NdjsonSink implements Sink {
     fs.writeSync(this.eventsFd, `${JSON.stringify(event)}\n`);
   }
 
+  summary(): { samplesRecorded: number } {
+    return { samplesRecorded: this.samplesWritten };
+  }
+
   async close(): Promise<void> {
     fs.closeSync(this.samplesFd);
     fs.closeSync(this.eventsFd);
   }
 }
+
+/** The run folder's own files: always on, and what report.html is drawn from. */
+export const ndjsonSink: SinkPlugin = {
+  name: 'files',
+  create: ({ dir }) => new NdjsonSink(dir),
+};

@@ -1,0 +1,116 @@
+import type { TObject } from '@sinclair/typebox';
+import type { Cluster, ClusterProvider } from '../cluster/provider.js';
+import type { ClusterConfig, Experiment, HypothesisSpec } from '../experiment/schema.js';
+import type { FaultContext } from '../faults/types.js';
+import type { EvaluationContext, Verdict } from '../hypotheses/types.js';
+import type { InformerTarget } from '../load/agents/types.js';
+import type { FleetStats } from '../load/agents/stats.js';
+import type { ClientStats } from '../metrics/client-stats.js';
+import type { Sink } from '../metrics/sample.js';
+import type { Scraper } from '../metrics/scrapers/types.js';
+
+/**
+ * What a cluster lets a run do beyond the Kubernetes API. Plugins say what they need,
+ * providers what they have, so no code compares provider names.
+ * - processes: the control plane's processes and memory cgroups are on this machine
+ *   (kill, pause, cgroup limits, OOM kills seen, /proc and cgroup samples).
+ * - node-containers: the control-plane nodes are containers here (kind): pause a node, restart its load balancer.
+ */
+export type Capability = 'processes' | 'node-containers';
+
+/** A problem in an experiment, at a path inside it; the loader adds file:line:column. */
+export interface Problem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** A fault is one file: its parameters' schema (checked when the experiment is loaded) and `run`, which injects it and returns when it is over. */
+export interface FaultPlugin<P = Record<string, unknown>> {
+  type: string;
+  description: string;
+  schema: TObject;
+  needs?: Capability[];
+  // Method syntax on purpose: each fault's own params type still fits the registry's list.
+  run(params: P, context: FaultContext): Promise<void>;
+}
+
+/** A built-in hypothesis (`builtin: <name>`): judged from the run's journal, not from one metric. */
+export interface HypothesisPlugin {
+  name: string;
+  description: string;
+  /** Judged before the faults too: a run that already deviates there is not in steady state. */
+  steadyState?: boolean;
+  needs?: Capability[];
+  /** Cross-field rules the schema cannot say; paths are relative to the hypothesis entry. */
+  validate?(spec: Extract<HypothesisSpec, { builtin: string }>, experiment: Experiment): Problem[];
+  evaluate(spec: Extract<HypothesisSpec, { builtin: string }>, context: EvaluationContext): Verdict;
+}
+
+export interface ProviderOptions {
+  /** Labels what a run creates on a cluster it does not own. */
+  runId: string;
+  /** The user's consent to act on an existing cluster: its exact context (--target-existing). */
+  targetExisting?: string;
+}
+
+/** Where a control plane comes from: processes here, kind, a cluster someone already runs. */
+export interface ProviderPlugin {
+  name: string;
+  description: string;
+  /** The `cluster:` keys it takes besides `provider`. */
+  settings: readonly string[];
+  capabilities: readonly Capability[];
+  /** Cross-field rules; paths are relative to the experiment. */
+  validate?(cluster: ClusterConfig): Problem[];
+  /** Throws a UsageError unless the user consented to what this provider touches; before anything starts. */
+  checkConsent?(cluster: ClusterConfig, targetExisting: string | undefined): void;
+  create(cluster: ClusterConfig, options: ProviderOptions): ClusterProvider;
+}
+
+/** What a sink is made from: one run's identity and folder. */
+export interface SinkContext {
+  runId: string;
+  dir: string;
+  experiment: Experiment;
+  variant?: string;
+  /** An InfluxDB given on the command line, overriding the experiment's. */
+  influxdb?: NonNullable<Experiment['metrics']>['influxdb'];
+  log(line: string): void;
+}
+
+/** Where samples and events go besides memory; undefined when the experiment does not ask for it. */
+export interface SinkPlugin {
+  name: string;
+  create(context: SinkContext): Sink | undefined;
+}
+
+export interface ScraperContext {
+  cluster: Cluster;
+  experiment: Experiment;
+  stats: ClientStats;
+  fleet: FleetStats;
+}
+
+/** Sources of samples read once per recording interval; none where the cluster cannot feed them. */
+export interface ScraperPlugin {
+  name: string;
+  create(context: ScraperContext): Scraper[];
+}
+
+/** A kind of node agent (`agents[].type`): which informers it runs for its node. */
+export interface AgentKindPlugin {
+  type: string;
+  description: string;
+  informers(node: string): InformerTarget[];
+}
+
+/** Everything the composition root lists; the core never imports a plugin. */
+export interface Plugins {
+  faults: FaultPlugin[];
+  hypotheses: HypothesisPlugin[];
+  providers: ProviderPlugin[];
+  sinks: SinkPlugin[];
+  scrapers: ScraperPlugin[];
+  agents: AgentKindPlugin[];
+}
+

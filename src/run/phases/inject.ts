@@ -1,0 +1,36 @@
+import { AbortedError, messageOf } from '../../errors.js';
+import type { FaultSpec } from '../../experiment/schema.js';
+import { parseDuration } from '../../units.js';
+import { sleep } from '../../util/wait.js';
+import type { RunContext } from '../context.js';
+
+/** One fault at its `at`; a fault that fails is recorded and the others go on. */
+async function runFault(run: RunContext, fault: FaultSpec, index: number): Promise<void> {
+  const name = fault.name ?? `${fault.type}#${index}`;
+  await sleep(parseDuration(fault.at ?? '0s'), run.signal);
+  run.event('fault-start', name, { fault: name, faultType: fault.type });
+  try {
+    const plugin = run.catalog.faults.get(fault.type);
+    if (!plugin) throw new Error(`no fault "${fault.type}"`);
+    await plugin.run(fault, run.state.environment!.context);
+    run.event('fault-end', name, { fault: name });
+  } catch (error) {
+    if (run.signal.aborted) throw new AbortedError();
+    run.state.faultErrors.push(`${name}: ${messageOf(error)}`);
+    run.event('fault-error', `${name}: ${messageOf(error)}`, { fault: name });
+  }
+}
+
+/** inject, then observe: the faults together; observation runs from their start for `observe` (at least until they end). */
+export async function injectAndObserve(run: RunContext): Promise<void> {
+  const { state } = run;
+  run.phase('inject');
+  const faultsStart = Date.now();
+  state.windows.during = { from: faultsStart, to: Number.POSITIVE_INFINITY };
+  await Promise.all((state.experiment.faults ?? []).map((fault, i) => runFault(run, fault, i)));
+  state.faultsEnd = Date.now();
+  run.phase('observe');
+  const observeMs = state.experiment.observe ? parseDuration(state.experiment.observe) : 10_000;
+  await sleep(Math.max(0, faultsStart + observeMs - Date.now()), run.signal);
+  state.windows.during = { from: faultsStart, to: Date.now() };
+}

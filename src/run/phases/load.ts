@@ -1,0 +1,44 @@
+import type { AgentsSpec } from '../../experiment/schema.js';
+import type { FleetSpec } from '../../load/fleet.js';
+import { seed } from '../../load/seed.js';
+import { parseDuration } from '../../units.js';
+import type { RunContext } from '../context.js';
+
+/** seed: the experiment's object sets, created before anything is measured against them. */
+export async function seedObjects(run: RunContext): Promise<void> {
+  run.phase('seed');
+  const { state } = run;
+  const quiet = run.output.mode === 'quiet' || run.output.mode === 'json';
+  state.seeded = await seed(state.experiment.seed ?? [], {
+    client: state.client!,
+    runId: state.runId,
+    experimentDir: run.loaded.dir,
+    signal: run.signal,
+    quiet,
+    progress: (label) => run.output.progress(label),
+    event: run.event,
+  });
+  state.environment!.context.seeded = state.seeded;
+}
+
+export function fleetSpec(agents: AgentsSpec): FleetSpec {
+  return {
+    type: agents.type,
+    count: agents.count,
+    relist: agents.relist ?? 'quorum',
+    paginate: agents.paginate ?? false,
+    rampUpMs: parseDuration(agents.rampUp ?? '10s'),
+    ...(agents.backoff ? { backoff: { initialMs: parseDuration(agents.backoff.initial), maxMs: parseDuration(agents.backoff.max) } } : {}),
+  };
+}
+
+/** agents: the simulated node agents list and watch before the steady state is judged. */
+export async function startAgents(run: RunContext): Promise<void> {
+  const agents = run.state.experiment.agents ?? [];
+  if (!agents.length) return;
+  run.phase('agents');
+  const { fleet } = run.state.environment!.context;
+  await fleet.start(agents.map(fleetSpec), run.signal);
+  await fleet.waitSynced(300_000, run.signal);
+  run.event('agents-synced', `${agents.map((a) => `${a.count} ${a.type}`).join(', ')} listed and watching`);
+}

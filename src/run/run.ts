@@ -1,0 +1,166 @@
+import { setMaxListeners } from 'node:events';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ClusterProvider } from '../cluster/provider.js';
+import { AbortedError, messageOf } from '../errors.js';
+import type { LoadedExperiment } from '../experiment/load.js';
+import type { Experiment } from '../experiment/schema.js';
+import { evaluate, passed } from '../hypotheses/evaluate.js';
+import { ClientStats } from '../metrics/client-stats.js';
+import type { Sink } from '../metrics/sample.js';
+import { SampleStore } from '../metrics/store.js';
+import { writeRunReport } from '../report/html.js';
+import { writeJunit } from '../report/junit.js';
+import { writeMarkdown } from '../report/markdown.js';
+import { experimentRecordFile } from '../report/run-data.js';
+import { writeSummary, type Summary } from '../report/summary.js';
+import { createRunOutput, type RunOutput } from '../ui/run-output.js';
+import { CleanupStack } from './cleanup.js';
+import type { RunContext } from './context.js';
+import { eventWriter, phaseWriter } from './journal.js';
+import { injectAndObserve } from './phases/inject.js';
+import { seedObjects, startAgents } from './phases/load.js';
+import { provision } from './phases/provision.js';
+import { startRecording } from './phases/record.js';
+import { recoverAndVerify } from './phases/recover.js';
+import { checkSteadyState } from './phases/steady-state.js';
+import { clusterSpec, runIdFor } from './spec.js';
+import { evaluationContext, type RunState } from './state.js';
+import { buildSummary } from './summary.js';
+
+export { runIdFor };
+
+export interface RunOptions {
+  /** The experiment, loaded and checked against its catalog (and changed, by a variant or a capacity search). */
+  loaded: LoadedExperiment;
+  resultsRoot?: string;
+  runId?: string;
+  signal: AbortSignal;
+  binDir?: string;
+  /** Where the run reports as it goes; plain timestamped lines on stderr by default. */
+  output?: RunOutput;
+  /** The variant this run is, for its summary. */
+  variant?: string;
+  /** An InfluxDB to send samples and events to, overriding the experiment's `metrics.influxdb`. */
+  influxdb?: NonNullable<Experiment['metrics']>['influxdb'];
+  /** The user's consent to run against an existing cluster: its exact context (--target-existing). */
+  targetExisting?: string;
+  /** The provider to use instead of the experiment's (a test's fake one). */
+  provider?: ClusterProvider;
+}
+
+export interface RunOutcome {
+  dir: string;
+  summary: Summary;
+}
+
+function initialState(options: RunOptions, runId: string, dir: string): RunState {
+  const { experiment, file } = options.loaded;
+  return {
+    runId, dir, experiment, file: path.relative(process.cwd(), file), variant: options.variant,
+    spec: clusterSpec(experiment, options.binDir), startedAt: Date.now(),
+    store: new SampleStore(), stats: new ClientStats(), windows: {}, events: [], phases: [],
+    status: 'passed', seeded: [], faultErrors: [], recoveryChecked: false, verdicts: [],
+  };
+}
+
+/** Opens the run folder, its sinks and its journal. */
+async function openRun(options: RunOptions): Promise<RunContext> {
+  const { experiment } = options.loaded;
+  const runId = options.runId ?? runIdFor(experiment.metadata.name);
+  const dir = path.resolve(options.resultsRoot ?? 'results', runId);
+  await fs.mkdir(dir, { recursive: true });
+  // The experiment as it runs (variant and capacity value applied): reports re-render from it. It holds no credential.
+  await fs.writeFile(path.join(dir, experimentRecordFile), `${JSON.stringify(experiment, null, 2)}\n`);
+  const output = options.output ?? createRunOutput('plain');
+  const log = (line: string) => output.line(line);
+  const state = initialState(options, runId, dir);
+  const catalog = options.loaded.catalog;
+  const sinkContext = { runId, dir, experiment, variant: options.variant, influxdb: options.influxdb, log };
+  const sinks = catalog.plugins.sinks.map((p) => p.create(sinkContext)).filter((s): s is Sink => s !== undefined);
+  const event = eventWriter(state, sinks, output);
+  return { state, loaded: options.loaded, catalog, signal: options.signal, output, sinks, cleanup: new CleanupStack(), event, phase: phaseWriter(state, event), log };
+}
+
+/** The phases until teardown; each returns early by throwing (Ctrl-C, infrastructure) or by the run's status. */
+async function runPhases(run: RunContext, provider: ClusterProvider): Promise<void> {
+  await provision(run, provider);
+  startRecording(run);
+  await seedObjects(run);
+  await startAgents(run);
+  if (!(await checkSteadyState(run))) return;
+  await injectAndObserve(run);
+  await recoverAndVerify(run);
+  if (run.state.faultErrors.length) {
+    run.state.status = 'error';
+    run.state.message = `faults could not be injected: ${run.state.faultErrors.join('; ')}`;
+  }
+}
+
+function recordFailure(run: RunContext, error: unknown): void {
+  const { state } = run;
+  if (error instanceof AbortedError || run.signal.aborted) {
+    state.status = 'interrupted';
+    state.message = 'interrupted (Ctrl-C or SIGTERM); results cover the run until then';
+  } else {
+    state.status = 'error';
+    state.message = messageOf(error);
+  }
+  run.event(state.status, state.message);
+}
+
+/** teardown: the cluster reports what is still in flight, then everything acquired is released, last first. */
+async function teardown(run: RunContext): Promise<void> {
+  if (!run.signal.aborted) await run.state.cluster?.settle?.().catch(() => undefined);
+  run.phase('teardown');
+  await run.cleanup.unwind((_name, error) => run.event('teardown-error', messageOf(error)));
+  run.phase('');
+}
+
+/** Judges every hypothesis over the journal; a run that got this far without trouble deviates if one did not hold. */
+function judge(run: RunContext): void {
+  const { state, catalog } = run;
+  state.verdicts = state.experiment.hypotheses.map((h) => evaluate(h, evaluationContext(state), catalog.hypotheses));
+  if (state.status === 'passed' && state.verdicts.some((v) => !passed(v))) state.status = 'deviated';
+}
+
+async function writeResults(run: RunContext): Promise<Summary> {
+  for (const sink of run.sinks) await sink.close().catch((error: unknown) => run.log(`${sink.name}: ${messageOf(error)}`));
+  const summary = buildSummary(run.state, Date.now(), run.sinks.map((s) => s.summary?.() ?? {}));
+  const { dir } = run.state;
+  await writeSummary(dir, summary);
+  await writeMarkdown(dir, summary);
+  await writeJunit(dir, summary);
+  await writeRunReport(dir).catch((error: unknown) => run.log(`report.html not written: ${messageOf(error)}`));
+  return summary;
+}
+
+/**
+ * One experiment, phase by phase: provision -> seed -> agents -> steady state -> inject ->
+ * observe -> recover -> verify -> teardown. Teardown and the result files happen
+ * whatever goes wrong, including Ctrl-C.
+ */
+export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
+  // Every concurrent wait (seeding workers, LIST clients) listens on this one signal.
+  setMaxListeners(0, options.signal);
+  const run = await openRun(options);
+  try {
+    const provider = options.provider ?? providerOf(run, options);
+    await runPhases(run, provider);
+  } catch (error) {
+    recordFailure(run, error);
+  } finally {
+    await teardown(run);
+  }
+  judge(run);
+  const summary = await writeResults(run);
+  if (!options.output) run.output.close();
+  return { dir: run.state.dir, summary };
+}
+
+function providerOf(run: RunContext, options: RunOptions): ClusterProvider {
+  const config = run.state.experiment.cluster ?? {};
+  const plugin = run.catalog.providers.get(config.provider ?? 'local');
+  if (!plugin) throw new Error(`no provider "${config.provider}"`);
+  return plugin.create(config, { runId: run.state.runId, targetExisting: options.targetExisting });
+}

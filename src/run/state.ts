@@ -1,0 +1,50 @@
+import type { Cluster, ClusterSpec } from '../cluster/provider.js';
+import type { Experiment } from '../experiment/schema.js';
+import type { FaultEnvironment } from '../faults/environment.js';
+import type { EvaluationContext, Verdict, Windows } from '../hypotheses/types.js';
+import type { ApiClient } from '../load/client.js';
+import type { IntegrityResult, SeededSet } from '../load/seed.js';
+import type { ClientStats } from '../metrics/client-stats.js';
+import type { Recorder } from '../metrics/recorder.js';
+import type { RunEvent } from '../metrics/sample.js';
+import type { SampleStore } from '../metrics/store.js';
+import type { PhaseTiming, RunStatus } from '../report/summary.js';
+
+/**
+ * The journal of one run: what every phase reads and adds to, and all that the
+ * summary is built from. Phases are functions over it, in the manner of Chaos Toolkit's run.
+ */
+export interface RunState {
+  readonly runId: string;
+  readonly dir: string;
+  readonly experiment: Experiment;
+  /** The experiment file, relative to the working directory, for the summary. */
+  readonly file: string;
+  readonly variant?: string;
+  readonly spec: ClusterSpec;
+  readonly startedAt: number;
+  readonly store: SampleStore;
+  readonly stats: ClientStats;
+  readonly windows: Windows;
+  readonly events: RunEvent[];
+  readonly phases: PhaseTiming[];
+  status: RunStatus;
+  message?: string;
+  cluster?: Cluster;
+  client?: ApiClient;
+  environment?: FaultEnvironment;
+  recorder?: Recorder;
+  seeded: SeededSet[];
+  integrity?: IntegrityResult[];
+  /** When the last fault ended; recovery counts from here. */
+  faultsEnd?: number;
+  faultErrors: string[];
+  readyAfterMs?: number;
+  recoveryChecked: boolean;
+  verdicts: Verdict[];
+}
+
+export function evaluationContext(state: RunState): EvaluationContext {
+  const { store, windows, events, readyAfterMs, recoveryChecked, integrity } = state;
+  return { store, windows, events, readyAfterMs, recoveryChecked, integrity };
+}
