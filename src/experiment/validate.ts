@@ -7,8 +7,6 @@ export const formats: Record<string, { pattern: RegExp; expected: string }> = {
   quantity: { pattern: /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T|ms|s|m|h)?$/, expected: 'a number, a size (512Mi) or a duration (500ms)' },
 };
 
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-for (const [name, { pattern }] of Object.entries(formats)) ajv.addFormat(name, pattern);
 
 export interface SchemaProblem {
   /** JSON path segments into the document. */
@@ -95,9 +93,17 @@ function toProblem(error: ErrorObject, document: unknown): SchemaProblem | undef
  * into one plain problem per place. A union of literals (`kind: pods | configmaps`)
  * is reported as one "expected one of" rather than one error per literal.
  */
+/** Compiled on first use, with an Ajv of its own: two catalogs in one process each have their schema. */
 export function schemaValidator(schema: TSchema): (document: unknown) => SchemaProblem[] {
-  const validate = ajv.compile<unknown>(schema);
-  return (document) => schemaProblems(validate, document);
+  let validate: ValidateFunction | undefined;
+  return (document) => {
+    if (!validate) {
+      const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+      for (const [name, { pattern }] of Object.entries(formats)) ajv.addFormat(name, pattern);
+      validate = ajv.compile<unknown>(schema);
+    }
+    return schemaProblems(validate, document);
+  };
 }
 
 function schemaProblems(validateExperiment: ValidateFunction, document: unknown): SchemaProblem[] {

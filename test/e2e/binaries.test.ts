@@ -1,0 +1,87 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { resolveBinaries } from '../../src/binaries/resolve.js';
+import { kubernetesWrapperGoMod, localReplaces } from '../../src/binaries/gobuild.js';
+import { withLock } from '../../src/binaries/lock.js';
+import { versionSet } from '../../src/binaries/versions.js';
+import { UsageError } from '../../src/errors.js';
+
+const versions = versionSet();
+
+test('the resolved binaries report their real versions, not v0.0.0', async (t) => {
+  const resolved = await resolveBinaries({ versions, names: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'], quiet: true });
+  t.is(resolved['kube-apiserver']?.reportedVersion, `Kubernetes ${versions.kubernetes}`);
+  t.is(resolved['kube-scheduler']?.reportedVersion, `Kubernetes ${versions.kubernetes}`);
+  t.is(resolved.etcd?.reportedVersion, `etcd Version: ${versions.etcd.slice(1)}`);
+  for (const binary of Object.values(resolved)) t.true(['cache', 'go-build', 'download', 'explicit'].includes(binary!.source));
+});
+
+test('an explicit path wins over the cache and is reported as explicit', async (t) => {
+  const cached = await resolveBinaries({ versions, names: ['etcd'], quiet: true });
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-explicit-'));
+  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+  await fs.copyFile(cached.etcd!.path, path.join(dir, 'etcd'));
+  await fs.chmod(path.join(dir, 'etcd'), 0o755);
+
+  const viaDir = await resolveBinaries({ versions, names: ['etcd'], binDir: dir, quiet: true });
+  t.is(viaDir.etcd?.source, 'explicit');
+  t.is(viaDir.etcd?.path, path.join(dir, 'etcd'));
+
+  process.env.CPCHAOS_ETCD = path.join(dir, 'etcd');
+  t.teardown(() => delete process.env.CPCHAOS_ETCD);
+  const viaEnv = await resolveBinaries({ versions, names: ['etcd'], quiet: true });
+  t.is(viaEnv.etcd?.source, 'explicit');
+});
+
+test('an explicit path that does not exist is an error, not a silent fallback', async (t) => {
+  process.env.CPCHAOS_KUBE_APISERVER = '/nonexistent/kube-apiserver';
+  t.teardown(() => delete process.env.CPCHAOS_KUBE_APISERVER);
+  await t.throwsAsync(resolveBinaries({ versions, names: ['kube-apiserver'], quiet: true }), {
+    instanceOf: UsageError,
+    message: /CPCHAOS_KUBE_APISERVER names \/nonexistent\/kube-apiserver, which is not an executable file/,
+  });
+});
+
+test('the wrapper go.mod points every local replace at the published staging version', (t) => {
+  const upstream = [
+    'module k8s.io/kubernetes',
+    '',
+    'go 1.24.0',
+    '',
+    'godebug default=go1.24',
+    '',
+    'replace (',
+    '\tk8s.io/api => ./staging/src/k8s.io/api',
+    '\tk8s.io/client-go => ./staging/src/k8s.io/client-go',
+    ')',
+    'replace k8s.io/kms => ./staging/src/k8s.io/kms',
+    'replace github.com/x/y => github.com/x/y v1.0.0',
+  ].join('\n');
+  t.deepEqual(localReplaces(upstream), ['k8s.io/api', 'k8s.io/client-go', 'k8s.io/kms']);
+  const wrapper = kubernetesWrapperGoMod(upstream, 'v1.33.13');
+  t.regex(wrapper, /^require k8s\.io\/kubernetes v1\.33\.13$/m);
+  t.regex(wrapper, /^godebug default=go1\.24$/m);
+  t.regex(wrapper, /^\tk8s\.io\/api => k8s\.io\/api v0\.33\.13$/m);
+  t.regex(wrapper, /^\tk8s\.io\/kms => k8s\.io\/kms v0\.33\.13$/m);
+  t.notRegex(wrapper, /github\.com\/x\/y/);
+});
+
+test('the cache lock lets one holder work at a time', async (t) => {
+  const target = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-lock-'));
+  t.teardown(() => fs.rm(target, { recursive: true, force: true }));
+  const timeline: string[] = [];
+  const waited: string[] = [];
+  const work = (id: string) => async () => {
+    timeline.push(`${id} start`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    timeline.push(`${id} end`);
+  };
+  await Promise.all([withLock(target, work('a'), () => waited.push('a')), withLock(target, work('b'), () => waited.push('b'))]);
+  // Either may win the race for the lock; the other waits, and their work never interleaves.
+  t.is(waited.length, 1);
+  const [loser] = waited;
+  const winner = loser === 'a' ? 'b' : 'a';
+  t.deepEqual(timeline, [`${winner} start`, `${winner} end`, `${loser} start`, `${loser} end`]);
+});

@@ -1,0 +1,43 @@
+import test from 'ava';
+import { crdBurst } from '../../src/faults/crd-burst.js';
+import { createFaultEnvironment } from '../../src/faults/environment.js';
+import { ClientStats } from '../../src/metrics/client-stats.js';
+import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+import { catalog } from '../../src/plugins.js';
+
+test.before(async () => {
+  await isolatedStateDir();
+});
+
+test('crd-burst installs CRDs across groups and measures discovery with and without the client rate limit', async (t) => {
+  const cluster = await startCluster(t);
+  const events: { type: string; extra?: Record<string, unknown> }[] = [];
+  const { context, close } = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: new AbortController().signal, event: (type, _message, extra) => void events.push({ type, extra }) });
+  t.teardown(close);
+  const { client } = context;
+  await crdBurst.run(
+    { type: 'crd-burst', count: 24, groups: 6, discoveryQps: 10, discoveryBurst: 5 },
+    context,
+  );
+  const done = events.find((e) => e.type === 'crd-burst-done')?.extra as {
+    crds: number;
+    failed: number;
+    discoveryRequests: number;
+    discoveryLimitedMs: number;
+    discoveryUnlimitedMs: number;
+    openapiV2Bytes: number;
+    aggregatedDiscoveryBytes: number;
+    apiserverBytesPerCrd?: number;
+  };
+  t.is(done.crds, 24);
+  t.is(done.failed, 0);
+  const crds = await client.json<{ items: { spec: { group: string } }[] }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
+  t.is(new Set(crds.items.map((c) => c.spec.group)).size, 6);
+  // Six new group-versions on top of the built-in ones; at 10 qps after a burst of 5 the walk cannot be faster than (n - 5) / 10 s.
+  t.true(done.discoveryRequests > 6 + 20, `walked ${done.discoveryRequests} discovery paths`);
+  t.true(done.discoveryLimitedMs >= ((done.discoveryRequests - 5) / 10) * 1000 * 0.9, `limited walk ${done.discoveryLimitedMs} ms`);
+  t.true(done.discoveryUnlimitedMs < done.discoveryLimitedMs / 2, `unlimited walk ${done.discoveryUnlimitedMs} ms`);
+  t.true(done.openapiV2Bytes > 1024 * 1024, 'the OpenAPI v2 document was fetched whole');
+  t.true(done.aggregatedDiscoveryBytes > 0);
+  t.true(typeof done.apiserverBytesPerCrd === 'number');
+});

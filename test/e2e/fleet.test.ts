@@ -1,0 +1,89 @@
+import test, { type ExecutionContext } from 'ava';
+import type { ClusterSpec } from '../../src/cluster/provider.js';
+import { kubeconfigIdentity } from '../../src/load/client.js';
+import { Fleet } from '../../src/load/fleet.js';
+import { catalog } from '../../src/plugins.js';
+import { LoadBalancerProxy } from '../../src/load/proxy.js';
+import type { RelistPolicy } from '../../src/load/agents/informer.js';
+import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+
+test.before(async () => {
+  await isolatedStateDir();
+});
+
+const agents = 40;
+
+/** A real cluster with the runner's load-balancer proxy in front and an empty fleet behind it. */
+async function fleetBehindProxy(t: ExecutionContext, spec: Partial<ClusterSpec> = {}): Promise<{ proxy: LoadBalancerProxy; fleet: Fleet }> {
+  const cluster = await startCluster(t, spec);
+  const proxy = new LoadBalancerProxy('127.0.0.1', Number(new URL(cluster.access.server).port));
+  await proxy.start();
+  t.teardown(() => proxy.stop());
+  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
+  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls, catalog.agents);
+  t.teardown(() => fleet.stop());
+  return { proxy, fleet };
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  return condition();
+}
+
+for (const [policy, expectedRv, gates] of [
+  ['cache', '0', {}],
+  ['quorum', '', {}],
+  ['streaming', '', { WatchList: true }],
+] as [RelistPolicy, string, Record<string, boolean>][]) {
+  test.serial(`connection drop: every kubelet relists exactly once (${policy})`, async (t) => {
+    const { proxy, fleet } = await fleetBehindProxy(t, { featureGates: gates });
+    await fleet.start([{ type: 'kubelet', count: agents, relist: policy, paginate: false, rampUpMs: 0, backoff: { initialMs: 200, maxMs: 1000 } }]);
+    await fleet.waitSynced(30_000);
+    const stats = fleet.stats.byType.get('kubelet')!;
+    t.true(await until(() => stats.openWatches === agents, 10_000), `watches open: ${stats.openWatches}`);
+    t.is(stats.relists, 0);
+
+    const dropped = proxy.drop(1);
+    t.true(dropped >= agents, `dropped ${dropped} connections`);
+    t.true(await until(() => stats.relists >= agents && stats.openWatches === agents, 20_000), `relists ${stats.relists}, watches ${stats.openWatches}`);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    t.is(stats.relists, agents, 'exactly one relist per agent');
+    // Every LIST (first and relist) asked for the configured resourceVersion.
+    t.deepEqual([...stats.resourceVersions], [[expectedRv, 2 * agents]]);
+    const spread = Math.max(...stats.relistTimes) - Math.min(...stats.relistTimes);
+    t.log(`${policy}: ${agents} relists within ${spread} ms of each other`);
+  });
+}
+
+test.serial('a blackholed load balancer stalls watches; lifting it makes the agents relist', async (t) => {
+  const { proxy, fleet } = await fleetBehindProxy(t);
+  await fleet.start([{ type: 'kubelet', count: 10, relist: 'cache', paginate: true, rampUpMs: 0, backoff: { initialMs: 200, maxMs: 1000 } }]);
+  await fleet.waitSynced(30_000);
+  const stats = fleet.stats.byType.get('kubelet')!;
+  proxy.setBlackhole(true);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  t.is(stats.relists, 0, 'nothing breaks while bytes are swallowed');
+  proxy.setBlackhole(false);
+  proxy.drop(1);
+  t.true(await until(() => stats.relists >= 10, 20_000));
+});
+
+test.serial('kube-proxy and cni-agent agents list what they should and watch it', async (t) => {
+  const { fleet } = await fleetBehindProxy(t);
+  await fleet.start([
+    { type: 'kube-proxy', count: 3, relist: 'cache', paginate: false, rampUpMs: 0 },
+    { type: 'cni-agent', count: 2, relist: 'quorum', paginate: true, rampUpMs: 0 },
+  ]);
+  await fleet.waitSynced(30_000);
+  const kubeProxy = fleet.stats.byType.get('kube-proxy')!;
+  const cni = fleet.stats.byType.get('cni-agent')!;
+  // kube-proxy runs two informers (services, endpointslices) per agent; a CNI agent one (all pods).
+  t.is(kubeProxy.lists, 6);
+  t.is(cni.lists, 2);
+  t.true(await until(() => kubeProxy.openWatches === 6 && cni.openWatches === 2, 10_000));
+  t.deepEqual([...kubeProxy.resourceVersions], [['0', 6]]);
+  t.deepEqual([...cni.resourceVersions], [['', 2]]);
+  // The default/kubernetes Service exists, so kube-proxy's service LISTs carry it.
+  t.true(kubeProxy.listBytes > 500);
+});

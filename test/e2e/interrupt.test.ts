@@ -1,0 +1,93 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import test from 'ava';
+import { execa } from 'execa';
+import { isAlive } from '../../src/cluster/process.js';
+import type { ClusterState } from '../../src/cluster/state.js';
+import { cliPath, exists, isolatedStateDir, runCli } from '../helpers/cluster.js';
+import { clusterListeners } from '../helpers/listeners.js';
+
+let stateDir: string;
+test.before(async () => {
+  stateDir = await isolatedStateDir();
+});
+
+async function readState(name: string): Promise<ClusterState | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(stateDir, 'clusters', name, 'state.json'), 'utf8')) as ClusterState;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitForState(name: string, ready: (s: ClusterState) => boolean, timeoutMs = 120_000): Promise<ClusterState> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const state = await readState(name);
+    if (state && ready(state)) return state;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`state of ${name} never matched`);
+}
+
+async function assertNothingLeft(t: import('ava').ExecutionContext, state: ClusterState): Promise<void> {
+  for (const record of Object.values(state.processes)) t.false(isAlive(record!.pid), `${record!.binary} (pid ${record!.pid}) gone`);
+  for (const cgroup of Object.values(state.cgroups)) t.false(await exists(cgroup!), `${cgroup} removed`);
+  if (state.cgroupRoot) t.false(await exists(state.cgroupRoot));
+  t.deepEqual(await clusterListeners(Object.values(state.ports), state.dir), [], 'nothing of this cluster listens on its ports');
+  t.false(await exists(state.dir), 'state folder removed');
+}
+
+const moments: [string, (s: ClusterState) => boolean][] = [
+  ['right after etcd started', (s) => s.processes.etcd !== undefined],
+  ['while the apiserver starts', (s) => s.processes.apiserver !== undefined],
+];
+
+for (const [moment, reached] of moments) {
+  test.serial(`SIGINT ${moment} leaves nothing behind`, async (t) => {
+    const name = `sigint-${moments.findIndex(([m]) => m === moment)}`;
+    const child = execa('node', [cliPath, 'up', '--name', name], { reject: false, all: true });
+    const state = await waitForState(name, reached);
+    child.kill('SIGINT');
+    const result = await child;
+    t.is(result.exitCode, 130, String(result.all));
+    t.regex(String(result.stderr), /stopping and cleaning up/);
+    await assertNothingLeft(t, state);
+  });
+}
+
+test.serial('down --all reaps a cluster whose runner was SIGKILLed', async (t) => {
+  const name = 'reaped';
+  const child = execa('node', [cliPath, 'up', '--name', name, '--foreground'], { reject: false });
+  const state = await waitForState(name, (s) => s.status === 'ready');
+  child.kill('SIGKILL');
+  await child;
+  // The control plane outlives its runner: that is what down --all is for.
+  for (const record of Object.values(state.processes)) t.true(isAlive(record!.pid));
+
+  const down = await runCli(['down', '--all']);
+  t.is(down.exitCode, 0, down.all);
+  t.regex(down.stderr, new RegExp(`${name}: stopped 2 processes, removed 2 cgroups`));
+  await assertNothingLeft(t, state);
+});
+
+test.serial('down --all leaves the cluster of a run that is still running; --force stops it', async (t) => {
+  const name = 'alive';
+  const child = execa('node', [cliPath, 'up', '--name', name, '--foreground'], { reject: false });
+  const state = await waitForState(name, (s) => s.status === 'ready');
+
+  const down = await runCli(['down', '--all']);
+  t.is(down.exitCode, 0, down.all);
+  t.regex(down.stderr, new RegExp(`${name}: left alone, its run \\(pid ${state.ownerPid}\\) is still running`));
+  for (const record of Object.values(state.processes)) t.true(isAlive(record!.pid), `${record!.binary} still running`);
+  t.true(await exists(state.dir));
+
+  const forced = await runCli(['down', '--all', '--force']);
+  t.is(forced.exitCode, 0, forced.all);
+  t.regex(forced.stderr, new RegExp(`${name}: stopped 2 processes`));
+  // Only that --force took the cluster is checked here; the foreground up is then stopped by hand.
+  child.kill('SIGINT');
+  await child;
+  await assertNothingLeft(t, state);
+  t.is((await runCli(['down', '--force'])).exitCode, 2, '--force alone is refused');
+});
