@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,9 @@ import { ApiClient, kubeconfigIdentity } from '../load/client.js';
 import { ClientStats } from '../metrics/client-stats.js';
 import { deleteLabelled, runSelector, type CleanupResult } from './cleanup.js';
 import { get } from './https.js';
+import { apiserverReady } from './shared.js';
 import type { ProviderPlugin } from '../core/plugin.js';
+import type { ClusterConfig } from '../experiment/schema.js';
 import type { ApiserverAccess, Cluster, ClusterProvider, ClusterSpec, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
 
 export interface ExistingTarget {
@@ -78,7 +81,7 @@ class ExistingCluster implements Cluster {
   }
 
   async ready(): Promise<boolean> {
-    return (await get(`${this.access.server}/readyz`, this.access, 5_000).catch(() => undefined))?.status === 200;
+    return apiserverReady(this.access, 5_000);
   }
 
   /** Removes every object this run created; the cluster itself is not ours to stop. */
@@ -127,10 +130,16 @@ export class ExistingProvider implements ClusterProvider {
   }
 }
 
-export const existingProvider: ProviderPlugin = {
+const existingKeys = {
+  context: Type.Optional(Type.String({ minLength: 1, description: 'existing: the exact kubeconfig context to use; the run also needs --target-existing <the same context>' })),
+  kubeconfig: Type.Optional(Type.String({ minLength: 1, description: 'existing: the kubeconfig file (default $KUBECONFIG, else ~/.kube/config)' })),
+};
+
+export const existingProvider: ProviderPlugin<ClusterConfig & Static<TObject<typeof existingKeys>>> = {
   name: 'existing',
   description: 'a cluster you already have (client-side faults only; needs --target-existing <context>)',
-  settings: ['context', 'kubeconfig'],
+  schema: existingKeys,
+  settings: [],
   capabilities: [],
   validate: (cluster) => (cluster.context ? [] : [{ path: ['cluster'], message: 'the existing provider needs context: the exact kubeconfig context to run against' }]),
   checkConsent: (cluster, targetExisting) => checkOptIn({ context: cluster.context!, confirmedContext: targetExisting }),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { execa } from 'execa';
 import type { NodeImage } from '../binaries/kind-image/obtain.js';
 import { resolveKind } from '../binaries/kind-binary.js';
@@ -11,14 +12,15 @@ import { kubeconfigIdentity } from '../load/client.js';
 import { requireDocker } from '../util/docker.js';
 import type { MemoryCgroup } from './cgroup/types.js';
 import { openCgroup } from './cgroup/detect.js';
-import { get } from './https.js';
 import { loadIdentityKubeconfig } from './kind-identity.js';
 import { kindConfig, staticPodPatches, staticPods } from './kind-config.js';
 import { StaticPodOomWatch } from './kind-oom.js';
 import { waitClusterReady } from './kind-ready.js';
 import { freePort } from './ports.js';
+import { apiserverReady, processStatus } from './shared.js';
 import { currentOwner, ownerAlive, type Owner } from './process.js';
 import type { ProviderPlugin } from '../core/plugin.js';
+import type { ClusterConfig } from '../experiment/schema.js';
 import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, HostProcesses, MetricsTarget, UpOptions } from './provider.js';
 
 /** Clusters this tool creates are named so `cpchaos down --all` can find what a killed run left. */
@@ -120,16 +122,11 @@ class KindCluster implements Cluster, HostProcesses {
 
   async status(): Promise<ComponentStatus[]> {
     await this.refresh();
-    const result: ComponentStatus[] = [];
-    for (const [name, pid] of this.pids) {
-      const cgroup = this.cgroupMap.get(name);
-      result.push({ name, pid, alive: true, cgroup: cgroup?.path, memoryLimitBytes: await cgroup?.limit().catch(() => undefined), memoryUsageBytes: await cgroup?.usage().catch(() => undefined), oomKills: (await cgroup?.oomKills().catch(() => 0)) ?? 0 });
-    }
-    return result;
+    return Promise.all([...this.pids].map(([name, pid]) => processStatus(name, pid, true, this.cgroupMap.get(name))));
   }
 
   async ready(): Promise<boolean> {
-    return (await get(`${this.access.server}/readyz`, this.access, 2_000).catch(() => undefined))?.status === 200;
+    return apiserverReady(this.access);
   }
 
   watch(intervalMs = 1000): void {
@@ -272,10 +269,16 @@ export class KindProvider implements ClusterProvider {
   }
 }
 
-export const kindProvider: ProviderPlugin = {
+const kindKeys = {
+  controlPlanes: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(3)], { description: 'kind: one control-plane node, or three behind kind\'s load balancer (default 1)' })),
+  nodeImage: Type.Optional(Type.String({ description: 'kind: the node image (default kindest/node:<kubernetesVersion> when here or pullable, else cpchaos/kind-node:<kubernetesVersion> built offline and cached)' })),
+};
+
+export const kindProvider: ProviderPlugin<ClusterConfig & Static<TObject<typeof kindKeys>>> = {
   name: 'kind',
   description: 'a kind cluster in Docker, one or three control-plane nodes, whose kubelet restarts what dies',
-  settings: ['kubernetesVersion', 'memoryLimits', 'apiserverArgs', 'featureGates', 'controlPlanes', 'nodeImage'],
+  schema: kindKeys,
+  settings: ['kubernetesVersion', 'memoryLimits', 'apiserverArgs', 'featureGates'],
   capabilities: ['processes', 'node-containers'],
   create: (cluster) => new KindProvider({ controlPlanes: cluster.controlPlanes ?? 1, nodeImage: cluster.nodeImage }),
 };

@@ -16,8 +16,10 @@ import { apiserverArgs, controllerManagerArgs, etcdArgs, schedulerArgs, type Loc
 import { freePorts } from './ports.js';
 import { isAlive, logTail, startProcess, startTicks, type StartedProcess } from './process.js';
 import type { ProviderPlugin } from '../core/plugin.js';
+import { sharedClusterSettings } from '../experiment/schema.js';
 import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, HostProcesses, MetricsTarget, UpOptions } from './provider.js';
 import { clusterDir, loadState, saveState, type ClusterState } from './state.js';
+import { apiserverReady, processStatus } from './shared.js';
 import { teardownCluster } from './teardown.js';
 
 const binaryOf: Record<ComponentName, BinaryName> = {
@@ -162,24 +164,11 @@ class LocalCluster implements Cluster, HostProcesses {
   }
 
   async ready(): Promise<boolean> {
-    return (await get(`${this.access.server}/readyz`, this.access, 2_000).catch(() => undefined))?.status === 200;
+    return apiserverReady(this.access);
   }
 
   async status(): Promise<ComponentStatus[]> {
-    const result: ComponentStatus[] = [];
-    for (const { component: name, pid } of this.processes()) {
-      const cgroup = this.cgroupMap.get(name);
-      result.push({
-        name,
-        pid,
-        alive: isAlive(pid),
-        cgroup: cgroup?.path,
-        memoryLimitBytes: await cgroup?.limit().catch(() => undefined),
-        memoryUsageBytes: await cgroup?.usage().catch(() => undefined),
-        oomKills: (await cgroup?.oomKills().catch(() => 0)) ?? 0,
-      });
-    }
-    return result;
+    return Promise.all(this.processes().map(({ component, pid }) => processStatus(component, pid, isAlive(pid), this.cgroupMap.get(component))));
   }
 
   async down(options: { keep?: boolean } = {}): Promise<void> {
@@ -365,7 +354,7 @@ export type { LocalCluster };
 export const localProvider: ProviderPlugin = {
   name: 'local',
   description: 'etcd + kube-apiserver (and controller-manager, scheduler if asked) as processes on this machine (the default)',
-  settings: ['kubernetesVersion', 'etcdVersion', 'components', 'memoryLimits', 'apiserverArgs', 'featureGates', 'etcdUnsafeNoFsync', 'restartOnExit'],
+  settings: sharedClusterSettings,
   capabilities: ['processes'],
   create: () => new LocalProvider(),
 };

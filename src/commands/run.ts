@@ -47,7 +47,7 @@ export function registerRun(program: Command): void {
       const { loadExperiment } = await import('../experiment/load.js');
       const { expandVariants } = await import('../variants.js');
       const { parseInfluxFlag } = await import('../metrics/sinks/influxdb-config.js');
-      const influxdb = flags.influxdb ? parseInfluxFlag(flags.influxdb) : undefined;
+      const sinkConfig = flags.influxdb ? { influxdb: parseInfluxFlag(flags.influxdb) } : undefined;
       const { createRunOutput, outputMode } = await import('../ui/run-output.js');
       const loaded = await loadExperiment(file, catalog);
       const cluster = loaded.experiment.cluster ?? {};
@@ -62,7 +62,7 @@ export function registerRun(program: Command): void {
       const json = output.mode === 'json';
       const variants = expandVariants(loaded);
       if (variants.length === 0) {
-        const { dir, summary } = await withInterrupt((signal) => runExperiment({ loaded, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, output, influxdb, targetExisting: flags.targetExisting }));
+        const { dir, summary } = await withInterrupt((signal) => runExperiment({ loaded, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, output, sinkConfig, targetExisting: flags.targetExisting }));
         output.close();
         printVerdicts(summary, dir, json);
         if (!json) note(`results: ${dir}`);
@@ -76,7 +76,7 @@ export function registerRun(program: Command): void {
         for (const variant of variants) {
           if (signal.aborted) break;
           output.line(`variant ${variant.name}`);
-          const outcome = await runExperiment({ loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, binDir: flags.binDir, output, influxdb, targetExisting: flags.targetExisting });
+          const outcome = await runExperiment({ loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, binDir: flags.binDir, output, sinkConfig, targetExisting: flags.targetExisting });
           output.clear();
           printVerdicts(outcome.summary, outcome.dir, json);
           done.push(outcome);

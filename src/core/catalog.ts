@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import { experimentSchema } from '../experiment/schema.js';
+import { experimentSchema, sharedClusterSettings } from '../experiment/schema.js';
 import { schemaValidator, type SchemaProblem } from '../experiment/validate.js';
 import type { AgentKindPlugin, Capability, FaultPlugin, HypothesisPlugin, Plugins, ProviderPlugin } from './plugin.js';
 
@@ -25,12 +25,25 @@ function indexBy<T>(kind: string, items: readonly T[], key: (item: T) => string)
   return map;
 }
 
+/** Keys two plugins could both claim: a provider's own `cluster:` keys, a sink's `metrics:` name. */
+function checkClaims(plugins: Plugins): void {
+  const claimed = new Map<string, string>([...sharedClusterSettings.map((k) => [`cluster.${k}`, 'the core'] as const), ['metrics.interval', 'the core'], ['metrics.include', 'the core']]);
+  const claim = (key: string, by: string) => {
+    if (claimed.has(key)) throw new Error(`${by} claims ${key}, which ${claimed.get(key)} already has`);
+    claimed.set(key, by);
+  };
+  for (const p of plugins.providers) for (const key of Object.keys(p.schema ?? {})) claim(`cluster.${key}`, `provider ${p.name}`);
+  for (const s of plugins.sinks) if (s.schema) claim(`metrics.${s.name}`, `sink ${s.name}`);
+}
+
 export function createCatalog(plugins: Plugins): Catalog {
+  checkClaims(plugins);
   const schema = experimentSchema({
     providers: plugins.providers,
     faults: plugins.faults,
     hypotheses: plugins.hypotheses,
     agents: plugins.agents,
+    sinks: plugins.sinks,
   });
   const providers = indexBy('provider', plugins.providers, (p) => p.name);
   return {

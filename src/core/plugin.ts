@@ -1,6 +1,6 @@
-import type { TObject } from '@sinclair/typebox';
+import type { TObject, TProperties, TSchema } from '@sinclair/typebox';
 import type { Cluster, ClusterProvider } from '../cluster/provider.js';
-import type { ClusterConfig, Experiment, HypothesisSpec } from '../experiment/schema.js';
+import type { BuiltinHypothesisSpec, ClusterConfig, Experiment } from '../experiment/schema.js';
 import type { FaultContext } from '../faults/types.js';
 import type { EvaluationContext, Verdict } from '../hypotheses/types.js';
 import type { InformerTarget } from '../load/agents/types.js';
@@ -35,15 +35,17 @@ export interface FaultPlugin<P = Record<string, unknown>> {
 }
 
 /** A built-in hypothesis (`builtin: <name>`): judged from the run's journal, not from one metric. */
-export interface HypothesisPlugin {
+export interface HypothesisPlugin<S = BuiltinHypothesisSpec> {
   name: string;
   description: string;
+  /** Its entry's keys: name, builtin and its own (builtinSchema). */
+  schema: TObject;
   /** Judged before the faults too: a run that already deviates there is not in steady state. */
   steadyState?: boolean;
   needs?: Capability[];
   /** Cross-field rules the schema cannot say; paths are relative to the hypothesis entry. */
-  validate?(spec: Extract<HypothesisSpec, { builtin: string }>, experiment: Experiment): Problem[];
-  evaluate(spec: Extract<HypothesisSpec, { builtin: string }>, context: EvaluationContext): Verdict;
+  validate?(spec: S, experiment: Experiment): Problem[];
+  evaluate(spec: S, context: EvaluationContext): Verdict;
 }
 
 export interface ProviderOptions {
@@ -54,17 +56,19 @@ export interface ProviderOptions {
 }
 
 /** Where a control plane comes from: processes here, kind, a cluster someone already runs. */
-export interface ProviderPlugin {
+export interface ProviderPlugin<C = ClusterConfig> {
   name: string;
   description: string;
-  /** The `cluster:` keys it takes besides `provider`. */
+  /** Its own `cluster:` keys (kind's controlPlanes, ...), added to the cluster schema. */
+  schema?: TProperties;
+  /** The shared `cluster:` keys it takes (kubernetesVersion, memoryLimits, ...). */
   settings: readonly string[];
   capabilities: readonly Capability[];
   /** Cross-field rules; paths are relative to the experiment. */
-  validate?(cluster: ClusterConfig): Problem[];
+  validate?(cluster: C): Problem[];
   /** Throws a UsageError unless the user consented to what this provider touches; before anything starts. */
-  checkConsent?(cluster: ClusterConfig, targetExisting: string | undefined): void;
-  create(cluster: ClusterConfig, options: ProviderOptions): ClusterProvider;
+  checkConsent?(cluster: C, targetExisting: string | undefined): void;
+  create(cluster: C, options: ProviderOptions): ClusterProvider;
 }
 
 /** What a sink is made from: one run's identity and folder. */
@@ -73,14 +77,16 @@ export interface SinkContext {
   dir: string;
   experiment: Experiment;
   variant?: string;
-  /** An InfluxDB given on the command line, overriding the experiment's. */
-  influxdb?: NonNullable<Experiment['metrics']>['influxdb'];
+  /** The sink's settings: `metrics.<name>` of the experiment, or what the command line gave instead. */
+  config: unknown;
   log(line: string): void;
 }
 
 /** Where samples and events go besides memory; undefined when the experiment does not ask for it. */
 export interface SinkPlugin {
   name: string;
+  /** Its settings under `metrics.<name>`, if it has any. */
+  schema?: TSchema;
   create(context: SinkContext): Sink | undefined;
 }
 

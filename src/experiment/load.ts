@@ -37,8 +37,9 @@ function providerProblems(experiment: Experiment, catalog: Catalog): Problem[] {
   const name = experiment.cluster?.provider ?? 'local';
   const provider = catalog.providers.get(name);
   if (!provider) return [{ path: ['cluster', 'provider'], message: `no provider "${name}"` }];
+  const takes = [...provider.settings, ...Object.keys(provider.schema ?? {})];
   for (const key of Object.keys(experiment.cluster ?? {})) {
-    if (key !== 'provider' && !provider.settings.includes(key)) problems.push({ path: ['cluster', key], message: `${key} does not apply to the ${name} provider (it takes: ${provider.settings.join(', ')})` });
+    if (key !== 'provider' && !takes.includes(key)) problems.push({ path: ['cluster', key], message: `${key} does not apply to the ${name} provider (it takes: ${takes.join(', ')})` });
   }
   problems.push(...(provider.validate?.(experiment.cluster ?? {}) ?? []));
   const lacks = (needs: readonly Capability[] | undefined) => (needs ?? []).filter((n) => !provider.capabilities.includes(n));
@@ -75,9 +76,6 @@ function crossReferenceProblems(experiment: Experiment, catalog: Catalog): Probl
   experiment.hypotheses.forEach((hypothesis, i) => {
     if ('builtin' in hypothesis) {
       for (const p of catalog.hypotheses.get(hypothesis.builtin)?.validate?.(hypothesis, experiment) ?? []) problems.push({ path: ['hypotheses', i, ...p.path], message: p.message });
-      for (const [j, set] of (hypothesis.sets ?? []).entries()) {
-        if (!setNames.includes(set)) problems.push({ path: ['hypotheses', i, 'sets', j], message: `no seed set named "${set}"` });
-      }
     }
   });
   return problems;

@@ -1,5 +1,5 @@
-import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
-import { ComponentParam, Count, Duration, Name, PositiveInt, Size, Strict } from './schema-parts.js';
+import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
+import { Count, Duration, Name, PositiveInt, Size, Strict } from './schema-parts.js';
 
 /**
  * The experiment schema is built from the plugins the composition root lists (their
@@ -7,10 +7,12 @@ import { ComponentParam, Count, Duration, Name, PositiveInt, Size, Strict } from
  * so this file knows no plugin. The static types below see those keys as strings.
  */
 export interface SchemaPlugins {
-  providers: readonly { name: string; description: string }[];
+  providers: readonly { name: string; description: string; schema?: TProperties }[];
   faults: readonly { type: string; schema: TObject }[];
-  hypotheses: readonly { name: string }[];
+  hypotheses: readonly { name: string; schema: TObject }[];
   agents: readonly { type: string; description: string }[];
+  /** A sink with settings has them under `metrics.<name>`. */
+  sinks: readonly { name: string; schema?: TSchema }[];
 }
 
 const Literals = (values: readonly string[], options: { description?: string } = {}) => Type.Union(values.map((v) => Type.Literal(v)), options);
@@ -19,26 +21,34 @@ const described = (entries: readonly { name: string; description: string }[], fa
 export const apiVersion = 'cpchaos.io/v1alpha1';
 
 
-const clusterSchema = (providers: SchemaPlugins['providers']) => Strict(
-  {
-    provider: Type.Optional(Literals(providers.map((p) => p.name), { description: described(providers) })),
-    context: Type.Optional(Type.String({ minLength: 1, description: 'existing: the exact kubeconfig context to use; the run also needs --target-existing <the same context>' })),
-    kubeconfig: Type.Optional(Type.String({ minLength: 1, description: 'existing: the kubeconfig file (default $KUBECONFIG, else ~/.kube/config)' })),
-    controlPlanes: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(3)], { description: 'kind: one control-plane node, or three behind kind\'s load balancer (default 1)' })),
-    nodeImage: Type.Optional(Type.String({ description: 'kind: the node image (default kindest/node:<kubernetesVersion> when here or pullable, else cpchaos/kind-node:<kubernetesVersion> built offline and cached)' })),
-    kubernetesVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+\\.\\d+$', description: 'e.g. v1.33.13' })),
-    etcdVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+\\.\\d+$' })),
-    components: Type.Optional(Type.Array(Type.Union([Type.Literal('controller-manager'), Type.Literal('scheduler')]), { uniqueItems: true })),
-    memoryLimits: Type.Optional(
-      Strict({ etcd: Type.Optional(Size()), apiserver: Type.Optional(Size()), 'controller-manager': Type.Optional(Size()), scheduler: Type.Optional(Size()) }, { description: 'cgroup memory limit per component (local: the process\'s own cgroup; kind: the static pod\'s memory limit, set by the kubelet)' }),
-    ),
-    apiserverArgs: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'extra kube-apiserver flags without dashes' })),
-    featureGates: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9]+$' }), Type.Boolean())),
-    etcdUnsafeNoFsync: Type.Optional(Type.Boolean({ description: 'faster etcd, never for experiments that measure etcd' })),
-    restartOnExit: Type.Optional(Type.Boolean({ description: 'restart a component that exits, as a kubelet restarts a static pod (default true)' })),
-  },
-  { description: 'the control plane to create' },
-);
+/** The `cluster:` keys any provider may take; each provider adds its own (kind's controlPlanes, ...). */
+const sharedClusterKeys = {
+  kubernetesVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+\\.\\d+$', description: 'e.g. v1.33.13' })),
+  etcdVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+\\.\\d+$' })),
+  components: Type.Optional(Type.Array(Type.Union([Type.Literal('controller-manager'), Type.Literal('scheduler')]), { uniqueItems: true })),
+  memoryLimits: Type.Optional(
+    Strict({ etcd: Type.Optional(Size()), apiserver: Type.Optional(Size()), 'controller-manager': Type.Optional(Size()), scheduler: Type.Optional(Size()) }, { description: 'cgroup memory limit per component (local: the process\'s own cgroup; kind: the static pod\'s memory limit, set by the kubelet)' }),
+  ),
+  apiserverArgs: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'extra kube-apiserver flags without dashes' })),
+  featureGates: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9]+$' }), Type.Boolean())),
+  etcdUnsafeNoFsync: Type.Optional(Type.Boolean({ description: 'faster etcd, never for experiments that measure etcd' })),
+  restartOnExit: Type.Optional(Type.Boolean({ description: 'restart a component that exits, as a kubelet restarts a static pod (default true)' })),
+};
+
+export const sharedClusterSettings = Object.keys(sharedClusterKeys);
+
+const clusterSchema = (providers: SchemaPlugins['providers']) =>
+  Strict(
+    {
+      provider: Type.Optional(Literals(providers.map((p) => p.name), { description: described(providers) })),
+      ...sharedClusterKeys,
+      ...(Object.assign({}, ...providers.map((p) => p.schema ?? {})) as TProperties),
+    },
+    { description: 'the control plane to create' },
+  );
+
+/** A provider's own `cluster:` keys, typed by its schema; the shared ones typed here. */
+export type ClusterConfig = Static<ReturnType<typeof Strict<typeof sharedClusterKeys>>> & { provider?: string } & Record<string, unknown>;
 
 export const seedKinds = ['pods', 'configmaps', 'secrets', 'namespaces', 'deployments', 'services', 'crds', 'customresources'] as const;
 
@@ -90,13 +100,9 @@ const MetricHypothesis = Strict({
   absentAsZero: Type.Optional(Type.Boolean({ description: 'no matching samples count as 0 (for counters that only appear once something happens, like 5xx codes); default false: no data deviates' })),
 });
 
-const builtinHypothesis = (hypotheses: SchemaPlugins['hypotheses']) => Strict({
-  name: Type.String({ minLength: 1 }),
-  builtin: Literals(hypotheses.map((h) => h.name)),
-  component: Type.Optional(ComponentParam()),
-  within: Type.Optional(Duration('ready-within: how soon after the faults end')),
-  sets: Type.Optional(Type.Array(Name('seed set'), { description: 'objects-intact: which seed sets (default all)' })),
-});
+/** A built-in hypothesis's common keys; its own keys are checked against its file's schema by `builtin`. */
+const builtinBase = (hypotheses: SchemaPlugins['hypotheses']) =>
+  Type.Object({ name: Type.String({ minLength: 1 }), builtin: Literals(hypotheses.map((h) => h.name)) }, { additionalProperties: true });
 
 /** A fault's common keys; its own keys are checked against its file's schema by `type`. */
 const faultBase = (faults: SchemaPlugins['faults']) => Type.Object(
@@ -122,24 +128,13 @@ const faultSchema = (faults: SchemaPlugins['faults']) =>
   });
 
 const hypothesisSchema = (hypotheses: SchemaPlugins['hypotheses']) =>
-  Type.Unsafe<Static<typeof MetricHypothesis> | Static<ReturnType<typeof builtinHypothesis>>>({
+  Type.Unsafe<Static<typeof MetricHypothesis> | BuiltinHypothesisSpec>({
     type: 'object',
     if: { required: ['builtin'] },
-    then: builtinHypothesis(hypotheses),
+    then: { ...builtinBase(hypotheses), allOf: byDiscriminator('builtin', hypotheses.map((h) => ({ value: h.name, schema: h.schema }))) },
     else: MetricHypothesis,
   });
 
-export const InfluxdbSchema = Strict(
-  {
-    url: Type.String({ pattern: '^https?://[^/@]+(:\\d+)?/?$', description: 'http(s)://host:port of an InfluxDB 1.x server (no credentials in it)' }),
-    database: Type.String({ minLength: 1, description: 'database to write to; created if missing' }),
-    username: Type.Optional(Type.String()),
-    passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'environment variable holding the password (default CPCHAOS_INFLUXDB_PASSWORD); never the password itself' })),
-    batchSize: Type.Optional(PositiveInt('points per write request (default 5000)')),
-    maxBuffer: Type.Optional(PositiveInt('points held while the server is down or slow; older ones are dropped beyond it (default 200000)')),
-  },
-  { description: 'also send every sample and event to InfluxDB 1.x (measurement per metric; tags run_id, experiment, variant and the labels)' },
-);
 
 export const experimentSchema = (plugins: SchemaPlugins) => Strict(
   {
@@ -175,7 +170,7 @@ export const experimentSchema = (plugins: SchemaPlugins) => Strict(
       Strict({
         interval: Type.Optional(Duration('recording interval (default 1s)')),
         include: Type.Optional(Type.Array(Type.String(), { description: 'extra /metrics names to record (regular expressions)' })),
-        influxdb: Type.Optional(InfluxdbSchema),
+        ...Object.fromEntries(plugins.sinks.filter((k) => k.schema).map((k) => [k.name, Type.Optional(k.schema!)])),
       }),
     ),
   },
@@ -185,8 +180,9 @@ export const experimentSchema = (plugins: SchemaPlugins) => Strict(
 export type SeedSet = Static<typeof SeedSetSchema>;
 export type AgentsSpec = Static<ReturnType<typeof agentsSchema>>;
 export type MetricHypothesisSpec = Static<typeof MetricHypothesis>;
-export type BuiltinHypothesisSpec = Static<ReturnType<typeof builtinHypothesis>>;
+export type BuiltinHypothesisSpec = Static<ReturnType<typeof builtinBase>> & Record<string, unknown>;
 export type HypothesisSpec = MetricHypothesisSpec | BuiltinHypothesisSpec;
 export type FaultSpec = Static<ReturnType<typeof faultBase>> & Record<string, unknown>;
-export type ClusterConfig = Static<ReturnType<typeof clusterSchema>>;
-export type Experiment = Omit<Static<ReturnType<typeof experimentSchema>>, 'faults' | 'hypotheses'> & { faults?: FaultSpec[]; hypotheses: HypothesisSpec[] };
+/** `metrics:`: the recording settings, and each sink's own under its name (typed by the sink). */
+export type MetricsConfig = { interval?: string; include?: string[] } & Record<string, unknown>;
+export type Experiment = Omit<Static<ReturnType<typeof experimentSchema>>, 'cluster' | 'faults' | 'hypotheses' | 'metrics'> & { cluster?: ClusterConfig; faults?: FaultSpec[]; hypotheses: HypothesisSpec[]; metrics?: MetricsConfig };

@@ -1,3 +1,4 @@
+import { Type, type TProperties } from '@sinclair/typebox';
 import type { IntegrityResult } from '../load/seed.js';
 import type { RunEvent } from '../metrics/sample.js';
 import type { SampleStore } from '../metrics/store.js';
@@ -28,4 +29,9 @@ export interface Verdict {
   expected: string;
   window?: WindowName;
   detail?: string;
+}
+
+/** The schema of a built-in hypothesis entry: name and builtin plus its own keys, nothing else. */
+export function builtinSchema<T extends TProperties>(builtin: string, properties: T) {
+  return Type.Object({ name: Type.String({ minLength: 1 }), builtin: Type.Literal(builtin), ...properties }, { additionalProperties: false });
 }

@@ -9,6 +9,7 @@ import { crdNames } from './objects/crds.js';
 import { collectionPath } from './resources.js';
 import { objectKinds } from './objects/index.js';
 import type { BuildContext, KubeObject } from './objects/types.js';
+import type { EventFn } from '../metrics/sample.js';
 
 export const runLabel = 'cpchaos.io/run';
 export const setLabel = 'cpchaos.io/set';
@@ -42,7 +43,7 @@ export interface SeedOptions {
   quiet?: boolean;
   /** Where progress goes (a run's live output); by default a line of its own on stderr. */
   progress?: (label: string) => Progress;
-  event(type: string, message: string, extra?: Record<string, unknown>): void;
+  event: EventFn;
 }
 
 function render(template: unknown, values: Record<string, string>): unknown {

@@ -19,7 +19,7 @@ export class Recorder {
     private readonly store: SampleStore,
     private readonly sinks: Sink[],
     private readonly intervalMs: number,
-    private readonly event: (type: string, message: string) => void,
+    private readonly event: (type: 'scrape-failed' | 'scrape-recovered', message: string) => void,
     private readonly onRound?: (t: number) => void,
   ) {}
 

@@ -17,11 +17,57 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-/** Something that happened: phase changes, faults, OOM kills, restarts, errors. */
-export interface RunEvent {
+// A type, not an interface: every event then also fits PluginEvent's index signature.
+type EventBase = {
+  /** Milliseconds since the epoch. */
   t: number;
+  message: string;
+};
+
+// Distributes over a union of types, so each type is its own member of the union below.
+type Fields<T extends string, F = object> = T extends string ? EventBase & { type: T } & F : never;
+
+/** What the core writes and reads: each type with its fields, so both ends are checked by the compiler. */
+export type CoreEvent =
+  | Fields<'phase', { phase: string }>
+  | Fields<'fault-start', { fault: string; faultType: string }>
+  | Fields<'fault-end' | 'fault-error', { fault: string }>
+  | Fields<'hypothesis-deviated', { hypothesis: string }>
+  | Fields<'ready', { readyAfterMs: number }>
+  | Fields<'seed-done', { set: string; created: number; failed: number; durationMs: number }>
+  | Fields<'seed-error', { set: string }>
+  | Fields<'oom-kill', { component: string; at: string; count: number }>
+  | Fields<'exited', { component: string; at: string; code: number | null; signal: string | null }>
+  | Fields<'started', { component: string; at: string; pid: number }>
+  | Fields<'restarting', { component: string; at: string; backoffMs: number }>
+  | Fields<'not-steady' | 'not-ready' | 'interrupted' | 'error' | 'teardown-error' | 'agents-synced' | 'scrape-failed' | 'scrape-recovered'>;
+
+export type CoreEventType = CoreEvent['type'];
+export type CoreEventOf<T extends CoreEventType> = Extract<CoreEvent, { type: T }>;
+/** The fields an event of type T carries besides t, type and message. */
+export type CoreEventFields<T extends CoreEventType> = Omit<CoreEventOf<T>, 't' | 'type' | 'message'>;
+
+/** What a plugin reports of itself (process-killed, list-flood-done, ...): its own type and fields. */
+export interface PluginEvent extends EventBase {
   type: string;
   component?: string;
-  message: string;
   [key: string]: unknown;
 }
+
+/** Something that happened, as events.ndjson and every sink record it. */
+export type RunEvent = CoreEvent | PluginEvent;
+
+/** Narrows a recorded event to one core type (plugin events share the type field, so `===` alone cannot). */
+export function isEvent<T extends CoreEventType>(event: RunEvent, type: T): event is CoreEventOf<T> {
+  return event.type === type;
+}
+
+/** The events of one core type, typed. */
+export function eventsOf<T extends CoreEventType>(events: readonly RunEvent[], type: T): CoreEventOf<T>[] {
+  return events.filter((e): e is CoreEventOf<T> => isEvent(e, type));
+}
+
+/** Writes a core event, its fields checked against its type; `t` overrides when it happened (a kubelet reports late). */
+export type EventFn = <T extends CoreEventType>(type: T, message: string, ...fields: keyof CoreEventFields<T> extends never ? [{ t?: number }?] : [CoreEventFields<T> & { t?: number }]) => void;
+/** What plugins report of themselves: their own types and fields. */
+export type ReportFn = (type: string, message: string, extra?: Record<string, unknown>) => void;

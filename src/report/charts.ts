@@ -1,9 +1,9 @@
 import type { MetricHypothesisSpec } from '../experiment/schema.js';
 import { thresholdValue } from '../hypotheses/metric.js';
-import type { Sample } from '../metrics/sample.js';
 import type { LabelMatcher } from '../metrics/store.js';
 import type { ChartSeries, ChartSpec, ChartUnit, RunCharts, RunMarks } from './report-data.js';
 import type { RunData } from './run-data.js';
+import { eventsOf, type Sample } from '../metrics/sample.js';
 
 /** Past this, a series is reduced to the highest value per bucket: peaks are what people look for. */
 const maxPointsPerSeries = 1500;
@@ -185,18 +185,18 @@ function hypothesisChart(b: ChartBuilder, h: MetricHypothesisSpec): void {
 
 /** The charts of one run, on a time axis in seconds from the first fault (from the start when there was none). */
 export function runCharts(data: RunData, label = data.summary.experiment.variant ?? data.summary.runId): RunCharts {
-  const firstFault = data.events.find((e) => e.type === 'fault-start')?.t;
-  const origin = firstFault ?? Date.parse(data.summary.startedAt);
+  const starts = eventsOf(data.events, 'fault-start');
+  const ends = [...eventsOf(data.events, 'fault-end'), ...eventsOf(data.events, 'fault-error')];
+  const origin = starts[0]?.t ?? Date.parse(data.summary.startedAt);
   const at = (t: number) => (t - origin) / 1000;
-  const faults: RunMarks['faults'] = [];
-  for (const start of data.events.filter((e) => e.type === 'fault-start')) {
-    const end = data.events.find((e) => (e.type === 'fault-end' || e.type === 'fault-error') && e.fault === start.fault && e.t >= start.t);
-    faults.push({ name: String(start.fault ?? start.message), from: at(start.t), to: at(end?.t ?? Date.parse(data.summary.endedAt)) });
-  }
+  const faults: RunMarks['faults'] = starts.map((start) => {
+    const end = ends.filter((e) => e.fault === start.fault && e.t >= start.t).sort((a, b) => a.t - b.t)[0];
+    return { name: start.fault ?? start.message, from: at(start.t), to: at(end?.t ?? Date.parse(data.summary.endedAt)) };
+  });
   const marks: RunMarks = {
     faults,
-    oomKills: data.events.filter((e) => e.type === 'oom-kill').map((e) => ({ component: e.component ?? '', at: at(e.t) })),
-    restarts: data.events.filter((e) => e.type === 'restarting').map((e) => ({ component: e.component ?? '', at: at(e.t) })),
+    oomKills: eventsOf(data.events, 'oom-kill').map((e) => ({ component: e.component, at: at(e.t) })),
+    restarts: eventsOf(data.events, 'restarting').map((e) => ({ component: e.component, at: at(e.t) })),
   };
 
   const b = new ChartBuilder(data, origin);
@@ -206,6 +206,6 @@ export function runCharts(data: RunData, label = data.summary.experiment.variant
   concurrencyChart(b);
   throttlingChart(b);
   relistChart(b);
-  for (const h of data.experiment?.hypotheses ?? []) if ('metric' in h) hypothesisChart(b, h);
+  for (const h of data.experiment?.hypotheses ?? []) if (!('builtin' in h)) hypothesisChart(b, h);
   return { label, marks, charts: b.charts };
 }

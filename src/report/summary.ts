@@ -3,7 +3,16 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedBinary } from '../binaries/types.js';
 import type { Verdict } from '../hypotheses/types.js';
-import type { InfluxSinkReport } from '../metrics/sinks/influxdb.js';
+
+/** What the InfluxDB sink says of itself in summary.json. */
+export interface InfluxSinkReport {
+  url: string;
+  database: string;
+  written: number;
+  dropped: number;
+  failedWrites: number;
+  lastError?: string;
+}
 
 export type RunStatus = 'passed' | 'deviated' | 'not-steady' | 'interrupted' | 'error';
 

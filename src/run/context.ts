@@ -3,7 +3,7 @@ import type { LoadedExperiment } from '../experiment/load.js';
 import type { Sink } from '../metrics/sample.js';
 import type { RunOutput } from '../ui/run-output.js';
 import type { CleanupStack } from './cleanup.js';
-import type { EventFn } from './journal.js';
+import type { EventFn, ReportFn } from './journal.js';
 import type { RunState } from './state.js';
 
 /** What every phase is given: the journal, the plugins, and the means to report and release. */
@@ -15,7 +15,10 @@ export interface RunContext {
   readonly output: RunOutput;
   readonly sinks: readonly Sink[];
   readonly cleanup: CleanupStack;
+  /** A core event, checked by the compiler. */
   readonly event: EventFn;
+  /** A plugin's own event (faults, seeding's progress): what the fault environment is given. */
+  readonly report: ReportFn;
   phase(name: string): void;
   log(line: string): void;
 }

@@ -1,11 +1,11 @@
-import type { Sink, RunEvent } from '../metrics/sample.js';
+import type { EventFn, ReportFn, RunEvent, Sink } from '../metrics/sample.js';
 import type { RunOutput } from '../ui/run-output.js';
 import type { RunState } from './state.js';
 
-export type EventFn = (type: string, message: string, extra?: Record<string, unknown>) => void;
+export type { EventFn, ReportFn };
 
 /** Every event goes to the journal, every sink and the live output, in that order. */
-export function eventWriter(state: RunState, sinks: readonly Sink[], output: RunOutput): EventFn {
+export function eventWriter(state: RunState, sinks: readonly Sink[], output: RunOutput): ReportFn {
   return (type, message, extra = {}) => {
     const record: RunEvent = { t: Date.now(), type, message, ...extra };
     state.events.push(record);

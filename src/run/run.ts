@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { ClusterProvider } from '../cluster/provider.js';
 import { AbortedError, messageOf } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
-import type { Experiment } from '../experiment/schema.js';
 import { evaluate, passed } from '../hypotheses/evaluate.js';
 import { ClientStats } from '../metrics/client-stats.js';
 import type { Sink } from '../metrics/sample.js';
@@ -17,7 +16,7 @@ import { writeSummary, type Summary } from '../report/summary.js';
 import { createRunOutput, type RunOutput } from '../ui/run-output.js';
 import { CleanupStack } from './cleanup.js';
 import type { RunContext } from './context.js';
-import { eventWriter, phaseWriter } from './journal.js';
+import { eventWriter, phaseWriter, type EventFn } from './journal.js';
 import { injectAndObserve } from './phases/inject.js';
 import { seedObjects, startAgents } from './phases/load.js';
 import { provision } from './phases/provision.js';
@@ -41,8 +40,8 @@ export interface RunOptions {
   output?: RunOutput;
   /** The variant this run is, for its summary. */
   variant?: string;
-  /** An InfluxDB to send samples and events to, overriding the experiment's `metrics.influxdb`. */
-  influxdb?: NonNullable<Experiment['metrics']>['influxdb'];
+  /** Sink settings from the command line, by sink name, overriding the experiment's `metrics.<name>` (--influxdb). */
+  sinkConfig?: Record<string, unknown>;
   /** The user's consent to run against an existing cluster: its exact context (--target-existing). */
   targetExisting?: string;
   /** The provider to use instead of the experiment's (a test's fake one). */
@@ -76,10 +75,13 @@ async function openRun(options: RunOptions): Promise<RunContext> {
   const log = (line: string) => output.line(line);
   const state = initialState(options, runId, dir);
   const catalog = options.loaded.catalog;
-  const sinkContext = { runId, dir, experiment, variant: options.variant, influxdb: options.influxdb, log };
-  const sinks = catalog.plugins.sinks.map((p) => p.create(sinkContext)).filter((s): s is Sink => s !== undefined);
-  const event = eventWriter(state, sinks, output);
-  return { state, loaded: options.loaded, catalog, signal: options.signal, output, sinks, cleanup: new CleanupStack(), event, phase: phaseWriter(state, event), log };
+  const sinks = catalog.plugins.sinks
+    .map((p) => p.create({ runId, dir, experiment, variant: options.variant, config: options.sinkConfig?.[p.name] ?? experiment.metrics?.[p.name], log }))
+    .filter((s): s is Sink => s !== undefined);
+  const report = eventWriter(state, sinks, output);
+  // The one place the checked form meets the loose one: both write the same record.
+  const event = report as EventFn;
+  return { state, loaded: options.loaded, catalog, signal: options.signal, output, sinks, cleanup: new CleanupStack(), event, report, phase: phaseWriter(state, event), log };
 }
 
 /** The phases until teardown; each returns early by throwing (Ctrl-C, infrastructure) or by the run's status. */

@@ -1,4 +1,5 @@
 import { ExitCode } from '../errors.js';
+import { eventsOf } from '../metrics/sample.js';
 import type { RunStatus, Summary } from '../report/summary.js';
 import type { RunState } from './state.js';
 
@@ -58,7 +59,7 @@ export function buildSummary(state: RunState, endedAt: number, sinkReports: Reco
     client: state.stats.totals(),
     fleet: fleetPart(state),
     ...(state.recoveryChecked ? { recovery: { readyAfterMs: state.readyAfterMs } } : {}),
-    events: { oomKills: state.events.filter((e) => e.type === 'oom-kill').length, restarts: state.events.filter((e) => e.type === 'restarting').length },
+    events: { oomKills: eventsOf(state.events, 'oom-kill').length, restarts: eventsOf(state.events, 'restarting').length },
     samplesRecorded: 0,
     ...(Object.assign({}, ...sinkReports) as Partial<Summary>),
   };

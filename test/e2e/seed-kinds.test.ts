@@ -5,6 +5,7 @@ import test from 'ava';
 import { ApiClient } from '../../src/load/client.js';
 import { checkIntegrity, seed } from '../../src/load/seed.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
+import type { EventFn } from '../../src/metrics/sample.js';
 import type { SeedSet } from '../../src/experiment/schema.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
 
@@ -33,7 +34,7 @@ test('every object kind seeds, from built-in shapes and from templates, and the 
     { kind: 'secrets', name: 'from-file', count: 2, templateFile: 'secret.yaml' },
   ];
   const events: string[] = [];
-  const seeded = await seed(sets, { client, runId: 'kinds', experimentDir: dir, quiet: true, event: (type, message) => events.push(`${type}: ${message}`) });
+  const seeded = await seed(sets, { client, runId: 'kinds', experimentDir: dir, quiet: true, event: ((type: string, message: string) => void events.push(`${type}: ${message}`)) as EventFn });
   t.deepEqual(
     seeded.map((s) => [s.name, s.objects.length, s.failed]),
     [['namespaces', 3, 0], ['secrets', 5, 0], ['services', 4, 0], ['deployments', 2, 0], ['pods', 4, 0], ['defs', 3, 0], ['crs', 6, 0], ['templated', 3, 0], ['from-file', 2, 0]],

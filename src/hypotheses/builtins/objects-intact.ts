@@ -1,8 +1,18 @@
+import { Type, type Static } from '@sinclair/typebox';
 import type { HypothesisPlugin } from '../../core/plugin.js';
+import { Name } from '../../experiment/schema-parts.js';
+import { builtinSchema } from '../types.js';
 
-export const objectsIntact: HypothesisPlugin = {
+const schema = builtinSchema('objects-intact', { sets: Type.Optional(Type.Array(Name('seed set'), { description: 'which seed sets (default all)' })) });
+
+export const objectsIntact: HypothesisPlugin<Static<typeof schema>> = {
   name: 'objects-intact',
   description: 'every seeded object (of `sets`, default all) still exists after recovery',
+  schema,
+  validate(spec, experiment) {
+    const names = (experiment.seed ?? []).map((s) => s.name ?? s.kind);
+    return (spec.sets ?? []).flatMap((set, j) => (names.includes(set) ? [] : [{ path: ['sets', j], message: `no seed set named "${set}"` }]));
+  },
   evaluate(spec, context) {
     const base = { name: spec.name, kind: 'builtin' as const, expected: 'every seeded object still exists' };
     if (!context.integrity) return { ...base, status: 'not-checked', observedText: 'the run ended before the objects were checked' };

@@ -1,9 +1,15 @@
 import { formatDuration, parseDuration } from '../../units.js';
+import { Type, type Static } from '@sinclair/typebox';
 import type { HypothesisPlugin } from '../../core/plugin.js';
+import { Duration } from '../../experiment/schema-parts.js';
+import { builtinSchema } from '../types.js';
 
-export const readyWithin: HypothesisPlugin = {
+const schema = builtinSchema('ready-within', { within: Type.Optional(Duration('how soon after the faults end')) });
+
+export const readyWithin: HypothesisPlugin<Static<typeof schema>> = {
   name: 'ready-within',
   description: 'the apiserver\'s /readyz answers 200 within `within` after the faults end',
+  schema,
   validate: (spec) => (spec.within ? [] : [{ path: [], message: 'ready-within needs within: (a duration)' }]),
   evaluate(spec, context) {
     const within = parseDuration(spec.within ?? '60s');

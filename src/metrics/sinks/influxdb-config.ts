@@ -1,5 +1,6 @@
 import { UsageError } from '../../errors.js';
-import type { Experiment } from '../../experiment/schema.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { PositiveInt, Strict } from '../../experiment/schema-parts.js';
 
 export interface InfluxSinkOptions {
   /** http(s)://host:port of an InfluxDB 1.x server; credentials do not belong here. */
@@ -20,13 +21,28 @@ export interface InfluxSinkOptions {
   closeTimeoutMs?: number;
 }
 
+/** `metrics.influxdb` of an experiment. */
+export const InfluxdbSchema = Strict(
+  {
+    url: Type.String({ pattern: '^https?://[^/@]+(:\\d+)?/?$', description: 'http(s)://host:port of an InfluxDB 1.x server (no credentials in it)' }),
+    database: Type.String({ minLength: 1, description: 'database to write to; created if missing' }),
+    username: Type.Optional(Type.String()),
+    passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'environment variable holding the password (default CPCHAOS_INFLUXDB_PASSWORD); never the password itself' })),
+    batchSize: Type.Optional(PositiveInt('points per write request (default 5000)')),
+    maxBuffer: Type.Optional(PositiveInt('points held while the server is down or slow; older ones are dropped beyond it (default 200000)')),
+  },
+  { description: 'also send every sample and event to InfluxDB 1.x (measurement per metric; tags run_id, experiment, variant and the labels)' },
+);
+
+export type InfluxdbConfig = Static<typeof InfluxdbSchema>;
+
 export const defaultPasswordEnv = 'CPCHAOS_INFLUXDB_PASSWORD';
 
 /**
  * `--influxdb http://[user@]host:port/database` -> the experiment's form. A password
  * in the URL is refused: it would end up in shell history and process listings.
  */
-export function parseInfluxFlag(text: string): NonNullable<NonNullable<Experiment['metrics']>['influxdb']> {
+export function parseInfluxFlag(text: string): InfluxdbConfig {
   let url: URL;
   try {
     url = new URL(text);
@@ -41,7 +57,7 @@ export function parseInfluxFlag(text: string): NonNullable<NonNullable<Experimen
 
 /** The sink's options from the experiment's `metrics.influxdb` or the flag (the flag wins). */
 export function influxSinkOptions(
-  config: NonNullable<Experiment['metrics']>['influxdb'] | undefined,
+  config: InfluxdbConfig | undefined,
   tags: Record<string, string>,
   env: NodeJS.ProcessEnv = process.env,
 ): InfluxSinkOptions | undefined {

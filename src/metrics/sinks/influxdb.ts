@@ -1,18 +1,10 @@
 import { InfluxDB, type IPoint } from 'influx';
 import { messageOf } from '../../errors.js';
-import type { RunEvent, Sample, Sink } from '../sample.js';
+import type { PluginEvent, RunEvent, Sample, Sink } from '../sample.js';
 import type { SinkPlugin } from '../../core/plugin.js';
-import { influxSinkOptions, type InfluxSinkOptions } from './influxdb-config.js';
+import type { InfluxSinkReport } from '../../report/summary.js';
+import { InfluxdbSchema, influxSinkOptions, type InfluxdbConfig, type InfluxSinkOptions } from './influxdb-config.js';
 
-
-export interface InfluxSinkReport {
-  url: string;
-  database: string;
-  written: number;
-  dropped: number;
-  failedWrites: number;
-  lastError?: string;
-}
 
 /** The InfluxDB URL without user or password, for logs and reports. */
 export function publicUrl(url: string): string {
@@ -100,7 +92,8 @@ export class InfluxSink implements Sink {
   }
 
   writeEvent(event: RunEvent): void {
-    const { t, type, component, message, ...rest } = event;
+    const widened: PluginEvent = event;
+    const { t, type, component, message, ...rest } = widened;
     const fields: Record<string, string | number | boolean> = { message };
     for (const [key, value] of Object.entries(rest)) {
       if (typeof value === 'number' ? Number.isFinite(value) : typeof value === 'string' || typeof value === 'boolean') fields[key] = value as string | number | boolean;
@@ -162,8 +155,9 @@ export class InfluxSink implements Sink {
 /** Every sample and event also to InfluxDB 1.x, when the experiment or --influxdb names one. */
 export const influxdbSink: SinkPlugin = {
   name: 'influxdb',
-  create: ({ runId, experiment, variant, influxdb, log }) => {
-    const options = influxSinkOptions(influxdb ?? experiment.metrics?.influxdb, { run_id: runId, experiment: experiment.metadata.name, ...(variant ? { variant } : {}) });
+  schema: InfluxdbSchema,
+  create: ({ runId, experiment, variant, config, log }) => {
+    const options = influxSinkOptions(config as InfluxdbConfig | undefined, { run_id: runId, experiment: experiment.metadata.name, ...(variant ? { variant } : {}) });
     if (!options) return undefined;
     const sink = new InfluxSink(options);
     // Not awaited: a down or stopped server must not hold the run; writes are retried from the buffer.

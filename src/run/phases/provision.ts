@@ -48,7 +48,7 @@ export async function provision(run: RunContext, provider: ClusterProvider): Pro
   const environment = await createFaultEnvironment(cluster, {
     stats: run.state.stats,
     signal: run.signal,
-    event: run.event,
+    event: run.report,
     client,
     createLabels: { [runLabel]: run.state.runId },
     agentKinds: run.catalog.agents,

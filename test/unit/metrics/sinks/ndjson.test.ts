@@ -7,7 +7,7 @@ import { ndjsonSink } from '../../../../src/metrics/sinks/ndjson.js';
 test('one JSON line per sample and event, appended; the count goes into the summary', async (t) => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-unit-ndjson-'));
   t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
-  const sink = ndjsonSink.create({ runId: 'r', dir, experiment: { apiVersion: 'cpchaos.io/v1alpha1', kind: 'Experiment', metadata: { name: 'x' }, hypotheses: [] }, log: () => undefined })!;
+  const sink = ndjsonSink.create({ runId: 'r', dir, experiment: { apiVersion: 'cpchaos.io/v1alpha1', kind: 'Experiment', metadata: { name: 'x' }, hypotheses: [] }, config: undefined, log: () => undefined })!;
   sink.writeSamples([{ t: 1, metric: 'm', labels: { a: 'b' }, value: 2 }, { t: 2, metric: 'm', labels: {}, value: 3 }]);
   sink.writeSamples([]);
   sink.writeEvent({ t: 3, type: 'phase', message: 'seed', phase: 'seed' });
