@@ -1,7 +1,10 @@
 import type { TObject, TProperties, TSchema } from '@sinclair/typebox';
 import type { Cluster, ClusterProvider } from '../cluster/provider.js';
 import type { BuiltinHypothesisSpec, ClusterConfig, Experiment } from '../experiment/schema.js';
-import type { FaultContext } from '../faults/types.js';
+import type { ApiClient } from '../load/client.js';
+import type { Fleet } from '../load/fleet.js';
+import type { LoadBalancerProxy } from '../load/proxy.js';
+import type { SeededSet } from '../load/seed.js';
 import type { EvaluationContext, Verdict } from '../hypotheses/types.js';
 import type { InformerTarget } from '../load/agents/types.js';
 import type { FleetStats } from '../load/agents/stats.js';
@@ -17,6 +20,23 @@ import type { Scraper } from '../metrics/scrapers/types.js';
  * - node-containers: the control-plane nodes are containers here (kind): pause a node, restart its load balancer.
  */
 export type Capability = 'processes' | 'node-containers';
+
+/** What a fault works with. */
+export interface FaultContext {
+  cluster: Cluster;
+  /** The runner's client: every request it makes is counted in the cpchaos_client_* series. */
+  client: ApiClient;
+  /** A client of the fault's own (its own connections and protocol), counted in the same series. */
+  newClient(options: { protocol: 'http1' | 'http2'; maxSockets?: number }): Promise<ApiClient>;
+  seeded: SeededSet[];
+  /** The load balancer between the simulated agents and the apiserver. */
+  proxy: LoadBalancerProxy;
+  /** The simulated node agents (empty unless the experiment has agents or a fault adds some). */
+  fleet: Fleet;
+  /** Aborted on Ctrl-C: a fault must stop promptly and return. */
+  signal: AbortSignal;
+  event(type: string, message: string, extra?: Record<string, unknown>): void;
+}
 
 /** A problem in an experiment, at a path inside it; the loader adds file:line:column. */
 export interface Problem {

@@ -1,4 +1,4 @@
-import { Type, type TProperties, type ObjectOptions } from '@sinclair/typebox';
+import { Type, type ObjectOptions, type Static, type TObject, type TOptional, type TProperties, type TSchema } from '@sinclair/typebox';
 import { componentNames } from '../cluster/provider.js';
 
 /** Objects in experiment files never take unknown keys: a typo must fail, not be ignored. */
@@ -13,3 +13,17 @@ export const PositiveInt = (description: string) => Type.Integer({ minimum: 1, d
 export const Count = (description: string) => Type.Integer({ minimum: 0, description });
 /** A control-plane component, from the one list of them. */
 export const ComponentParam = (description?: string) => Type.Union(componentNames.map((c) => Type.Literal(c)), description ? { description } : {});
+
+declare const defaulted: unique symbol;
+/** An optional key with a default: the schema carries the value (editors show it, the loader fills it in). */
+export type TDefault<T extends TSchema> = TOptional<T> & { readonly [defaulted]: true };
+
+/** The one place a key's default lives: in its schema, read by the loader, the code (Resolved) and the docs. */
+export function Default<T extends TSchema>(schema: T, value: Static<T>): TDefault<T> {
+  return Type.Optional({ ...schema, default: value } as T) as TDefault<T>;
+}
+
+type DefaultedKeys<P extends TProperties> = { [K in keyof P]: P[K] extends { readonly [defaulted]: true } ? K : never }[keyof P];
+
+/** An entry as code sees it once its defaults are filled in: every key with a Default is present. */
+export type Resolved<T extends TObject> = Static<T> & { [K in DefaultedKeys<T['properties']> & keyof Static<T>]-?: Exclude<Static<T>[K], undefined> };

@@ -2,8 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { get } from '../cluster/https.js';
 import type { ApiClient } from '../load/client.js';
 import { sleep } from '../util/wait.js';
-import type { FaultPlugin } from '../core/plugin.js';
-import { faultSchema, type FaultContext } from './types.js';
+import { Default } from '../experiment/schema-parts.js';
+import { defineFault, faultSchema, type FaultContext } from './types.js';
 
 const KubeObject = Type.Object(
   { metadata: Type.Object({ name: Type.String() }, { additionalProperties: true }), spec: Type.Record(Type.String(), Type.Unknown()) },
@@ -11,12 +11,11 @@ const KubeObject = Type.Object(
 );
 
 const schema = faultSchema('apf', {
-  priorityLevels: Type.Optional(Type.Array(KubeObject, { description: 'PriorityLevelConfiguration objects' })),
-  flowSchemas: Type.Optional(Type.Array(KubeObject, { description: 'FlowSchema objects' })),
-  remove: Type.Optional(Type.Boolean({ description: 'delete them again when the fault ends (default false: they stay for the rest of the run)' })),
+  priorityLevels: Default(Type.Array(KubeObject, { description: 'PriorityLevelConfiguration objects' }), []),
+  flowSchemas: Default(Type.Array(KubeObject, { description: 'FlowSchema objects' }), []),
+  remove: Default(Type.Boolean({ description: 'delete them again when the fault ends (false: they stay for the rest of the run)' }), false),
 });
 
-type Params = Static<typeof schema>;
 type FlowObject = Static<typeof KubeObject>;
 
 const base = '/apis/flowcontrol.apiserver.k8s.io/v1';
@@ -48,13 +47,13 @@ async function waitActive(context: FaultContext, levels: string[]): Promise<void
  * API Priority and Fairness objects given inline: a FlowSchema that isolates
  * expensive LISTs in a priority level of their own, as in the field reports.
  */
-export const apf: FaultPlugin<Params> = {
+export const apf = defineFault({
   type: 'apf',
   description: 'apply FlowSchema and PriorityLevelConfiguration objects',
   schema,
   async run(params, context) {
-    const levels = params.priorityLevels ?? [];
-    const schemas = params.flowSchemas ?? [];
+    const levels = params.priorityLevels;
+    const schemas = params.flowSchemas;
     for (const level of levels) await apply(context.client, 'prioritylevelconfigurations', 'PriorityLevelConfiguration', level);
     for (const flowSchema of schemas) await apply(context.client, 'flowschemas', 'FlowSchema', flowSchema);
     await waitActive(context, levels.map((l) => l.metadata.name));
@@ -67,4 +66,4 @@ export const apf: FaultPlugin<Params> = {
     for (const level of levels) await context.client.request('DELETE', `${base}/prioritylevelconfigurations/${level.metadata.name}`);
     context.event('apf-removed', `${levels.length} priority level(s), ${schemas.length} flow schema(s) deleted`);
   },
-};
+});

@@ -1,25 +1,23 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Duration } from '../experiment/schema-parts.js';
+import { Type } from '@sinclair/typebox';
+import { Duration, Default } from '../experiment/schema-parts.js';
 import { parseDuration } from '../units.js';
 import { sleep } from '../util/wait.js';
-import type { FaultPlugin } from '../core/plugin.js';
-import { faultSchema } from './types.js';
+import { defineFault, faultSchema } from './types.js';
 
 const schema = faultSchema('connection-drop', {
-  fraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'share of the open agent connections to reset (default 1: all)' })),
+  fraction: Default(Type.Number({ minimum: 0, maximum: 1, description: 'share of the open agent connections to reset (1: all)' }), 1),
   blackhole: Type.Optional(Duration('instead: swallow all traffic for this long, then reset what was swallowed')),
   latency: Type.Optional(Duration('instead: delay every chunk by this much ...')),
-  for: Type.Optional(Duration('... for this long (default 30s)')),
+  for: Default(Duration('... for this long'), '30s'),
 });
 
-type Params = Static<typeof schema>;
 
 /**
  * What a load balancer failover does to the agents' long-lived watches: resets them
  * all at once (or a fraction), which sends every agent back to LIST. Also added
  * latency and a blackhole for a while.
  */
-export const connectionDrop: FaultPlugin<Params> = {
+export const connectionDrop = defineFault({
   type: 'connection-drop',
   description: "reset, slow or blackhole the agents' connections through the runner's load balancer",
   schema,
@@ -40,9 +38,9 @@ export const connectionDrop: FaultPlugin<Params> = {
     if (params.latency) {
       const ms = parseDuration(params.latency);
       proxy.setLatency(ms);
-      context.event('latency-on', `+${params.latency} on agent traffic for ${params.for ?? '30s'}`, { latencyMs: ms });
+      context.event('latency-on', `+${params.latency} on agent traffic for ${params.for}`, { latencyMs: ms });
       try {
-        await sleep(parseDuration(params.for ?? '30s'), context.signal);
+        await sleep(parseDuration(params.for), context.signal);
       } finally {
         proxy.setLatency(0);
         context.event('latency-off', 'agent traffic at full speed again');
@@ -50,7 +48,7 @@ export const connectionDrop: FaultPlugin<Params> = {
       return;
     }
     const open = proxy.connections;
-    const dropped = proxy.drop(params.fraction ?? 1);
+    const dropped = proxy.drop(params.fraction);
     context.event('connections-dropped', `${dropped} of ${open} agent connections reset`, { dropped, open });
   },
-};
+});

@@ -1,22 +1,20 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { get } from '../cluster/https.js';
-import { PositiveInt } from '../experiment/schema-parts.js';
+import { PositiveInt, Default } from '../experiment/schema-parts.js';
 import type { ApiClient } from '../load/client.js';
 import { seed } from '../load/seed.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 import { sleep } from '../util/wait.js';
-import type { FaultPlugin } from '../core/plugin.js';
-import { faultSchema, type FaultContext } from './types.js';
+import { defineFault, faultSchema, type FaultContext } from './types.js';
 
 const schema = faultSchema('crd-burst', {
   count: PositiveInt('CRDs to install'),
-  groups: Type.Optional(PositiveInt('spread over this many API groups (default 1)')),
-  concurrency: Type.Optional(PositiveInt('CRD creates in flight (default 10)')),
-  discoveryQps: Type.Optional(Type.Number({ minimum: 0, description: "rate limit of the discovery walk (default 5, client-go's default)" })),
-  discoveryBurst: Type.Optional(PositiveInt('burst of the discovery walk (default 100)')),
+  groups: Default(PositiveInt('spread over this many API groups'), 1),
+  concurrency: Default(PositiveInt('CRD creates in flight'), 10),
+  discoveryQps: Default(Type.Number({ minimum: 0, description: "rate limit of the discovery walk (client-go's default)" }), 5),
+  discoveryBurst: Default(PositiveInt('burst of the discovery walk'), 100),
 });
 
-type Params = Static<typeof schema>;
 
 async function apiserverRss(context: FaultContext): Promise<number | undefined> {
   const metrics = await get(`${context.cluster.access.server}/metrics`, context.cluster.access).catch(() => undefined);
@@ -54,14 +52,14 @@ async function timed(client: ApiClient, path: string, accept: string, resource: 
  * with them: apiserver memory per CRD, a client's discovery walk with and without
  * client-go's rate limit, aggregated discovery, and the OpenAPI documents.
  */
-export const crdBurst: FaultPlugin<Params> = {
+export const crdBurst = defineFault({
   type: 'crd-burst',
   description: 'install many CRDs; measure memory per CRD, discovery and OpenAPI',
   schema,
   async run(params, context) {
     const name = 'crd-burst';
     const before = await apiserverRss(context);
-    const [set] = await seed([{ kind: 'crds', name, count: params.count, groups: params.groups ?? 1, qps: 0, concurrency: params.concurrency ?? 10 }], {
+    const [set] = await seed([{ kind: 'crds', name, count: params.count, groups: params.groups, qps: 0, concurrency: params.concurrency }], {
       client: context.client,
       runId: 'crd-burst',
       experimentDir: '.',
@@ -77,13 +75,13 @@ export const crdBurst: FaultPlugin<Params> = {
       await sleep(250, context.signal);
     }
     const after = await apiserverRss(context);
-    const limited = await walkDiscovery(context.client, new TokenBucket(params.discoveryQps ?? 5, params.discoveryBurst ?? 100), context.signal);
+    const limited = await walkDiscovery(context.client, new TokenBucket(params.discoveryQps, params.discoveryBurst), context.signal);
     const unlimited = await walkDiscovery(context.client, new TokenBucket(0, 1), context.signal);
     const aggregated = await timed(context.client, '/apis', 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json', 'aggregated-discovery');
     const openapiV2 = await timed(context.client, '/openapi/v2', 'application/json', 'openapi-v2');
     const openapiV3 = await timed(context.client, '/openapi/v3', 'application/json', 'openapi-v3');
     const perCrdBytes = before !== undefined && after !== undefined ? (after - before) / set!.objects.length : undefined;
-    context.event('crd-burst-done', `${set!.objects.length} CRDs in ${params.groups ?? 1} group(s); discovery walk of ${limited.requests} requests ${(limited.ms / 1000).toFixed(1)}s limited, ${(unlimited.ms / 1000).toFixed(1)}s unlimited`, {
+    context.event('crd-burst-done', `${set!.objects.length} CRDs in ${params.groups} group(s); discovery walk of ${limited.requests} requests ${(limited.ms / 1000).toFixed(1)}s limited, ${(unlimited.ms / 1000).toFixed(1)}s unlimited`, {
       crds: set!.objects.length,
       failed: set!.failed,
       apiserverRssBefore: before,
@@ -99,4 +97,4 @@ export const crdBurst: FaultPlugin<Params> = {
       openapiV3IndexMs: openapiV3.ms,
     });
   },
-};
+});

@@ -1,27 +1,24 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Name, PositiveInt } from '../experiment/schema-parts.js';
-import type { FaultPlugin } from '../core/plugin.js';
-import { faultSchema } from './types.js';
+import { Name, PositiveInt, Default } from '../experiment/schema-parts.js';
+import { defineFault, faultSchema } from './types.js';
 
 const schema = faultSchema('delete-objects', {
   set: Name('the seed set to delete from'),
-  count: Type.Optional(PositiveInt('how many objects to delete (default 1)')),
+  count: Default(PositiveInt('how many objects to delete'), 1),
 });
 
-type Params = Static<typeof schema>;
 
 /** Deletes seeded objects behind the experiment's back: the chaos equivalent of "kill a pod", and what objects-intact must catch. */
-export const deleteObjects: FaultPlugin<Params> = {
+export const deleteObjects = defineFault({
   type: 'delete-objects',
   description: 'delete some objects of a seed set',
   schema,
   async run(params, context) {
     const set = context.seeded.find((s) => s.name === params.set);
     if (!set) throw new Error(`delete-objects: no seed set named "${params.set}"`);
-    const victims = set.objects.slice(0, params.count ?? 1);
+    const victims = set.objects.slice(0, params.count);
     for (const object of victims) {
       const response = await context.client.request('DELETE', object.path, { signal: context.signal });
       context.event('object-deleted', `deleted ${object.path} (HTTP ${response.status})`, { path: object.path, status: response.status });
     }
   },
-};
+});

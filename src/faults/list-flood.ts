@@ -1,28 +1,27 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Duration, PositiveInt } from '../experiment/schema-parts.js';
+import { Type } from '@sinclair/typebox';
+import { Default, Duration, PositiveInt, type Resolved } from '../experiment/schema-parts.js';
 import { collectionPath } from '../load/resources.js';
 import { parseDuration } from '../units.js';
 import type { ApiClient } from '../load/client.js';
 import { quantile } from '../metrics/client-stats.js';
-import type { FaultPlugin } from '../core/plugin.js';
-import { faultSchema } from './types.js';
+import { defineFault, faultSchema } from './types.js';
 
 const schema = faultSchema('list-flood', {
-  resource: Type.Optional(Type.String({ description: 'resource to LIST (default pods)' })),
-  namespace: Type.Optional(Type.String({ description: 'LIST one namespace instead of all' })),
-  clients: Type.Optional(PositiveInt('concurrent clients (default 10)')),
-  listsPerClient: Type.Optional(PositiveInt('LISTs each client sends one after the other (default 10)')),
+  resource: Default(Type.String({ description: 'resource to LIST: pods, configmaps, secrets, services, namespaces, deployments, ...' }), 'pods'),
+  namespace: Type.Optional(Type.String({ description: 'LIST one namespace (default: all)' })),
+  clients: Default(PositiveInt('concurrent clients'), 10),
+  listsPerClient: Default(PositiveInt('LISTs each client sends one after the other'), 10),
   duration: Type.Optional(Duration('instead of listsPerClient: keep listing this long')),
-  resourceVersion: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('0')], { description: '"" quorum read from etcd (default), "0" from the watch cache' })),
+  resourceVersion: Default(Type.Union([Type.Literal(''), Type.Literal('0')], { description: '"" quorum read from etcd, "0" from the watch cache' }), ''),
   resourceVersionMatch: Type.Optional(Type.Union([Type.Literal('NotOlderThan'), Type.Literal('Exact')])),
-  limit: Type.Optional(PositiveInt('page size; follow continue tokens to the end')),
+  limit: Type.Optional(PositiveInt('page size; the client follows continue tokens to the end')),
   labelSelector: Type.Optional(Type.String()),
   fieldSelector: Type.Optional(Type.String()),
   protobuf: Type.Optional(Type.Boolean({ description: 'ask for application/vnd.kubernetes.protobuf' })),
-  protocol: Type.Optional(Type.Union([Type.Literal('http1'), Type.Literal('http2')], { description: 'http1 (default): one connection per client, like ab; http2: all clients share one connection, like client-go' })),
+  protocol: Default(Type.Union([Type.Literal('http1'), Type.Literal('http2')], { description: 'http1: one connection per client, like ab; http2: all clients share one connection, like client-go' }), 'http1'),
 });
 
-type Params = Static<typeof schema>;
+type Params = Resolved<typeof schema>;
 
 function query(params: Params, continueToken?: string): string {
   const search = new URLSearchParams();
@@ -38,7 +37,7 @@ function query(params: Params, continueToken?: string): string {
 
 /** One full LIST, page by page when paginated. The body is kept only to read the continue token. */
 async function listOnce(params: Params, client: ApiClient, signal: AbortSignal): Promise<{ status: number; bytes: number }> {
-  const path = collectionPath(params.resource ?? 'pods', params.namespace);
+  const path = collectionPath(params.resource, params.namespace);
   const accept = params.protobuf ? 'application/vnd.kubernetes.protobuf' : 'application/json';
   let bytes = 0;
   let continueToken: string | undefined;
@@ -52,17 +51,17 @@ async function listOnce(params: Params, client: ApiClient, signal: AbortSignal):
   return { status: 200, bytes };
 }
 
-export const listFlood: FaultPlugin<Params> = {
+export const listFlood = defineFault({
   type: 'list-flood',
   description: 'C concurrent clients sending full LISTs (the `ab -c 100 /api/v1/pods` case)',
   schema,
   async run(params, context) {
-    const clients = params.clients ?? 10;
+    const clients = params.clients;
     const deadline = params.duration ? Date.now() + parseDuration(params.duration) : undefined;
-    const perClient = deadline ? Number.POSITIVE_INFINITY : (params.listsPerClient ?? 10);
+    const perClient = deadline ? Number.POSITIVE_INFINITY : params.listsPerClient;
     const totals = { lists: 0, ok: 0, failed: 0, bytes: 0, statuses: {} as Record<string, number> };
     const durations: number[] = [];
-    const client = await context.newClient({ protocol: params.protocol ?? 'http1', maxSockets: clients });
+    const client = await context.newClient({ protocol: params.protocol, maxSockets: clients });
     await Promise.all(
       Array.from({ length: clients }, async () => {
         for (let i = 0; i < perClient && !context.signal.aborted && (!deadline || Date.now() < deadline); i++) {
@@ -92,4 +91,4 @@ export const listFlood: FaultPlugin<Params> = {
     const latencyMs = { p50: quantile(durations, 0.5), p99: quantile(durations, 0.99), max: durations[durations.length - 1] ?? Number.NaN };
     context.event('list-flood-done', `${totals.lists} LISTs by ${clients} clients: ${totals.ok} ok, ${totals.failed} failed, ${totals.bytes} bytes; full LIST p50 ${latencyMs.p50.toFixed(0)} ms, max ${latencyMs.max.toFixed(0)} ms`, { ...totals, latencyMs });
   },
-};
+});

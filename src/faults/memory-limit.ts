@@ -1,28 +1,25 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Duration, Size } from '../experiment/schema-parts.js';
+import { Type } from '@sinclair/typebox';
+import { ComponentParam, Default, Duration, Size } from '../experiment/schema-parts.js';
 import { parseBytes, parseDuration } from '../units.js';
 import { sleep } from '../util/wait.js';
 import { localCgroup } from './local-only.js';
-import { ComponentParam } from '../experiment/schema-parts.js';
-import type { FaultPlugin } from '../core/plugin.js';
-import { faultSchema } from './types.js';
+import { defineFault, faultSchema } from './types.js';
 
 const schema = faultSchema('memory-limit', {
-  component: Type.Optional(ComponentParam('whose cgroup (default apiserver)')),
+  component: Default(ComponentParam('whose cgroup'), 'apiserver'),
   limit: Size('the new limit'),
   duration: Type.Optional(Duration('restore the previous limit after this long (default: keep it)')),
 });
 
-type Params = Static<typeof schema>;
 
 /** Changes a component's cgroup memory limit while it runs, as a resize of a static pod's limit would. */
-export const memoryLimit: FaultPlugin<Params> = {
+export const memoryLimit = defineFault({
   type: 'memory-limit',
   needs: ['processes'],
   description: "change a component's memory limit at runtime",
   schema,
   async run(params, context) {
-    const component = params.component ?? 'apiserver';
+    const component = params.component;
     const cgroup = localCgroup(context.cluster, component, 'memory-limit');
     const previous = await cgroup.limit();
     const bytes = parseBytes(params.limit);
@@ -36,4 +33,4 @@ export const memoryLimit: FaultPlugin<Params> = {
       context.event('memory-limit-restored', `${component} limit back to ${previous ?? 'unlimited'}`, { component, bytes: previous });
     }
   },
-};
+});

@@ -1,26 +1,24 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Name, PositiveInt } from '../experiment/schema-parts.js';
+import { Type } from '@sinclair/typebox';
+import { Name, PositiveInt, Default } from '../experiment/schema-parts.js';
 import type { ApiClient } from '../load/client.js';
 import { objectKinds } from '../load/objects/index.js';
 import type { KubeObject } from '../load/objects/types.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 import { sleep } from '../util/wait.js';
-import type { FaultPlugin } from '../core/plugin.js';
-import { faultSchema } from './types.js';
+import { defineFault, faultSchema } from './types.js';
 
 const mixedKinds = ['deployments', 'configmaps', 'secrets', 'services'] as const;
 type MixedKind = (typeof mixedKinds)[number];
 
 const schema = faultSchema('mixed-workload', {
   count: PositiveInt('objects of each kind'),
-  kinds: Type.Optional(Type.Array(Type.Union(mixedKinds.map((k) => Type.Literal(k))), { description: 'default: deployments, configmaps, secrets, services' })),
-  namespace: Type.Optional(Name('namespace (default cpchaos-mixed)')),
-  qps: Type.Optional(Type.Number({ minimum: 0, description: 'requests per second over all steps (default 100; 0 = unlimited)' })),
-  concurrency: Type.Optional(PositiveInt('objects worked on at once (default 20)')),
-  delete: Type.Optional(Type.Boolean({ description: 'delete each object at the end and wait until it is gone (default true)' })),
+  kinds: Default(Type.Array(Type.Union(mixedKinds.map((k) => Type.Literal(k))), { description: 'the kinds to work on' }), [...mixedKinds]),
+  namespace: Default(Name('namespace'), 'cpchaos-mixed'),
+  qps: Default(Type.Number({ minimum: 0, description: 'requests per second over all steps (0 = unlimited)' }), 100),
+  concurrency: Default(PositiveInt('objects worked on at once'), 20),
+  delete: Default(Type.Boolean({ description: 'delete each object at the end and wait until it is gone' }), true),
 });
 
-type Params = Static<typeof schema>;
 
 const patchLabel = 'cpchaos.io~1json-patch';
 
@@ -50,17 +48,17 @@ async function checked(client: ApiClient, method: string, path: string, options:
  * apply), then delete and wait until gone, over deployments, configmaps, secrets and
  * services at a target rate: the API-intensive workload of the field reports.
  */
-export const mixedWorkload: FaultPlugin<Params> = {
+export const mixedWorkload = defineFault({
   type: 'mixed-workload',
   description: 'create, patch four ways, delete with wait, at a given qps',
   schema,
   async run(params, context) {
     const { client, signal } = context;
-    const namespace = params.namespace ?? 'cpchaos-mixed';
-    const limiter = new TokenBucket(params.qps ?? 100, params.concurrency ?? 20);
+    const namespace = params.namespace;
+    const limiter = new TokenBucket(params.qps, params.concurrency);
     const ns = await client.withRetry('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } } });
     if (ns.status !== 201 && ns.status !== 409) throw new Error(`could not create namespace ${namespace}: HTTP ${ns.status}`);
-    const work: { kind: MixedKind; index: number }[] = (params.kinds ?? [...mixedKinds]).flatMap((kind) => Array.from({ length: params.count }, (_, index) => ({ kind, index })));
+    const work: { kind: MixedKind; index: number }[] = params.kinds.flatMap((kind) => Array.from({ length: params.count }, (_, index) => ({ kind, index })));
     const totals = { created: 0, patched: { json: 0, merge: 0, 'strategic-merge': 0, apply: 0 } as Record<string, number>, deleted: 0, failed: 0, errors: [] as string[] };
     const started = Date.now();
     let next = 0;
@@ -93,7 +91,7 @@ export const mixedWorkload: FaultPlugin<Params> = {
     };
 
     await Promise.all(
-      Array.from({ length: Math.min(params.concurrency ?? 20, work.length) }, async () => {
+      Array.from({ length: Math.min(params.concurrency, work.length) }, async () => {
         while (next < work.length && !signal.aborted) {
           const item = work[next++]!;
           await one(item).catch((error: Error) => {
@@ -107,4 +105,4 @@ export const mixedWorkload: FaultPlugin<Params> = {
     const seconds = (Date.now() - started) / 1000;
     context.event('mixed-workload-done', `${totals.created} created, ${Object.values(totals.patched).reduce((a, b) => a + b, 0)} patched, ${totals.deleted} deleted, ${totals.failed} failed in ${seconds.toFixed(1)}s`, { ...totals, seconds });
   },
-};
+});

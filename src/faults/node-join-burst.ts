@@ -1,22 +1,20 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Count, Duration, PositiveInt } from '../experiment/schema-parts.js';
+import { Type } from '@sinclair/typebox';
+import { Count, Duration, PositiveInt, Default } from '../experiment/schema-parts.js';
 import type { ApiClient } from '../load/client.js';
 import { nodeName } from '../load/fleet.js';
 import { leaseObject, microTime, nodeObject } from '../load/objects/node.js';
 import { parseDuration } from '../units.js';
 import { sleep } from '../util/wait.js';
-import type { FaultPlugin } from '../core/plugin.js';
-import { faultSchema } from './types.js';
+import { defineFault, faultSchema } from './types.js';
 
 const schema = faultSchema('node-join-burst', {
   nodes: PositiveInt('nodes that join'),
-  within: Type.Optional(Duration('all of them join within this long (default 10s)')),
-  daemonSetPods: Type.Optional(Count('DaemonSet pods per node (default 2): through real DaemonSets when the controller-manager runs, else created by the runner')),
-  relist: Type.Optional(Type.Union([Type.Literal('quorum'), Type.Literal('cache'), Type.Literal('streaming')], { description: "the new kubelets' LIST policy (default quorum)" })),
-  leaseRenew: Type.Optional(Duration('lease renewal period (default 10s, as kubelet)')),
+  within: Default(Duration('all of them join within this long'), '10s'),
+  daemonSetPods: Default(Count('DaemonSet pods per node: through real DaemonSets when the controller-manager runs, else created by the runner'), 2),
+  relist: Default(Type.Union([Type.Literal('quorum'), Type.Literal('cache'), Type.Literal('streaming')], { description: "the new kubelets' LIST policy" }), 'quorum'),
+  leaseRenew: Default(Duration('lease renewal period (as kubelet)'), '10s'),
 });
 
-type Params = Static<typeof schema>;
 
 const daemonNamespace = 'cpchaos-daemons';
 
@@ -60,14 +58,14 @@ function daemonPod(node: string, index: number): Record<string, unknown> {
  * the DaemonSet pods for every new node appear at once, the incident in the field
  * reports where 400+ pods landed together.
  */
-export const nodeJoinBurst: FaultPlugin<Params> = {
+export const nodeJoinBurst = defineFault({
   type: 'node-join-burst',
   description: 'N nodes join within T: Node, Lease, kubelet agent and DaemonSet pods each',
   schema,
   async run(params, context) {
     const { client, fleet, signal } = context;
-    const withinMs = parseDuration(params.within ?? '10s');
-    const perNodePods = params.daemonSetPods ?? 2;
+    const withinMs = parseDuration(params.within);
+    const perNodePods = params.daemonSetPods;
     const viaController = (context.cluster.host?.processes() ?? []).some((p) => p.component === 'controller-manager');
     await ensure(client, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: daemonNamespace } }, 'namespace');
     if (viaController) {
@@ -90,7 +88,7 @@ export const nodeJoinBurst: FaultPlugin<Params> = {
           totals.nodes++;
           await ensure(client, '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', leaseObject(name), `Lease ${name}`);
           totals.leases++;
-          await fleet.start([{ type: 'kubelet', count: 1, firstIndex: first + i, relist: params.relist ?? 'quorum', paginate: false, rampUpMs: 0 }], signal);
+          await fleet.start([{ type: 'kubelet', count: 1, firstIndex: first + i, relist: params.relist, paginate: false, rampUpMs: 0 }], signal);
           if (!viaController) {
             for (let p = 0; p < perNodePods; p++) {
               await ensure(client, `/api/v1/namespaces/${daemonNamespace}/pods`, daemonPod(name, p), `pod for ${name}`);
@@ -102,7 +100,7 @@ export const nodeJoinBurst: FaultPlugin<Params> = {
         }
       }),
     );
-    const renewEvery = parseDuration(params.leaseRenew ?? '10s');
+    const renewEvery = parseDuration(params.leaseRenew);
     fleet.background(async (stop) => {
       for (;;) {
         await sleep(renewEvery, stop);
@@ -121,4 +119,4 @@ export const nodeJoinBurst: FaultPlugin<Params> = {
       seconds: (Date.now() - started) / 1000,
     });
   },
-};
+});

@@ -1,17 +1,15 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { execa } from 'execa';
-import { Duration } from '../experiment/schema-parts.js';
+import { Duration, Default } from '../experiment/schema-parts.js';
 import { parseDuration } from '../units.js';
 import { sleep } from '../util/wait.js';
-import type { FaultPlugin } from '../core/plugin.js';
-import { faultSchema } from './types.js';
+import { defineFault, faultSchema } from './types.js';
 
 const schema = faultSchema('pause-node', {
-  node: Type.Optional(Type.Integer({ minimum: 1, maximum: 3, description: 'which control-plane node, 1 to 3 (default 1)' })),
+  node: Default(Type.Integer({ minimum: 1, maximum: 3, description: 'which control-plane node, 1 to 3' }), 1),
   duration: Duration('how long the node stays frozen'),
 });
 
-type Params = Static<typeof schema>;
 
 /** kind names control-plane node containers <cluster>-control-plane, -control-plane2, -control-plane3. */
 export function kindNodeContainer(cluster: string, node: number): string {
@@ -19,13 +17,13 @@ export function kindNodeContainer(cluster: string, node: number): string {
 }
 
 /** docker pause of a kind control-plane node: every process on it (etcd, apiserver, kubelet) freezes at once. */
-export const pauseNode: FaultPlugin<Params> = {
+export const pauseNode = defineFault({
   type: 'pause-node',
   needs: ['node-containers'],
   description: 'freeze a whole kind control-plane node container (docker pause / unpause)',
   schema,
   async run(params, context) {
-    const container = kindNodeContainer(context.cluster.name, params.node ?? 1);
+    const container = kindNodeContainer(context.cluster.name, params.node);
     const paused = await execa('docker', ['pause', container], { reject: false });
     if (paused.exitCode !== 0) throw new Error(`docker pause ${container}: ${String(paused.stderr).trim()}`);
     context.event('node-paused', `${container} paused for ${params.duration}`, { container });
@@ -36,4 +34,4 @@ export const pauseNode: FaultPlugin<Params> = {
       context.event('node-resumed', `${container} unpaused`, { container });
     }
   },
-};
+});

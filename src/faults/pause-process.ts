@@ -1,27 +1,23 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Duration } from '../experiment/schema-parts.js';
+import { Duration, Default, ComponentParam } from '../experiment/schema-parts.js';
 import { parseDuration } from '../units.js';
 import { sleep } from '../util/wait.js';
 import { localProcess } from './local-only.js';
-import { ComponentParam } from '../experiment/schema-parts.js';
-import type { FaultPlugin } from '../core/plugin.js';
-import { faultSchema } from './types.js';
+import { defineFault, faultSchema } from './types.js';
 
 const schema = faultSchema('pause-process', {
-  component: Type.Optional(ComponentParam('which process (default etcd)')),
+  component: Default(ComponentParam('which process'), 'etcd'),
   duration: Duration('how long it stays frozen'),
 });
 
-type Params = Static<typeof schema>;
 
 /** SIGSTOP a process (etcd by default), then SIGCONT it: a stall, not a crash. It is resumed even on Ctrl-C. */
-export const pauseProcess: FaultPlugin<Params> = {
+export const pauseProcess = defineFault({
   type: 'pause-process',
   needs: ['processes'],
   description: 'freeze a control-plane process for a while (SIGSTOP / SIGCONT)',
   schema,
   async run(params, context) {
-    const component = params.component ?? 'etcd';
+    const component = params.component;
     const pid = localProcess(context.cluster, component, 'pause-process');
     process.kill(pid, 'SIGSTOP');
     context.event('process-paused', `${component} (pid ${pid}) stopped for ${params.duration}`, { component, pid });
@@ -32,4 +28,4 @@ export const pauseProcess: FaultPlugin<Params> = {
       context.event('process-resumed', `${component} (pid ${pid}) continued`, { component, pid });
     }
   },
-};
+});

@@ -1,6 +1,5 @@
 import { execa } from 'execa';
-import type { FaultPlugin } from '../core/plugin.js';
-import { faultSchema } from './types.js';
+import { defineFault, faultSchema } from './types.js';
 
 const schema = faultSchema('restart-load-balancer', {});
 
@@ -10,7 +9,7 @@ const schema = faultSchema('restart-load-balancer', {});
  * cluster's LB failover. Clients that reach the apiserver through the runner's own
  * proxy (the simulated agents) are cut with connection-drop instead.
  */
-export const restartLoadBalancer: FaultPlugin<Record<string, never>> = {
+export const restartLoadBalancer = defineFault({
   type: 'restart-load-balancer',
   needs: ['node-containers'],
   description: "restart kind's load balancer container in front of an HA control plane (cuts every connection through it)",
@@ -21,4 +20,4 @@ export const restartLoadBalancer: FaultPlugin<Record<string, never>> = {
     if (restarted.exitCode !== 0) throw new Error(`docker restart ${container}: ${String(restarted.stderr).trim()} (only a kind cluster with controlPlanes: 3 has a load balancer)`);
     context.event('load-balancer-restarted', `${container} restarted`, { container });
   },
-};
+});

@@ -1,26 +1,9 @@
-import { Type, type TProperties } from '@sinclair/typebox';
-import type { Cluster } from '../cluster/provider.js';
-import type { SeededSet } from '../load/seed.js';
-import type { ApiClient } from '../load/client.js';
-import type { Fleet } from '../load/fleet.js';
-import type { LoadBalancerProxy } from '../load/proxy.js';
-import { Duration } from '../experiment/schema-parts.js';
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { Duration, type Resolved } from '../experiment/schema-parts.js';
+import type { Capability, FaultContext, FaultPlugin } from '../core/plugin.js';
 
-export interface FaultContext {
-  cluster: Cluster;
-  /** The runner's client: every request it makes is counted in the cpchaos_client_* series. */
-  client: ApiClient;
-  /** A client of the fault's own (its own connections and protocol), counted in the same series. */
-  newClient(options: { protocol: 'http1' | 'http2'; maxSockets?: number }): Promise<ApiClient>;
-  seeded: SeededSet[];
-  /** The load balancer between the simulated agents and the apiserver. */
-  proxy: LoadBalancerProxy;
-  /** The simulated node agents (empty unless the experiment has agents or a fault adds some). */
-  fleet: Fleet;
-  /** Aborted on Ctrl-C: a fault must stop promptly and return. */
-  signal: AbortSignal;
-  event(type: string, message: string, extra?: Record<string, unknown>): void;
-}
+export type { FaultContext };
 
 /** The schema of a fault's entry: the common keys plus the fault's own, nothing else. */
 export function faultSchema<T extends TProperties>(type: string, properties: T) {
@@ -33,4 +16,22 @@ export function faultSchema<T extends TProperties>(type: string, properties: T) 
     },
     { additionalProperties: false },
   );
+}
+
+/**
+ * A fault as one typed shape, in the manner of typescript-eslint's RuleCreator: its
+ * schema carries every default once, and `run` gets its params with them filled in,
+ * however it is called (the runner, a test, a bench).
+ */
+export function defineFault<T extends TObject>(definition: {
+  type: string;
+  description: string;
+  schema: T;
+  needs?: Capability[];
+  run(params: Resolved<T>, context: FaultContext): Promise<void>;
+}): FaultPlugin<Static<T>> {
+  return {
+    ...definition,
+    run: (params, context) => definition.run(Value.Default(definition.schema, structuredClone(params)) as Resolved<T>, context),
+  };
 }

@@ -1,0 +1,18 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { updateKeyTables } from './experiment/key-tables.js';
+import { catalog } from './plugins.js';
+
+/** `npm run docs`: the key tables of docs/faults.md, generated from each fault's schema. */
+export const faultsDoc = path.join(import.meta.dirname, '..', '..', 'docs', 'faults.md');
+
+export function faultSchemas(): Map<string, (typeof catalog.plugins.faults)[number]['schema']> {
+  return new Map(catalog.plugins.faults.map((f) => [f.type, f.schema]));
+}
+
+if (process.argv[1] === import.meta.filename) {
+  const text = await fs.readFile(faultsDoc, 'utf8');
+  const updated = updateKeyTables(text, faultSchemas());
+  await fs.writeFile(faultsDoc, updated);
+  process.stderr.write(updated === text ? 'docs/faults.md: already in step\n' : 'docs/faults.md: key tables updated\n');
+}
