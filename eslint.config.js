@@ -23,7 +23,11 @@ export default tseslint.config(
         {
           patterns: [
             { regex: '(^|/)plugins\\.js$', message: 'the core is given its plugins (a Catalog); only commands and tests import the composition root' },
-            { regex: '/(faults/(?!types|environment|local-only)[\\w-]+|hypotheses/builtins/[\\w-]+|cluster/(local|kind|existing)|metrics/(sinks|scrapers)/(?!types)[\\w-]+|load/agents/(kubelet|kube-proxy|cni-agent))\\.js$', message: 'plugins depend on the core, never the reverse' },
+            {
+              regex:
+                '/(faults/(?!types|environment|local-only)[\\w-]+|hypotheses/builtins/[\\w-]+|cluster/(local|kind|existing)|metrics/(sinks|scrapers)/(?!types)[\\w-]+|load/agents/(kubelet|kube-proxy|cni-agent))\\.js$',
+              message: 'plugins depend on the core, never the reverse',
+            },
           ],
         },
       ],

@@ -22,13 +22,20 @@ const agents = Number(flag('agents', '5000'));
 const relist = flag('relist', 'cache') as RelistPolicy;
 const pods = Number(flag('pods', '1000'));
 
-const cluster = await new LocalProvider().up({ kubernetesVersion: defaultKubernetesVersion, components: [], memoryLimits: {}, apiserverArgs: {}, featureGates: relist === 'streaming' ? { WatchList: true } : {} });
+const cluster = await new LocalProvider().up({
+  kubernetesVersion: defaultKubernetesVersion,
+  components: [],
+  memoryLimits: {},
+  apiserverArgs: {},
+  featureGates: relist === 'streaming' ? { WatchList: true } : {},
+});
 const controller = new AbortController();
 setMaxListeners(0, controller.signal);
 const env = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: controller.signal, event: () => undefined });
 try {
   const { fleet, proxy, client } = env.context;
-  if (pods) await seed([{ kind: 'pods', count: pods, qps: 0, concurrency: 50 }], { client, runId: 'bench', experimentDir: '.', quiet: true, event: () => undefined });
+  if (pods)
+    await seed([{ kind: 'pods', count: pods, qps: 0, concurrency: 50 }], { client, runId: 'bench', experimentDir: '.', quiet: true, event: () => undefined });
   const rssBefore = process.memoryUsage().rss;
   const started = Date.now();
   await fleet.start([{ type: 'kubelet', count: agents, relist, paginate: false, rampUpMs: 20_000 }]);
@@ -39,8 +46,12 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 5000));
   global.gc?.();
   const rss = process.memoryUsage().rss;
-  console.log(`${agents} kubelet agents (${relist} relists, ${pods} pods in the cluster): all listed and watching ${(syncedMs / 1000).toFixed(1)} s after the first started (20 s ramp-up)`);
-  console.log(`  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the fleet = ${formatBytes((rss - rssBefore) / agents)} per agent); ${proxy.connections} proxied connections`);
+  console.log(
+    `${agents} kubelet agents (${relist} relists, ${pods} pods in the cluster): all listed and watching ${(syncedMs / 1000).toFixed(1)} s after the first started (20 s ramp-up)`,
+  );
+  console.log(
+    `  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the fleet = ${formatBytes((rss - rssBefore) / agents)} per agent); ${proxy.connections} proxied connections`,
+  );
 
   const dropAt = Date.now();
   const dropped = proxy.drop(1);
@@ -48,7 +59,9 @@ try {
   while ((stats.relists < agents || stats.openWatches < agents) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   const offsets = stats.relistTimes.map((t) => t - dropAt).sort((a, b) => a - b);
   const at = (q: number) => offsets[Math.min(offsets.length - 1, Math.floor(q * offsets.length))] ?? Number.NaN;
-  console.log(`  dropped ${dropped} connections: ${stats.relists} relists; relist finished at p50 ${(at(0.5) / 1000).toFixed(2)} s, p99 ${(at(0.99) / 1000).toFixed(2)} s, last ${(at(1) / 1000).toFixed(2)} s after the drop; all watches back after ${((Date.now() - dropAt) / 1000).toFixed(1)} s`);
+  console.log(
+    `  dropped ${dropped} connections: ${stats.relists} relists; relist finished at p50 ${(at(0.5) / 1000).toFixed(2)} s, p99 ${(at(0.99) / 1000).toFixed(2)} s, last ${(at(1) / 1000).toFixed(2)} s after the drop; all watches back after ${((Date.now() - dropAt) / 1000).toFixed(1)} s`,
+  );
   console.log(`  peak runner RSS ${formatBytes(process.memoryUsage().rss)}`);
 } finally {
   await env.close();

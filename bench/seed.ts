@@ -55,9 +55,15 @@ try {
   const creates = stats.totals().find((t) => t.verb === 'create' && t.resource === 'pods')!;
   const rate = set!.objects.length / seconds;
   const cpuCores = (cpu.user + cpu.system) / 1e6 / seconds;
-  console.log(`cpchaos seed: ${set!.objects.length}/${count} pods in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} pods/s (qps ${qps || 'unlimited'}, concurrency ${concurrency}, ${protocol})`);
-  console.log(`  create latency p50 ${creates.p50Ms.toFixed(1)} ms, p99 ${creates.p99Ms.toFixed(1)} ms, max ${creates.maxMs.toFixed(0)} ms; status codes ${JSON.stringify(creates.codes)}`);
-  console.log(`  runner CPU ${(cpuCores * 100).toFixed(0)} % of one core = ${((cpuCores * 100) / (rate / 1000)).toFixed(1)} % per 1,000 objects/s; peak RSS ${formatBytes(peakRss)}`);
+  console.log(
+    `cpchaos seed: ${set!.objects.length}/${count} pods in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} pods/s (qps ${qps || 'unlimited'}, concurrency ${concurrency}, ${protocol})`,
+  );
+  console.log(
+    `  create latency p50 ${creates.p50Ms.toFixed(1)} ms, p99 ${creates.p99Ms.toFixed(1)} ms, max ${creates.maxMs.toFixed(0)} ms; status codes ${JSON.stringify(creates.codes)}`,
+  );
+  console.log(
+    `  runner CPU ${(cpuCores * 100).toFixed(0)} % of one core = ${((cpuCores * 100) / (rate / 1000)).toFixed(1)} % per 1,000 objects/s; peak RSS ${formatBytes(peakRss)}`,
+  );
   client.close();
 
   if (kubeBurner) {
@@ -85,11 +91,17 @@ try {
     };
     await fs.writeFile(path.join(dir, 'config.yaml'), yaml.dump(config));
     const burnerStarted = performance.now();
-    const result = await execa(kubeBurner, ['init', '-c', 'config.yaml', '--kubeconfig', cluster.kubeconfigPath, '--uuid', 'bench'], { cwd: dir, reject: false, all: true });
+    const result = await execa(kubeBurner, ['init', '-c', 'config.yaml', '--kubeconfig', cluster.kubeconfigPath, '--uuid', 'bench'], {
+      cwd: dir,
+      reject: false,
+      all: true,
+    });
     const burnerSeconds = (performance.now() - burnerStarted) / 1000;
     const list = await execa('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', 'pods', '-n', 'burner', '--no-headers'], { reject: false });
     const created = list.stdout.split('\n').filter(Boolean).length;
-    console.log(`kube-burner: ${created}/${count} pods in ${burnerSeconds.toFixed(1)} s = ${(created / burnerSeconds).toFixed(0)} pods/s (exit ${result.exitCode}; includes its start-up)`);
+    console.log(
+      `kube-burner: ${created}/${count} pods in ${burnerSeconds.toFixed(1)} s = ${(created / burnerSeconds).toFixed(0)} pods/s (exit ${result.exitCode}; includes its start-up)`,
+    );
     if (result.exitCode !== 0) console.log(String(result.all).split('\n').slice(-10).join('\n'));
     await fs.rm(dir, { recursive: true, force: true });
   }

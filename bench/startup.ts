@@ -31,8 +31,13 @@ async function coldBuild(): Promise<void> {
   try {
     for (const name of ['kube-apiserver', 'etcd', 'kwok'] as const) {
       const started = Date.now();
-      const resolved = await resolveBinaries({ versions: versionSet(), names: name === 'kube-apiserver' ? ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] : [name] });
-      console.log(`cold build ${name === 'kube-apiserver' ? 'kube-apiserver + controller-manager + scheduler' : name}: ${((Date.now() - started) / 1000).toFixed(0)} s (${resolved[name]?.reportedVersion})`);
+      const resolved = await resolveBinaries({
+        versions: versionSet(),
+        names: name === 'kube-apiserver' ? ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] : [name],
+      });
+      console.log(
+        `cold build ${name === 'kube-apiserver' ? 'kube-apiserver + controller-manager + scheduler' : name}: ${((Date.now() - started) / 1000).toFixed(0)} s (${resolved[name]?.reportedVersion})`,
+      );
     }
   } finally {
     await fs.rm(cache, { recursive: true, force: true });
@@ -58,7 +63,9 @@ async function warmStartup(runs: number): Promise<void> {
     await cluster.down();
     console.log(`run ${run + 1}: up -> ready (etcd, apiserver, controller-manager, scheduler) ${(upMs / 1000).toFixed(2)} s`);
   }
-  console.log(`\nup -> ready with warm binaries over ${runs} runs: median ${(median(times) / 1000).toFixed(2)} s, min ${(Math.min(...times) / 1000).toFixed(2)} s, max ${(Math.max(...times) / 1000).toFixed(2)} s`);
+  console.log(
+    `\nup -> ready with warm binaries over ${runs} runs: median ${(median(times) / 1000).toFixed(2)} s, min ${(Math.min(...times) / 1000).toFixed(2)} s, max ${(Math.max(...times) / 1000).toFixed(2)} s`,
+  );
   for (const [component, values] of Object.entries(rss)) console.log(`idle RSS ${component.padEnd(20)} median ${formatBytes(median(values))}`);
 }
 

@@ -95,7 +95,15 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
     for (let r = 0; r < options.repeat; r++) {
       const runId = `${options.vary.split(',')[0]!.replace(/[^\w]+/g, '-')}-${value}-${r + 1}`;
       options.log(`capacity: ${options.vary}=${value} (repeat ${r + 1}/${options.repeat})`);
-      const { summary } = await runExperiment({ loaded: withValue(loaded, paths, value, options.vary), variant: options.variant, resultsRoot: options.resultsRoot, runId, signal: options.signal, binDir: options.binDir, output: createRunOutput('quiet') });
+      const { summary } = await runExperiment({
+        loaded: withValue(loaded, paths, value, options.vary),
+        variant: options.variant,
+        resultsRoot: options.resultsRoot,
+        runId,
+        signal: options.signal,
+        binDir: options.binDir,
+        output: createRunOutput('quiet'),
+      });
       if (summary.status === 'interrupted') throw new UsageError('interrupted');
       runs.push({ runId, status: summary.status, deviated: summary.verdicts.filter((v) => v.status !== 'held').map((v) => v.name) });
       if (summary.status === 'error') options.log(`capacity: run ${runId} failed: ${summary.message ?? ''}`);
@@ -103,7 +111,9 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
     }
     const result = { value, holds: runs.every((run) => run.status === 'passed'), runs };
     trials.push(result);
-    options.log(`capacity: ${options.vary}=${value} ${result.holds ? 'holds' : `deviates (${result.runs.at(-1)?.deviated.join(', ') || result.runs.at(-1)?.status})`}`);
+    options.log(
+      `capacity: ${options.vary}=${value} ${result.holds ? 'holds' : `deviates (${result.runs.at(-1)?.deviated.join(', ') || result.runs.at(-1)?.status})`}`,
+    );
     return result;
   };
 
@@ -135,9 +145,16 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
 }
 
 export function capacityMarkdown(result: CapacityResult): string {
-  const lines = [`# Capacity of ${result.experiment}${result.variant ? ` (${result.variant})` : ''} in ${result.vary}`, '', '| value | verdict | runs |', '|---|---|---|'];
+  const lines = [
+    `# Capacity of ${result.experiment}${result.variant ? ` (${result.variant})` : ''} in ${result.vary}`,
+    '',
+    '| value | verdict | runs |',
+    '|---|---|---|',
+  ];
   for (const t of result.trials) {
-    lines.push(`| ${t.value} | ${t.holds ? 'holds' : '**deviates**'} | ${t.runs.map((r) => `\`${r.runId}\` ${r.status}${r.deviated.length ? ` (${r.deviated.join(', ')})` : ''}`).join('; ')} |`);
+    lines.push(
+      `| ${t.value} | ${t.holds ? 'holds' : '**deviates**'} | ${t.runs.map((r) => `\`${r.runId}\` ${r.status}${r.deviated.length ? ` (${r.deviated.join(', ')})` : ''}`).join('; ')} |`,
+    );
   }
   lines.push('');
   if (result.limit === undefined) lines.push(`Even ${result.vary}=${result.trials[0]?.value} deviates: the limit is below the range searched.`);

@@ -4,7 +4,10 @@ import { parseBytes } from './units.js';
 
 /** "controller-manager,scheduler" (apiserver and etcd always run, naming them is allowed). */
 export function parseComponents(text: string): ComponentName[] {
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!(componentNames as readonly string[]).includes(name)) {
       throw new UsageError(`unknown component "${name}": expected any of ${componentNames.join(', ')}`);
@@ -16,7 +19,10 @@ export function parseComponents(text: string): ComponentName[] {
 /** "apiserver=2Gi,etcd=1Gi" */
 export function parseMemoryLimits(text: string, previous: Partial<Record<ComponentName, number>> = {}): Partial<Record<ComponentName, number>> {
   const limits = { ...previous };
-  for (const pair of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [component, size] = pair.split('=');
     if (!component || size === undefined) throw new UsageError(`invalid memory limit "${pair}": expected component=size, for example apiserver=2Gi`);
     if (!(componentNames as readonly string[]).includes(component)) {
@@ -37,7 +43,10 @@ export function collectKeyValue(text: string, previous: Record<string, string> =
 /** "WatchList=true,ConsistentListFromCache=false" */
 export function parseFeatureGates(text: string, previous: Record<string, boolean> = {}): Record<string, boolean> {
   const gates = { ...previous };
-  for (const pair of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z0-9]+)=(true|false)$/.exec(pair);
     if (!match) throw new UsageError(`invalid feature gate "${pair}": expected Name=true or Name=false`);
     gates[match[1]!] = match[2] === 'true';

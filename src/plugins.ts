@@ -37,7 +37,20 @@ import { ndjsonSink } from './metrics/sinks/ndjson.js';
  */
 export const builtinPlugins: Plugins = {
   providers: [localProvider, kindProvider, existingProvider],
-  faults: [listFlood, deleteObjects, killProcess, pauseProcess, memoryLimit, apf, crdBurst, mixedWorkload, connectionDrop, nodeJoinBurst, pauseNode, restartLoadBalancer],
+  faults: [
+    listFlood,
+    deleteObjects,
+    killProcess,
+    pauseProcess,
+    memoryLimit,
+    apf,
+    crdBurst,
+    mixedWorkload,
+    connectionDrop,
+    nodeJoinBurst,
+    pauseNode,
+    restartLoadBalancer,
+  ],
   hypotheses: [notOomKilled, readyWithin, objectsIntact],
   sinks: [ndjsonSink, influxdbSink],
   scrapers: [prometheusScraper, procScraper, cgroupScraper, readinessScraper, clientScraper, fleetScraper],

@@ -33,11 +33,7 @@ export async function sha256File(file: string): Promise<string> {
  * Moves freshly obtained binaries from `stagingDir` into the cache. The manifest
  * is written after the binaries, so a half-copied artifact is never taken as cached.
  */
-export async function installArtifact(
-  artifact: Artifact,
-  stagingDir: string,
-  source: CacheManifest['source'],
-): Promise<void> {
+export async function installArtifact(artifact: Artifact, stagingDir: string, source: CacheManifest['source']): Promise<void> {
   const dir = artifactDir(artifact);
   await fs.mkdir(dir, { recursive: true });
   await fs.rm(path.join(dir, manifestFile), { force: true });

@@ -35,7 +35,12 @@ interface Obtained {
 async function reportedVersion(file: string): Promise<string> {
   try {
     const { stdout, stderr } = await execa(file, ['--version'], { timeout: 20_000, reject: false });
-    return (stdout || stderr).split('\n').find((line) => line.trim())?.trim() ?? 'unknown';
+    return (
+      (stdout || stderr)
+        .split('\n')
+        .find((line) => line.trim())
+        ?.trim() ?? 'unknown'
+    );
   } catch {
     return 'unknown';
   }
@@ -56,7 +61,12 @@ async function obtainArtifact(artifact: Artifact, options: ResolveOptions): Prom
       const failures: string[] = [];
       const staging = await fs.mkdtemp(path.join(os.tmpdir(), `cpchaos-${artifact.group}-`));
       try {
-        const attempt = async (source: 'download' | 'go-build', label: string, done: string, fetchInto: (onProgress: (text: string) => void) => Promise<void>) => {
+        const attempt = async (
+          source: 'download' | 'go-build',
+          label: string,
+          done: string,
+          fetchInto: (onProgress: (text: string) => void) => Promise<void>,
+        ) => {
           const progress = startProgress(label, { quiet: options.quiet });
           try {
             await fetchInto((text) => progress.update(text));
@@ -71,13 +81,17 @@ async function obtainArtifact(artifact: Artifact, options: ResolveOptions): Prom
           }
         };
         if (options.allowDownload ?? process.env.CPCHAOS_NO_DOWNLOAD !== '1') {
-          const downloaded = await attempt('download', `download ${label}`, 'verified and cached', (onProgress) => downloadArtifact(artifact, staging, onProgress, options.signal));
+          const downloaded = await attempt('download', `download ${label}`, 'verified and cached', (onProgress) =>
+            downloadArtifact(artifact, staging, onProgress, options.signal),
+          );
           if (downloaded) return downloaded;
         } else {
           failures.push('download: disabled (CPCHAOS_NO_DOWNLOAD=1)');
         }
         if ((options.allowBuild ?? true) && (await goAvailable())) {
-          const built = await attempt('go-build', `go build ${label} (cold builds take minutes)`, 'built and cached', (onProgress) => goBuildArtifact(artifact, staging, onProgress, options.signal));
+          const built = await attempt('go-build', `go build ${label} (cold builds take minutes)`, 'built and cached', (onProgress) =>
+            goBuildArtifact(artifact, staging, onProgress, options.signal),
+          );
           if (built) return built;
         } else {
           failures.push('go build: `go` is not on PATH');

@@ -41,7 +41,10 @@ const binaryIncrements = Array.from({ length: 50 }, (_, k) => 2 ** k);
  */
 function withGaps(points: [number, number][]): [number, number | null][] {
   if (points.length < 3) return points;
-  const steps = points.slice(1).map(([x], i) => x - points[i]![0]).sort((a, b) => a - b);
+  const steps = points
+    .slice(1)
+    .map(([x], i) => x - points[i]![0])
+    .sort((a, b) => a - b);
   const usual = steps[Math.floor(steps.length / 2)]!;
   const result: [number, number | null][] = [points[0]!];
   for (let i = 1; i < points.length; i++) {
@@ -68,41 +71,44 @@ function drawFaultWindows(u: uPlot, data: ReportData): void {
 
 /** Threshold lines, then OOM-kill and restart marks, over the lines. */
 function drawThresholdsAndMarks(u: uPlot, chart: ReportData['charts'][number], data: ReportData): void {
-    const { ctx } = u;
-    const { left, top, width, height } = u.bbox;
-    ctx.save();
-    ctx.font = `${11 * devicePixelRatio}px sans-serif`;
-    // uPlot leaves the alignment of its last axis label behind.
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'alphabetic';
-    for (const t of chart.thresholds) {
-      const y = u.valToPos(t.value, 'y', true);
-      ctx.strokeStyle = '#b00020';
-      ctx.setLineDash([8, 4]);
+  const { ctx } = u;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+  // uPlot leaves the alignment of its last axis label behind.
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'alphabetic';
+  for (const t of chart.thresholds) {
+    const y = u.valToPos(t.value, 'y', true);
+    ctx.strokeStyle = '#b00020';
+    ctx.setLineDash([8, 4]);
+    ctx.beginPath();
+    ctx.moveTo(left, y);
+    ctx.lineTo(left + width, y);
+    ctx.stroke();
+    ctx.fillStyle = '#b00020';
+    ctx.fillText(`threshold: ${t.label}`, left + 6, y - 4);
+  }
+  ctx.setLineDash([]);
+  data.runs.forEach((run, r) => {
+    const suffix = data.runs.length > 1 ? ` (${run.label})` : '';
+    const marks = [
+      ...run.marks.oomKills.map((m) => ({ ...m, text: `OOM kill ${m.component}`, color: '#d00000' })),
+      ...run.marks.restarts.map((m) => ({ ...m, text: `restart ${m.component}`, color: '#e08000' })),
+    ];
+    marks.forEach((m, i) => {
+      const x = u.valToPos(m.at, 'x', true);
+      ctx.strokeStyle = m.color;
+      ctx.lineWidth = 2;
       ctx.beginPath();
-      ctx.moveTo(left, y);
-      ctx.lineTo(left + width, y);
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
       ctx.stroke();
-      ctx.fillStyle = '#b00020';
-      ctx.fillText(`threshold: ${t.label}`, left + 6, y - 4);
-    }
-    ctx.setLineDash([]);
-    data.runs.forEach((run, r) => {
-      const suffix = data.runs.length > 1 ? ` (${run.label})` : '';
-      const marks = [...run.marks.oomKills.map((m) => ({ ...m, text: `OOM kill ${m.component}`, color: '#d00000' })), ...run.marks.restarts.map((m) => ({ ...m, text: `restart ${m.component}`, color: '#e08000' }))];
-      marks.forEach((m, i) => {
-        const x = u.valToPos(m.at, 'x', true);
-        ctx.strokeStyle = m.color;
-        ctx.lineWidth = 2;
-        ctx.beginPath();
-        ctx.moveTo(x, top);
-        ctx.lineTo(x, top + height);
-        ctx.stroke();
-        ctx.fillStyle = m.color;
-        ctx.fillText(`${m.text}${suffix}`, x + 4, top + 14 * devicePixelRatio * (1 + ((i + r) % 3)));
-      });
+      ctx.fillStyle = m.color;
+      ctx.fillText(`${m.text}${suffix}`, x + 4, top + 14 * devicePixelRatio * (1 + ((i + r) % 3)));
     });
-    ctx.restore();
+  });
+  ctx.restore();
 }
 
 function draw(data: ReportData): void {
@@ -127,7 +133,15 @@ function draw(data: ReportData): void {
     container.appendChild(section);
 
     const gaps = series.reduce((n, points) => n + points.filter(([, y]) => y === null).length, 0);
-    const entry: DrawnChart = { id: chart.id, title: chart.title, series: chart.series.length, points: chart.series.reduce((n, s) => n + s.points.length, 0), drawn: false, gaps, yTicks: [] };
+    const entry: DrawnChart = {
+      id: chart.id,
+      title: chart.title,
+      series: chart.series.length,
+      points: chart.series.reduce((n, s) => n + s.points.length, 0),
+      drawn: false,
+      gaps,
+      yTicks: [],
+    };
     status.push(entry);
     const thresholds = chart.thresholds.map((t) => t.value);
     const opts: uPlot.Options = {

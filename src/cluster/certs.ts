@@ -48,7 +48,9 @@ async function privateKeyPem(keys: CryptoKeyPair): Promise<string> {
 }
 
 function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 }
 
 interface LeafOptions {
@@ -120,7 +122,10 @@ export async function createClusterPki(): Promise<ClusterPki> {
     ca: { certPem: caCert.toString('pem') + '\n', keyPem: await privateKeyPem(caKeys) },
     apiserverServing: await issue(ca, {
       subject: 'CN=kube-apiserver',
-      server: { dns: [...loopback.dns, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'], ips: [...loopback.ips, '10.96.0.1'] },
+      server: {
+        dns: [...loopback.dns, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+        ips: [...loopback.ips, '10.96.0.1'],
+      },
     }),
     etcdServing: await issue(ca, { subject: 'CN=etcd', server: loopback, client: true }),
     apiserverEtcdClient: await issue(ca, { subject: 'CN=kube-apiserver-etcd-client', client: true }),

@@ -61,7 +61,11 @@ async function listLabelled(client: ApiClient, collectionPath: string, selector:
   const items: Item[] = [];
   let token = '';
   do {
-    const response = await client.request('GET', `${collectionPath}?labelSelector=${encodeURIComponent(selector)}&limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`, { signal });
+    const response = await client.request(
+      'GET',
+      `${collectionPath}?labelSelector=${encodeURIComponent(selector)}&limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`,
+      { signal },
+    );
     if (response.status !== 200) return { items, status: response.status };
     const page = JSON.parse(response.body!.toString('utf8')) as { items: Item[]; metadata: { continue?: string } };
     items.push(...page.items);
@@ -70,7 +74,11 @@ async function listLabelled(client: ApiClient, collectionPath: string, selector:
   return { items, status: 200 };
 }
 
-export async function deleteLabelled(client: ApiClient, selector: string, options: { concurrency?: number; signal?: AbortSignal } = {}): Promise<CleanupResult> {
+export async function deleteLabelled(
+  client: ApiClient,
+  selector: string,
+  options: { concurrency?: number; signal?: AbortSignal } = {},
+): Promise<CleanupResult> {
   const result: CleanupResult = { deleted: {}, failed: [] };
   for (const collection of collections) {
     const resource = resourceName(collection.path);
@@ -82,7 +90,11 @@ export async function deleteLabelled(client: ApiClient, selector: string, option
       while (next < items.length) {
         const item = items[next++]!;
         const path = itemPath(collection.path, item);
-        const response = await client.withRetry('DELETE', collection.query ? `${path}?${collection.query}` : path, { keepBody: false, signal: options.signal, retries: 4 });
+        const response = await client.withRetry('DELETE', collection.query ? `${path}?${collection.query}` : path, {
+          keepBody: false,
+          signal: options.signal,
+          retries: 4,
+        });
         if (response.status === 200 || response.status === 202) result.deleted[resource] = (result.deleted[resource] ?? 0) + 1;
         else if (response.status !== 404) result.failed.push(`delete ${path}: HTTP ${response.status}`);
       }

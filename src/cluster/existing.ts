@@ -88,7 +88,10 @@ class ExistingCluster implements Cluster {
   async down(): Promise<void> {
     try {
       const result = await cleanExisting({ context: this.kubeconfigContext, kubeconfig: this.kubeconfigPath, runId: this.runId });
-      if (result.failed.length) throw new Error(`cleanup of run ${this.runId} left objects behind: ${result.failed.slice(0, 3).join('; ')}; cpchaos down --existing --context ${this.kubeconfigContext} retries`);
+      if (result.failed.length)
+        throw new Error(
+          `cleanup of run ${this.runId} left objects behind: ${result.failed.slice(0, 3).join('; ')}; cpchaos down --existing --context ${this.kubeconfigContext} retries`,
+        );
     } finally {
       await fs.rm(this.logsDir, { recursive: true, force: true });
     }
@@ -123,7 +126,8 @@ export class ExistingProvider implements ClusterProvider {
     const version = await get(`${server}/version`, access, 10_000).catch((error: unknown) => {
       throw new InfrastructureError(`existing cluster ${this.target.context} (${server}) does not answer: ${messageOf(error)}`);
     });
-    if (version.status !== 200) throw new InfrastructureError(`existing cluster ${this.target.context} (${server}): GET /version answered HTTP ${version.status}`);
+    if (version.status !== 200)
+      throw new InfrastructureError(`existing cluster ${this.target.context} (${server}): GET /version answered HTTP ${version.status}`);
     const logsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-existing-'));
     const gitVersion = (JSON.parse(version.body) as { gitVersion?: string }).gitVersion;
     return new ExistingCluster(this.target.context, kubeconfig, this.target.context, access, logsDir, this.target.runId, gitVersion);
@@ -131,7 +135,9 @@ export class ExistingProvider implements ClusterProvider {
 }
 
 const existingKeys = {
-  context: Type.Optional(Type.String({ minLength: 1, description: 'existing: the exact kubeconfig context to use; the run also needs --target-existing <the same context>' })),
+  context: Type.Optional(
+    Type.String({ minLength: 1, description: 'existing: the exact kubeconfig context to use; the run also needs --target-existing <the same context>' }),
+  ),
   kubeconfig: Type.Optional(Type.String({ minLength: 1, description: 'existing: the kubeconfig file (default $KUBECONFIG, else ~/.kube/config)' })),
 };
 
@@ -141,7 +147,9 @@ export const existingProvider: ProviderPlugin<ClusterConfig & Static<TObject<typ
   schema: existingKeys,
   settings: [],
   capabilities: [],
-  validate: (cluster) => (cluster.context ? [] : [{ path: ['cluster'], message: 'the existing provider needs context: the exact kubeconfig context to run against' }]),
+  validate: (cluster) =>
+    cluster.context ? [] : [{ path: ['cluster'], message: 'the existing provider needs context: the exact kubeconfig context to run against' }],
   checkConsent: (cluster, targetExisting) => checkOptIn({ context: cluster.context!, confirmedContext: targetExisting }),
-  create: (cluster, options) => new ExistingProvider({ context: cluster.context!, confirmedContext: options.targetExisting, kubeconfig: cluster.kubeconfig, runId: options.runId }),
+  create: (cluster, options) =>
+    new ExistingProvider({ context: cluster.context!, confirmedContext: options.targetExisting, kubeconfig: cluster.kubeconfig, runId: options.runId }),
 };

@@ -14,7 +14,8 @@ function send(method: string, url: string, body: unknown, access: Credentials | 
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const isHttps = url.startsWith('https:');
-    const tls: https.RequestOptions = isHttps && access ? { ca: access.caPem, cert: access.certPem, key: access.keyPem, rejectUnauthorized: !access.insecure } : {};
+    const tls: https.RequestOptions =
+      isHttps && access ? { ca: access.caPem, cert: access.certPem, key: access.keyPem, rejectUnauthorized: !access.insecure } : {};
     const headers = {
       ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
       ...(isHttps && access?.authorization ? { authorization: access.authorization } : {}),

@@ -21,7 +21,9 @@ export async function loadIdentityKubeconfig(adminKubeconfig: string, out: strin
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
     subjects: [{ kind: 'ServiceAccount', name: 'cpchaos-load', namespace: 'kube-system' }],
   });
-  const token = JSON.parse((await post('/api/v1/namespaces/kube-system/serviceaccounts/cpchaos-load/token', { spec: { expirationSeconds: 86_400 } })).body) as { status: { token: string } };
+  const token = JSON.parse((await post('/api/v1/namespaces/kube-system/serviceaccounts/cpchaos-load/token', { spec: { expirationSeconds: 86_400 } })).body) as {
+    status: { token: string };
+  };
   const kc = new KubeConfig();
   kc.loadFromFile(adminKubeconfig);
   const cluster = kc.getCurrentCluster()!;
@@ -35,4 +37,3 @@ export async function loadIdentityKubeconfig(adminKubeconfig: string, out: strin
   };
   await fs.writeFile(out, yaml.dump(config), { mode: 0o600 });
 }
-

@@ -34,7 +34,9 @@ export class StaticPodOomWatch {
 
   /** Kills since the last call; the first call only learns what was there before. */
   async poll(): Promise<OomKill[]> {
-    const response = await get(`${this.access.server}/api/v1/namespaces/kube-system/pods?labelSelector=tier%3Dcontrol-plane`, this.access, 2_000).catch(() => undefined);
+    const response = await get(`${this.access.server}/api/v1/namespaces/kube-system/pods?labelSelector=tier%3Dcontrol-plane`, this.access, 2_000).catch(
+      () => undefined,
+    );
     if (response?.status !== 200) return [];
     const kills: OomKill[] = [];
     for (const pod of (JSON.parse(response.body) as PodList).items) {

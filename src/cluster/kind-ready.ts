@@ -43,5 +43,7 @@ export async function waitClusterReady(access: ApiserverAccess, controlPlanes: n
     if (waiting.length === 0) return;
     await sleep(1_000, signal);
   }
-  throw new InfrastructureError(`the kind cluster is not ready after ${timeoutMs / 1000} s: ${waiting.slice(0, 6).join(', ')}${waiting.length > 6 ? ', ...' : ''}`);
+  throw new InfrastructureError(
+    `the kind cluster is not ready after ${timeoutMs / 1000} s: ${waiting.slice(0, 6).join(', ')}${waiting.length > 6 ? ', ...' : ''}`,
+  );
 }

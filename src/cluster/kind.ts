@@ -21,7 +21,18 @@ import { apiserverReady, processStatus } from './shared.js';
 import { currentOwner, ownerAlive, type Owner } from './process.js';
 import type { ProviderPlugin } from '../core/plugin.js';
 import type { ClusterConfig } from '../experiment/schema.js';
-import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, HostProcesses, MetricsTarget, UpOptions } from './provider.js';
+import type {
+  ApiserverAccess,
+  Cluster,
+  ClusterEvent,
+  ClusterProvider,
+  ClusterSpec,
+  ComponentName,
+  ComponentStatus,
+  HostProcesses,
+  MetricsTarget,
+  UpOptions,
+} from './provider.js';
 
 /** Clusters this tool creates are named so `cpchaos down --all` can find what a killed run left. */
 export const kindClusterPrefix = 'cpchaos-';
@@ -34,7 +45,12 @@ export interface KindOptions {
 /** Host PIDs of the control-plane processes inside a node container: Docker runs them as ordinary host processes. */
 async function componentPids(container: string): Promise<Map<ComponentName, number>> {
   const result = await execa('docker', ['top', container, '-eo', 'pid,comm'], { reject: false });
-  const names: Record<string, ComponentName> = { etcd: 'etcd', 'kube-apiserver': 'apiserver', 'kube-controller': 'controller-manager', 'kube-scheduler': 'scheduler' };
+  const names: Record<string, ComponentName> = {
+    etcd: 'etcd',
+    'kube-apiserver': 'apiserver',
+    'kube-controller': 'controller-manager',
+    'kube-scheduler': 'scheduler',
+  };
   const pids = new Map<ComponentName, number>();
   for (const line of String(result.stdout).split('\n').slice(1)) {
     const [pid, comm] = line.trim().split(/\s+/);
@@ -211,7 +227,10 @@ export async function leftoverKindClusters(options: { force?: boolean } = {}): P
   if (!kind) return undefined;
   const names: string[] = [];
   for (const name of await fs.readdir(path.join(stateDir(), 'kind')).catch(() => [])) {
-    const owner = await fs.readFile(path.join(kindStateDir(name), ownerFile), 'utf8').then((t) => JSON.parse(t) as Owner, () => undefined);
+    const owner = await fs.readFile(path.join(kindStateDir(name), ownerFile), 'utf8').then(
+      (t) => JSON.parse(t) as Owner,
+      () => undefined,
+    );
     if (options.force || !ownerAlive(owner)) names.push(name);
   }
   return { kind, names };
@@ -227,7 +246,13 @@ export class KindProvider implements ClusterProvider {
     await requireDocker();
     const kind = await resolveKind(options.onProgress);
     const { obtainNodeImage } = await import('../binaries/kind-image/obtain.js');
-    const nodeImage = await obtainNodeImage({ kubernetesVersion: spec.kubernetesVersion, given: this.options.nodeImage, controlPlanes: this.options.controlPlanes, quiet: options.quiet, signal: options.signal });
+    const nodeImage = await obtainNodeImage({
+      kubernetesVersion: spec.kubernetesVersion,
+      given: this.options.nodeImage,
+      controlPlanes: this.options.controlPlanes,
+      quiet: options.quiet,
+      signal: options.signal,
+    });
     const name = `${kindClusterPrefix}${spec.name ?? randomBytes(3).toString('hex')}`;
     const dir = kindStateDir(name);
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -248,14 +273,31 @@ export class KindProvider implements ClusterProvider {
     await fs.mkdir(patchesDir, { recursive: true });
     for (const [file, text] of Object.entries(patches)) await fs.writeFile(path.join(patchesDir, file), text);
     const configFile = path.join(dir, 'kind.yaml');
-    await fs.writeFile(configFile, await kindConfig({ name, controlPlanes: this.options.controlPlanes, kubernetesVersion: spec.kubernetesVersion, apiserverArgs: spec.apiserverArgs, featureGates: spec.featureGates, etcdMetricsHostPort: etcdPort, ...(Object.keys(patches).length ? { patchesDir } : {}) }));
+    await fs.writeFile(
+      configFile,
+      await kindConfig({
+        name,
+        controlPlanes: this.options.controlPlanes,
+        kubernetesVersion: spec.kubernetesVersion,
+        apiserverArgs: spec.apiserverArgs,
+        featureGates: spec.featureGates,
+        etcdMetricsHostPort: etcdPort,
+        ...(Object.keys(patches).length ? { patchesDir } : {}),
+      }),
+    );
     const kubeconfig = path.join(dir, 'kubeconfig');
-    options.onProgress?.(`kind create cluster --name ${name} (${nodeImage.image}, ${this.options.controlPlanes} control plane${this.options.controlPlanes > 1 ? 's' : ''})`);
+    options.onProgress?.(
+      `kind create cluster --name ${name} (${nodeImage.image}, ${this.options.controlPlanes} control plane${this.options.controlPlanes > 1 ? 's' : ''})`,
+    );
     const created = await execa(kind, ['create', 'cluster', '--name', name, '--config', configFile, '--image', nodeImage.image, '--kubeconfig', kubeconfig], {
-      reject: false, cancelSignal: options.signal, all: true, env: { KIND_EXPERIMENTAL_DOCKER_NETWORK: networkOf(name) },
+      reject: false,
+      cancelSignal: options.signal,
+      all: true,
+      env: { KIND_EXPERIMENTAL_DOCKER_NETWORK: networkOf(name) },
     });
     if (options.signal?.aborted) throw new AbortedError();
-    if (created.exitCode !== 0) throw new InfrastructureError(`kind create cluster failed: ${String(created.all).split('\n').filter(Boolean).slice(-2).join(' ')}`);
+    if (created.exitCode !== 0)
+      throw new InfrastructureError(`kind create cluster failed: ${String(created.all).split('\n').filter(Boolean).slice(-2).join(' ')}`);
     const { server, tls } = await kubeconfigIdentity(kubeconfig);
     const pem = (v: unknown) => (v === undefined ? undefined : String(v));
     const access: ApiserverAccess = { server, caPem: pem(tls.ca), certPem: pem(tls.cert), keyPem: pem(tls.key) };
@@ -263,15 +305,32 @@ export class KindProvider implements ClusterProvider {
     await waitClusterReady(access, this.options.controlPlanes, 180_000, options.signal);
     const loadKubeconfig = path.join(dir, 'load.kubeconfig');
     await loadIdentityKubeconfig(kubeconfig, loadKubeconfig, access);
-    const cluster = new KindCluster(name, kind, dir, kubeconfig, loadKubeconfig, access, `http://127.0.0.1:${etcdPort}/metrics`, `${name}-control-plane`, nodeImage);
+    const cluster = new KindCluster(
+      name,
+      kind,
+      dir,
+      kubeconfig,
+      loadKubeconfig,
+      access,
+      `http://127.0.0.1:${etcdPort}/metrics`,
+      `${name}-control-plane`,
+      nodeImage,
+    );
     await cluster.refresh();
     return cluster;
   }
 }
 
 const kindKeys = {
-  controlPlanes: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(3)], { description: 'kind: one control-plane node, or three behind kind\'s load balancer (default 1)' })),
-  nodeImage: Type.Optional(Type.String({ description: 'kind: the node image (default kindest/node:<kubernetesVersion> when here or pullable, else cpchaos/kind-node:<kubernetesVersion> built offline and cached)' })),
+  controlPlanes: Type.Optional(
+    Type.Union([Type.Literal(1), Type.Literal(3)], { description: "kind: one control-plane node, or three behind kind's load balancer (default 1)" }),
+  ),
+  nodeImage: Type.Optional(
+    Type.String({
+      description:
+        'kind: the node image (default kindest/node:<kubernetesVersion> when here or pullable, else cpchaos/kind-node:<kubernetesVersion> built offline and cached)',
+    }),
+  ),
 };
 
 export const kindProvider: ProviderPlugin<ClusterConfig & Static<TObject<typeof kindKeys>>> = {

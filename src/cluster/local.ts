@@ -17,7 +17,18 @@ import { freePorts } from './ports.js';
 import { isAlive, logTail, startProcess, startTicks, type StartedProcess } from './process.js';
 import type { ProviderPlugin } from '../core/plugin.js';
 import { sharedClusterSettings } from '../experiment/schema.js';
-import type { ApiserverAccess, Cluster, ClusterEvent, ClusterProvider, ClusterSpec, ComponentName, ComponentStatus, HostProcesses, MetricsTarget, UpOptions } from './provider.js';
+import type {
+  ApiserverAccess,
+  Cluster,
+  ClusterEvent,
+  ClusterProvider,
+  ClusterSpec,
+  ComponentName,
+  ComponentStatus,
+  HostProcesses,
+  MetricsTarget,
+  UpOptions,
+} from './provider.js';
 import { clusterDir, loadState, saveState, type ClusterState } from './state.js';
 import { apiserverReady, processStatus } from './shared.js';
 import { teardownCluster } from './teardown.js';
@@ -44,6 +55,63 @@ interface LaunchSpec {
 
 /** kubelet's container restart backoff: 10 s, doubling, at most 5 min. */
 const restartBackoff = { initialMs: 10_000, maxMs: 300_000 };
+
+/** Folders, certificates and free ports of one local cluster. */
+async function localLayout(dir: string, pkiFiles: LocalLayout['pki']): Promise<LocalLayout> {
+  const [etcdClient, etcdPeer, etcdMetrics, apiserver, controllerManager, scheduler] = await freePorts(6);
+  return {
+    dataDir: path.join(dir, 'etcd-data'),
+    pki: pkiFiles,
+    ports: {
+      etcdClient: etcdClient!,
+      etcdPeer: etcdPeer!,
+      etcdMetrics: etcdMetrics!,
+      apiserver: apiserver!,
+      controllerManager: controllerManager!,
+      scheduler: scheduler!,
+    },
+    kubeconfigs: { controllerManager: path.join(dir, 'controller-manager.kubeconfig'), scheduler: path.join(dir, 'scheduler.kubeconfig') },
+    certDirs: { controllerManager: path.join(dir, 'controller-manager-certs'), scheduler: path.join(dir, 'scheduler-certs') },
+  };
+}
+
+interface StartStep {
+  component: ComponentName;
+  args: string[];
+  health: () => Promise<boolean>;
+  timeoutMs: number;
+}
+
+/** The components in dependency order, each started only once the one before it is healthy. */
+function startSteps(spec: ClusterSpec, layout: LocalLayout, access: ApiserverAccess): StartStep[] {
+  const server = access.server;
+  return [
+    {
+      component: 'etcd',
+      args: etcdArgs(spec, layout),
+      timeoutMs: 30_000,
+      health: async () => (await get(`http://127.0.0.1:${layout.ports.etcdMetrics}/health`)).body.includes('"health":"true"'),
+    },
+    {
+      component: 'apiserver',
+      args: apiserverArgs(spec, layout),
+      timeoutMs: 90_000,
+      health: async () => (await get(`${server}/readyz`, access)).status === 200,
+    },
+    {
+      component: 'controller-manager',
+      args: controllerManagerArgs(spec, layout),
+      timeoutMs: 60_000,
+      health: async () => (await get(`https://127.0.0.1:${layout.ports.controllerManager}/healthz`, access)).status === 200,
+    },
+    {
+      component: 'scheduler',
+      args: schedulerArgs(spec, layout),
+      timeoutMs: 60_000,
+      health: async () => (await get(`https://127.0.0.1:${layout.ports.scheduler}/healthz`, access)).status === 200,
+    },
+  ];
+}
 
 /** A running local cluster: watches its processes and cgroups, reports OOM kills and exits, restarts what dies. */
 class LocalCluster implements Cluster, HostProcesses {
@@ -158,8 +226,10 @@ class LocalCluster implements Cluster, HostProcesses {
       { component: 'apiserver', url: `${this.access.server}/metrics`, access: this.access },
       { component: 'etcd', url: `http://127.0.0.1:${this.state.ports.etcdMetrics}/metrics` },
     ];
-    if (this.launches.has('controller-manager')) targets.push({ component: 'controller-manager', url: `https://127.0.0.1:${this.state.ports.controllerManager}/metrics`, access: this.access });
-    if (this.launches.has('scheduler')) targets.push({ component: 'scheduler', url: `https://127.0.0.1:${this.state.ports.scheduler}/metrics`, access: this.access });
+    if (this.launches.has('controller-manager'))
+      targets.push({ component: 'controller-manager', url: `https://127.0.0.1:${this.state.ports.controllerManager}/metrics`, access: this.access });
+    if (this.launches.has('scheduler'))
+      targets.push({ component: 'scheduler', url: `https://127.0.0.1:${this.state.ports.scheduler}/metrics`, access: this.access });
     return targets;
   }
 
@@ -238,14 +308,7 @@ export class LocalProvider implements ClusterProvider {
     const signal = options.signal;
     const pki = await createClusterPki();
     const pkiFiles = await writePki(pki, path.join(dir, 'pki'));
-    const [etcdClient, etcdPeer, etcdMetrics, apiserver, controllerManager, scheduler] = await freePorts(6);
-    const layout: LocalLayout = {
-      dataDir: path.join(dir, 'etcd-data'),
-      pki: pkiFiles,
-      ports: { etcdClient: etcdClient!, etcdPeer: etcdPeer!, etcdMetrics: etcdMetrics!, apiserver: apiserver!, controllerManager: controllerManager!, scheduler: scheduler! },
-      kubeconfigs: { controllerManager: path.join(dir, 'controller-manager.kubeconfig'), scheduler: path.join(dir, 'scheduler.kubeconfig') },
-      certDirs: { controllerManager: path.join(dir, 'controller-manager-certs'), scheduler: path.join(dir, 'scheduler-certs') },
-    };
+    const layout = await localLayout(dir, pkiFiles);
     state.ports = { ...layout.ports };
     const server = `https://127.0.0.1:${layout.ports.apiserver}`;
     state.server = server;
@@ -276,13 +339,7 @@ export class LocalProvider implements ClusterProvider {
       return `${component} exited during start; last lines of ${logFile}:\n${await logTail(logFile)}`;
     };
 
-    // In dependency order, each started only once the one before it is healthy.
-    const steps: { component: ComponentName; args: string[]; health: () => Promise<boolean>; timeoutMs: number }[] = [
-      { component: 'etcd', args: etcdArgs(spec, layout), timeoutMs: 30_000, health: async () => (await get(`http://127.0.0.1:${layout.ports.etcdMetrics}/health`)).body.includes('"health":"true"') },
-      { component: 'apiserver', args: apiserverArgs(spec, layout), timeoutMs: 90_000, health: async () => (await get(`${server}/readyz`, access)).status === 200 },
-      { component: 'controller-manager', args: controllerManagerArgs(spec, layout), timeoutMs: 60_000, health: async () => (await get(`https://127.0.0.1:${layout.ports.controllerManager}/healthz`, access)).status === 200 },
-      { component: 'scheduler', args: schedulerArgs(spec, layout), timeoutMs: 60_000, health: async () => (await get(`https://127.0.0.1:${layout.ports.scheduler}/healthz`, access)).status === 200 },
-    ];
+    const steps = startSteps(spec, layout, access);
     for (const step of steps.filter((s) => components.includes(s.component))) {
       const { logFile } = await launch(step.component, step.args);
       await waitFor(`${binaryOf[step.component]} health`, step.health, { timeoutMs: step.timeoutMs, signal, failFast: diedReason(step.component, logFile) });
@@ -290,7 +347,14 @@ export class LocalProvider implements ClusterProvider {
     await this.bindLoadIdentity(server, access);
     state.status = 'ready';
     await saveState(state);
-    const cluster = new LocalCluster(state, access, Object.values(resolved).filter((b): b is ResolvedBinary => !!b), cgroups, processes, launches);
+    const cluster = new LocalCluster(
+      state,
+      access,
+      Object.values(resolved).filter((b): b is ResolvedBinary => !!b),
+      cgroups,
+      processes,
+      launches,
+    );
     say(`cluster "${name}" ready at ${server}`);
     return cluster;
   }
@@ -332,18 +396,28 @@ export class LocalProvider implements ClusterProvider {
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'cpchaos:load' }],
     };
     const response = await postJson(`${server}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings`, binding, access);
-    if (response.status !== 201 && response.status !== 409) throw new Error(`could not bind the load identity: HTTP ${response.status} ${response.body.slice(0, 200)}`);
+    if (response.status !== 201 && response.status !== 409)
+      throw new Error(`could not bind the load identity: HTTP ${response.status} ${response.body.slice(0, 200)}`);
   }
 
   private async writeKubeconfigs(state: ClusterState, layout: LocalLayout, pki: ClusterPki, server: string): Promise<void> {
     const admin = path.join(state.dir, 'kubeconfig');
-    await writeKubeconfig(admin, kubeconfigYaml({ name: `cpchaos-${state.name}`, server, caPem: pki.ca.certPem, user: 'cpchaos-admin', credentials: pki.admin }));
+    await writeKubeconfig(
+      admin,
+      kubeconfigYaml({ name: `cpchaos-${state.name}`, server, caPem: pki.ca.certPem, user: 'cpchaos-admin', credentials: pki.admin }),
+    );
     await writeKubeconfig(
       layout.kubeconfigs.controllerManager,
       kubeconfigYaml({ name: 'local', server, caPem: pki.ca.certPem, user: 'system:kube-controller-manager', credentials: pki.controllerManager }),
     );
-    await writeKubeconfig(layout.kubeconfigs.scheduler, kubeconfigYaml({ name: 'local', server, caPem: pki.ca.certPem, user: 'system:kube-scheduler', credentials: pki.scheduler }));
-    await writeKubeconfig(path.join(state.dir, 'load.kubeconfig'), kubeconfigYaml({ name: `cpchaos-${state.name}`, server, caPem: pki.ca.certPem, user: 'cpchaos-load', credentials: pki.load }));
+    await writeKubeconfig(
+      layout.kubeconfigs.scheduler,
+      kubeconfigYaml({ name: 'local', server, caPem: pki.ca.certPem, user: 'system:kube-scheduler', credentials: pki.scheduler }),
+    );
+    await writeKubeconfig(
+      path.join(state.dir, 'load.kubeconfig'),
+      kubeconfigYaml({ name: `cpchaos-${state.name}`, server, caPem: pki.ca.certPem, user: 'cpchaos-load', credentials: pki.load }),
+    );
     state.kubeconfig = admin;
     await saveState(state);
   }

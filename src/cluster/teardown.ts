@@ -41,7 +41,13 @@ export async function teardownCluster(dir: string, options: { keep?: boolean } =
     }
     // Removing a cgroup SIGKILLs anything still in it: children a component forked, or a pid we could not match.
     for (const cgroup of Object.values(state.cgroups)) {
-      if (cgroup && (await fs.access(cgroup).then(() => true, () => false))) {
+      if (
+        cgroup &&
+        (await fs.access(cgroup).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         await openCgroup(state.cgroupVersion, cgroup).remove();
         report.removedCgroups++;
       }

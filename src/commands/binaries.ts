@@ -13,7 +13,9 @@ async function kindImages(kubernetesVersion: string): Promise<void> {
   const started = Date.now();
   const node = await withInterrupt((signal) => obtainNodeImage({ kubernetesVersion, controlPlanes: 3, signal }));
   write(`${'kind node image'.padEnd(24)} ${node.source.padEnd(18)} ${node.image} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  write(`${'kind load balancer'.padEnd(24)} ${String(node.loadBalancer).padEnd(18)} ${(await import('../binaries/kind-image/load-balancer.js')).kindLoadBalancerImage}`);
+  write(
+    `${'kind load balancer'.padEnd(24)} ${String(node.loadBalancer).padEnd(18)} ${(await import('../binaries/kind-image/load-balancer.js')).kindLoadBalancerImage}`,
+  );
 }
 
 export function registerBinaries(program: Command): void {
@@ -23,7 +25,10 @@ export function registerBinaries(program: Command): void {
     .addOption(kubernetesVersionOption())
     .option('--etcd-version <version>', 'etcd version (default: the one the Kubernetes version ships with)')
     .addOption(binDirOption())
-    .option('--kind-image', 'instead: obtain kind, the kind node image (kindest/node if here or pullable, else built offline from Debian packages and Go-built binaries) and the HA load-balancer image; needs Docker, root and debootstrap')
+    .option(
+      '--kind-image',
+      'instead: obtain kind, the kind node image (kindest/node if here or pullable, else built offline from Debian packages and Go-built binaries) and the HA load-balancer image; needs Docker, root and debootstrap',
+    )
     .action(async (options: { kubernetesVersion: string; etcdVersion?: string; binDir?: string; kindImage?: boolean }) => {
       if (options.kindImage) return kindImages(options.kubernetesVersion);
       const versions = versionSet(options.kubernetesVersion, options.etcdVersion ? { etcd: options.etcdVersion } : {});

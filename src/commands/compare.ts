@@ -9,7 +9,7 @@ export function registerCompare(program: Command): void {
     .description('compare run folders side by side: peak memory, OOM kills, 429s, LIST p99, relists, verdicts (deltas against the first)')
     .argument('<runs...>', 'results/<run-id> folders')
     .option('--json', 'print the figures as JSON')
-    .option('--html <file>', 'also write a page with the runs\' charts overlaid on the same axes')
+    .option('--html <file>', "also write a page with the runs' charts overlaid on the same axes")
     .action(async (dirs: string[], flags: { json?: boolean; html?: string }) => {
       const runs = [];
       for (const dir of dirs) runs.push(await loadRunFigures(dir));

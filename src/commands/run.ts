@@ -3,20 +3,30 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../errors.js';
 import { withInterrupt } from '../interrupt.js';
+import type { Catalog } from '../core/catalog.js';
+import type { LoadedExperiment } from '../experiment/load.js';
 import type { Summary } from '../report/summary.js';
+import type { RunOptions } from '../run/run.js';
+import type { Variant } from '../variants.js';
 import { binDirOption, note, write } from './shared.js';
 
 function printVerdicts(summary: Summary, dir: string, json: boolean): void {
   if (json) {
     const { runId, experiment, status, exitCode, message, verdicts, influxdb } = summary;
-    write(JSON.stringify({ type: 'result', runId, experiment: experiment.name, variant: experiment.variant, status, exitCode, message, dir, verdicts, influxdb }));
+    write(
+      JSON.stringify({ type: 'result', runId, experiment: experiment.name, variant: experiment.variant, status, exitCode, message, dir, verdicts, influxdb }),
+    );
     return;
   }
-  for (const v of summary.verdicts) write(`${v.status === 'held' ? 'held    ' : v.status.toUpperCase().padEnd(8)} ${v.name}: ${v.observedText} (expected ${v.expected})`);
+  for (const v of summary.verdicts)
+    write(`${v.status === 'held' ? 'held    ' : v.status.toUpperCase().padEnd(8)} ${v.name}: ${v.observedText} (expected ${v.expected})`);
   const name = summary.experiment.variant ? `${summary.experiment.name} (${summary.experiment.variant})` : summary.experiment.name;
   write(`${summary.status}: ${name}${summary.message ? ` - ${summary.message}` : ''}`);
   const influx = summary.influxdb;
-  if (influx) note(`influxdb ${influx.url}/${influx.database}: ${influx.written} points written, ${influx.dropped} dropped${influx.failedWrites ? ` (${influx.failedWrites} failed writes; last: ${influx.lastError ?? ''})` : ''}`);
+  if (influx)
+    note(
+      `influxdb ${influx.url}/${influx.database}: ${influx.written} points written, ${influx.dropped} dropped${influx.failedWrites ? ` (${influx.failedWrites} failed writes; last: ${influx.lastError ?? ''})` : ''}`,
+    );
 }
 
 /** The exit code of several runs: interrupted beats infrastructure failure beats deviation. */
@@ -41,64 +51,93 @@ export function registerRun(program: Command): void {
       'after',
       '\nExit codes: 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure, 130 interrupted.\nWith variants: the worst of the variants, and results/<run-id>/comparison.md and report.html\n(the variants overlaid) side by side. Each run folder has report.html, report.md, summary.json.',
     )
-    .action(async (file: string, flags: { results: string; runId?: string; quiet?: boolean; json?: boolean; binDir?: string; influxdb?: string; targetExisting?: string }) => {
-      const { runExperiment, runIdFor } = await import('../run/run.js');
-      const { catalog } = await import('../plugins.js');
-      const { loadExperiment } = await import('../experiment/load.js');
-      const { expandVariants } = await import('../variants.js');
-      const { parseInfluxFlag } = await import('../metrics/sinks/influxdb-config.js');
-      const sinkConfig = flags.influxdb ? { influxdb: parseInfluxFlag(flags.influxdb) } : undefined;
-      const { createRunOutput, outputMode } = await import('../ui/run-output.js');
-      const loaded = await loadExperiment(file, catalog);
-      const cluster = loaded.experiment.cluster ?? {};
-      const provider = catalog.providers.get(cluster.provider ?? 'local');
-      if (provider?.checkConsent) {
-        provider.checkConsent(cluster, flags.targetExisting);
-      } else if (flags.targetExisting) {
-        const asking = [...catalog.providers.values()].filter((p) => p.checkConsent).map((p) => p.name);
-        throw new UsageError(`--target-existing is for experiments with provider: ${asking.join(' or ')}; ${file} runs on ${cluster.provider ?? 'local'}`);
-      }
-      const output = createRunOutput(outputMode(flags));
-      const json = output.mode === 'json';
-      const variants = expandVariants(loaded);
-      if (variants.length === 0) {
-        const { dir, summary } = await withInterrupt((signal) => runExperiment({ loaded, resultsRoot: flags.results, runId: flags.runId, signal, binDir: flags.binDir, output, sinkConfig, targetExisting: flags.targetExisting }));
-        output.close();
-        printVerdicts(summary, dir, json);
-        if (!json) note(`results: ${dir}`);
-        process.exitCode = summary.exitCode;
-        return;
-      }
-      const { comparisonMarkdown, loadRunFigures } = await import('../report/compare.js');
-      const base = path.resolve(flags.results, flags.runId ?? runIdFor(loaded.experiment.metadata.name));
-      const summaries = await withInterrupt(async (signal) => {
-        const done: { dir: string; summary: Summary }[] = [];
-        for (const variant of variants) {
-          if (signal.aborted) break;
-          output.line(`variant ${variant.name}`);
-          const outcome = await runExperiment({ loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, binDir: flags.binDir, output, sinkConfig, targetExisting: flags.targetExisting });
-          output.clear();
-          printVerdicts(outcome.summary, outcome.dir, json);
-          done.push(outcome);
-        }
-        return done;
-      });
-      output.close();
-      const figures = [];
-      for (const { dir } of summaries) figures.push(await loadRunFigures(dir));
-      const table = comparisonMarkdown(figures);
-      await fs.writeFile(path.join(base, 'comparison.md'), `# ${loaded.experiment.metadata.name}: variants\n\n${table}`);
-      await fs.writeFile(path.join(base, 'comparison.json'), `${JSON.stringify(figures, null, 2)}\n`);
-      if (!json) write(`\n${table}`);
-      if (summaries.length > 1) {
-        const { writeOverlayReport } = await import('../report/html.js');
-        await writeOverlayReport(
-          summaries.map((s) => s.dir),
-          path.join(base, 'report.html'),
-          `${loaded.experiment.metadata.name}: ${summaries.map((s) => s.summary.experiment.variant).join(' vs ')}`,
-        ).catch((error: unknown) => note(`report.html not written: ${String(error)}`));
-      }
-      if (!json) note(`results: ${base}`);
-      process.exitCode = worst(summaries.map((s) => s.summary.exitCode));
-    });
+    .action((file: string, flags: RunFlags) => runCommand(file, flags));
+}
+
+interface RunFlags {
+  results: string;
+  runId?: string;
+  quiet?: boolean;
+  json?: boolean;
+  binDir?: string;
+  influxdb?: string;
+  targetExisting?: string;
+}
+
+/** The provider's consent rule (--target-existing), before anything starts. */
+function checkConsent(catalog: Catalog, loaded: LoadedExperiment, file: string, targetExisting: string | undefined): void {
+  const cluster = loaded.experiment.cluster ?? {};
+  const provider = catalog.providers.get(cluster.provider ?? 'local');
+  if (provider?.checkConsent) return provider.checkConsent(cluster, targetExisting);
+  if (!targetExisting) return;
+  const asking = [...catalog.providers.values()].filter((p) => p.checkConsent).map((p) => p.name);
+  throw new UsageError(`--target-existing is for experiments with provider: ${asking.join(' or ')}; ${file} runs on ${cluster.provider ?? 'local'}`);
+}
+
+async function runCommand(file: string, flags: RunFlags): Promise<void> {
+  const { runExperiment } = await import('../run/run.js');
+  const { catalog } = await import('../plugins.js');
+  const { loadExperiment } = await import('../experiment/load.js');
+  const { expandVariants } = await import('../variants.js');
+  const { parseInfluxFlag } = await import('../metrics/sinks/influxdb-config.js');
+  const { createRunOutput, outputMode } = await import('../ui/run-output.js');
+  const sinkConfig = flags.influxdb ? { influxdb: parseInfluxFlag(flags.influxdb) } : undefined;
+  const loaded = await loadExperiment(file, catalog);
+  checkConsent(catalog, loaded, file, flags.targetExisting);
+  const output = createRunOutput(outputMode(flags));
+  const common = { binDir: flags.binDir, output, sinkConfig, targetExisting: flags.targetExisting };
+  const variants = expandVariants(loaded);
+  if (variants.length) return runVariants(loaded, variants, flags, common);
+  const { dir, summary } = await withInterrupt((signal) => runExperiment({ loaded, resultsRoot: flags.results, runId: flags.runId, signal, ...common }));
+  output.close();
+  printVerdicts(summary, dir, output.mode === 'json');
+  if (output.mode !== 'json') note(`results: ${dir}`);
+  process.exitCode = summary.exitCode;
+}
+
+/** Each variant on a fresh cluster, one after the other; then the comparison and the overlaid report. */
+async function runVariants(
+  loaded: LoadedExperiment,
+  variants: Variant[],
+  flags: RunFlags,
+  common: Pick<RunOptions, 'binDir' | 'output' | 'sinkConfig' | 'targetExisting'>,
+): Promise<void> {
+  const { runExperiment, runIdFor } = await import('../run/run.js');
+  const output = common.output!;
+  const json = output.mode === 'json';
+  const base = path.resolve(flags.results, flags.runId ?? runIdFor(loaded.experiment.metadata.name));
+  const summaries = await withInterrupt(async (signal) => {
+    const done: { dir: string; summary: Summary }[] = [];
+    for (const variant of variants) {
+      if (signal.aborted) break;
+      output.line(`variant ${variant.name}`);
+      const outcome = await runExperiment({ loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, ...common });
+      output.clear();
+      printVerdicts(outcome.summary, outcome.dir, json);
+      done.push(outcome);
+    }
+    return done;
+  });
+  output.close();
+  await writeComparison(loaded, base, summaries, json);
+  if (!json) note(`results: ${base}`);
+  process.exitCode = worst(summaries.map((s) => s.summary.exitCode));
+}
+
+async function writeComparison(loaded: LoadedExperiment, base: string, summaries: { dir: string; summary: Summary }[], json: boolean): Promise<void> {
+  const { comparisonMarkdown, loadRunFigures } = await import('../report/compare.js');
+  const figures = [];
+  for (const { dir } of summaries) figures.push(await loadRunFigures(dir));
+  const table = comparisonMarkdown(figures);
+  await fs.writeFile(path.join(base, 'comparison.md'), `# ${loaded.experiment.metadata.name}: variants\n\n${table}`);
+  await fs.writeFile(path.join(base, 'comparison.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  if (!json) write(`\n${table}`);
+  if (summaries.length < 2) return;
+  const { writeOverlayReport } = await import('../report/html.js');
+  const title = `${loaded.experiment.metadata.name}: ${summaries.map((s) => s.summary.experiment.variant).join(' vs ')}`;
+  await writeOverlayReport(
+    summaries.map((s) => s.dir),
+    path.join(base, 'report.html'),
+    title,
+  ).catch((error: unknown) => note(`report.html not written: ${String(error)}`));
 }

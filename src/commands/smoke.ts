@@ -32,7 +32,10 @@ export function registerSmoke(program: Command): void {
           await core.createNamespace({ body: { metadata: { name: namespace } } });
           let at = Date.now();
           for (let i = 0; i < flags.objects && !signal.aborted; i++) {
-            await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: `smoke-${i}`, labels: { 'cpchaos.io/smoke': 'true' } }, data: { index: String(i) } } });
+            await core.createNamespacedConfigMap({
+              namespace,
+              body: { metadata: { name: `smoke-${i}`, labels: { 'cpchaos.io/smoke': 'true' } }, data: { index: String(i) } },
+            });
           }
           write(`created ${flags.objects} configmaps: ${Date.now() - at}ms`);
           at = Date.now();

@@ -27,7 +27,11 @@ function indexBy<T>(kind: string, items: readonly T[], key: (item: T) => string)
 
 /** Keys two plugins could both claim: a provider's own `cluster:` keys, a sink's `metrics:` name. */
 function checkClaims(plugins: Plugins): void {
-  const claimed = new Map<string, string>([...sharedClusterSettings.map((k) => [`cluster.${k}`, 'the core'] as const), ['metrics.interval', 'the core'], ['metrics.include', 'the core']]);
+  const claimed = new Map<string, string>([
+    ...sharedClusterSettings.map((k) => [`cluster.${k}`, 'the core'] as const),
+    ['metrics.interval', 'the core'],
+    ['metrics.include', 'the core'],
+  ]);
   const claim = (key: string, by: string) => {
     if (claimed.has(key)) throw new Error(`${by} claims ${key}, which ${claimed.get(key)} already has`);
     claimed.set(key, by);

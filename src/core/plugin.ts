@@ -139,4 +139,3 @@ export interface Plugins {
   scrapers: ScraperPlugin[];
   agents: AgentKindPlugin[];
 }
-

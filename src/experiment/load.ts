@@ -27,7 +27,7 @@ function pathText(segments: (string | number)[]): string {
 }
 
 const capabilityText: Record<Capability, string> = {
-  processes: 'the control plane\'s processes',
+  processes: "the control plane's processes",
   'node-containers': 'the control-plane nodes as containers',
 };
 
@@ -39,17 +39,29 @@ function providerProblems(experiment: Experiment, catalog: Catalog): Problem[] {
   if (!provider) return [{ path: ['cluster', 'provider'], message: `no provider "${name}"` }];
   const takes = [...provider.settings, ...Object.keys(provider.schema ?? {})];
   for (const key of Object.keys(experiment.cluster ?? {})) {
-    if (key !== 'provider' && !takes.includes(key)) problems.push({ path: ['cluster', key], message: `${key} does not apply to the ${name} provider (it takes: ${takes.join(', ')})` });
+    if (key !== 'provider' && !takes.includes(key))
+      problems.push({ path: ['cluster', key], message: `${key} does not apply to the ${name} provider (it takes: ${takes.join(', ')})` });
   }
   problems.push(...(provider.validate?.(experiment.cluster ?? {}) ?? []));
   const lacks = (needs: readonly Capability[] | undefined) => (needs ?? []).filter((n) => !provider.capabilities.includes(n));
   (experiment.faults ?? []).forEach((fault, i) => {
     const needs = catalog.faults.get(fault.type)?.needs;
-    if (lacks(needs).length) problems.push({ path: ['faults', i, 'type'], message: `${fault.type} runs on the ${catalog.providersWith(needs).map((p) => p.name).join(' or ')} provider only, not ${name}` });
+    if (lacks(needs).length)
+      problems.push({
+        path: ['faults', i, 'type'],
+        message: `${fault.type} runs on the ${catalog
+          .providersWith(needs)
+          .map((p) => p.name)
+          .join(' or ')} provider only, not ${name}`,
+      });
   });
   experiment.hypotheses.forEach((h, i) => {
     const missing = 'builtin' in h ? lacks(catalog.hypotheses.get(h.builtin)?.needs) : [];
-    if (missing.length) problems.push({ path: ['hypotheses', i, 'builtin'], message: `${'builtin' in h ? h.builtin : ''} needs to see ${missing.map((m) => capabilityText[m]).join(' and ')}; the ${name} provider cannot (use a metric hypothesis instead)` });
+    if (missing.length)
+      problems.push({
+        path: ['hypotheses', i, 'builtin'],
+        message: `${'builtin' in h ? h.builtin : ''} needs to see ${missing.map((m) => capabilityText[m]).join(' and ')}; the ${name} provider cannot (use a metric hypothesis instead)`,
+      });
   });
   return problems;
 }
@@ -61,7 +73,8 @@ function crossReferenceProblems(experiment: Experiment, catalog: Catalog): Probl
   (experiment.seed ?? []).forEach((set, i) => {
     const name = set.name ?? set.kind;
     if (setNames.includes(name)) problems.push({ path: ['seed', i], message: `seed set name "${name}" is used twice; give one a name:` });
-    if (set.kind === 'customresources' && !set.crdSet) problems.push({ path: ['seed', i], message: 'a customresources set needs crdSet: the name of an earlier crds set' });
+    if (set.kind === 'customresources' && !set.crdSet)
+      problems.push({ path: ['seed', i], message: 'a customresources set needs crdSet: the name of an earlier crds set' });
     if (set.crdSet) {
       const target = (experiment.seed ?? []).slice(0, i).find((s) => (s.name ?? s.kind) === set.crdSet);
       if (!target || target.kind !== 'crds') problems.push({ path: ['seed', i, 'crdSet'], message: `"${set.crdSet}" is not an earlier crds set` });
@@ -70,12 +83,14 @@ function crossReferenceProblems(experiment: Experiment, catalog: Catalog): Probl
     setNames.push(name);
   });
   (experiment.faults ?? []).forEach((fault, i) => {
-    if (typeof fault.set === 'string' && !setNames.includes(fault.set)) problems.push({ path: ['faults', i, 'set'], message: `no seed set named "${fault.set}"` });
+    if (typeof fault.set === 'string' && !setNames.includes(fault.set))
+      problems.push({ path: ['faults', i, 'set'], message: `no seed set named "${fault.set}"` });
   });
   problems.push(...providerProblems(experiment, catalog));
   experiment.hypotheses.forEach((hypothesis, i) => {
     if ('builtin' in hypothesis) {
-      for (const p of catalog.hypotheses.get(hypothesis.builtin)?.validate?.(hypothesis, experiment) ?? []) problems.push({ path: ['hypotheses', i, ...p.path], message: p.message });
+      for (const p of catalog.hypotheses.get(hypothesis.builtin)?.validate?.(hypothesis, experiment) ?? [])
+        problems.push({ path: ['hypotheses', i, ...p.path], message: p.message });
     }
   });
   return problems;

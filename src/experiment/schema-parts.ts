@@ -12,7 +12,11 @@ export const Name = (description: string) => Type.String({ pattern: '^[a-z0-9]([
 export const PositiveInt = (description: string) => Type.Integer({ minimum: 1, description });
 export const Count = (description: string) => Type.Integer({ minimum: 0, description });
 /** A control-plane component, from the one list of them. */
-export const ComponentParam = (description?: string) => Type.Union(componentNames.map((c) => Type.Literal(c)), description ? { description } : {});
+export const ComponentParam = (description?: string) =>
+  Type.Union(
+    componentNames.map((c) => Type.Literal(c)),
+    description ? { description } : {},
+  );
 
 declare const defaulted: unique symbol;
 /** An optional key with a default: the schema carries the value (editors show it, the loader fills it in). */

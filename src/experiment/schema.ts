@@ -15,11 +15,15 @@ export interface SchemaPlugins {
   sinks: readonly { name: string; schema?: TSchema }[];
 }
 
-const Literals = (values: readonly string[], options: { description?: string } = {}) => Type.Union(values.map((v) => Type.Literal(v)), options);
-const described = (entries: readonly { name: string; description: string }[], fallback = '') => entries.map((e) => `${e.name}: ${e.description}`).join('; ') + fallback;
+const Literals = (values: readonly string[], options: { description?: string } = {}) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  );
+const described = (entries: readonly { name: string; description: string }[], fallback = '') =>
+  entries.map((e) => `${e.name}: ${e.description}`).join('; ') + fallback;
 
 export const apiVersion = 'cpchaos.io/v1alpha1';
-
 
 /** The `cluster:` keys any provider may take; each provider adds its own (kind's controlPlanes, ...). */
 const sharedClusterKeys = {
@@ -27,7 +31,10 @@ const sharedClusterKeys = {
   etcdVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+\\.\\d+$' })),
   components: Type.Optional(Type.Array(Type.Union([Type.Literal('controller-manager'), Type.Literal('scheduler')]), { uniqueItems: true })),
   memoryLimits: Type.Optional(
-    Strict({ etcd: Type.Optional(Size()), apiserver: Type.Optional(Size()), 'controller-manager': Type.Optional(Size()), scheduler: Type.Optional(Size()) }, { description: 'cgroup memory limit per component (local: the process\'s own cgroup; kind: the static pod\'s memory limit, set by the kubelet)' }),
+    Strict(
+      { etcd: Type.Optional(Size()), apiserver: Type.Optional(Size()), 'controller-manager': Type.Optional(Size()), scheduler: Type.Optional(Size()) },
+      { description: "cgroup memory limit per component (local: the process's own cgroup; kind: the static pod's memory limit, set by the kubelet)" },
+    ),
   ),
   apiserverArgs: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'extra kube-apiserver flags without dashes' })),
   featureGates: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9]+$' }), Type.Boolean())),
@@ -40,7 +47,12 @@ export const sharedClusterSettings = Object.keys(sharedClusterKeys);
 const clusterSchema = (providers: SchemaPlugins['providers']) =>
   Strict(
     {
-      provider: Type.Optional(Literals(providers.map((p) => p.name), { description: described(providers) })),
+      provider: Type.Optional(
+        Literals(
+          providers.map((p) => p.name),
+          { description: described(providers) },
+        ),
+      ),
       ...sharedClusterKeys,
       ...(Object.assign({}, ...providers.map((p) => p.schema ?? {})) as TProperties),
     },
@@ -68,18 +80,22 @@ export const SeedSetSchema = Strict({
   templateFile: Type.Optional(Type.String({ description: 'YAML object template file, relative to the experiment file' })),
 });
 
-const agentsSchema = (agents: SchemaPlugins['agents']) => Strict({
-  type: Literals(agents.map((a) => a.type), { description: described(agents.map((a) => ({ name: a.type, description: a.description }))) }),
-  count: PositiveInt('how many agents (one simulated node each)'),
-  relist: Type.Optional(
-    Type.Union([Type.Literal('quorum'), Type.Literal('cache'), Type.Literal('streaming')], {
-      description: 'quorum (default): LIST without resourceVersion; cache: resourceVersion=0; streaming: WatchList (sendInitialEvents)',
-    }),
-  ),
-  paginate: Type.Optional(Type.Boolean({ description: 'LIST with limit=500 and continue tokens (default false)' })),
-  rampUp: Type.Optional(Duration('start the agents evenly over this long (default 10s)')),
-  backoff: Type.Optional(Strict({ initial: Duration('first backoff after a broken watch (default 800ms)'), max: Duration('longest backoff (default 30s)') })),
-});
+const agentsSchema = (agents: SchemaPlugins['agents']) =>
+  Strict({
+    type: Literals(
+      agents.map((a) => a.type),
+      { description: described(agents.map((a) => ({ name: a.type, description: a.description }))) },
+    ),
+    count: PositiveInt('how many agents (one simulated node each)'),
+    relist: Type.Optional(
+      Type.Union([Type.Literal('quorum'), Type.Literal('cache'), Type.Literal('streaming')], {
+        description: 'quorum (default): LIST without resourceVersion; cache: resourceVersion=0; streaming: WatchList (sendInitialEvents)',
+      }),
+    ),
+    paginate: Type.Optional(Type.Boolean({ description: 'LIST with limit=500 and continue tokens (default false)' })),
+    rampUp: Type.Optional(Duration('start the agents evenly over this long (default 10s)')),
+    backoff: Type.Optional(Strict({ initial: Duration('first backoff after a broken watch (default 800ms)'), max: Duration('longest backoff (default 30s)') })),
+  });
 
 const windows = Type.Union([Type.Literal('before'), Type.Literal('during'), Type.Literal('after'), Type.Literal('whole')], {
   description: 'before: steady state; during: from the first fault to the end of observation; after: after recovery; whole: the run',
@@ -96,8 +112,14 @@ const MetricHypothesis = Strict({
   aggregate: Type.Union(aggregates.map((a) => Type.Literal(a))),
   window: Type.Optional(windows),
   comparator: Type.Union(comparators.map((c) => Type.Literal(c))),
-  threshold: Type.Union([Type.Number(), Type.String({ format: 'quantity' })], { description: 'a number, a size (512Mi, 2Gi) or a duration in seconds (500ms, 2s)' }),
-  absentAsZero: Type.Optional(Type.Boolean({ description: 'no matching samples count as 0 (for counters that only appear once something happens, like 5xx codes); default false: no data deviates' })),
+  threshold: Type.Union([Type.Number(), Type.String({ format: 'quantity' })], {
+    description: 'a number, a size (512Mi, 2Gi) or a duration in seconds (500ms, 2s)',
+  }),
+  absentAsZero: Type.Optional(
+    Type.Boolean({
+      description: 'no matching samples count as 0 (for counters that only appear once something happens, like 5xx codes); default false: no data deviates',
+    }),
+  ),
 });
 
 /** A built-in hypothesis's common keys; its own keys are checked against its file's schema by `builtin`. */
@@ -105,14 +127,15 @@ const builtinBase = (hypotheses: SchemaPlugins['hypotheses']) =>
   Type.Object({ name: Type.String({ minLength: 1 }), builtin: Literals(hypotheses.map((h) => h.name)) }, { additionalProperties: true });
 
 /** A fault's common keys; its own keys are checked against its file's schema by `type`. */
-const faultBase = (faults: SchemaPlugins['faults']) => Type.Object(
-  {
-    type: Literals(faults.map((f) => f.type)),
-    name: Type.Optional(Type.String()),
-    at: Type.Optional(Duration('start this long after injection begins (default 0s)')),
-  },
-  { additionalProperties: true },
-);
+const faultBase = (faults: SchemaPlugins['faults']) =>
+  Type.Object(
+    {
+      type: Literals(faults.map((f) => f.type)),
+      name: Type.Optional(Type.String()),
+      at: Type.Optional(Duration('start this long after injection begins (default 0s)')),
+    },
+    { additionalProperties: true },
+  );
 
 function byDiscriminator(key: string, cases: { value: string; schema: TSchema }[]): Record<string, unknown>[] {
   return cases.map(({ value, schema }) => ({ if: { properties: { [key]: { const: value } }, required: [key] }, then: schema }));
@@ -131,51 +154,61 @@ const hypothesisSchema = (hypotheses: SchemaPlugins['hypotheses']) =>
   Type.Unsafe<Static<typeof MetricHypothesis> | BuiltinHypothesisSpec>({
     type: 'object',
     if: { required: ['builtin'] },
-    then: { ...builtinBase(hypotheses), allOf: byDiscriminator('builtin', hypotheses.map((h) => ({ value: h.name, schema: h.schema }))) },
+    then: {
+      ...builtinBase(hypotheses),
+      allOf: byDiscriminator(
+        'builtin',
+        hypotheses.map((h) => ({ value: h.name, schema: h.schema })),
+      ),
+    },
     else: MetricHypothesis,
   });
 
-
-export const experimentSchema = (plugins: SchemaPlugins) => Strict(
-  {
-    apiVersion: Type.Literal(apiVersion),
-    kind: Type.Literal('Experiment'),
-    metadata: Strict({ name: Name('experiment name'), description: Type.Optional(Type.String()) }),
-    cluster: Type.Optional(clusterSchema(plugins.providers)),
-    seed: Type.Optional(Type.Array(SeedSetSchema)),
-    steadyState: Type.Optional(Strict({ duration: Duration('how long to observe before the faults (default 5s)') })),
-    agents: Type.Optional(Type.Array(agentsSchema(plugins.agents), { description: 'simulated node agents, started after seeding and reaching the apiserver through the runner\'s load balancer' })),
-    faults: Type.Optional(Type.Array(faultSchema(plugins.faults))),
-    observe: Type.Optional(Duration('how long to observe from the start of the faults (default: until the last fault ends, at least 10s)')),
-    recovery: Type.Optional(
-      Strict({
-        timeout: Type.Optional(Duration('how long to wait for the apiserver to be ready after the faults (default 60s)')),
-        observe: Type.Optional(Duration('how long to keep recording once it is ready: the "after" window (default 2s)')),
-      }),
-    ),
-    hypotheses: Type.Array(hypothesisSchema(plugins.hypotheses), { minItems: 1 }),
-    variants: Type.Optional(
-      Type.Array(
-        Strict({
-          name: Name('variant name; its run goes to results/<run-id>/<name>'),
-          description: Type.Optional(Type.String()),
-          set: Type.Record(Type.String({ pattern: '^[A-Za-z][\\w-]*(\\[\\d+\\])*(\\.[A-Za-z][\\w-]*(\\[\\d+\\])*)*$' }), Type.Unknown(), {
-            description: 'values to change, by path: { "faults[0].resourceVersion": "0", "cluster.featureGates.WatchList": true }',
-          }),
+export const experimentSchema = (plugins: SchemaPlugins) =>
+  Strict(
+    {
+      apiVersion: Type.Literal(apiVersion),
+      kind: Type.Literal('Experiment'),
+      metadata: Strict({ name: Name('experiment name'), description: Type.Optional(Type.String()) }),
+      cluster: Type.Optional(clusterSchema(plugins.providers)),
+      seed: Type.Optional(Type.Array(SeedSetSchema)),
+      steadyState: Type.Optional(Strict({ duration: Duration('how long to observe before the faults (default 5s)') })),
+      agents: Type.Optional(
+        Type.Array(agentsSchema(plugins.agents), {
+          description: "simulated node agents, started after seeding and reaching the apiserver through the runner's load balancer",
         }),
-        { minItems: 1, description: 'run the experiment once per variant, each on a fresh cluster, and compare them side by side' },
       ),
-    ),
-    metrics: Type.Optional(
-      Strict({
-        interval: Type.Optional(Duration('recording interval (default 1s)')),
-        include: Type.Optional(Type.Array(Type.String(), { description: 'extra /metrics names to record (regular expressions)' })),
-        ...Object.fromEntries(plugins.sinks.filter((k) => k.schema).map((k) => [k.name, Type.Optional(k.schema!)])),
-      }),
-    ),
-  },
-  { $id: 'https://cpchaos.io/schemas/experiment-v1alpha1.json', title: 'cpchaos experiment' },
-);
+      faults: Type.Optional(Type.Array(faultSchema(plugins.faults))),
+      observe: Type.Optional(Duration('how long to observe from the start of the faults (default: until the last fault ends, at least 10s)')),
+      recovery: Type.Optional(
+        Strict({
+          timeout: Type.Optional(Duration('how long to wait for the apiserver to be ready after the faults (default 60s)')),
+          observe: Type.Optional(Duration('how long to keep recording once it is ready: the "after" window (default 2s)')),
+        }),
+      ),
+      hypotheses: Type.Array(hypothesisSchema(plugins.hypotheses), { minItems: 1 }),
+      variants: Type.Optional(
+        Type.Array(
+          Strict({
+            name: Name('variant name; its run goes to results/<run-id>/<name>'),
+            description: Type.Optional(Type.String()),
+            set: Type.Record(Type.String({ pattern: '^[A-Za-z][\\w-]*(\\[\\d+\\])*(\\.[A-Za-z][\\w-]*(\\[\\d+\\])*)*$' }), Type.Unknown(), {
+              description: 'values to change, by path: { "faults[0].resourceVersion": "0", "cluster.featureGates.WatchList": true }',
+            }),
+          }),
+          { minItems: 1, description: 'run the experiment once per variant, each on a fresh cluster, and compare them side by side' },
+        ),
+      ),
+      metrics: Type.Optional(
+        Strict({
+          interval: Type.Optional(Duration('recording interval (default 1s)')),
+          include: Type.Optional(Type.Array(Type.String(), { description: 'extra /metrics names to record (regular expressions)' })),
+          ...Object.fromEntries(plugins.sinks.filter((k) => k.schema).map((k) => [k.name, Type.Optional(k.schema!)])),
+        }),
+      ),
+    },
+    { $id: 'https://cpchaos.io/schemas/experiment-v1alpha1.json', title: 'cpchaos experiment' },
+  );
 
 export type SeedSet = Static<typeof SeedSetSchema>;
 export type AgentsSpec = Static<ReturnType<typeof agentsSchema>>;
@@ -185,4 +218,9 @@ export type HypothesisSpec = MetricHypothesisSpec | BuiltinHypothesisSpec;
 export type FaultSpec = Static<ReturnType<typeof faultBase>> & Record<string, unknown>;
 /** `metrics:`: the recording settings, and each sink's own under its name (typed by the sink). */
 export type MetricsConfig = { interval?: string; include?: string[] } & Record<string, unknown>;
-export type Experiment = Omit<Static<ReturnType<typeof experimentSchema>>, 'cluster' | 'faults' | 'hypotheses' | 'metrics'> & { cluster?: ClusterConfig; faults?: FaultSpec[]; hypotheses: HypothesisSpec[]; metrics?: MetricsConfig };
+export type Experiment = Omit<Static<ReturnType<typeof experimentSchema>>, 'cluster' | 'faults' | 'hypotheses' | 'metrics'> & {
+  cluster?: ClusterConfig;
+  faults?: FaultSpec[];
+  hypotheses: HypothesisSpec[];
+  metrics?: MetricsConfig;
+};

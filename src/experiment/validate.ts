@@ -7,7 +7,6 @@ export const formats: Record<string, { pattern: RegExp; expected: string }> = {
   quantity: { pattern: /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T|ms|s|m|h)?$/, expected: 'a number, a size (512Mi) or a duration (500ms)' },
 };
 
-
 export interface SchemaProblem {
   /** JSON path segments into the document. */
   path: (string | number)[];
@@ -40,7 +39,10 @@ function editDistance(a: string, b: string): number {
 }
 
 function suggestion(key: string, allowed: string[]): string {
-  const close = allowed.map((k) => [k, editDistance(key, k)] as const).filter(([, d]) => d <= 2).sort((a, b) => a[1] - b[1])[0];
+  const close = allowed
+    .map((k) => [k, editDistance(key, k)] as const)
+    .filter(([, d]) => d <= 2)
+    .sort((a, b) => a[1] - b[1])[0];
   return close ? ` (did you mean "${close[0]}"?)` : ` (allowed: ${allowed.join(', ')})`;
 }
 
@@ -51,7 +53,11 @@ function valueAt(document: unknown, path: (string | number)[]): unknown {
 }
 
 function toProblem(error: ErrorObject, document: unknown): SchemaProblem | undefined {
-  const path = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
   const value = valueAt(document, path);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -75,7 +81,11 @@ function toProblem(error: ErrorObject, document: unknown): SchemaProblem | undef
     case 'const':
       return { path, atKey: false, message: `expected "${String(params.allowedValue)}", got ${describe(value)}` };
     case 'enum':
-      return { path, atKey: false, message: `expected one of ${(params.allowedValues as unknown[]).map((v) => (v === '' ? '""' : String(v))).join(', ')}, got ${describe(value)}` };
+      return {
+        path,
+        atKey: false,
+        message: `expected one of ${(params.allowedValues as unknown[]).map((v) => (v === '' ? '""' : String(v))).join(', ')}, got ${describe(value)}`,
+      };
     case 'pattern':
       return { path, atKey: false, message: `${describe(value)} does not match ${String(params.pattern)}` };
     case 'uniqueItems':
@@ -119,7 +129,12 @@ function schemaProblems(validateExperiment: ValidateFunction, document: unknown)
       continue;
     }
     // In a union of types (number or size string), the branch-specific error says more than "expected number".
-    if (error.keyword === 'type' && error.schemaPath.includes('/anyOf/') && errors.some((e) => e !== error && e.instancePath === error.instancePath && e.keyword !== 'type' && e.keyword !== 'anyOf')) continue;
+    if (
+      error.keyword === 'type' &&
+      error.schemaPath.includes('/anyOf/') &&
+      errors.some((e) => e !== error && e.instancePath === error.instancePath && e.keyword !== 'type' && e.keyword !== 'anyOf')
+    )
+      continue;
     const problem = toProblem(error, document);
     if (problem) problems.push(problem);
   }

@@ -27,7 +27,9 @@ async function apply(client: ApiClient, collection: string, kind: string, object
   if (created.status === 201) return;
   if (created.status !== 409) throw new Error(`create ${kind} ${object.metadata.name}: HTTP ${created.status}: ${created.body?.toString().slice(0, 300)}`);
   const existing = await client.json<{ metadata: { resourceVersion: string } }>('GET', `${base}/${collection}/${object.metadata.name}`);
-  const replaced = await client.request('PUT', `${base}/${collection}/${object.metadata.name}`, { body: { ...body, metadata: { ...object.metadata, resourceVersion: existing.metadata.resourceVersion } } });
+  const replaced = await client.request('PUT', `${base}/${collection}/${object.metadata.name}`, {
+    body: { ...body, metadata: { ...object.metadata, resourceVersion: existing.metadata.resourceVersion } },
+  });
   if (replaced.status !== 200) throw new Error(`replace ${kind} ${object.metadata.name}: HTTP ${replaced.status}`);
 }
 
@@ -56,7 +58,10 @@ export const apf = defineFault({
     const schemas = params.flowSchemas;
     for (const level of levels) await apply(context.client, 'prioritylevelconfigurations', 'PriorityLevelConfiguration', level);
     for (const flowSchema of schemas) await apply(context.client, 'flowschemas', 'FlowSchema', flowSchema);
-    await waitActive(context, levels.map((l) => l.metadata.name));
+    await waitActive(
+      context,
+      levels.map((l) => l.metadata.name),
+    );
     context.event('apf-applied', `${levels.length} priority level(s), ${schemas.length} flow schema(s) active`, {
       priorityLevels: levels.map((l) => l.metadata.name),
       flowSchemas: schemas.map((s) => s.metadata.name),

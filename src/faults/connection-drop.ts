@@ -11,7 +11,6 @@ const schema = faultSchema('connection-drop', {
   for: Default(Duration('... for this long'), '30s'),
 });
 
-
 /**
  * What a load balancer failover does to the agents' long-lived watches: resets them
  * all at once (or a fraction), which sends every agent back to LIST. Also added

@@ -15,7 +15,6 @@ const schema = faultSchema('crd-burst', {
   discoveryBurst: Default(PositiveInt('burst of the discovery walk'), 100),
 });
 
-
 async function apiserverRss(context: FaultContext): Promise<number | undefined> {
   const metrics = await get(`${context.cluster.access.server}/metrics`, context.cluster.access).catch(() => undefined);
   const match = /^process_resident_memory_bytes ([\d.e+]+)$/m.exec(metrics?.body ?? '');
@@ -77,24 +76,33 @@ export const crdBurst = defineFault({
     const after = await apiserverRss(context);
     const limited = await walkDiscovery(context.client, new TokenBucket(params.discoveryQps, params.discoveryBurst), context.signal);
     const unlimited = await walkDiscovery(context.client, new TokenBucket(0, 1), context.signal);
-    const aggregated = await timed(context.client, '/apis', 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json', 'aggregated-discovery');
+    const aggregated = await timed(
+      context.client,
+      '/apis',
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json',
+      'aggregated-discovery',
+    );
     const openapiV2 = await timed(context.client, '/openapi/v2', 'application/json', 'openapi-v2');
     const openapiV3 = await timed(context.client, '/openapi/v3', 'application/json', 'openapi-v3');
     const perCrdBytes = before !== undefined && after !== undefined ? (after - before) / set!.objects.length : undefined;
-    context.event('crd-burst-done', `${set!.objects.length} CRDs in ${params.groups} group(s); discovery walk of ${limited.requests} requests ${(limited.ms / 1000).toFixed(1)}s limited, ${(unlimited.ms / 1000).toFixed(1)}s unlimited`, {
-      crds: set!.objects.length,
-      failed: set!.failed,
-      apiserverRssBefore: before,
-      apiserverRssAfter: after,
-      apiserverBytesPerCrd: perCrdBytes,
-      discoveryRequests: limited.requests,
-      discoveryLimitedMs: limited.ms,
-      discoveryUnlimitedMs: unlimited.ms,
-      aggregatedDiscoveryMs: aggregated.ms,
-      aggregatedDiscoveryBytes: aggregated.bytes,
-      openapiV2Ms: openapiV2.ms,
-      openapiV2Bytes: openapiV2.bytes,
-      openapiV3IndexMs: openapiV3.ms,
-    });
+    context.event(
+      'crd-burst-done',
+      `${set!.objects.length} CRDs in ${params.groups} group(s); discovery walk of ${limited.requests} requests ${(limited.ms / 1000).toFixed(1)}s limited, ${(unlimited.ms / 1000).toFixed(1)}s unlimited`,
+      {
+        crds: set!.objects.length,
+        failed: set!.failed,
+        apiserverRssBefore: before,
+        apiserverRssAfter: after,
+        apiserverBytesPerCrd: perCrdBytes,
+        discoveryRequests: limited.requests,
+        discoveryLimitedMs: limited.ms,
+        discoveryUnlimitedMs: unlimited.ms,
+        aggregatedDiscoveryMs: aggregated.ms,
+        aggregatedDiscoveryBytes: aggregated.bytes,
+        openapiV2Ms: openapiV2.ms,
+        openapiV2Bytes: openapiV2.bytes,
+        openapiV3IndexMs: openapiV3.ms,
+      },
+    );
   },
 });

@@ -6,7 +6,6 @@ const schema = faultSchema('delete-objects', {
   count: Default(PositiveInt('how many objects to delete'), 1),
 });
 
-
 /** Deletes seeded objects behind the experiment's back: the chaos equivalent of "kill a pod", and what objects-intact must catch. */
 export const deleteObjects = defineFault({
   type: 'delete-objects',

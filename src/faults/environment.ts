@@ -18,7 +18,15 @@ export interface FaultEnvironment {
  */
 export async function createFaultEnvironment(
   cluster: Cluster,
-  options: { stats: ClientStats; signal: AbortSignal; event: FaultContext['event']; agentKinds: ReadonlyMap<string, AgentKind>; seeded?: SeededSet[]; client?: ApiClient; createLabels?: Record<string, string> },
+  options: {
+    stats: ClientStats;
+    signal: AbortSignal;
+    event: FaultContext['event'];
+    agentKinds: ReadonlyMap<string, AgentKind>;
+    seeded?: SeededSet[];
+    client?: ApiClient;
+    createLabels?: Record<string, string>;
+  },
 ): Promise<FaultEnvironment> {
   const client = options.client ?? (await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, { context: cluster.kubeconfigContext }));
   if (options.createLabels) client.createLabels = options.createLabels;

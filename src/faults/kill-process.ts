@@ -8,7 +8,6 @@ const schema = faultSchema('kill-process', {
   signal: Default(Type.Union([Type.Literal('SIGKILL'), Type.Literal('SIGTERM')], { description: 'SIGKILL is kill -9' }), 'SIGKILL'),
 });
 
-
 /**
  * kill -9 a control-plane process. The cluster restarts it the way a kubelet
  * restarts a static pod (cluster.restartOnExit, on by default in runs).

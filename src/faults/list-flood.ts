@@ -18,7 +18,12 @@ const schema = faultSchema('list-flood', {
   labelSelector: Type.Optional(Type.String()),
   fieldSelector: Type.Optional(Type.String()),
   protobuf: Type.Optional(Type.Boolean({ description: 'ask for application/vnd.kubernetes.protobuf' })),
-  protocol: Default(Type.Union([Type.Literal('http1'), Type.Literal('http2')], { description: 'http1: one connection per client, like ab; http2: all clients share one connection, like client-go' }), 'http1'),
+  protocol: Default(
+    Type.Union([Type.Literal('http1'), Type.Literal('http2')], {
+      description: 'http1: one connection per client, like ab; http2: all clients share one connection, like client-go',
+    }),
+    'http1',
+  ),
 });
 
 type Params = Resolved<typeof schema>;
@@ -46,7 +51,9 @@ async function listOnce(params: Params, client: ApiClient, signal: AbortSignal):
     const response = await client.request('GET', `${path}${query(params, continueToken)}`, { accept, keepBody: paginated, signal, verb: 'list' });
     bytes += response.bytes;
     if (response.status !== 200) return { status: response.status, bytes };
-    continueToken = paginated ? (JSON.parse(response.body!.toString('utf8')) as { metadata?: { continue?: string } }).metadata?.continue || undefined : undefined;
+    continueToken = paginated
+      ? (JSON.parse(response.body!.toString('utf8')) as { metadata?: { continue?: string } }).metadata?.continue || undefined
+      : undefined;
   } while (continueToken && !signal.aborted);
   return { status: 200, bytes };
 }
@@ -89,6 +96,10 @@ export const listFlood = defineFault({
     client.close();
     durations.sort((a, b) => a - b);
     const latencyMs = { p50: quantile(durations, 0.5), p99: quantile(durations, 0.99), max: durations[durations.length - 1] ?? Number.NaN };
-    context.event('list-flood-done', `${totals.lists} LISTs by ${clients} clients: ${totals.ok} ok, ${totals.failed} failed, ${totals.bytes} bytes; full LIST p50 ${latencyMs.p50.toFixed(0)} ms, max ${latencyMs.max.toFixed(0)} ms`, { ...totals, latencyMs });
+    context.event(
+      'list-flood-done',
+      `${totals.lists} LISTs by ${clients} clients: ${totals.ok} ok, ${totals.failed} failed, ${totals.bytes} bytes; full LIST p50 ${latencyMs.p50.toFixed(0)} ms, max ${latencyMs.max.toFixed(0)} ms`,
+      { ...totals, latencyMs },
+    );
   },
 });

@@ -11,7 +11,6 @@ const schema = faultSchema('memory-limit', {
   duration: Type.Optional(Duration('restore the previous limit after this long (default: keep it)')),
 });
 
-
 /** Changes a component's cgroup memory limit while it runs, as a resize of a static pod's limit would. */
 export const memoryLimit = defineFault({
   type: 'memory-limit',

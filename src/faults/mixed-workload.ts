@@ -19,15 +19,32 @@ const schema = faultSchema('mixed-workload', {
   delete: Default(Type.Boolean({ description: 'delete each object at the end and wait until it is gone' }), true),
 });
 
-
 const patchLabel = 'cpchaos.io~1json-patch';
 
 /** The four ways clients change an object, each as its real content type. */
 function patches(object: KubeObject): { verb: string; type: string; contentType: string; query: string; body: unknown }[] {
   return [
-    { verb: 'patch', type: 'json', contentType: 'application/json-patch+json', query: '', body: [{ op: 'add', path: `/metadata/labels/${patchLabel}`, value: 'yes' }] },
-    { verb: 'patch', type: 'merge', contentType: 'application/merge-patch+json', query: '', body: { metadata: { annotations: { 'cpchaos.io/merge-patch': 'yes' } } } },
-    { verb: 'patch', type: 'strategic-merge', contentType: 'application/strategic-merge-patch+json', query: '', body: { metadata: { annotations: { 'cpchaos.io/strategic-merge-patch': 'yes' } } } },
+    {
+      verb: 'patch',
+      type: 'json',
+      contentType: 'application/json-patch+json',
+      query: '',
+      body: [{ op: 'add', path: `/metadata/labels/${patchLabel}`, value: 'yes' }],
+    },
+    {
+      verb: 'patch',
+      type: 'merge',
+      contentType: 'application/merge-patch+json',
+      query: '',
+      body: { metadata: { annotations: { 'cpchaos.io/merge-patch': 'yes' } } },
+    },
+    {
+      verb: 'patch',
+      type: 'strategic-merge',
+      contentType: 'application/strategic-merge-patch+json',
+      query: '',
+      body: { metadata: { annotations: { 'cpchaos.io/strategic-merge-patch': 'yes' } } },
+    },
     {
       verb: 'apply',
       type: 'apply',
@@ -59,7 +76,13 @@ export const mixedWorkload = defineFault({
     const ns = await client.withRetry('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } } });
     if (ns.status !== 201 && ns.status !== 409) throw new Error(`could not create namespace ${namespace}: HTTP ${ns.status}`);
     const work: { kind: MixedKind; index: number }[] = params.kinds.flatMap((kind) => Array.from({ length: params.count }, (_, index) => ({ kind, index })));
-    const totals = { created: 0, patched: { json: 0, merge: 0, 'strategic-merge': 0, apply: 0 } as Record<string, number>, deleted: 0, failed: 0, errors: [] as string[] };
+    const totals = {
+      created: 0,
+      patched: { json: 0, merge: 0, 'strategic-merge': 0, apply: 0 } as Record<string, number>,
+      deleted: 0,
+      failed: 0,
+      errors: [] as string[],
+    };
     const started = Date.now();
     let next = 0;
 
@@ -75,7 +98,13 @@ export const mixedWorkload = defineFault({
       totals.created++;
       for (const patch of patches(object)) {
         await limiter.take(signal);
-        await checked(client, 'PATCH', `${path}${patch.query}`, { body: patch.body, contentType: patch.contentType, verb: patch.verb, signal, keepBody: false }, [200, 201]);
+        await checked(
+          client,
+          'PATCH',
+          `${path}${patch.query}`,
+          { body: patch.body, contentType: patch.contentType, verb: patch.verb, signal, keepBody: false },
+          [200, 201],
+        );
         totals.patched[patch.type]!++;
       }
       if (params.delete === false) return;
@@ -103,6 +132,10 @@ export const mixedWorkload = defineFault({
       }),
     );
     const seconds = (Date.now() - started) / 1000;
-    context.event('mixed-workload-done', `${totals.created} created, ${Object.values(totals.patched).reduce((a, b) => a + b, 0)} patched, ${totals.deleted} deleted, ${totals.failed} failed in ${seconds.toFixed(1)}s`, { ...totals, seconds });
+    context.event(
+      'mixed-workload-done',
+      `${totals.created} created, ${Object.values(totals.patched).reduce((a, b) => a + b, 0)} patched, ${totals.deleted} deleted, ${totals.failed} failed in ${seconds.toFixed(1)}s`,
+      { ...totals, seconds },
+    );
   },
 });

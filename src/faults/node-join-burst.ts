@@ -11,10 +11,12 @@ const schema = faultSchema('node-join-burst', {
   nodes: PositiveInt('nodes that join'),
   within: Default(Duration('all of them join within this long'), '10s'),
   daemonSetPods: Default(Count('DaemonSet pods per node: through real DaemonSets when the controller-manager runs, else created by the runner'), 2),
-  relist: Default(Type.Union([Type.Literal('quorum'), Type.Literal('cache'), Type.Literal('streaming')], { description: "the new kubelets' LIST policy" }), 'quorum'),
+  relist: Default(
+    Type.Union([Type.Literal('quorum'), Type.Literal('cache'), Type.Literal('streaming')], { description: "the new kubelets' LIST policy" }),
+    'quorum',
+  ),
   leaseRenew: Default(Duration('lease renewal period (as kubelet)'), '10s'),
 });
-
 
 const daemonNamespace = 'cpchaos-daemons';
 
@@ -107,16 +109,26 @@ export const nodeJoinBurst = defineFault({
         await Promise.all(
           names.map((name) =>
             client
-              .request('PATCH', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`, { body: { spec: { renewTime: microTime() } }, contentType: 'application/merge-patch+json', keepBody: false, signal: stop, verb: 'patch' })
+              .request('PATCH', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`, {
+                body: { spec: { renewTime: microTime() } },
+                contentType: 'application/merge-patch+json',
+                keepBody: false,
+                signal: stop,
+                verb: 'patch',
+              })
               .catch(() => undefined),
           ),
         );
       }
     });
-    context.event('node-join-done', `${totals.nodes}/${params.nodes} nodes joined in ${((Date.now() - started) / 1000).toFixed(1)}s (${viaController ? 'DaemonSet pods by the controller-manager' : `${totals.pods} DaemonSet-style pods by the runner`}), ${totals.errors} errors`, {
-      ...totals,
-      viaController,
-      seconds: (Date.now() - started) / 1000,
-    });
+    context.event(
+      'node-join-done',
+      `${totals.nodes}/${params.nodes} nodes joined in ${((Date.now() - started) / 1000).toFixed(1)}s (${viaController ? 'DaemonSet pods by the controller-manager' : `${totals.pods} DaemonSet-style pods by the runner`}), ${totals.errors} errors`,
+      {
+        ...totals,
+        viaController,
+        seconds: (Date.now() - started) / 1000,
+      },
+    );
   },
 });

@@ -10,7 +10,6 @@ const schema = faultSchema('pause-node', {
   duration: Duration('how long the node stays frozen'),
 });
 
-
 /** kind names control-plane node containers <cluster>-control-plane, -control-plane2, -control-plane3. */
 export function kindNodeContainer(cluster: string, node: number): string {
   return `${cluster}-control-plane${node > 1 ? node : ''}`;

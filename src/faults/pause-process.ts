@@ -9,7 +9,6 @@ const schema = faultSchema('pause-process', {
   duration: Duration('how long it stays frozen'),
 });
 
-
 /** SIGSTOP a process (etcd by default), then SIGCONT it: a stall, not a crash. It is resumed even on Ctrl-C. */
 export const pauseProcess = defineFault({
   type: 'pause-process',

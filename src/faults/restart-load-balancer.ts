@@ -17,7 +17,8 @@ export const restartLoadBalancer = defineFault({
   async run(_params, context) {
     const container = `${context.cluster.name}-external-load-balancer`;
     const restarted = await execa('docker', ['restart', '--time', '0', container], { reject: false });
-    if (restarted.exitCode !== 0) throw new Error(`docker restart ${container}: ${String(restarted.stderr).trim()} (only a kind cluster with controlPlanes: 3 has a load balancer)`);
+    if (restarted.exitCode !== 0)
+      throw new Error(`docker restart ${container}: ${String(restarted.stderr).trim()} (only a kind cluster with controlPlanes: 3 has a load balancer)`);
     context.event('load-balancer-restarted', `${container} restarted`, { container });
   },
 });

@@ -22,7 +22,10 @@ function aggregate(values: number[], times: number[], how: MetricHypothesisSpec[
     case 'p50':
     case 'p90':
     case 'p99':
-      return quantile([...values].sort((a, b) => a - b), Number(how.slice(1)) / 100);
+      return quantile(
+        [...values].sort((a, b) => a - b),
+        Number(how.slice(1)) / 100,
+      );
     case 'last':
       return values[values.length - 1]!;
     case 'increase':
@@ -91,7 +94,13 @@ export function evaluateMetric(spec: MetricHypothesisSpec, context: EvaluationCo
     const held = compare(0, spec.comparator, thresholdValue(spec.threshold));
     return { ...base, status: held ? 'held' : 'deviated', observed: 0, observedText: '0 (no samples)' };
   }
-  if (inWindow.length === 0) return { ...base, status: 'no-data', observedText: 'no samples', detail: `no ${spec.metric} samples matching ${JSON.stringify(spec.labels ?? {})} in the ${windowName} window` };
+  if (inWindow.length === 0)
+    return {
+      ...base,
+      status: 'no-data',
+      observedText: 'no samples',
+      detail: `no ${spec.metric} samples matching ${JSON.stringify(spec.labels ?? {})} in the ${windowName} window`,
+    };
   const threshold = thresholdValue(spec.threshold);
   const series = seriesOf(samples, spec.sumBy ?? true).filter((s) => s.times.some((t) => t >= window.from));
   const observed = series.map((s) => {
@@ -103,8 +112,6 @@ export function evaluateMetric(spec: MetricHypothesisSpec, context: EvaluationCo
   const failing = observed.filter((value) => !compare(value, spec.comparator, threshold));
   // Report the worst series: the failing one farthest past the threshold, else the one closest to it.
   const distance = (value: number) => Math.abs(value - threshold);
-  const worst = failing.length
-    ? failing.reduce((a, b) => (distance(b) > distance(a) ? b : a))
-    : observed.reduce((a, b) => (distance(b) < distance(a) ? b : a));
+  const worst = failing.length ? failing.reduce((a, b) => (distance(b) > distance(a) ? b : a)) : observed.reduce((a, b) => (distance(b) < distance(a) ? b : a));
   return { ...base, status: failing.length ? 'deviated' : 'held', observed: worst, observedText: formatValue(spec.metric, worst) };
 }

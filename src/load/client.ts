@@ -98,7 +98,11 @@ export class ApiClient {
    * Seeding 10,000 pods on 2 cores: http1 384 pods/s, http2 335 pods/s at the same
    * runner CPU per object (bench/README.md), hence the default.
    */
-  static async fromKubeconfig(kubeconfigPath: string, stats: ClientStats, options: { maxSockets?: number; protocol?: 'http1' | 'http2'; context?: string } = {}): Promise<ApiClient> {
+  static async fromKubeconfig(
+    kubeconfigPath: string,
+    stats: ClientStats,
+    options: { maxSockets?: number; protocol?: 'http1' | 'http2'; context?: string } = {},
+  ): Promise<ApiClient> {
     const { server, tls } = await kubeconfigIdentity(kubeconfigPath, options.context);
     const transport = options.protocol === 'http2' ? new Http2Transport(server, tls) : new Http1Transport(server, tls, options.maxSockets ?? 256);
     return new ApiClient(server, transport, stats);
@@ -182,5 +186,4 @@ export class ApiClient {
   close(): void {
     this.transport.close();
   }
-
 }

@@ -44,7 +44,12 @@ export class Fleet {
     private readonly kinds: ReadonlyMap<string, AgentKind>,
   ) {
     setMaxListeners(0, this.controller.signal);
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }), ...verifyOptions(tls) });
+    this.agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: Number.POSITIVE_INFINITY,
+      secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }),
+      ...verifyOptions(tls),
+    });
     this.authorization = tls.authorization;
   }
 

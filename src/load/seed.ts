@@ -60,14 +60,20 @@ async function loadTemplate(set: SeedSet, experimentDir: string): Promise<Record
 }
 
 async function ensureNamespace(client: ApiClient, name: string, runId: string): Promise<void> {
-  const response = await client.withRetry('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { [runLabel]: runId } } } });
+  const response = await client.withRetry('POST', '/api/v1/namespaces', {
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { [runLabel]: runId } } },
+  });
   if (response.status !== 201 && response.status !== 409) throw new Error(`could not create namespace ${name}: HTTP ${response.status}`);
 }
 
 async function waitEstablished(client: ApiClient, names: string[], signal?: AbortSignal): Promise<void> {
   for (const name of names) {
     for (let attempt = 0; ; attempt++) {
-      const crd = await client.json<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`, { signal });
+      const crd = await client.json<{ status?: { conditions?: { type: string; status: string }[] } }>(
+        'GET',
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+        { signal },
+      );
       if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
       if (attempt > 600) throw new Error(`CRD ${name} not established after 60s`);
       await sleep(100, signal);
@@ -83,6 +89,28 @@ async function prepareNamespaces(set: SeedSet, namespaced: boolean, client: ApiC
   return namespaces;
 }
 
+/** fn(0) .. fn(count - 1), `concurrency` at a time, index i started no sooner than i / qps seconds after `started` (qps 0: no pacing). */
+async function paced(count: number, concurrency: number, qps: number, started: number, signal: AbortSignal | undefined, fn: (index: number) => Promise<void>) {
+  let issued = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, Math.max(1, count)) }, async () => {
+      while (issued < count && !signal?.aborted) {
+        const index = issued++;
+        const due = qps > 0 ? started + (index * 1000) / qps : 0;
+        if (due > Date.now()) await sleep(due - Date.now(), signal);
+        await fn(index);
+      }
+    }),
+  );
+}
+
+/** Where the set's objects are listed: what the integrity check and the agents read. */
+function listPathsOf(set: SeedSet, crds: SeededSet['crds']): string[] {
+  if (set.kind === 'crds') return ['/apis/apiextensions.k8s.io/v1/customresourcedefinitions'];
+  if (set.kind === 'customresources') return [...new Set((crds ?? []).map((c) => `/apis/${c.group}/${c.version}/${c.plural}`))];
+  return [collectionPath(set.kind)];
+}
+
 async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], options: SeedOptions): Promise<SeededSet> {
   const { client, runId, signal } = options;
   const kind = objectKinds[set.kind];
@@ -96,7 +124,6 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
   const concurrency = set.concurrency ?? 20;
   const started = Date.now();
   const objects: SeededObject[] = [];
-  let issued = 0;
   let failed = 0;
   let reportedErrors = 0;
   const progress = options.progress ? options.progress(`seed ${set.name}`) : startProgress(`seed ${set.name}`, { quiet: options.quiet });
@@ -113,7 +140,10 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
       objects.push({ index, path: `${collection}/${object.metadata.name}`, name: object.metadata.name, namespace: context.namespace });
     } else {
       failed++;
-      if (reportedErrors++ < 5) options.event('seed-error', `create ${set.name}-${index}: ${'error' in response ? response.error.message : `HTTP ${response.status}`}`, { set: set.name });
+      if (reportedErrors++ < 5)
+        options.event('seed-error', `create ${set.name}-${index}: ${'error' in response ? response.error.message : `HTTP ${response.status}`}`, {
+          set: set.name,
+        });
     }
     const done = objects.length + failed;
     if (done % 50 === 0 || done === set.count) {
@@ -122,18 +152,7 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
     }
   };
 
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, Math.max(1, set.count)) }, async () => {
-      while (issued < set.count && !signal?.aborted) {
-        const index = issued++;
-        if (qps > 0) {
-          const due = started + (index * 1000) / qps;
-          if (due > Date.now()) await sleep(due - Date.now(), signal);
-        }
-        await createOne(index);
-      }
-    }),
-  ).catch((error: unknown) => {
+  await paced(set.count, concurrency, qps, started, signal, createOne).catch((error: unknown) => {
     progress.done('interrupted');
     throw error;
   });
@@ -149,16 +168,15 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
     failed,
     durationMs,
     labelSelector: `${runLabel}=${runId},${setLabel}=${set.name}`,
-    listPaths: [],
+    listPaths: listPathsOf(set, crds),
   };
   if (set.kind === 'crds') {
     seeded.crds = Array.from({ length: set.count }, (_, i) => crdNames(set.name, i, set.groups ?? 1));
-    seeded.listPaths = ['/apis/apiextensions.k8s.io/v1/customresourcedefinitions'];
-    await waitEstablished(client, seeded.objects.map((o) => o.name), signal);
-  } else if (set.kind === 'customresources') {
-    seeded.listPaths = [...new Set(crds!.map((c) => `/apis/${c.group}/${c.version}/${c.plural}`))];
-  } else {
-    seeded.listPaths = [collectionPath(set.kind)];
+    await waitEstablished(
+      client,
+      seeded.objects.map((o) => o.name),
+      signal,
+    );
   }
   options.event('seed-done', `${set.name}: ${objects.length}/${set.count} ${set.kind} in ${(durationMs / 1000).toFixed(1)}s`, {
     set: set.name,
@@ -192,7 +210,10 @@ export async function checkIntegrity(client: ApiClient, sets: SeededSet[]): Prom
       let continueToken = '';
       do {
         const query = new URLSearchParams({ labelSelector: set.labelSelector, limit: '500', ...(continueToken ? { continue: continueToken } : {}) });
-        const list = await client.json<{ items: { metadata: { name: string; namespace?: string } }[]; metadata: { continue?: string } }>('GET', `${listPath}?${query}`);
+        const list = await client.json<{ items: { metadata: { name: string; namespace?: string } }[]; metadata: { continue?: string } }>(
+          'GET',
+          `${listPath}?${query}`,
+        );
         for (const item of list.items) found.add(`${item.metadata.namespace ?? ''}/${item.metadata.name}`);
         continueToken = list.metadata.continue ?? '';
       } while (continueToken);

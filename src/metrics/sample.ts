@@ -68,6 +68,10 @@ export function eventsOf<T extends CoreEventType>(events: readonly RunEvent[], t
 }
 
 /** Writes a core event, its fields checked against its type; `t` overrides when it happened (a kubelet reports late). */
-export type EventFn = <T extends CoreEventType>(type: T, message: string, ...fields: keyof CoreEventFields<T> extends never ? [{ t?: number }?] : [CoreEventFields<T> & { t?: number }]) => void;
+export type EventFn = <T extends CoreEventType>(
+  type: T,
+  message: string,
+  ...fields: keyof CoreEventFields<T> extends never ? [{ t?: number }?] : [CoreEventFields<T> & { t?: number }]
+) => void;
 /** What plugins report of themselves: their own types and fields. */
 export type ReportFn = (type: string, message: string, extra?: Record<string, unknown>) => void;

@@ -111,7 +111,12 @@ function memoryChart(b: ChartBuilder, component: string): void {
   const rss = sorted(groupBy(b.select('cpchaos_process_resident_memory_bytes', { component }), []).get('') ?? new Map());
   const usage = sorted(groupBy(b.select('cpchaos_cgroup_memory_usage_bytes', { component }), []).get('') ?? new Map());
   const limit = sorted(groupBy(b.select('cpchaos_cgroup_memory_limit_bytes', { component }), []).get('') ?? new Map()).filter(([, v]) => v < unlimited);
-  b.add({ id: `memory-${component}`, title: `${component} memory`, unit: 'bytes', series: [b.series('RSS', rss), b.series('cgroup usage', usage), b.series('cgroup limit', limit, true)] });
+  b.add({
+    id: `memory-${component}`,
+    title: `${component} memory`,
+    unit: 'bytes',
+    series: [b.series('RSS', rss), b.series('cgroup usage', usage), b.series('cgroup limit', limit, true)],
+  });
 }
 
 function latencyChart(b: ChartBuilder): void {
@@ -120,7 +125,10 @@ function latencyChart(b: ChartBuilder): void {
   // The busiest requests first; a seeding phase can add a dozen verb/resource pairs.
   const counts = groupBy(b.select('cpchaos_client_requests_total'), ['verb', 'resource']);
   const volume = (key: string) => Math.max(0, ...(counts.get(key.split(' ').slice(0, 2).join(' '))?.values() ?? []));
-  const keys = [...byRequest.keys()].filter((key) => key.endsWith(' 0.5') || key.endsWith(' 0.99')).sort((a, b2) => volume(b2) - volume(a) || a.localeCompare(b2)).slice(0, 8);
+  const keys = [...byRequest.keys()]
+    .filter((key) => key.endsWith(' 0.5') || key.endsWith(' 0.99'))
+    .sort((a, b2) => volume(b2) - volume(a) || a.localeCompare(b2))
+    .slice(0, 8);
   for (const key of keys.sort()) {
     const [verb, resource, q] = key.split(' ');
     series.push(b.series(`${verb} ${resource} p${Number(q) * 100}`, sorted(byRequest.get(key)!), q !== '0.99'));
@@ -133,7 +141,8 @@ function latencyChart(b: ChartBuilder): void {
 
 function concurrencyChart(b: ChartBuilder): void {
   const series: (ChartSeries | undefined)[] = [];
-  for (const [kind, points] of groupBy(b.select('apiserver_current_inflight_requests'), ['request_kind'])) series.push(b.series(`in flight (${kind})`, sorted(points)));
+  for (const [kind, points] of groupBy(b.select('apiserver_current_inflight_requests'), ['request_kind']))
+    series.push(b.series(`in flight (${kind})`, sorted(points)));
   for (const [level, points] of groupBy(b.select('apiserver_flowcontrol_current_inqueue_requests'), ['priority_level'])) {
     if ([...points.values()].some((v) => v > 0)) series.push(b.series(`in queue (${level})`, sorted(points), true));
   }
@@ -143,16 +152,19 @@ function concurrencyChart(b: ChartBuilder): void {
 function throttlingChart(b: ChartBuilder): void {
   const runner = sorted(groupBy(b.select('cpchaos_client_429_total'), []).get('') ?? new Map());
   const series = [b.series('runner 429/s', rate(runner))];
-  for (const [reason, points] of groupBy(b.select('apiserver_flowcontrol_rejected_requests_total'), ['reason'])) series.push(b.series(`APF rejected/s (${reason})`, rate(sorted(points)), true));
+  for (const [reason, points] of groupBy(b.select('apiserver_flowcontrol_rejected_requests_total'), ['reason']))
+    series.push(b.series(`APF rejected/s (${reason})`, rate(sorted(points)), true));
   if (series.some((s) => s?.points.some(([, v]) => v > 0))) b.add({ id: 'throttling', title: '429s per second', unit: 'per-second', series });
 }
 
 function relistChart(b: ChartBuilder): void {
   const series: (ChartSeries | undefined)[] = [];
-  for (const [type, points] of groupBy(b.select('cpchaos_fleet_relists_total'), ['agent'])) series.push(b.series(`${type || 'agent'} relists/s`, rate(sorted(points))));
+  for (const [type, points] of groupBy(b.select('cpchaos_fleet_relists_total'), ['agent']))
+    series.push(b.series(`${type || 'agent'} relists/s`, rate(sorted(points))));
   b.add({ id: 'relists', title: 'agent relists per second', unit: 'per-second', series });
   const watches: (ChartSeries | undefined)[] = [];
-  for (const [type, points] of groupBy(b.select('cpchaos_fleet_open_watches'), ['agent'])) watches.push(b.series(`${type || 'agent'} open watches`, sorted(points)));
+  for (const [type, points] of groupBy(b.select('cpchaos_fleet_open_watches'), ['agent']))
+    watches.push(b.series(`${type || 'agent'} open watches`, sorted(points)));
   b.add({ id: 'watches', title: 'agent watches open', unit: 'count', series: watches });
 }
 
@@ -162,7 +174,11 @@ function unitOf(metric: string): ChartUnit {
   return 'count';
 }
 
-const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /** A chart per metric hypothesis: what it looked at, drawn the way it aggregated, with its threshold. */
 function hypothesisChart(b: ChartBuilder, h: MetricHypothesisSpec): void {

@@ -64,9 +64,18 @@ export function comparisonMarkdown(runs: RunFigures[]): string {
     `| | ${runs.map((r) => `${r.experiment} \`${r.runId}\``).join(' | ')} |`,
     `|---|${runs.map(() => '---').join('|')}|`,
     row('status', (r) => r.status),
-    row('peak apiserver RSS', bytes((r) => r.peakApiserverRss)),
-    row('peak apiserver cgroup memory', bytes((r) => r.peakApiserverCgroup)),
-    row('peak etcd RSS', bytes((r) => r.peakEtcdRss)),
+    row(
+      'peak apiserver RSS',
+      bytes((r) => r.peakApiserverRss),
+    ),
+    row(
+      'peak apiserver cgroup memory',
+      bytes((r) => r.peakApiserverCgroup),
+    ),
+    row(
+      'peak etcd RSS',
+      bytes((r) => r.peakEtcdRss),
+    ),
     row('OOM kills / restarts', (r) => `${r.oomKills} / ${r.restarts}`),
     row('429 responses', (r) => String(r.client429)),
     row('slowest LIST p99', (r) => (r.listP99Ms === undefined ? '-' : `${r.listP99Ms.toFixed(0)} ms${r === base ? '' : delta(r.listP99Ms, base!.listP99Ms)}`)),
@@ -74,10 +83,12 @@ export function comparisonMarkdown(runs: RunFigures[]): string {
   ];
   const names = [...new Set(runs.flatMap((r) => r.verdicts.map((v) => v.name)))];
   for (const name of names) {
-    lines.push(row(name, (r) => {
-      const verdict = r.verdicts.find((v) => v.name === name);
-      return verdict ? `${verdict.status}: ${verdict.observedText}` : '-';
-    }));
+    lines.push(
+      row(name, (r) => {
+        const verdict = r.verdicts.find((v) => v.name === name);
+        return verdict ? `${verdict.status}: ${verdict.observedText}` : '-';
+      }),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

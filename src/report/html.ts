@@ -36,13 +36,26 @@ export function mergeRuns(title: string, runs: RunCharts[]): ReportData {
   return { title, runs: runs.map(({ label, marks }) => ({ label, marks })), charts: [...charts.values()] };
 }
 
-const statusClass: Record<string, string> = { held: 'ok', passed: 'ok', deviated: 'bad', 'not-steady': 'bad', error: 'bad', 'no-data': 'warn', 'not-checked': 'warn', interrupted: 'warn' };
+const statusClass: Record<string, string> = {
+  held: 'ok',
+  passed: 'ok',
+  deviated: 'bad',
+  'not-steady': 'bad',
+  error: 'bad',
+  'no-data': 'warn',
+  'not-checked': 'warn',
+  interrupted: 'warn',
+};
 const badge = (status: string) => `<span class="badge ${statusClass[status] ?? ''}">${escapeHtml(status)}</span>`;
 
 function runsTable(runs: RunData[], labels: string[]): string {
   const rows = runs.map((run, i) => {
     const s = run.summary;
-    const limits = s.cluster ? Object.entries(s.cluster.memoryLimits).map(([c, b]) => `${c} ${formatBytes(b)}`).join(', ') || 'none' : '';
+    const limits = s.cluster
+      ? Object.entries(s.cluster.memoryLimits)
+          .map(([c, b]) => `${c} ${formatBytes(b)}`)
+          .join(', ') || 'none'
+      : '';
     return `<tr><td>${escapeHtml(labels[i]!)}</td><td>${badge(s.status)}</td><td>${escapeHtml(s.startedAt)}</td><td>${formatDuration(s.durationMs)}</td><td>${escapeHtml(s.cluster ? `${s.cluster.provider}, ${s.cluster.kubernetesVersion}` : '')}</td><td>${escapeHtml(limits)}</td><td>${s.events.oomKills}</td><td>${s.events.restarts}</td><td>${escapeHtml(s.message ?? '')}</td></tr>`;
   });
   return `<table><thead><tr><th>run</th><th>status</th><th>started</th><th>took</th><th>cluster</th><th>memory limits</th><th>OOM kills</th><th>restarts</th><th>note</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
@@ -64,7 +77,10 @@ function verdictTable(runs: RunData[], labels: string[]): string {
 
 export async function renderHtml(runs: RunData[], title: string): Promise<string> {
   const labels = runs.map((r) => r.summary.experiment.variant ?? r.summary.runId);
-  const data = mergeRuns(title, runs.map((run, i) => runCharts(run, labels[i])));
+  const data = mergeRuns(
+    title,
+    runs.map((run, i) => runCharts(run, labels[i])),
+  );
   const { uplotJs, uplotCss, pageJs } = await assets();
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   return `<!doctype html>

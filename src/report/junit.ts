@@ -20,7 +20,11 @@ export function junitXml(summary: Summary): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="cpchaos" tests="${summary.verdicts.length}" failures="${failures}" errors="${errors}" time="${(summary.durationMs / 1000).toFixed(1)}">`,
     `  <testsuite name="${escape(summary.experiment.name)}" tests="${summary.verdicts.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" timestamp="${summary.startedAt}" time="${(summary.durationMs / 1000).toFixed(1)}">`,
-    ...(errors ? [`    <testcase classname="cpchaos.${escape(summary.experiment.name)}" name="run"><error message="${escape(summary.message ?? summary.status)}"/></testcase>`] : []),
+    ...(errors
+      ? [
+          `    <testcase classname="cpchaos.${escape(summary.experiment.name)}" name="run"><error message="${escape(summary.message ?? summary.status)}"/></testcase>`,
+        ]
+      : []),
     ...cases,
     '  </testsuite>',
     '</testsuites>',

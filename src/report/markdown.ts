@@ -15,30 +15,49 @@ export function markdownReport(summary: Summary): string {
     `- experiment file: \`${summary.experiment.file}\``,
   ];
   if (summary.cluster) {
-    const limits = Object.entries(summary.cluster.memoryLimits).map(([c, b]) => `${c} ${formatBytes(b)}`).join(', ') || 'none';
+    const limits =
+      Object.entries(summary.cluster.memoryLimits)
+        .map(([c, b]) => `${c} ${formatBytes(b)}`)
+        .join(', ') || 'none';
     lines.push(`- cluster: ${summary.cluster.provider} \`${summary.cluster.name}\`, Kubernetes ${summary.cluster.kubernetesVersion}, memory limits: ${limits}`);
   }
   if (summary.message) lines.push(`- ${summary.message}`);
-  if (summary.influxdb) lines.push(`- InfluxDB ${summary.influxdb.url}, database \`${summary.influxdb.database}\`: ${summary.influxdb.written} points written, ${summary.influxdb.dropped} dropped`);
+  if (summary.influxdb)
+    lines.push(
+      `- InfluxDB ${summary.influxdb.url}, database \`${summary.influxdb.database}\`: ${summary.influxdb.written} points written, ${summary.influxdb.dropped} dropped`,
+    );
   lines.push('', '## Hypotheses', '', '| hypothesis | verdict | observed | expected | window |', '|---|---|---|---|---|');
   for (const v of summary.verdicts) {
     lines.push(`| ${v.name} | ${mark[v.status]} | ${v.observedText}${v.detail ? ` (${v.detail})` : ''} | \`${v.expected}\` | ${v.window ?? ''} |`);
   }
   if (summary.seeded.length) {
     lines.push('', '## Seeding', '', '| set | kind | created | failed | time | objects/s |', '|---|---|---|---|---|---|');
-    for (const s of summary.seeded) lines.push(`| ${s.set} | ${s.kind} | ${s.created}/${s.requested} | ${s.failed} | ${formatDuration(s.durationMs)} | ${s.objectsPerSecond.toFixed(0)} |`);
+    for (const s of summary.seeded)
+      lines.push(`| ${s.set} | ${s.kind} | ${s.created}/${s.requested} | ${s.failed} | ${formatDuration(s.durationMs)} | ${s.objectsPerSecond.toFixed(0)} |`);
   }
   if (summary.client.length) {
     lines.push('', '## Runner requests', '', '| verb | resource | requests | status codes | received | p50 | p99 | max |', '|---|---|---|---|---|---|---|---|');
     for (const c of summary.client) {
-      const codes = Object.entries(c.codes).map(([code, n]) => `${code}: ${n}`).join(', ');
-      lines.push(`| ${c.verb} | ${c.resource} | ${c.requests} | ${codes} | ${formatBytes(c.bytes)} | ${c.p50Ms.toFixed(0)}ms | ${c.p99Ms.toFixed(0)}ms | ${c.maxMs.toFixed(0)}ms |`);
+      const codes = Object.entries(c.codes)
+        .map(([code, n]) => `${code}: ${n}`)
+        .join(', ');
+      lines.push(
+        `| ${c.verb} | ${c.resource} | ${c.requests} | ${codes} | ${formatBytes(c.bytes)} | ${c.p50Ms.toFixed(0)}ms | ${c.p99Ms.toFixed(0)}ms | ${c.maxMs.toFixed(0)}ms |`,
+      );
     }
   }
   if (summary.fleet.length) {
-    lines.push('', '## Simulated agents', '', '| agent | agents | LISTs | relists | LIST bytes | watch events | LISTs by resourceVersion |', '|---|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      '## Simulated agents',
+      '',
+      '| agent | agents | LISTs | relists | LIST bytes | watch events | LISTs by resourceVersion |',
+      '|---|---|---|---|---|---|---|',
+    );
     for (const f of summary.fleet) {
-      const rvs = Object.entries(f.resourceVersions).map(([rv, n]) => `${rv === '' ? '"" (quorum)' : rv}: ${n}`).join(', ');
+      const rvs = Object.entries(f.resourceVersions)
+        .map(([rv, n]) => `${rv === '' ? '"" (quorum)' : rv}: ${n}`)
+        .join(', ');
       lines.push(`| ${f.agent} | ${f.agents} | ${f.lists} | ${f.relists} | ${formatBytes(f.listBytes)} | ${f.watchEvents} | ${rvs} |`);
     }
   }

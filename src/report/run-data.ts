@@ -54,7 +54,11 @@ export async function loadRunData(dir: string, wantedMetrics?: (experiment: Expe
   const experiment = experimentText ? (JSON.parse(experimentText) as Experiment) : undefined;
   const wanted = wantedMetrics?.(experiment);
   const events: RunEvent[] = [];
-  await readNdjson<RunEvent>(path.join(dir, 'events.ndjson'), () => true, (e) => events.push(e));
+  await readNdjson<RunEvent>(
+    path.join(dir, 'events.ndjson'),
+    () => true,
+    (e) => events.push(e),
+  );
   const samples: Sample[] = [];
   const metricName = /"metric":"([^"]+)"/;
   await readNdjson<Sample>(

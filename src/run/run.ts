@@ -56,10 +56,23 @@ export interface RunOutcome {
 function initialState(options: RunOptions, runId: string, dir: string): RunState {
   const { experiment, file } = options.loaded;
   return {
-    runId, dir, experiment, file: path.relative(process.cwd(), file), variant: options.variant,
-    spec: clusterSpec(experiment, options.binDir), startedAt: Date.now(),
-    store: new SampleStore(), stats: new ClientStats(), windows: {}, events: [], phases: [],
-    status: 'passed', seeded: [], faultErrors: [], recoveryChecked: false, verdicts: [],
+    runId,
+    dir,
+    experiment,
+    file: path.relative(process.cwd(), file),
+    variant: options.variant,
+    spec: clusterSpec(experiment, options.binDir),
+    startedAt: Date.now(),
+    store: new SampleStore(),
+    stats: new ClientStats(),
+    windows: {},
+    events: [],
+    phases: [],
+    status: 'passed',
+    seeded: [],
+    faultErrors: [],
+    recoveryChecked: false,
+    verdicts: [],
   };
 }
 
@@ -81,7 +94,19 @@ async function openRun(options: RunOptions): Promise<RunContext> {
   const report = eventWriter(state, sinks, output);
   // The one place the checked form meets the loose one: both write the same record.
   const event = report as EventFn;
-  return { state, loaded: options.loaded, catalog, signal: options.signal, output, sinks, cleanup: new CleanupStack(), event, report, phase: phaseWriter(state, event), log };
+  return {
+    state,
+    loaded: options.loaded,
+    catalog,
+    signal: options.signal,
+    output,
+    sinks,
+    cleanup: new CleanupStack(),
+    event,
+    report,
+    phase: phaseWriter(state, event),
+    log,
+  };
 }
 
 /** The phases until teardown; each returns early by throwing (Ctrl-C, infrastructure) or by the run's status. */
@@ -128,7 +153,11 @@ function judge(run: RunContext): void {
 
 async function writeResults(run: RunContext): Promise<Summary> {
   for (const sink of run.sinks) await sink.close().catch((error: unknown) => run.log(`${sink.name}: ${messageOf(error)}`));
-  const summary = buildSummary(run.state, Date.now(), run.sinks.map((s) => s.summary?.() ?? {}));
+  const summary = buildSummary(
+    run.state,
+    Date.now(),
+    run.sinks.map((s) => s.summary?.() ?? {}),
+  );
   const { dir } = run.state;
   await writeSummary(dir, summary);
   await writeMarkdown(dir, summary);

@@ -21,5 +21,8 @@ export function clusterSpec(experiment: Experiment, binDir?: string): ClusterSpe
 }
 
 export function runIdFor(name: string): string {
-  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${name}`;
+  return `${new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${name}`;
 }

@@ -28,12 +28,28 @@ function clusterPart(state: RunState): Summary['cluster'] {
 }
 
 function seededPart(state: RunState): Summary['seeded'] {
-  return state.seeded.map((s) => ({ set: s.name, kind: s.kind, requested: s.requested, created: s.objects.length, failed: s.failed, durationMs: s.durationMs, objectsPerSecond: s.objects.length / Math.max(0.001, s.durationMs / 1000) }));
+  return state.seeded.map((s) => ({
+    set: s.name,
+    kind: s.kind,
+    requested: s.requested,
+    created: s.objects.length,
+    failed: s.failed,
+    durationMs: s.durationMs,
+    objectsPerSecond: s.objects.length / Math.max(0.001, s.durationMs / 1000),
+  }));
 }
 
 function fleetPart(state: RunState): Summary['fleet'] {
   const byType = state.environment?.context.fleet.stats.byType ?? new Map();
-  return [...byType].map(([type, s]) => ({ agent: type, agents: s.agents, lists: s.lists, relists: s.relists, listBytes: s.listBytes, watchEvents: s.watchEvents, resourceVersions: Object.fromEntries(s.resourceVersions) }));
+  return [...byType].map(([type, s]) => ({
+    agent: type,
+    agents: s.agents,
+    lists: s.lists,
+    relists: s.relists,
+    listBytes: s.listBytes,
+    watchEvents: s.watchEvents,
+    resourceVersions: Object.fromEntries(s.resourceVersions),
+  }));
 }
 
 /**
@@ -44,7 +60,12 @@ export function buildSummary(state: RunState, endedAt: number, sinkReports: Reco
   const { experiment } = state;
   return {
     runId: state.runId,
-    experiment: { name: experiment.metadata.name, description: experiment.metadata.description, file: state.file, ...(state.variant ? { variant: state.variant } : {}) },
+    experiment: {
+      name: experiment.metadata.name,
+      description: experiment.metadata.description,
+      file: state.file,
+      ...(state.variant ? { variant: state.variant } : {}),
+    },
     status: state.status,
     exitCode: exitCodes[state.status],
     startedAt: new Date(state.startedAt).toISOString(),

@@ -22,7 +22,8 @@ export class Gauges {
     const inflight = this.sum('apiserver_current_inflight_requests', t);
     if (inflight !== undefined) parts.push(`in flight ${inflight}`);
     const throttled = this.sum('cpchaos_client_429_total', t) ?? 0;
-    if (this.previous && t > this.previous.t) parts.push(`429/s ${(Math.max(0, throttled - this.previous.throttled) / ((t - this.previous.t) / 1000)).toFixed(1)}`);
+    if (this.previous && t > this.previous.t)
+      parts.push(`429/s ${(Math.max(0, throttled - this.previous.throttled) / ((t - this.previous.t) / 1000)).toFixed(1)}`);
     this.previous = { t, throttled };
     const relists = this.sum('cpchaos_fleet_relists_total', t);
     if (relists !== undefined) parts.push(`relists ${relists}`);

@@ -36,7 +36,11 @@ interface Streams {
   stdout: NodeJS.WritableStream;
 }
 
-export function createRunOutput(mode: OutputMode, streams: Streams = { stderr: process.stderr, stdout: process.stdout }, plainGaugeIntervalMs = 15_000): RunOutput {
+export function createRunOutput(
+  mode: OutputMode,
+  streams: Streams = { stderr: process.stderr, stdout: process.stdout },
+  plainGaugeIntervalMs = 15_000,
+): RunOutput {
   const { stderr, stdout } = streams;
   const started = Date.now();
   let phase = 'starting';

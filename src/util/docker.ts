@@ -5,7 +5,8 @@ import { InfrastructureError } from '../errors.js';
 export async function requireDocker(): Promise<void> {
   const info = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 20_000 });
   if (!info.failed) return;
-  if (info.code === 'ENOENT') throw new InfrastructureError('the kind provider needs Docker: install it (Debian: apt-get install docker.io) and start the daemon');
+  if (info.code === 'ENOENT')
+    throw new InfrastructureError('the kind provider needs Docker: install it (Debian: apt-get install docker.io) and start the daemon');
   throw new InfrastructureError(`the Docker daemon does not answer (start it: dockerd, or systemctl start docker): ${String(info.stderr).split('\n')[0]}`);
 }
 
@@ -16,7 +17,9 @@ export async function imagePresent(image: string): Promise<boolean> {
 
 /** A label of a local image, or undefined when the image or the label is not there. */
 export async function imageLabel(image: string, label: string): Promise<string | undefined> {
-  const result = await execa('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${label}"}}`, image], { reject: false }).catch(() => undefined);
+  const result = await execa('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${label}"}}`, image], { reject: false }).catch(
+    () => undefined,
+  );
   const value = result?.exitCode === 0 ? String(result.stdout).trim() : '';
   return value && value !== '<no value>' ? value : undefined;
 }

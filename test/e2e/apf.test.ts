@@ -11,10 +11,15 @@ test.before(async () => {
   await isolatedStateDir();
 });
 
-test('a pod-LIST FlowSchema puts the load identity\'s pod LISTs in their own priority level', async (t) => {
+test("a pod-LIST FlowSchema puts the load identity's pod LISTs in their own priority level", async (t) => {
   const cluster = await startCluster(t);
   const events: string[] = [];
-  const { context, close } = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: new AbortController().signal, event: (type) => void events.push(type) });
+  const { context, close } = await createFaultEnvironment(cluster, {
+    agentKinds: catalog.agents,
+    stats: new ClientStats(),
+    signal: new AbortController().signal,
+    event: (type) => void events.push(type),
+  });
   t.teardown(close);
   const { client } = context;
   await apf.run(
@@ -23,7 +28,10 @@ test('a pod-LIST FlowSchema puts the load identity\'s pod LISTs in their own pri
       priorityLevels: [
         {
           metadata: { name: 'pod-lists' },
-          spec: { type: 'Limited', limited: { nominalConcurrencyShares: 5, limitResponse: { type: 'Queue', queuing: { queues: 16, handSize: 4, queueLengthLimit: 50 } } } },
+          spec: {
+            type: 'Limited',
+            limited: { nominalConcurrencyShares: 5, limitResponse: { type: 'Queue', queuing: { queues: 16, handSize: 4, queueLengthLimit: 50 } } },
+          },
         },
       ],
       flowSchemas: [
@@ -33,7 +41,12 @@ test('a pod-LIST FlowSchema puts the load identity\'s pod LISTs in their own pri
             priorityLevelConfiguration: { name: 'pod-lists' },
             matchingPrecedence: 500,
             distinguisherMethod: { type: 'ByUser' },
-            rules: [{ subjects: [{ kind: 'Group', group: { name: 'cpchaos:load' } }], resourceRules: [{ verbs: ['list'], apiGroups: [''], resources: ['pods'], namespaces: ['*'], clusterScope: true }] }],
+            rules: [
+              {
+                subjects: [{ kind: 'Group', group: { name: 'cpchaos:load' } }],
+                resourceRules: [{ verbs: ['list'], apiGroups: [''], resources: ['pods'], namespaces: ['*'], clusterScope: true }],
+              },
+            ],
           },
         },
       ],
@@ -47,8 +60,14 @@ test('a pod-LIST FlowSchema puts the load identity\'s pod LISTs in their own pri
   const metrics = await get(`${cluster.access.server}/metrics`, cluster.access);
   const dispatched = parseExposition(metrics.body, 0, {}, (n) => n === 'apiserver_flowcontrol_dispatched_requests_total');
   const inLevel = dispatched.filter((s) => s.labels.priority_level === 'pod-lists');
-  t.is(inLevel.reduce((n, s) => n + s.value, 0), 3, 'exactly the three pod LISTs went through the new level');
+  t.is(
+    inLevel.reduce((n, s) => n + s.value, 0),
+    3,
+    'exactly the three pod LISTs went through the new level',
+  );
   t.true(inLevel.every((s) => s.labels.flow_schema === 'pod-lists'));
-  const seats = parseExposition(metrics.body, 0, {}, (n) => n === 'apiserver_flowcontrol_nominal_limit_seats').find((s) => s.labels.priority_level === 'pod-lists');
+  const seats = parseExposition(metrics.body, 0, {}, (n) => n === 'apiserver_flowcontrol_nominal_limit_seats').find(
+    (s) => s.labels.priority_level === 'pod-lists',
+  );
   t.true((seats?.value ?? 0) > 0, `the level has seats: ${seats?.value}`);
 });

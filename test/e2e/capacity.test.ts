@@ -41,12 +41,33 @@ hypotheses:
   t.regex(result.stdout, /Limit: seed\[0\]\.count=29 holds, 30 deviates; the hypothesis that broke first: fewer than 30 configmaps created\./);
   const folder = (await fs.readdir(dir)).find((f) => f.startsWith('capacity-'))!;
   const capacity = JSON.parse(await fs.readFile(path.join(dir, folder, 'capacity.json'), 'utf8')) as CapacityResult;
-  t.deepEqual(capacity.trials.map((trial) => [trial.value, trial.holds]), [[28, true], [29, true], [30, false], [32, false]]);
+  t.deepEqual(
+    capacity.trials.map((trial) => [trial.value, trial.holds]),
+    [
+      [28, true],
+      [29, true],
+      [30, false],
+      [32, false],
+    ],
+  );
   t.is(capacity.limit, 29);
   t.is(capacity.firstFailing, 30);
 
   // With a resolution of 2 the bisection stops once 28 holds and 30 deviates.
-  const coarse = await runCli(['capacity', file, '--vary', 'seed[0].count', '--from', '28', '--to', '32', '--resolution', '2', '--results', path.join(dir, 'coarse')]);
+  const coarse = await runCli([
+    'capacity',
+    file,
+    '--vary',
+    'seed[0].count',
+    '--from',
+    '28',
+    '--to',
+    '32',
+    '--resolution',
+    '2',
+    '--results',
+    path.join(dir, 'coarse'),
+  ]);
   t.is(coarse.exitCode, 0, coarse.all);
   t.regex(coarse.stdout, /Limit: seed\[0\]\.count=28 holds, 30 deviates/);
 });
@@ -58,7 +79,18 @@ test('capacity refuses a path that is not a number in the experiment', async (t)
 });
 
 test('capacity refuses a variant the experiment does not declare', async (t) => {
-  const result = await runCli(['capacity', path.join(repoRoot, 'experiments', 'list-storm-10k-pods.yaml'), '--vary', 'faults[0].clients', '--from', '1', '--to', '2', '--variant', 'nope']);
+  const result = await runCli([
+    'capacity',
+    path.join(repoRoot, 'experiments', 'list-storm-10k-pods.yaml'),
+    '--vary',
+    'faults[0].clients',
+    '--from',
+    '1',
+    '--to',
+    '2',
+    '--variant',
+    'nope',
+  ]);
   t.is(result.exitCode, 2);
   t.regex(result.stderr, /--variant nope: .*list-storm-10k-pods\.yaml declares quorum, watch-cache, paginated/);
 });

@@ -6,7 +6,7 @@ import { detectCgroupDriver } from '../../src/cluster/cgroup/detect.js';
 import { cgroupV2Driver, MemoryCgroupV2 } from '../../src/cluster/cgroup/v2.js';
 import { startProcess } from '../../src/cluster/process.js';
 
-test('this machine\'s memory cgroup: limits shrink, grow and lift in the order the kernel accepts', async (t) => {
+test("this machine's memory cgroup: limits shrink, grow and lift in the order the kernel accepts", async (t) => {
   const driver = await detectCgroupDriver();
   if (!driver) return t.pass('no memory cgroups here');
   const cgroup = await driver.create(`cgroup-test-${process.pid}/probe`);

@@ -8,7 +8,11 @@ test.before(async () => {
 const cases: [string, string[], RegExp][] = [
   ['unknown flag', ['up', '--bogus'], /^cpchaos: unknown option '--bogus' \(see --help\)$/],
   ['unknown command', ['explode'], /^cpchaos: unknown command 'explode' \(see --help\)$/],
-  ['unknown component', ['up', '--components', 'kubelet'], /^cpchaos: unknown component "kubelet": expected any of etcd, apiserver, controller-manager, scheduler$/],
+  [
+    'unknown component',
+    ['up', '--components', 'kubelet'],
+    /^cpchaos: unknown component "kubelet": expected any of etcd, apiserver, controller-manager, scheduler$/,
+  ],
   ['malformed size', ['up', '--memory-limit', 'apiserver=2GB'], /^cpchaos: invalid size "2GB": expected a number/],
   ['memory limit without size', ['up', '--memory-limit', 'apiserver'], /^cpchaos: invalid memory limit "apiserver": expected component=size/],
   ['bad feature gate', ['up', '--feature-gates', 'WatchList=yes'], /^cpchaos: invalid feature gate "WatchList=yes"/],

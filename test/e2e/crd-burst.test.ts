@@ -12,13 +12,15 @@ test.before(async () => {
 test('crd-burst installs CRDs across groups and measures discovery with and without the client rate limit', async (t) => {
   const cluster = await startCluster(t);
   const events: { type: string; extra?: Record<string, unknown> }[] = [];
-  const { context, close } = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: new AbortController().signal, event: (type, _message, extra) => void events.push({ type, extra }) });
+  const { context, close } = await createFaultEnvironment(cluster, {
+    agentKinds: catalog.agents,
+    stats: new ClientStats(),
+    signal: new AbortController().signal,
+    event: (type, _message, extra) => void events.push({ type, extra }),
+  });
   t.teardown(close);
   const { client } = context;
-  await crdBurst.run(
-    { type: 'crd-burst', count: 24, groups: 6, discoveryQps: 10, discoveryBurst: 5 },
-    context,
-  );
+  await crdBurst.run({ type: 'crd-burst', count: 24, groups: 6, discoveryQps: 10, discoveryBurst: 5 }, context);
   const done = events.find((e) => e.type === 'crd-burst-done')?.extra as {
     crds: number;
     failed: number;

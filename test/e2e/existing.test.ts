@@ -28,16 +28,26 @@ async function stagingCluster(t: ExecutionContext): Promise<{ cluster: LocalClus
   const core = admin.makeApiClient(CoreV1Api);
   await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'chaos' } } });
   await admin.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({
-    body: { metadata: { name: 'chaos' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'chaos', namespace: 'default' }] },
+    body: {
+      metadata: { name: 'chaos' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ kind: 'ServiceAccount', name: 'chaos', namespace: 'default' }],
+    },
   });
-  const token = await core.createNamespacedServiceAccountToken({ name: 'chaos', namespace: 'default', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const token = await core.createNamespacedServiceAccountToken({
+    name: 'chaos',
+    namespace: 'default',
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
   const kubeconfig = path.join(path.dirname(cluster.kubeconfigPath), 'staging.kubeconfig');
   await fs.writeFile(
     kubeconfig,
     yaml.dump({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'staging', cluster: { server: cluster.access.server, 'certificate-authority-data': Buffer.from(cluster.access.caPem!).toString('base64') } }],
+      clusters: [
+        { name: 'staging', cluster: { server: cluster.access.server, 'certificate-authority-data': Buffer.from(cluster.access.caPem!).toString('base64') } },
+      ],
       users: [{ name: 'chaos', user: { token: token.status!.token } }],
       contexts: [
         { name: 'staging', context: { cluster: 'staging', user: 'chaos' } },
@@ -125,13 +135,18 @@ test('the existing provider refuses without the exact context typed, and refuses
 
   const processFault = await writeExperiment(
     'existing-process-fault',
-    experiment('/k').replace('faults:\n', 'faults:\n  - type: kill-process\n    component: apiserver\n').replace('hypotheses:\n', 'hypotheses:\n  - name: no oom\n    builtin: not-oom-killed\n'),
+    experiment('/k')
+      .replace('faults:\n', 'faults:\n  - type: kill-process\n    component: apiserver\n')
+      .replace('hypotheses:\n', 'hypotheses:\n  - name: no oom\n    builtin: not-oom-killed\n'),
   );
   const refused = await runCli(['validate', processFault.file]);
   t.is(refused.exitCode, 2);
   t.regex(refused.stderr, /:\d+:\d+: faults\[0\]\.type: kill-process runs on the local or kind provider only, not existing/);
   t.regex(refused.stderr, /:\d+:\d+: hypotheses\[0\]\.builtin: not-oom-killed needs to see the control plane's processes/);
-  const settings = await writeExperiment('existing-settings', experiment('/k').replace('  context: staging\n', '  context: staging\n  memoryLimits: { apiserver: 1Gi }\n'));
+  const settings = await writeExperiment(
+    'existing-settings',
+    experiment('/k').replace('  context: staging\n', '  context: staging\n  memoryLimits: { apiserver: 1Gi }\n'),
+  );
   const refusedSettings = await runCli(['validate', settings.file]);
   t.regex(refusedSettings.stderr, /cluster\.memoryLimits: memoryLimits does not apply to the existing provider \(it takes: context, kubeconfig\)/);
 });
@@ -143,16 +158,29 @@ test('with consent, client-side faults run against the existing cluster over a t
   t.is(result.exitCode, 0, result.all);
   const summary = JSON.parse(await fs.readFile(path.join(dir, 'staging-1', 'summary.json'), 'utf8')) as Summary;
   t.like(summary.cluster, { provider: 'existing', name: 'staging', kubernetesVersion: 'v1.33.13' });
-  t.like(summary.verdicts.find((v) => v.name === 'seeded objects intact'), { status: 'held', observed: 120 });
-  for (const [verb, resource] of [['create', 'nodes'], ['create', 'customresourcedefinitions'], ['list', 'pods']]) {
-    t.true(summary.client.some((c) => c.verb === verb && c.resource === resource && (c.codes['201'] ?? c.codes['200'] ?? 0) > 0), `${verb} ${resource} went through`);
+  t.like(
+    summary.verdicts.find((v) => v.name === 'seeded objects intact'),
+    { status: 'held', observed: 120 },
+  );
+  for (const [verb, resource] of [
+    ['create', 'nodes'],
+    ['create', 'customresourcedefinitions'],
+    ['list', 'pods'],
+  ]) {
+    t.true(
+      summary.client.some((c) => c.verb === verb && c.resource === resource && (c.codes['201'] ?? c.codes['200'] ?? 0) > 0),
+      `${verb} ${resource} went through`,
+    );
   }
   // The apiserver's /metrics came through the token too.
   const metrics = await fs.readFile(path.join(dir, 'staging-1', 'metrics.ndjson'), 'utf8');
   t.regex(metrics, /"metric":"apiserver_current_inflight_requests"/);
 
   t.deepEqual(await waitNoneLabelled(kubeconfig), {}, 'no object of the run is left');
-  t.true((await cluster.status()).every((c) => c.alive), 'the cluster itself is left running: it is not ours');
+  t.true(
+    (await cluster.status()).every((c) => c.alive),
+    'the cluster itself is left running: it is not ours',
+  );
   // What was there before the run is untouched.
   const admin = new KubeConfig();
   admin.loadFromFile(cluster.kubeconfigPath);

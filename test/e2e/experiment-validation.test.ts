@@ -37,19 +37,46 @@ async function write(name: string, text: string): Promise<string> {
 
 const cases: [string, string, string[]][] = [
   ['malformed YAML', 'apiVersion: cpchaos.io/v1alpha1\nseed: [1,\n', [':3:1: invalid YAML: unexpected end of the stream within a flow collection']],
-  ['unknown key, with a suggestion', valid.replace('    count: 10', '    count: 10\n    concurency: 5'), [':8:5: seed[0].concurency: unknown key "concurency" (did you mean "concurrency"?)']],
-  ['bad unit', valid.replace('    count: 10', '    count: 10\n    dataSize: 2GB'), [':8:15: seed[0].dataSize: expected a size such as 512Mi, 2Gi or 10Ki (not 2GB), got "2GB"']],
+  [
+    'unknown key, with a suggestion',
+    valid.replace('    count: 10', '    count: 10\n    concurency: 5'),
+    [':8:5: seed[0].concurency: unknown key "concurency" (did you mean "concurrency"?)'],
+  ],
+  [
+    'bad unit',
+    valid.replace('    count: 10', '    count: 10\n    dataSize: 2GB'),
+    [':8:15: seed[0].dataSize: expected a size such as 512Mi, 2Gi or 10Ki (not 2GB), got "2GB"'],
+  ],
   ['negative count', valid.replace('count: 10', 'count: -3'), [':7:12: seed[0].count: expected a number >= 0, got -3']],
   ['missing required field', valid.replace('  - name: no oom\n    builtin', '  - builtin'), [':12:5: hypotheses[0]: missing required key "name"']],
-  ['unknown fault type', valid.replace('type: list-flood', 'type: kill-everything'), [`:9:11: faults[0].type: expected one of ${[...catalog.faults.keys()].join(', ')}, got "kill-everything"`]],
-  ['bad fault parameter', valid.replace('    resource: configmaps', '    resource: configmaps\n    clients: 0'), [':11:14: faults[0].clients: expected a number >= 1, got 0']],
-  ['bad duration', valid.replace('hypotheses:', 'observe: 5 minutes\nhypotheses:'), [':11:10: observe: expected a duration such as 500ms, 30s, 5m or 1m30s, got "5 minutes"']],
+  [
+    'unknown fault type',
+    valid.replace('type: list-flood', 'type: kill-everything'),
+    [`:9:11: faults[0].type: expected one of ${[...catalog.faults.keys()].join(', ')}, got "kill-everything"`],
+  ],
+  [
+    'bad fault parameter',
+    valid.replace('    resource: configmaps', '    resource: configmaps\n    clients: 0'),
+    [':11:14: faults[0].clients: expected a number >= 1, got 0'],
+  ],
+  [
+    'bad duration',
+    valid.replace('hypotheses:', 'observe: 5 minutes\nhypotheses:'),
+    [':11:10: observe: expected a duration such as 500ms, 30s, 5m or 1m30s, got "5 minutes"'],
+  ],
   [
     'credentials for InfluxDB: refused, and the password is not echoed',
     valid.replace('hypotheses:', 'metrics:\n  influxdb:\n    url: http://me:hunter2@influx:8086\n    database: db\n    password: hunter2\nhypotheses:'),
-    [':13:10: metrics.influxdb.url: "http://me:***@influx:8086" does not match ^https?://[^/@]+(:\\d+)?/?$', ':15:5: metrics.influxdb.password: unknown key "password" (allowed: url, database, username, passwordEnv, batchSize, maxBuffer)'],
+    [
+      ':13:10: metrics.influxdb.url: "http://me:***@influx:8086" does not match ^https?://[^/@]+(:\\d+)?/?$',
+      ':15:5: metrics.influxdb.password: unknown key "password" (allowed: url, database, username, passwordEnv, batchSize, maxBuffer)',
+    ],
   ],
-  ['reference to a missing seed set', valid.replace('  - type: list-flood\n    resource: configmaps', '  - type: delete-objects\n    set: nothing'), [':10:10: faults[0].set: no seed set named "nothing"']],
+  [
+    'reference to a missing seed set',
+    valid.replace('  - type: list-flood\n    resource: configmaps', '  - type: delete-objects\n    set: nothing'),
+    [':10:10: faults[0].set: no seed set named "nothing"'],
+  ],
   [
     'several problems, one line each, in file order',
     valid.replace('count: 10', 'count: -1').replace('  name: v', '  name: v\n  owner: me'),
@@ -61,7 +88,10 @@ for (const [title, text, expected] of cases) {
   test(`validate: ${title}`, async (t) => {
     const file = await write(`${title.replace(/\W+/g, '-')}.yaml`, text);
     const error = await t.throwsAsync(loadExperiment(file, catalog), { instanceOf: ExperimentError });
-    t.deepEqual(error.problems, expected.map((line) => `${file}${line}`));
+    t.deepEqual(
+      error.problems,
+      expected.map((line) => `${file}${line}`),
+    );
   });
 }
 

@@ -5,7 +5,8 @@ import type { EvaluationContext } from '../../src/hypotheses/types.js';
 import type { Sample } from '../../src/metrics/sample.js';
 import { SampleStore } from '../../src/metrics/store.js';
 
-const series = (metric: string, labels: Record<string, string>, points: [number, number][]): Sample[] => points.map(([t, value]) => ({ t, metric, labels, value }));
+const series = (metric: string, labels: Record<string, string>, points: [number, number][]): Sample[] =>
+  points.map(([t, value]) => ({ t, metric, labels, value }));
 
 function context(samples: Sample[]): EvaluationContext {
   return {
@@ -16,7 +17,15 @@ function context(samples: Sample[]): EvaluationContext {
   };
 }
 
-const spec = (over: Partial<MetricHypothesisSpec>): MetricHypothesisSpec => ({ name: 'h', metric: 'm', aggregate: 'max', comparator: '<', threshold: 10, window: 'during', ...over });
+const spec = (over: Partial<MetricHypothesisSpec>): MetricHypothesisSpec => ({
+  name: 'h',
+  metric: 'm',
+  aggregate: 'max',
+  comparator: '<',
+  threshold: 10,
+  window: 'during',
+  ...over,
+});
 
 test('thresholds take sizes in bytes and durations in seconds', (t) => {
   t.is(thresholdValue('900Mi'), 900 * 1024 ** 2);
@@ -28,7 +37,14 @@ test('thresholds take sizes in bytes and durations in seconds', (t) => {
 });
 
 test('max, min, avg, last and percentiles only see the window', (t) => {
-  const samples = series('m', { component: 'apiserver' }, [[5, 100], [10, 2], [12, 8], [15, 4], [20, 6], [25, 100]]);
+  const samples = series('m', { component: 'apiserver' }, [
+    [5, 100],
+    [10, 2],
+    [12, 8],
+    [15, 4],
+    [20, 6],
+    [25, 100],
+  ]);
   const c = context(samples);
   t.is(evaluateMetric(spec({ aggregate: 'max' }), c).observed, 8);
   t.is(evaluateMetric(spec({ aggregate: 'min' }), c).observed, 2);
@@ -39,17 +55,35 @@ test('max, min, avg, last and percentiles only see the window', (t) => {
 });
 
 test('increase handles counter resets and counters born inside the window', (t) => {
-  const restart = series('c', {}, [[8, 50], [10, 60], [14, 70], [16, 5], [20, 15]]);
+  const restart = series('c', {}, [
+    [8, 50],
+    [10, 60],
+    [14, 70],
+    [16, 5],
+    [20, 15],
+  ]);
   t.is(evaluateMetric(spec({ metric: 'c', aggregate: 'increase', comparator: '>=', threshold: 0 }), context(restart)).observed, 10 + 10 + 5 + 10);
-  const born = series('c', {}, [[12, 20], [18, 20]]);
+  const born = series('c', {}, [
+    [12, 20],
+    [18, 20],
+  ]);
   t.is(evaluateMetric(spec({ metric: 'c', aggregate: 'increase', comparator: '>=', threshold: 20 }), context(born)).status, 'held');
 });
 
 test('label matchers, regular expressions, sums and per-series verdicts', (t) => {
   const samples = [
-    ...series('r', { code: '200', verb: 'list' }, [[10, 1], [20, 1]]),
-    ...series('r', { code: '429', verb: 'list' }, [[10, 5], [20, 7]]),
-    ...series('r', { code: '500', verb: 'get' }, [[10, 3], [20, 3]]),
+    ...series('r', { code: '200', verb: 'list' }, [
+      [10, 1],
+      [20, 1],
+    ]),
+    ...series('r', { code: '429', verb: 'list' }, [
+      [10, 5],
+      [20, 7],
+    ]),
+    ...series('r', { code: '500', verb: 'get' }, [
+      [10, 3],
+      [20, 3],
+    ]),
   ];
   const c = context(samples);
   t.is(evaluateMetric(spec({ metric: 'r', labels: { verb: 'list' }, aggregate: 'last' }), c).observed, 8, 'summed across codes');

@@ -42,7 +42,10 @@ hypotheses:
 ${influx}`;
 
 async function readNdjson<T>(file: string): Promise<T[]> {
-  return (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+  return (await fs.readFile(file, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
 }
 
 influxTest(`every sample and event recorded also lands in InfluxDB, tagged with the run${skipNote}`, async (t) => {
@@ -117,11 +120,15 @@ influxTest(`a server stopped mid-run neither stops nor slows the run; written an
   const observe = summary.phases.find((p) => p.phase === 'observe')!;
   t.true(observe.durationMs! < 12_000 + 2_000, `observe took ${observe.durationMs} ms`);
   t.true(finishedAfterStopMs < 40_000, `the run ended ${finishedAfterStopMs} ms after the server stopped`);
-  t.log(`run ended ${(finishedAfterStopMs / 1000).toFixed(1)} s after the server stopped (12 s of observation left); ${report.written} points written, ${report.dropped} dropped`);
+  t.log(
+    `run ended ${(finishedAfterStopMs / 1000).toFixed(1)} s after the server stopped (12 s of observation left); ${report.written} points written, ${report.dropped} dropped`,
+  );
 
   // Once the server answers again, what was written is there.
   server.resume();
-  const rows = await server.client('stopped').query<{ count: number }>(`SELECT count("value") FROM "cpchaos_process_resident_memory_bytes" WHERE "run_id" = 'stopped'`);
+  const rows = await server
+    .client('stopped')
+    .query<{ count: number }>(`SELECT count("value") FROM "cpchaos_process_resident_memory_bytes" WHERE "run_id" = 'stopped'`);
   t.true((rows[0]?.count ?? 0) > 0);
 });
 

@@ -36,14 +36,24 @@ test.before(async () => {
 /** Nothing of the cluster is left: no kind cluster, container, network or state folder (with its admin key). */
 async function assertGone(t: ExecutionContext, cluster: string): Promise<void> {
   const kind = await resolveKind(undefined, { build: false });
-  t.false(String((await execa(kind, ['get', 'clusters'])).stdout).split('\n').includes(cluster), `kind cluster ${cluster} deleted`);
+  t.false(
+    String((await execa(kind, ['get', 'clusters'])).stdout)
+      .split('\n')
+      .includes(cluster),
+    `kind cluster ${cluster} deleted`,
+  );
   t.is(String((await execa('docker', ['ps', '-a', '--filter', `name=${cluster}`, '--format', '{{.Names}}'])).stdout).trim(), '', 'no container left');
   t.is(String((await execa('docker', ['network', 'ls', '--filter', `name=${cluster}`, '--format', '{{.Name}}'])).stdout).trim(), '', 'no network left');
   t.false(await exists(path.join(stateDir, 'kind', cluster)), 'state folder (admin kubeconfig) removed');
 }
 
 function series(ndjson: string, metric: string, component: string): number[] {
-  return ndjson.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { metric: string; labels: Record<string, string>; value: number }).filter((s) => s.metric === metric && s.labels.component === component).map((s) => s.value);
+  return ndjson
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { metric: string; labels: Record<string, string>; value: number })
+    .filter((s) => s.metric === metric && s.labels.component === component)
+    .map((s) => s.value);
 }
 
 kindTest(`one control plane: seed, LIST flood, relist storm, kill the apiserver, pause the node; recorded and removed${note}`, async (t) => {
@@ -109,11 +119,20 @@ hypotheses:
   for (const type of ['process-killed', 'node-paused', 'node-resumed', 'connections-dropped']) t.true(events.includes(`"type":"${type}"`), type);
   const metrics = await fs.readFile(path.join(runDir, 'metrics.ndjson'), 'utf8');
   for (const component of ['apiserver', 'etcd']) {
-    t.true(series(metrics, 'cpchaos_process_resident_memory_bytes', component).some((v) => v > 10e6), `${component} RSS from /proc`);
-    t.true(series(metrics, 'cpchaos_cgroup_memory_usage_bytes', component).some((v) => v > 10e6), `${component} usage from its static pod's cgroup`);
+    t.true(
+      series(metrics, 'cpchaos_process_resident_memory_bytes', component).some((v) => v > 10e6),
+      `${component} RSS from /proc`,
+    );
+    t.true(
+      series(metrics, 'cpchaos_cgroup_memory_usage_bytes', component).some((v) => v > 10e6),
+      `${component} usage from its static pod's cgroup`,
+    );
   }
   const logs = await fs.readdir(path.join(runDir, 'logs'));
-  t.true(logs.some((l) => l.endsWith('-control-plane')), `node logs in the results: ${logs.join(', ')}`);
+  t.true(
+    logs.some((l) => l.endsWith('-control-plane')),
+    `node logs in the results: ${logs.join(', ')}`,
+  );
   await assertGone(t, summary.cluster!.name);
 });
 
@@ -159,7 +178,10 @@ hypotheses:
 `,
   );
   t.is(result.exitCode, 1, result.all);
-  t.like(summary.verdicts.find((v) => v.name === 'apiserver not OOM-killed'), { status: 'deviated' });
+  t.like(
+    summary.verdicts.find((v) => v.name === 'apiserver not OOM-killed'),
+    { status: 'deviated' },
+  );
   t.true(summary.events.oomKills >= 1);
   const metrics = await fs.readFile(path.join(runDir, 'metrics.ndjson'), 'utf8');
   t.true(series(metrics, 'cpchaos_cgroup_memory_limit_bytes', 'apiserver').includes(500 * 1024 * 1024), 'the kubelet set the limit on the cgroup');
@@ -215,7 +237,9 @@ hypotheses:
 
 /** Starts a kind run and resolves with the cluster's name once its faults begin. */
 async function runUntilInject(name: string): Promise<{ child: ReturnType<typeof execa>; cluster: string }> {
-  const { dir, file } = await writeExperiment(name, `apiVersion: cpchaos.io/v1alpha1
+  const { dir, file } = await writeExperiment(
+    name,
+    `apiVersion: cpchaos.io/v1alpha1
 kind: Experiment
 metadata:
   name: ${name}
@@ -233,7 +257,8 @@ hypotheses:
   - name: ready
     builtin: ready-within
     within: 60s
-`);
+`,
+  );
   const child = execa('node', [cliPath, 'run', file, '--results', dir, '--run-id', name, '--json'], { reject: false, all: true });
   let seen = '';
   await new Promise<void>((resolve, reject) => {
@@ -243,7 +268,11 @@ hypotheses:
     });
     void child.then(() => reject(new Error(`the run ended before its faults: ${seen}`)));
   });
-  const cluster = String((await execa('docker', ['ps', '--format', '{{.Names}}'])).stdout).split('\n').find((n) => n.startsWith('cpchaos-') && n.endsWith('-control-plane'))?.replace(/-control-plane$/, '') ?? '';
+  const cluster =
+    String((await execa('docker', ['ps', '--format', '{{.Names}}'])).stdout)
+      .split('\n')
+      .find((n) => n.startsWith('cpchaos-') && n.endsWith('-control-plane'))
+      ?.replace(/-control-plane$/, '') ?? '';
   return { child, cluster };
 }
 

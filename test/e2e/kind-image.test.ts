@@ -44,7 +44,11 @@ test('an image archive holds one reproducible layer, its config and the tag; the
   const [manifest] = JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')) as { RepoTags: string[]; Config: string }[];
   t.deepEqual(manifest!.RepoTags, ['registry.k8s.io/tool:v1']);
   await execa('tar', ['-xf', path.join(dir, 'a.tar'), '-C', dir, manifest!.Config]);
-  const config = JSON.parse(await fs.readFile(path.join(dir, manifest!.Config), 'utf8')) as { os: string; config: { Entrypoint: string[] }; rootfs: { diff_ids: string[] } };
+  const config = JSON.parse(await fs.readFile(path.join(dir, manifest!.Config), 'utf8')) as {
+    os: string;
+    config: { Entrypoint: string[] };
+    rootfs: { diff_ids: string[] };
+  };
   t.is(config.os, 'linux');
   t.deepEqual(config.config.Entrypoint, ['/usr/local/bin/tool']);
   t.is(config.rootfs.diff_ids.length, 1);

@@ -4,10 +4,16 @@ import path from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
-import { etcdMetricsContainerPort, kindConfig, kindConfigDir, patchesContainerPath, staticPodPatches, type KindConfigOptions } from '../../src/cluster/kind-config.js';
+import {
+  etcdMetricsContainerPort,
+  kindConfig,
+  kindConfigDir,
+  patchesContainerPath,
+  staticPodPatches,
+  type KindConfigOptions,
+} from '../../src/cluster/kind-config.js';
 import { defaultKubernetesVersion } from '../../src/binaries/versions.js';
 import { cliPath, isolatedStateDir, repoRoot, runCli, writeExperiment } from '../helpers/cluster.js';
-
 
 /** kind/validate: kind's own v1alpha4 types, decoded strictly (built from the Go module proxy). */
 async function kindValidator(): Promise<string | undefined> {
@@ -26,7 +32,15 @@ test.before(async () => {
 });
 
 async function generated(name: string, controlPlanes: 1 | 3, extra: Partial<KindConfigOptions> = {}): Promise<{ file: string; text: string }> {
-  const text = await kindConfig({ name, controlPlanes, kubernetesVersion: defaultKubernetesVersion, ...extra, apiserverArgs: { 'max-requests-inflight': '123', 'max-mutating-requests-inflight': '45' }, featureGates: { ConsistentListFromCache: false }, etcdMetricsHostPort: 32381 });
+  const text = await kindConfig({
+    name,
+    controlPlanes,
+    kubernetesVersion: defaultKubernetesVersion,
+    ...extra,
+    apiserverArgs: { 'max-requests-inflight': '123', 'max-mutating-requests-inflight': '45' },
+    featureGates: { ConsistentListFromCache: false },
+    etcdMetricsHostPort: 32381,
+  });
   const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-kind-')), `${name}.yaml`);
   await fs.writeFile(file, text);
   return { file, text };
@@ -48,7 +62,10 @@ validatorTest(`the configs in kind/ and the generated ones pass kind's config sc
 });
 
 test('the generated config carries the apiserver flags, feature gates and etcd metrics port; HA has three control planes', async (t) => {
-  const single = yaml.load((await generated('cpchaos-x', 1)).text) as Record<string, unknown> & { nodes: { role: string; extraPortMappings?: unknown[] }[]; kubeadmConfigPatches: string[] };
+  const single = yaml.load((await generated('cpchaos-x', 1)).text) as Record<string, unknown> & {
+    nodes: { role: string; extraPortMappings?: unknown[] }[];
+    kubeadmConfigPatches: string[];
+  };
   t.is(single.name, 'cpchaos-x');
   t.deepEqual(single.featureGates, { ConsistentListFromCache: false });
   t.deepEqual(single.nodes[0]!.extraPortMappings, [{ containerPort: etcdMetricsContainerPort, hostPort: 32381, listenAddress: '127.0.0.1', protocol: 'TCP' }]);
@@ -57,7 +74,10 @@ test('the generated config carries the apiserver flags, feature gates and etcd m
   t.deepEqual(patch.apiServer!.extraArgs, { 'max-requests-inflight': '123', 'max-mutating-requests-inflight': '45' });
   t.deepEqual((patch.etcd!.local as Record<string, unknown>).extraArgs, { 'listen-metrics-urls': `http://0.0.0.0:${etcdMetricsContainerPort}` });
   const ha = yaml.load((await generated('cpchaos-y', 3)).text) as { nodes: { role: string; extraPortMappings?: unknown[] }[] };
-  t.deepEqual(ha.nodes.map((n) => n.role), ['control-plane', 'control-plane', 'control-plane']);
+  t.deepEqual(
+    ha.nodes.map((n) => n.role),
+    ['control-plane', 'control-plane', 'control-plane'],
+  );
   t.is(ha.nodes.filter((n) => n.extraPortMappings).length, 1, 'etcd metrics from the first control plane');
 });
 
@@ -93,7 +113,9 @@ hypotheses:
 test('kind-only faults are refused on the local provider at validation', async (t) => {
   const { file } = await writeExperiment(
     'kind-only-on-local',
-    kindExperiment.replace('  provider: kind\n', '').replace('  - type: kill-process', '  - type: pause-node\n    duration: 5s\n  - type: restart-load-balancer\n  - type: kill-process'),
+    kindExperiment
+      .replace('  provider: kind\n', '')
+      .replace('  - type: kill-process', '  - type: pause-node\n    duration: 5s\n  - type: restart-load-balancer\n  - type: kill-process'),
   );
   const result = await runCli(['validate', file]);
   t.is(result.exitCode, 2);
@@ -104,24 +126,41 @@ test('kind-only faults are refused on the local provider at validation', async (
 test('without Docker the kind provider stops with exit 3 and says what to install', async (t) => {
   const { dir, file } = await writeExperiment('kind-no-docker', kindExperiment);
   const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-empty-path-'));
-  const result = await execa(process.execPath, [cliPath, 'run', file, '--results', dir, '--run-id', 'r'], { env: { ...process.env, PATH: empty }, reject: false, all: true });
+  const result = await execa(process.execPath, [cliPath, 'run', file, '--results', dir, '--run-id', 'r'], {
+    env: { ...process.env, PATH: empty },
+    reject: false,
+    all: true,
+  });
   t.is(result.exitCode, 3, result.all);
   t.regex(String(result.stdout), /error: kind-smoke - the kind provider needs Docker: install it \(Debian: apt-get install docker\.io\) and start the daemon/);
   t.false(String(result.all).includes('    at '), 'no stack trace');
 });
 
-
-
 test('memory limits become kubeadm patches of the static pods, mounted into every control plane; 1.35+ keeps cgroup v1 working', async (t) => {
   const files = staticPodPatches({ apiserver: 512 * 1024 * 1024, etcd: 1024 * 1024 * 1024 });
   t.deepEqual(Object.keys(files).sort(), ['etcd+strategic.yaml', 'kube-apiserver+strategic.yaml']);
-  t.deepEqual(yaml.load(files['kube-apiserver+strategic.yaml']!), { spec: { containers: [{ name: 'kube-apiserver', resources: { limits: { memory: '536870912' } } }] } });
-  const config = yaml.load((await generated('cpchaos-z', 3, { patchesDir: '/state/patches', kubernetesVersion: 'v1.35.1' })).text) as { nodes: { extraMounts?: unknown[] }[]; kubeadmConfigPatches: string[] };
-  t.true(config.nodes.every((n) => JSON.stringify(n.extraMounts) === JSON.stringify([{ hostPath: '/state/patches', containerPath: patchesContainerPath, readOnly: true }])));
+  t.deepEqual(yaml.load(files['kube-apiserver+strategic.yaml']!), {
+    spec: { containers: [{ name: 'kube-apiserver', resources: { limits: { memory: '536870912' } } }] },
+  });
+  const config = yaml.load((await generated('cpchaos-z', 3, { patchesDir: '/state/patches', kubernetesVersion: 'v1.35.1' })).text) as {
+    nodes: { extraMounts?: unknown[] }[];
+    kubeadmConfigPatches: string[];
+  };
+  t.true(
+    config.nodes.every(
+      (n) => JSON.stringify(n.extraMounts) === JSON.stringify([{ hostPath: '/state/patches', containerPath: patchesContainerPath, readOnly: true }]),
+    ),
+  );
   const patches = config.kubeadmConfigPatches.map((p) => yaml.load(p) as Record<string, unknown>);
-  t.deepEqual(patches.filter((p) => p.patches).map((p) => p.kind), ['InitConfiguration', 'JoinConfiguration']);
+  t.deepEqual(
+    patches.filter((p) => p.patches).map((p) => p.kind),
+    ['InitConfiguration', 'JoinConfiguration'],
+  );
   t.true(patches.some((p) => p.kind === 'KubeletConfiguration' && p.failCgroupV1 === false));
   const old = yaml.load((await generated('cpchaos-w', 1)).text) as { nodes: { extraMounts?: unknown[] }[]; kubeadmConfigPatches: string[] };
   t.is(old.nodes[0]!.extraMounts, undefined, 'no limits: no mount');
-  t.false(old.kubeadmConfigPatches.some((p) => p.includes('failCgroupV1')), '1.33 needs no cgroup v1 opt-in');
+  t.false(
+    old.kubeadmConfigPatches.some((p) => p.includes('failCgroupV1')),
+    '1.33 needs no cgroup v1 opt-in',
+  );
 });

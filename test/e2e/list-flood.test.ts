@@ -17,9 +17,20 @@ test('list-flood: recorded bytes match the responses; pagination, resourceVersio
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   const events: { type: string; extra: Record<string, unknown> }[] = [];
-  const { context, close } = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats, signal: controller.signal, event: (type, _m, extra) => void events.push({ type, extra: extra ?? {} }) });
+  const { context, close } = await createFaultEnvironment(cluster, {
+    agentKinds: catalog.agents,
+    stats,
+    signal: controller.signal,
+    event: (type, _m, extra) => void events.push({ type, extra: extra ?? {} }),
+  });
   t.teardown(close);
-  await seed([{ kind: 'configmaps', count: 120, dataSize: '1Ki', qps: 0 }], { client: context.client, runId: 'flood', experimentDir: '.', quiet: true, event: () => undefined });
+  await seed([{ kind: 'configmaps', count: 120, dataSize: '1Ki', qps: 0 }], {
+    client: context.client,
+    runId: 'flood',
+    experimentDir: '.',
+    quiet: true,
+    event: () => undefined,
+  });
   const last = () => events[events.length - 1]!.extra as { lists: number; ok: number; bytes: number; statuses: Record<string, number> };
 
   // With no writes in between every full LIST is the same document: 6 LISTs are exactly 6 times one.
@@ -48,7 +59,12 @@ test('list-flood: recorded bytes match the responses; pagination, resourceVersio
 test('the load balancer adds latency when asked', async (t) => {
   const cluster = await startCluster(t);
   const controller = new AbortController();
-  const { context, close } = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: controller.signal, event: () => undefined });
+  const { context, close } = await createFaultEnvironment(cluster, {
+    agentKinds: catalog.agents,
+    stats: new ClientStats(),
+    signal: controller.signal,
+    event: () => undefined,
+  });
   t.teardown(close);
   const { kubeconfigIdentity } = await import('../../src/load/client.js');
   const https = await import('node:https');
@@ -56,10 +72,12 @@ test('the load balancer adds latency when asked', async (t) => {
   const timeGet = () =>
     new Promise<number>((resolve, reject) => {
       const started = performance.now();
-      https.get(`https://127.0.0.1:${context.proxy.port}/readyz`, { ...tls, agent: false }, (response) => {
-        response.resume();
-        response.on('end', () => resolve(performance.now() - started));
-      }).on('error', reject);
+      https
+        .get(`https://127.0.0.1:${context.proxy.port}/readyz`, { ...tls, agent: false }, (response) => {
+          response.resume();
+          response.on('end', () => resolve(performance.now() - started));
+        })
+        .on('error', reject);
     });
   const fast = await timeGet();
   context.proxy.setLatency(300);

@@ -12,14 +12,20 @@ test.before(async () => {
 });
 
 async function kubectlAvailable(): Promise<boolean> {
-  return execa('kubectl', ['version', '--client']).then(() => true, () => false);
+  return execa('kubectl', ['version', '--client']).then(
+    () => true,
+    () => false,
+  );
 }
 
 test('up -> create, list, delete with client-node and kubectl -> down leaves nothing behind', async (t) => {
   const cluster = await startCluster(t);
   const state = cluster.state;
   t.regex(cluster.access.server, /^https:\/\/127\.0\.0\.1:\d+$/);
-  t.true(cluster.binaries.some((b) => b.name === 'kube-apiserver' && /v1\.33\.\d+/.test(b.reportedVersion)), 'apiserver reports a real version');
+  t.true(
+    cluster.binaries.some((b) => b.name === 'kube-apiserver' && /v1\.33\.\d+/.test(b.reportedVersion)),
+    'apiserver reports a real version',
+  );
 
   const kc = new KubeConfig();
   kc.loadFromFile(cluster.kubeconfigPath);
@@ -30,7 +36,10 @@ test('up -> create, list, delete with client-node and kubectl -> down leaves not
   }
   const listed = await core.listNamespacedConfigMap({ namespace: 'roundtrip', labelSelector: 'set=a' });
   t.is(listed.items.length, 20);
-  t.deepEqual(listed.items.map((cm) => cm.data?.i).sort((a, b) => Number(a) - Number(b)), Array.from({ length: 20 }, (_, i) => String(i)));
+  t.deepEqual(
+    listed.items.map((cm) => cm.data?.i).sort((a, b) => Number(a) - Number(b)),
+    Array.from({ length: 20 }, (_, i) => String(i)),
+  );
   await core.deleteNamespacedConfigMap({ name: 'cm-0', namespace: 'roundtrip' });
   t.is((await core.listNamespacedConfigMap({ namespace: 'roundtrip', labelSelector: 'set=a' })).items.length, 19);
 
@@ -99,7 +108,11 @@ test('controller-manager and scheduler run, serve TLS from our CA, and reconcile
     namespace: 'default',
     body: {
       metadata: { name: 'web' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'example.invalid/web:1' }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'example.invalid/web:1' }] } },
+      },
     },
   });
   // The deployment and replicaset controllers turn one Deployment into two Pods.

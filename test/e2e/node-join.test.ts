@@ -14,7 +14,12 @@ test.before(async () => {
 async function environment(t: import('ava').ExecutionContext, cluster: LocalCluster, events: Record<string, unknown>[]) {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
-  const env = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: controller.signal, event: (_type, _message, extra) => void events.push(extra ?? {}) });
+  const env = await createFaultEnvironment(cluster, {
+    agentKinds: catalog.agents,
+    stats: new ClientStats(),
+    signal: controller.signal,
+    event: (_type, _message, extra) => void events.push(extra ?? {}),
+  });
   t.teardown(env.close);
   return env.context;
 }
@@ -32,10 +37,16 @@ test.serial('a node-join burst creates exactly N Nodes and Leases, starts N kube
   await nodeJoinBurst.run({ type: 'node-join-burst', nodes: 20, within: '2s', daemonSetPods: 2, leaseRenew: '1s' }, context);
   t.like(events[0], { nodes: 20, leases: 20, pods: 40, errors: 0, viaController: false });
 
-  const nodes = await context.client.json<{ items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[] } }[] }>('GET', '/api/v1/nodes?labelSelector=cpchaos.io/node=true');
+  const nodes = await context.client.json<{ items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[] } }[] }>(
+    'GET',
+    '/api/v1/nodes?labelSelector=cpchaos.io/node=true',
+  );
   t.is(nodes.items.length, 20);
   t.true(nodes.items.every((n) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True')));
-  const leases = await context.client.json<{ items: { metadata: { name: string }; spec: { renewTime: string } }[] }>('GET', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases');
+  const leases = await context.client.json<{ items: { metadata: { name: string }; spec: { renewTime: string } }[] }>(
+    'GET',
+    '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
+  );
   t.deepEqual(leases.items.map((l) => l.metadata.name).sort(), nodes.items.map((n) => n.metadata.name).sort());
   const pods = await context.client.json<{ items: { spec: { nodeName: string } }[] }>('GET', '/api/v1/namespaces/cpchaos-daemons/pods');
   t.is(pods.items.length, 40);
@@ -45,7 +56,16 @@ test.serial('a node-join burst creates exactly N Nodes and Leases, starts N kube
   t.is(context.fleet.stats.byType.get('kubelet')?.agents, 20);
   const firstRenew = leases.items[0]!.spec.renewTime;
   t.true(
-    await until(async () => (await context.client.json<{ spec: { renewTime: string } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${leases.items[0]!.metadata.name}`)).spec.renewTime !== firstRenew, 5_000),
+    await until(
+      async () =>
+        (
+          await context.client.json<{ spec: { renewTime: string } }>(
+            'GET',
+            `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${leases.items[0]!.metadata.name}`,
+          )
+        ).spec.renewTime !== firstRenew,
+      5_000,
+    ),
     'the lease is renewed',
   );
 });
@@ -56,6 +76,7 @@ test.serial('with the controller-manager running, real DaemonSets put a pod on e
   const context = await environment(t, cluster, events);
   await nodeJoinBurst.run({ type: 'node-join-burst', nodes: 5, within: '1s', daemonSetPods: 1 }, context);
   t.like(events[0], { nodes: 5, viaController: true, errors: 0 });
-  const count = async () => (await context.client.json<{ items: unknown[] }>('GET', '/api/v1/namespaces/cpchaos-daemons/pods?labelSelector=app=cpchaos-ds-0')).items.length;
+  const count = async () =>
+    (await context.client.json<{ items: unknown[] }>('GET', '/api/v1/namespaces/cpchaos-daemons/pods?labelSelector=app=cpchaos-ds-0')).items.length;
   t.true(await until(async () => (await count()) === 5, 30_000), `DaemonSet pods: ${await count()}`);
 });

@@ -49,7 +49,10 @@ hypotheses:
 `,
   );
   t.is(result.exitCode, 1, result.all);
-  t.like(summary.verdicts.find((v) => v.name === 'apiserver not OOM-killed'), { status: 'deviated' });
+  t.like(
+    summary.verdicts.find((v) => v.name === 'apiserver not OOM-killed'),
+    { status: 'deviated' },
+  );
   t.true(summary.events.oomKills >= 1);
   t.true(summary.events.restarts >= 1, 'restarted like a static pod');
   t.regex(result.stdout, /DEVIATED apiserver not OOM-killed: [1-9]\d* OOM kill\(s\)/);

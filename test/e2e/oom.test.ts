@@ -26,9 +26,11 @@ function fullList(access: ApiserverAccess): Promise<number> {
 
 async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 test('a tight apiserver memory limit plus concurrent full LISTs gives a real OOM kill, reported by the provider', async (t) => {
@@ -54,7 +56,10 @@ test('a tight apiserver memory limit plus concurrent full LISTs gives a real OOM
   await pool([...Array(configmaps).keys()], 20, async (i) => {
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `oom-${i}` }, data } });
   });
-  t.false(events.some((e) => e.type === 'oom-kill'), 'seeding alone stays under the limit');
+  t.false(
+    events.some((e) => e.type === 'oom-kill'),
+    'seeding alone stays under the limit',
+  );
 
   // Rounds of concurrent LISTs until the kernel kills the apiserver (usually the first round).
   const deadline = Date.now() + 90_000;

@@ -15,7 +15,12 @@ test.before(async () => {
 });
 
 async function faultContext(t: ExecutionContext, cluster: LocalCluster, events: string[]): Promise<FaultContext> {
-  const { context, close } = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: new AbortController().signal, event: (type, message) => void events.push(`${type}: ${message}`) });
+  const { context, close } = await createFaultEnvironment(cluster, {
+    agentKinds: catalog.agents,
+    stats: new ClientStats(),
+    signal: new AbortController().signal,
+    event: (type, message) => void events.push(`${type}: ${message}`),
+  });
   t.teardown(close);
   return context;
 }
@@ -41,7 +46,10 @@ test('pause-process freezes etcd (state T) and resumes it; the apiserver stalls 
   t.is(response.status, 200);
   t.true(waitedMs > 1500, `the LIST waited for etcd (${waitedMs} ms)`);
   t.not(await processState(etcdPid), 'T', 'resumed');
-  t.deepEqual(events.map((e) => e.split(':')[0]), ['process-paused', 'process-resumed']);
+  t.deepEqual(
+    events.map((e) => e.split(':')[0]),
+    ['process-paused', 'process-resumed'],
+  );
 });
 
 test('memory-limit changes the limit of the running apiserver and restores it', async (t) => {
@@ -110,7 +118,10 @@ hypotheses:
   t.is(summary.events.oomKills, 0);
   // kubelet's first backoff is 10 s, so readiness comes back after it, not before.
   t.true((summary.recovery?.readyAfterMs ?? 0) >= 10_000, `ready after ${summary.recovery?.readyAfterMs} ms`);
-  const events = (await fs.readFile(path.join(runDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; signal?: string });
+  const events = (await fs.readFile(path.join(runDir, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; signal?: string });
   t.is(events.find((e) => e.type === 'exited')?.signal, 'SIGKILL');
   t.true(events.some((e) => e.type === 'started'));
 });

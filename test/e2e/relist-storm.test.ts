@@ -52,9 +52,15 @@ hypotheses:
 `,
   );
   t.is(result.exitCode, 0, result.all);
-  t.deepEqual(summary.fleet.map((f) => [f.agent, f.agents, f.lists, f.relists, f.resourceVersions]), [['kubelet', 60, 120, 60, { '0': 120 }]]);
+  t.deepEqual(
+    summary.fleet.map((f) => [f.agent, f.agents, f.lists, f.relists, f.resourceVersions]),
+    [['kubelet', 60, 120, 60, { '0': 120 }]],
+  );
   t.true(summary.phases.some((p) => p.phase === 'agents'));
-  const events = (await fs.readFile(path.join(runDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; dropped?: number });
+  const events = (await fs.readFile(path.join(runDir, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; dropped?: number });
   t.true((events.find((e) => e.type === 'connections-dropped')?.dropped ?? 0) >= 60);
   t.regex(await fs.readFile(path.join(runDir, 'report.md'), 'utf8'), /\| kubelet \| 60 \| 120 \| 60 \|/);
 });

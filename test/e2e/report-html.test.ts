@@ -76,12 +76,25 @@ test.serial('each run folder has report.html with the verdicts, the fixed charts
 
   const data = await embeddedReportData(file);
   const ids = data.charts.map((c) => c.id);
-  for (const id of ['memory-apiserver', 'memory-etcd', 'latency', 'concurrency', 'hypothesis-apiserver-rss-under-900mi', 'hypothesis-pod-list-p99-under-5s']) t.true(ids.includes(id), id);
+  for (const id of ['memory-apiserver', 'memory-etcd', 'latency', 'concurrency', 'hypothesis-apiserver-rss-under-900mi', 'hypothesis-pod-list-p99-under-5s'])
+    t.true(ids.includes(id), id);
   const memory = data.charts.find((c) => c.id === 'memory-apiserver')!;
-  t.deepEqual(memory.series.map((s) => s.label), ['RSS', 'cgroup usage', 'cgroup limit']);
-  t.true(memory.series[2]!.points.every(([, v]) => v === 1024 ** 3), 'the limit drawn is the 1Gi set');
-  t.deepEqual(data.charts.find((c) => c.id === 'hypothesis-apiserver-rss-under-900mi')!.thresholds.map((th) => th.value), [900 * 1024 ** 2]);
-  t.deepEqual(data.charts.find((c) => c.id === 'hypothesis-pod-list-p99-under-5s')!.thresholds.map((th) => th.value), [5]);
+  t.deepEqual(
+    memory.series.map((s) => s.label),
+    ['RSS', 'cgroup usage', 'cgroup limit'],
+  );
+  t.true(
+    memory.series[2]!.points.every(([, v]) => v === 1024 ** 3),
+    'the limit drawn is the 1Gi set',
+  );
+  t.deepEqual(
+    data.charts.find((c) => c.id === 'hypothesis-apiserver-rss-under-900mi')!.thresholds.map((th) => th.value),
+    [900 * 1024 ** 2],
+  );
+  t.deepEqual(
+    data.charts.find((c) => c.id === 'hypothesis-pod-list-p99-under-5s')!.thresholds.map((th) => th.value),
+    [5],
+  );
   // The time axis is seconds from the first fault: the fault window starts at 0 and lasts about 4 s.
   const [fault] = data.runs[0]!.marks.faults;
   t.is(fault!.from, 0);
@@ -109,7 +122,10 @@ function assertDrawn(t: import('ava').ExecutionContext, page: OpenedPage): void 
     t.true(chart.series > 0 && chart.points > 0, `${chart.id} has data`);
     const pixels = page.seriesPixels[chart.id] ?? [];
     t.is(pixels.length, chart.series, `${chart.id}: one legend entry per series`);
-    t.true(pixels.some((n) => n > 0), `${chart.id}: its lines are on the canvas (${pixels.join(', ')})`);
+    t.true(
+      pixels.some((n) => n > 0),
+      `${chart.id}: its lines are on the canvas (${pixels.join(', ')})`,
+    );
   }
 }
 
@@ -129,7 +145,10 @@ browserTest(`the variants' overlay puts both runs on the same axes${skipNote}`, 
   const memory = page.legendLabels['memory-apiserver']!;
   t.true(memory.includes('two-clients: RSS') && memory.includes('four-clients: RSS'), memory.join(', '));
   const data = await embeddedReportData(path.join(base, 'report.html'));
-  t.deepEqual(data.runs.map((r) => r.label), ['two-clients', 'four-clients']);
+  t.deepEqual(
+    data.runs.map((r) => r.label),
+    ['two-clients', 'four-clients'],
+  );
   t.true(data.runs.every((r) => r.marks.faults.length === 1));
   t.log(`screenshot: ${path.join(base, 'report.png')}`);
 });
@@ -163,5 +182,6 @@ browserTest(`a silence in the samples is drawn as a gap, not a straight line; me
   t.true(memory.gaps >= 1, `gaps in the apiserver memory chart: ${memory.gaps}`);
   const whole = await openReport(path.join(original, 'report.html'), path.join(original, 'report.png'));
   t.is(whole.charts.find((c) => c.id === 'memory-apiserver')!.gaps, 0, 'no gap where no sample is missing');
-  for (const chart of whole.charts.filter((c) => c.id.startsWith('memory-'))) t.true(binarySteps(chart.yTicks), `${chart.id} ticks: ${chart.yTicks.join(', ')}`);
+  for (const chart of whole.charts.filter((c) => c.id.startsWith('memory-')))
+    t.true(binarySteps(chart.yTicks), `${chart.id} ticks: ${chart.yTicks.join(', ')}`);
 });

@@ -32,7 +32,10 @@ test('a terminal gets a status line redrawn in place, with events printed above 
   output.gauges('apiserver 300.0 MiB | in flight 12 | 429/s 0.0');
   output.event({ t: Date.UTC(2026, 10, 23, 12, 0, 5), type: 'oom-kill', component: 'apiserver', message: 'apiserver' });
   const text = err();
-  t.regex(text, /\r\x1b\[K12:00:05 oom-kill: apiserver\n\r\x1b\[Kseed \d+ms \| seed pods 150\/300 \(300\/s\) \| apiserver 300\.0 MiB \| in flight 12 \| 429\/s 0\.0$/);
+  t.regex(
+    text,
+    /\r\x1b\[K12:00:05 oom-kill: apiserver\n\r\x1b\[Kseed \d+ms \| seed pods 150\/300 \(300\/s\) \| apiserver 300\.0 MiB \| in flight 12 \| 429\/s 0\.0$/,
+  );
   seeding.done('300 created');
   t.regex(err(), /seed pods: 300 created\n/);
   output.close();
@@ -59,7 +62,15 @@ test('--json mode writes events as JSON lines on stdout and nothing on stderr; q
   json.output.gauges('apiserver 1 GiB');
   json.output.line('a line for people');
   json.output.close();
-  t.deepEqual(json.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string }).map((e) => e.type), ['phase']);
+  t.deepEqual(
+    json
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string })
+      .map((e) => e.type),
+    ['phase'],
+  );
   t.is(json.err(), '');
   const quiet = capture('quiet', true);
   quiet.output.event(phase('seed'));
@@ -95,14 +106,20 @@ test('cpchaos run --json: stdout is JSON lines, events in order, then the result
   const { dir, file } = await writeExperiment('live-json', tiny);
   const result = await runCli(['run', file, '--results', dir, '--run-id', 'json', '--json']);
   t.is(result.exitCode, 0, result.all);
-  const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; t?: number; status?: string; verdicts?: unknown[] });
+  const lines = result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type: string; t?: number; status?: string; verdicts?: unknown[] });
   const last = lines.pop()!;
   t.like(last, { type: 'result', status: 'passed', exitCode: 0 });
   t.is(last.verdicts?.length, 1);
   const phases = lines.filter((e) => e.type === 'phase').map((e) => (e as { phase?: string }).phase);
   t.deepEqual(phases.filter(Boolean), ['provision', 'seed', 'steady-state', 'inject', 'observe', 'recover', 'verify', 'teardown']);
   const times = lines.map((e) => e.t!);
-  t.deepEqual(times, [...times].sort((a, b) => a - b));
+  t.deepEqual(
+    times,
+    [...times].sort((a, b) => a - b),
+  );
   // The same events as the file.
   const recorded = (await fs.readFile(path.join(dir, 'json', 'events.ndjson'), 'utf8')).trim().split('\n').length;
   t.is(lines.length, recorded);
@@ -118,7 +135,11 @@ test('cpchaos run on a real terminal shows the phase, seeding progress and gauge
   const text = result.stdout;
   t.true(text.includes('\r\x1b[K'), 'redrawn in place');
   t.regex(text, /\r\x1b\[Kseed \d+(ms|\.\ds|s)[^\r\n]*seed configmaps \d+\/300/, 'seeding progress on the status line');
-  t.regex(text, /\r\x1b\[K(inject|observe) [^\r\n]*apiserver \d+(\.\d)? MiB \| etcd \d+(\.\d)? MiB \| in flight \d+ \| 429\/s \d+\.\d/, 'gauges on the status line');
+  t.regex(
+    text,
+    /\r\x1b\[K(inject|observe) [^\r\n]*apiserver \d+(\.\d)? MiB \| etcd \d+(\.\d)? MiB \| in flight \d+ \| 429\/s \d+\.\d/,
+    'gauges on the status line',
+  );
   t.regex(text, /\d\d:\d\d:\d\d fault-start: list-flood#0/, 'events as they happen');
   t.regex(text, /held +apiserver not OOM-killed/);
 });

@@ -34,10 +34,13 @@ seed:
 steadyState:
   duration: ${extra.steady ?? '2s'}
 faults:
-${extra.faults ?? `  - type: list-flood
+${
+  extra.faults ??
+  `  - type: list-flood
     resource: configmaps
     clients: 4
-    listsPerClient: 5`}
+    listsPerClient: 5`
+}
 observe: 4s
 recovery:
   timeout: 30s
@@ -63,7 +66,10 @@ async function runExperimentFile(name: string, text: string, args: string[] = []
 }
 
 async function readNdjson<T>(file: string): Promise<T[]> {
-  return (await fs.readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as T);
+  return (await fs.readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as T);
 }
 
 /** Nothing a run writes may carry a key, a certificate or a kubeconfig credential. */
@@ -99,12 +105,24 @@ test.serial('an experiment whose hypotheses hold exits 0 and writes every result
   );
   t.is(result.exitCode, 0, result.all);
   t.is(summary.status, 'passed');
-  t.deepEqual(summary.verdicts.map((v) => v.status), ['held', 'held', 'held', 'held', 'held']);
+  t.deepEqual(
+    summary.verdicts.map((v) => v.status),
+    ['held', 'held', 'held', 'held', 'held'],
+  );
   for (const file of ['summary.json', 'report.md', 'junit.xml', 'metrics.ndjson', 'events.ndjson', 'logs/apiserver.log', 'logs/etcd.log']) {
     await t.notThrowsAsync(fs.access(path.join(runDir, file)), file);
   }
-  t.deepEqual(summary.seeded.map((s) => [s.set, s.created, s.failed]), [['configmaps', 120, 0], ['pods', 60, 0]]);
-  t.deepEqual(summary.phases.map((p) => p.phase), ['provision', 'seed', 'steady-state', 'inject', 'observe', 'recover', 'verify', 'teardown']);
+  t.deepEqual(
+    summary.seeded.map((s) => [s.set, s.created, s.failed]),
+    [
+      ['configmaps', 120, 0],
+      ['pods', 60, 0],
+    ],
+  );
+  t.deepEqual(
+    summary.phases.map((p) => p.phase),
+    ['provision', 'seed', 'steady-state', 'inject', 'observe', 'recover', 'verify', 'teardown'],
+  );
   t.true(summary.binaries.some((b) => b.name === 'kube-apiserver' && b.reportedVersion.startsWith('Kubernetes v1.33')));
 
   const samples = await readNdjson<Sample>(path.join(runDir, 'metrics.ndjson'));
@@ -113,7 +131,10 @@ test.serial('an experiment whose hypotheses hold exits 0 and writes every result
   t.true(has('etcd_mvcc_db_total_size_in_bytes', 'etcd'), 'etcd /metrics recorded');
   t.true(has('cpchaos_cgroup_memory_usage_bytes', 'apiserver'), 'cgroup memory recorded');
   t.true(has('cpchaos_process_resident_memory_bytes', 'etcd'), '/proc recorded');
-  t.true(samples.some((s) => s.metric === 'cpchaos_cgroup_memory_limit_bytes' && s.value === 2 * 1024 ** 3), 'the real limit is recorded');
+  t.true(
+    samples.some((s) => s.metric === 'cpchaos_cgroup_memory_limit_bytes' && s.value === 2 * 1024 ** 3),
+    'the real limit is recorded',
+  );
 
   // The flood sent 4 clients x 5 LISTs; the runner's client counted them (plus the one LIST of the integrity check).
   const events = await readNdjson<{ type: string; lists?: number; ok?: number; bytes?: number }>(path.join(runDir, 'events.ndjson'));
@@ -151,7 +172,10 @@ test.serial('the same experiment with a threshold that cannot hold exits 1', asy
   t.is(verdict?.status, 'deviated');
   t.true((verdict?.observed ?? 0) > 50 * 1024 ** 2, 'the observed RSS is a real apiserver RSS');
   t.regex(result.stdout, /DEVIATED apiserver RSS under 1Mi: \d+\.\d MiB/);
-  t.regex(await fs.readFile(path.join(runDir, 'junit.xml'), 'utf8'), /<failure message="observed \d+\.\d MiB; expected max\(process_resident_memory_bytes\) &lt; 1Mi" type="deviated"\/>/);
+  t.regex(
+    await fs.readFile(path.join(runDir, 'junit.xml'), 'utf8'),
+    /<failure message="observed \d+\.\d MiB; expected max\(process_resident_memory_bytes\) &lt; 1Mi" type="deviated"\/>/,
+  );
 });
 
 test.serial('the integrity built-in catches a deleted seeded object', async (t) => {

@@ -70,7 +70,10 @@ variants:
 });
 
 test('a variant that makes the experiment invalid is refused before anything runs', async (t) => {
-  const { dir, file } = await writeExperiment('bad', 'apiVersion: cpchaos.io/v1alpha1\nkind: Experiment\nmetadata:\n  name: bad\nhypotheses:\n  - name: x\n    builtin: not-oom-killed\nvariants:\n  - name: broken\n    set:\n      observe: soon\n');
+  const { dir, file } = await writeExperiment(
+    'bad',
+    'apiVersion: cpchaos.io/v1alpha1\nkind: Experiment\nmetadata:\n  name: bad\nhypotheses:\n  - name: x\n    builtin: not-oom-killed\nvariants:\n  - name: broken\n    set:\n      observe: soon\n',
+  );
   const result = await runCli(['run', file, '--results', dir]);
   t.is(result.exitCode, 2);
   t.is(result.stderr.trim(), `cpchaos: ${file}: variant "broken" makes observe invalid: expected a duration such as 500ms, 30s, 5m or 1m30s, got "soon"`);
@@ -102,9 +105,15 @@ variants:
   );
   const result = await runCli(['run', file, '--results', dir, '--run-id', 'j', '--json']);
   t.is(result.exitCode, 0, result.all);
-  const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; variant?: string; phase?: string });
+  const lines = result.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; variant?: string; phase?: string });
   const events = lines.filter((l) => l.type !== 'result');
   t.true(events.length > 10);
-  t.true(events.every((e) => e.variant === 'one' || e.variant === 'two'), 'every event line says its variant');
+  t.true(
+    events.every((e) => e.variant === 'one' || e.variant === 'two'),
+    'every event line says its variant',
+  );
   t.deepEqual([...new Set(events.filter((e) => e.type === 'phase' && e.phase === 'provision').map((e) => e.variant))], ['one', 'two']);
 });

@@ -74,4 +74,6 @@ export async function openReport(file: string, screenshot: string): Promise<Open
   }
 }
 
-export const browserSkipReason = chromiumPath ? undefined : `chromium is not installed (scripts/test-system-packages.sh installs it as root with apt-get; ${os.platform()})`;
+export const browserSkipReason = chromiumPath
+  ? undefined
+  : `chromium is not installed (scripts/test-system-packages.sh installs it as root with apt-get; ${os.platform()})`;

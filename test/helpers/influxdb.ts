@@ -8,7 +8,9 @@ import { freePorts } from '../../src/cluster/ports.js';
 
 /** Debian's InfluxDB 1.x, installed by scripts/test-system-packages.sh. */
 export const influxdPath = ['/usr/bin/influxd', '/usr/local/bin/influxd'].find((file) => fs.existsSync(file));
-export const influxSkipReason = influxdPath ? undefined : 'influxd is not installed (scripts/test-system-packages.sh installs Debian\'s influxdb as root with apt-get)';
+export const influxSkipReason = influxdPath
+  ? undefined
+  : "influxd is not installed (scripts/test-system-packages.sh installs Debian's influxdb as root with apt-get)";
 
 export interface InfluxServer {
   url: string;
@@ -49,7 +51,10 @@ bind-address = "127.0.0.1:${rpcPort}"
   const url = `http://127.0.0.1:${httpPort}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const ok = await fetch(`${url}/ping`).then((r) => r.status === 204, () => false);
+    const ok = await fetch(`${url}/ping`).then(
+      (r) => r.status === 204,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGKILL');

@@ -44,5 +44,6 @@ hypotheses: [{ name: ended, builtin: faults-ended }]
   );
   await t.notThrowsAsync(loadExperiment(file, fixtureCatalog));
   const error = await t.throwsAsync(loadExperiment(file, catalog));
-  for (const place of ['cluster.provider', 'agents[0].type', 'faults[0].type', 'hypotheses[0].builtin']) t.true(error!.message.includes(place), `${place} is refused without the fixture plugins`);
+  for (const place of ['cluster.provider', 'agents[0].type', 'faults[0].type', 'hypotheses[0].builtin'])
+    t.true(error!.message.includes(place), `${place} is refused without the fixture plugins`);
 });

@@ -20,15 +20,36 @@ import { run, type Step } from './step.js';
 export const debianSuite = 'bookworm';
 
 const packages = [
-  'systemd', 'systemd-sysv', 'dbus', 'containerd', 'runc', 'containernetworking-plugins',
-  'iptables', 'nftables', 'conntrack', 'iproute2', 'ethtool', 'util-linux', 'mount', 'kmod',
-  'libseccomp2', 'procps', 'ca-certificates', 'socat', 'ebtables', 'e2fsprogs', 'libc-bin',
+  'systemd',
+  'systemd-sysv',
+  'dbus',
+  'containerd',
+  'runc',
+  'containernetworking-plugins',
+  'iptables',
+  'nftables',
+  'conntrack',
+  'iproute2',
+  'ethtool',
+  'util-linux',
+  'mount',
+  'kmod',
+  'libseccomp2',
+  'procps',
+  'ca-certificates',
+  'socat',
+  'ebtables',
+  'e2fsprogs',
+  'libc-bin',
   // kind's createContainer hook (mount-product-files.sh) reads its bundle with jq.
   'jq',
 ];
 
 /** Changes with anything that changes the base's content, so an old cache is never taken for a new recipe. */
-const recipe = createHash('sha256').update(JSON.stringify({ packages, debianSuite, kindVersion, nodeNetworkScript, nodeNetworkUnit, v: 1 })).digest('hex').slice(0, 12);
+const recipe = createHash('sha256')
+  .update(JSON.stringify({ packages, debianSuite, kindVersion, nodeNetworkScript, nodeNetworkUnit, v: 1 }))
+  .digest('hex')
+  .slice(0, 12);
 
 export function baseDir(): string {
   return path.join(cacheDir(), 'kind-image', `base-${debianSuite}-${recipe}`);
@@ -40,7 +61,11 @@ function debianMirror(): string {
 
 /** kind's images/base/files, from the Go module proxy (no clone, no release download). */
 async function kindBaseFiles(step: Step): Promise<string> {
-  const result = await run(step, 'go', ['mod', 'download', '-json', `sigs.k8s.io/kind@${kindVersion}`], { env: goEnvironment(), extendEnv: false, cwd: cacheDir() });
+  const result = await run(step, 'go', ['mod', 'download', '-json', `sigs.k8s.io/kind@${kindVersion}`], {
+    env: goEnvironment(),
+    extendEnv: false,
+    cwd: cacheDir(),
+  });
   const dir = (JSON.parse(result.slice(result.indexOf('{'))) as { Dir?: string }).Dir;
   if (!dir) throw new Error(`go mod download sigs.k8s.io/kind@${kindVersion} returned no folder`);
   return path.join(dir, 'images', 'base', 'files');
@@ -50,8 +75,18 @@ async function copyKindFiles(step: Step, rootfs: string): Promise<void> {
   const files = await kindBaseFiles(step);
   await fs.cp(files, rootfs, { recursive: true, force: true });
   // The module cache's files are read-only; the image's modes follow kind's Dockerfile.
-  await run(step, 'chmod', ['-R', 'u+w,go-w,a+rX', path.join(rootfs, 'kind'), path.join(rootfs, 'etc', 'systemd', 'system'), path.join(rootfs, 'etc', 'containerd')]);
-  await run(step, 'chmod', ['0755', ...['entrypoint', 'clean-install'].map((f) => path.join(rootfs, 'usr', 'local', 'bin', f)), path.join(rootfs, 'kind', 'bin')]);
+  await run(step, 'chmod', [
+    '-R',
+    'u+w,go-w,a+rX',
+    path.join(rootfs, 'kind'),
+    path.join(rootfs, 'etc', 'systemd', 'system'),
+    path.join(rootfs, 'etc', 'containerd'),
+  ]);
+  await run(step, 'chmod', [
+    '0755',
+    ...['entrypoint', 'clean-install'].map((f) => path.join(rootfs, 'usr', 'local', 'bin', f)),
+    path.join(rootfs, 'kind', 'bin'),
+  ]);
   await run(step, 'sh', ['-c', `chmod 0755 "${rootfs}"/kind/bin/*`]);
 }
 
@@ -66,7 +101,9 @@ mkdir -p /etc/kubernetes/manifests /opt/cni
 rm -rf /var/cache/apt/archives/*.deb /var/lib/apt/lists/*`);
   await fs.writeFile(path.join(rootfs, 'usr', 'local', 'bin', 'cpchaos-node-network'), nodeNetworkScript, { mode: 0o755 });
   await fs.writeFile(path.join(rootfs, 'etc', 'systemd', 'system', 'cpchaos-node-network.service'), nodeNetworkUnit);
-  await sh('systemctl enable kubelet.service containerd.service undo-mount-hacks.service cpchaos-node-network.service && systemctl mask systemd-binfmt.service');
+  await sh(
+    'systemctl enable kubelet.service containerd.service undo-mount-hacks.service cpchaos-node-network.service && systemctl mask systemd-binfmt.service',
+  );
 }
 
 /** kind's units and config name kind's own builds; Debian puts the same programs elsewhere. */
@@ -74,7 +111,10 @@ async function configureContainerd(step: Step, rootfs: string): Promise<void> {
   await fs.symlink('/usr/bin/containerd', path.join(rootfs, 'usr', 'local', 'bin', 'containerd'));
   await fs.symlink('/usr/lib/cni', path.join(rootfs, 'opt', 'cni', 'bin'));
   // As kind's Dockerfile: the default OCI spec, with kind's product-uuid hook and without rlimits.
-  const spec = JSON.parse(await run(step, 'chroot', [rootfs, 'ctr', 'oci', 'spec'])) as { hooks?: { createContainer?: { path: string }[] }; process: { rlimits?: unknown } };
+  const spec = JSON.parse(await run(step, 'chroot', [rootfs, 'ctr', 'oci', 'spec'])) as {
+    hooks?: { createContainer?: { path: string }[] };
+    process: { rlimits?: unknown };
+  };
   spec.hooks = { ...spec.hooks, createContainer: [...(spec.hooks?.createContainer ?? []), { path: '/kind/bin/mount-product-files.sh' }] };
   delete spec.process.rlimits;
   await fs.writeFile(path.join(rootfs, 'etc', 'containerd', 'cri-base.json'), JSON.stringify(spec, null, 2));
@@ -100,13 +140,21 @@ async function buildBase(step: Step, dir: string): Promise<void> {
 export async function ensureBaseRootfs(step: Step): Promise<string> {
   const dir = baseDir();
   const rootfs = path.join(dir, 'rootfs');
-  const complete = () => fs.access(path.join(rootfs, 'usr', 'local', 'bin', 'entrypoint')).then(() => true, () => false);
+  const complete = () =>
+    fs.access(path.join(rootfs, 'usr', 'local', 'bin', 'entrypoint')).then(
+      () => true,
+      () => false,
+    );
   if (await complete()) return rootfs;
   await requireTool('debootstrap', 'apt-get install debootstrap');
-  return withLock(dir, async () => {
-    if (!(await complete())) await buildBase(step, dir);
-    return rootfs;
-  }, () => step.progress('waiting for another cpchaos process that is building the same base'));
+  return withLock(
+    dir,
+    async () => {
+      if (!(await complete())) await buildBase(step, dir);
+      return rootfs;
+    },
+    () => step.progress('waiting for another cpchaos process that is building the same base'),
+  );
 }
 
 export async function requireTool(command: string, install: string): Promise<void> {

@@ -32,7 +32,7 @@ export function etcdVersionOfTag(tag: string): string {
 /** kind replaces kubeadm's pause image with the sandbox image its containerd config names. */
 export function sandboxImage(containerdConfig: string): string {
   const match = /sandbox_image\s*=\s*"([^"]+)"/.exec(containerdConfig);
-  if (!match) throw new Error('no sandbox_image in the node\'s containerd config');
+  if (!match) throw new Error("no sandbox_image in the node's containerd config");
   return match[1]!;
 }
 

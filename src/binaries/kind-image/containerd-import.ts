@@ -22,16 +22,41 @@ export async function importImages(step: Step, rootfs: string, archives: string[
   const inbox = path.join(rootfs, 'tmp', 'cpchaos-images');
   await fs.mkdir(inbox, { recursive: true });
   await fs.writeFile(path.join(rootfs, 'tmp', 'cpchaos-import.toml'), importConfig);
-  const daemon = execa('chroot', [rootfs, '/usr/bin/containerd', '--config', '/tmp/cpchaos-import.toml'], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', cancelSignal: step.signal });
+  const daemon = execa('chroot', [rootfs, '/usr/bin/containerd', '--config', '/tmp/cpchaos-import.toml'], {
+    reject: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'ignore',
+    cancelSignal: step.signal,
+  });
   try {
     const socket = path.join(rootfs, 'run', 'cpchaos-import', 'containerd.sock');
-    for (let i = 0; i < 100 && !(await fs.access(socket).then(() => true, () => false)); i++) await sleep(100);
+    for (
+      let i = 0;
+      i < 100 &&
+      !(await fs.access(socket).then(
+        () => true,
+        () => false,
+      ));
+      i++
+    )
+      await sleep(100);
     const ctr = ['ctr', '--address', '/run/cpchaos-import/containerd.sock', '--namespace', 'k8s.io'];
     for (const archive of archives) {
       const inside = path.join(inbox, path.basename(archive));
       await fs.rename(archive, inside);
       step.progress(`importing ${path.basename(archive, '.tar')} into the node's containerd`);
-      await run(step, 'chroot', [rootfs, ...ctr, 'images', 'import', '--label=io.cri-containerd.pinned=pinned', '--all-platforms', '--no-unpack', '--digests', `/tmp/cpchaos-images/${path.basename(archive)}`]);
+      await run(step, 'chroot', [
+        rootfs,
+        ...ctr,
+        'images',
+        'import',
+        '--label=io.cri-containerd.pinned=pinned',
+        '--all-platforms',
+        '--no-unpack',
+        '--digests',
+        `/tmp/cpchaos-images/${path.basename(archive)}`,
+      ]);
     }
     await run(step, 'chroot', [rootfs, ...ctr, 'images', 'list', '-q']);
   } finally {

@@ -26,7 +26,15 @@ async function buildStandin(step: Step): Promise<void> {
     await fs.chmod(path.join(root, 'usr', 'local', 'bin', 'envoy'), 0o755);
     await fs.mkdir(path.join(root, 'home', 'envoy'), { recursive: true });
     const archive = path.join(work, 'lb.tar');
-    await writeImageArchive(step, { ref: kindLoadBalancerImage, root, labels: { [standinLabel]: 'TCP round-robin stand-in for envoy, built by cpchaos because the image could not be pulled' } }, archive);
+    await writeImageArchive(
+      step,
+      {
+        ref: kindLoadBalancerImage,
+        root,
+        labels: { [standinLabel]: 'TCP round-robin stand-in for envoy, built by cpchaos because the image could not be pulled' },
+      },
+      archive,
+    );
     await run(step, 'docker', ['load', '-i', archive]);
   } finally {
     await fs.rm(work, { recursive: true, force: true });

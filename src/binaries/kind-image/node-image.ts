@@ -35,13 +35,23 @@ export async function hostLacksSysResource(): Promise<boolean> {
 }
 
 async function recipe(kubernetesVersion: string, restrictOomScoreAdj: boolean): Promise<string> {
-  const own = await Promise.all(['node-image.ts', 'component-images.ts', 'image-archive.ts', 'containerd-import.ts'].map((f) => fs.readFile(path.join(import.meta.dirname, f.replace(/\.ts$/, '.js')), 'utf8').catch(() => '')));
-  return createHash('sha256').update(JSON.stringify({ kubernetesVersion, restrictOomScoreAdj, base: baseDir(), own })).digest('hex').slice(0, 16);
+  const own = await Promise.all(
+    ['node-image.ts', 'component-images.ts', 'image-archive.ts', 'containerd-import.ts'].map((f) =>
+      fs.readFile(path.join(import.meta.dirname, f.replace(/\.ts$/, '.js')), 'utf8').catch(() => ''),
+    ),
+  );
+  return createHash('sha256')
+    .update(JSON.stringify({ kubernetesVersion, restrictOomScoreAdj, base: baseDir(), own }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** `kubeadm config images list` for the version, from the kubeadm that goes into the node. */
 async function requiredImages(step: Step, kubeadm: string, kubernetesVersion: string, containerdConfig: string): Promise<ImageRef[]> {
-  const listed = (await run(step, kubeadm, ['config', 'images', 'list', '--kubernetes-version', kubernetesVersion])).split('\n').map((l) => l.trim()).filter(Boolean);
+  const listed = (await run(step, kubeadm, ['config', 'images', 'list', '--kubernetes-version', kubernetesVersion]))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return [...listed.filter((ref) => !/\/pause:/.test(ref)), sandboxImage(containerdConfig)].map(parseImageRef);
 }
 
@@ -49,7 +59,14 @@ async function obtainBinaries(step: Step, kubernetesVersion: string, images: Ima
   const etcd = images.find((i) => i.name === 'etcd');
   const coredns = images.find((i) => i.name === 'coredns');
   const versions = versionSet(kubernetesVersion, { ...(etcd ? { etcd: etcdVersionOfTag(etcd.tag) } : {}), ...(coredns ? { coredns: coredns.tag } : {}) });
-  const names: BinaryName[] = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy', ...(etcd ? (['etcd'] as const) : []), ...(coredns ? (['coredns'] as const) : [])];
+  const names: BinaryName[] = [
+    'kube-apiserver',
+    'kube-controller-manager',
+    'kube-scheduler',
+    'kube-proxy',
+    ...(etcd ? (['etcd'] as const) : []),
+    ...(coredns ? (['coredns'] as const) : []),
+  ];
   step.progress(`binaries for the images: ${names.join(', ')}`);
   const resolved: ResolvedBinaries = await resolveBinaries({ versions, names, quiet, signal: step.signal });
   return (name) => {
@@ -96,18 +113,32 @@ async function dockerImport(step: Step, rootfs: string, tag: string, recipeHash:
   step.progress(`docker import ${tag}`);
   // kind's image also sets STOPSIGNAL SIGRTMIN+3, which `docker import` cannot; kind removes nodes with `docker rm -f`, so it is never used.
   const changes = ['ENV container=docker', 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]', `LABEL ${recipeLabel}=${recipeHash}`];
-  await run(step, 'bash', ['-o', 'pipefail', '-c', `tar -C "$1" --numeric-owner -cf - . | docker import ${changes.map((c) => `--change '${c}'`).join(' ')} - "$2"`, 'import', rootfs, tag]);
+  await run(step, 'bash', [
+    '-o',
+    'pipefail',
+    '-c',
+    `tar -C "$1" --numeric-owner -cf - . | docker import ${changes.map((c) => `--change '${c}'`).join(' ')} - "$2"`,
+    'import',
+    rootfs,
+    tag,
+  ]);
 }
 
 /** Builds the node image into a work folder under the cache (a GB or so; /tmp may be small) and removes the folder. */
 async function build(step: Step, kubernetesVersion: string, tag: string, recipeHash: string, restrictOomScoreAdj: boolean, quiet: boolean): Promise<void> {
   const nodeBinaries = await resolveBinaries({ versions: versionSet(kubernetesVersion), names: ['kubelet', 'kubeadm', 'kubectl'], quiet, signal: step.signal });
   const base = await ensureBaseRootfs(step);
-  const images = await requiredImages(step, nodeBinaries.kubeadm!.path, kubernetesVersion, await fs.readFile(path.join(base, 'etc', 'containerd', 'config.toml'), 'utf8'));
+  const images = await requiredImages(
+    step,
+    nodeBinaries.kubeadm!.path,
+    kubernetesVersion,
+    await fs.readFile(path.join(base, 'etc', 'containerd', 'config.toml'), 'utf8'),
+  );
   const binary = await obtainBinaries(step, kubernetesVersion, images, quiet);
   // A build that was killed outright left its work folder; under this version's lock nothing else uses one.
   const parent = path.join(cacheDir(), 'kind-image');
-  for (const stale of (await fs.readdir(parent)).filter((d) => d.startsWith(`work-${kubernetesVersion}-`))) await fs.rm(path.join(parent, stale), { recursive: true, force: true });
+  for (const stale of (await fs.readdir(parent)).filter((d) => d.startsWith(`work-${kubernetesVersion}-`)))
+    await fs.rm(path.join(parent, stale), { recursive: true, force: true });
   const workDir = await fs.mkdtemp(path.join(parent, `work-${kubernetesVersion}-`));
   try {
     const rootfs = path.join(workDir, 'rootfs');
@@ -131,11 +162,15 @@ export async function buildNodeImage(step: Step, kubernetesVersion: string, opti
   const recipeHash = await recipe(kubernetesVersion, restrict);
   if ((await imageLabel(tag, recipeLabel)) === recipeHash) return { image: tag, built: false };
   const lockDir = path.join(cacheDir(), 'kind-image', `node-${kubernetesVersion}`);
-  return withLock(lockDir, async () => {
-    if ((await imageLabel(tag, recipeLabel)) === recipeHash) return { image: tag, built: false };
-    await build(step, kubernetesVersion, tag, recipeHash, restrict, options.quiet ?? false);
-    // The previous build of this tag, if any, is dangling now: cache that nothing will use again.
-    await execa('docker', ['image', 'prune', '-f', '--filter', `label=${recipeLabel}`], { reject: false });
-    return { image: tag, built: true };
-  }, () => step.progress(`waiting for another cpchaos process that is building ${tag}`));
+  return withLock(
+    lockDir,
+    async () => {
+      if ((await imageLabel(tag, recipeLabel)) === recipeHash) return { image: tag, built: false };
+      await build(step, kubernetesVersion, tag, recipeHash, restrict, options.quiet ?? false);
+      // The previous build of this tag, if any, is dangling now: cache that nothing will use again.
+      await execa('docker', ['image', 'prune', '-f', '--filter', `label=${recipeLabel}`], { reject: false });
+      return { image: tag, built: true };
+    },
+    () => step.progress(`waiting for another cpchaos process that is building ${tag}`),
+  );
 }

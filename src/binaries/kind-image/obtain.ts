@@ -55,14 +55,22 @@ export async function obtainNodeImage(options: ObtainOptions): Promise<NodeImage
   const loadBalancer = options.controlPlanes > 1 ? await withStep('kind load-balancer image', options, ensureLoadBalancerImage) : undefined;
   const lb = loadBalancer ? { loadBalancer } : {};
   if (options.given) {
-    if (!(await imagePresent(options.given)) && !(await tryPull(options.given, options.signal)).ok) throw new InfrastructureError(`the node image ${options.given} (cluster.nodeImage) is not here and could not be pulled`);
+    if (!(await imagePresent(options.given)) && !(await tryPull(options.given, options.signal)).ok)
+      throw new InfrastructureError(`the node image ${options.given} (cluster.nodeImage) is not here and could not be pulled`);
     return { image: options.given, source: 'given', id: await imageId(options.given), ...lb };
   }
   const published = `kindest/node:${options.kubernetesVersion}`;
   if (await imagePresent(published)) return { image: published, source: 'present', id: await imageId(published), ...lb };
   const pulled = await tryPull(published, options.signal);
   if (pulled.ok) return { image: published, source: 'pulled', id: await imageId(published), ...lb };
-  const result = await withStep(`kind node image ${options.kubernetesVersion}, built offline (${published} cannot be pulled)`, options, (step) => buildNodeImage(step, options.kubernetesVersion, { quiet: options.quiet }));
-  return { image: result.image, source: result.built ? 'built' : 'built-earlier', id: await imageId(result.image), note: `${published}: ${pulled.reason}`, ...lb };
+  const result = await withStep(`kind node image ${options.kubernetesVersion}, built offline (${published} cannot be pulled)`, options, (step) =>
+    buildNodeImage(step, options.kubernetesVersion, { quiet: options.quiet }),
+  );
+  return {
+    image: result.image,
+    source: result.built ? 'built' : 'built-earlier',
+    id: await imageId(result.image),
+    note: `${published}: ${pulled.reason}`,
+    ...lb,
+  };
 }
-

@@ -20,10 +20,20 @@ async function sourceHash(): Promise<string> {
 export async function standinBinary(step: Step, name: Standin): Promise<string> {
   const dir = path.join(cacheDir(), 'kind-image', `standins-${await sourceHash()}`);
   const binary = path.join(dir, name);
-  if (await fs.access(binary).then(() => true, () => false)) return binary;
+  if (
+    await fs.access(binary).then(
+      () => true,
+      () => false,
+    )
+  )
+    return binary;
   await fs.mkdir(dir, { recursive: true });
   step.progress(`go build ${name} stand-in`);
-  await run(step, 'go', ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${binary}.tmp`, `./${name}`], { cwd: standinSourceDir, env: goEnvironment(), extendEnv: false });
+  await run(step, 'go', ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${binary}.tmp`, `./${name}`], {
+    cwd: standinSourceDir,
+    env: goEnvironment(),
+    extendEnv: false,
+  });
   await fs.rename(`${binary}.tmp`, binary);
   return binary;
 }

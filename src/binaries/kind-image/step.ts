@@ -14,7 +14,13 @@ export interface Step {
  */
 export async function run(step: Step, command: string, args: string[], options: Options = {}): Promise<string> {
   step.log.write(`$ ${command} ${args.join(' ')}\n`);
-  const result = await execa(command, args, { ...options, reject: false, all: true, cancelSignal: step.signal, stdin: options.input === undefined && options.inputFile === undefined ? 'ignore' : undefined });
+  const result = await execa(command, args, {
+    ...options,
+    reject: false,
+    all: true,
+    cancelSignal: step.signal,
+    stdin: options.input === undefined && options.inputFile === undefined ? 'ignore' : undefined,
+  });
   const all = String(result.all ?? '');
   step.log.write(all.length > 20_000 ? `${all.slice(0, 2_000)}\n...\n${all.slice(-8_000)}\n` : `${all}\n`);
   if (step.signal?.aborted) throw step.signal.reason instanceof Error ? step.signal.reason : new Error('interrupted');

@@ -13,7 +13,10 @@ export function openCgroup(version: 1 | 2 | undefined, absolutePath: string): Me
 const mountRoot = process.env.CPCHAOS_CGROUP_MOUNT ?? '/sys/fs/cgroup';
 
 async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(() => true, () => false);
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**

@@ -17,7 +17,10 @@ export class MemoryCgroupV1 implements MemoryCgroup {
     const value = bytes === undefined ? '-1' : String(bytes);
     // With swap, memsw must stay >= the memory limit, so the order of the two writes matters.
     const memsw = `${this.path}/memory.memsw.limit_in_bytes`;
-    const hasMemsw = await fs.access(memsw).then(() => true, () => false);
+    const hasMemsw = await fs.access(memsw).then(
+      () => true,
+      () => false,
+    );
     const current = await this.limit();
     // Unlimited counts as the largest value: lifting to unlimited grows, limiting from unlimited shrinks.
     const growing = bytes === undefined || (current !== undefined && bytes > current);

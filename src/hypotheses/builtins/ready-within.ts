@@ -8,7 +8,7 @@ const schema = builtinSchema('ready-within', { within: Type.Optional(Duration('h
 
 export const readyWithin: HypothesisPlugin<Static<typeof schema>> = {
   name: 'ready-within',
-  description: 'the apiserver\'s /readyz answers 200 within `within` after the faults end',
+  description: "the apiserver's /readyz answers 200 within `within` after the faults end",
   schema,
   validate: (spec) => (spec.within ? [] : [{ path: [], message: 'ready-within needs within: (a duration)' }]),
   evaluate(spec, context) {

@@ -51,27 +51,35 @@ export class Informer {
   /** GET with the body streamed: `onLine` sees each newline-delimited chunk (watch events); the head of the body is returned. */
   private get(query: URLSearchParams, onLine?: (line: string) => void): Promise<{ status: number; head: string; bytes: number }> {
     return new Promise((resolve, reject) => {
-      const request = https.get(`${this.options.server}${this.target.path}?${query}`, { agent: this.options.agent, signal: this.options.signal, headers: { accept: 'application/json', ...(this.options.authorization ? { authorization: this.options.authorization } : {}) } }, (response) => {
-        let head = '';
-        let bytes = 0;
-        let pending = '';
-        response.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          if (head.length < headBytes) head += chunk.toString('utf8', 0, Math.min(chunk.length, headBytes));
-          if (onLine) {
-            pending += chunk.toString('utf8');
-            let newline = pending.indexOf('\n');
-            while (newline >= 0) {
-              onLine(pending.slice(0, newline));
-              pending = pending.slice(newline + 1);
-              newline = pending.indexOf('\n');
+      const request = https.get(
+        `${this.options.server}${this.target.path}?${query}`,
+        {
+          agent: this.options.agent,
+          signal: this.options.signal,
+          headers: { accept: 'application/json', ...(this.options.authorization ? { authorization: this.options.authorization } : {}) },
+        },
+        (response) => {
+          let head = '';
+          let bytes = 0;
+          let pending = '';
+          response.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            if (head.length < headBytes) head += chunk.toString('utf8', 0, Math.min(chunk.length, headBytes));
+            if (onLine) {
+              pending += chunk.toString('utf8');
+              let newline = pending.indexOf('\n');
+              while (newline >= 0) {
+                onLine(pending.slice(0, newline));
+                pending = pending.slice(newline + 1);
+                newline = pending.indexOf('\n');
+              }
             }
-          }
-        });
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, head, bytes }));
-        response.on('error', reject);
-        response.on('aborted', () => reject(Object.assign(new Error('connection reset'), { code: 'ECONNRESET' })));
-      });
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, head, bytes }));
+          response.on('error', reject);
+          response.on('aborted', () => reject(Object.assign(new Error('connection reset'), { code: 'ECONNRESET' })));
+        },
+      );
       request.on('error', reject);
     });
   }
@@ -102,7 +110,9 @@ export class Informer {
   /** Watches until the stream ends; returns the last resourceVersion seen. */
   private async watch(fromResourceVersion: string | undefined, relist: boolean): Promise<void> {
     const { stats, agentType } = this.options;
-    const query = this.selectors(new URLSearchParams({ watch: 'true', allowWatchBookmarks: 'true', timeoutSeconds: String(300 + Math.floor(Math.random() * 300)) }));
+    const query = this.selectors(
+      new URLSearchParams({ watch: 'true', allowWatchBookmarks: 'true', timeoutSeconds: String(300 + Math.floor(Math.random() * 300)) }),
+    );
     const streaming = fromResourceVersion === undefined;
     const started = performance.now();
     let initialDone = !streaming;

@@ -22,7 +22,18 @@ export class FleetStats {
   private of(type: string): TypeStats {
     let stats = this.byType.get(type);
     if (!stats) {
-      stats = { agents: 0, lists: 0, relists: 0, openWatches: 0, watchEvents: 0, breaks: new Map(), listBytes: 0, recentRelistMs: [], resourceVersions: new Map(), relistTimes: [] };
+      stats = {
+        agents: 0,
+        lists: 0,
+        relists: 0,
+        openWatches: 0,
+        watchEvents: 0,
+        breaks: new Map(),
+        listBytes: 0,
+        recentRelistMs: [],
+        resourceVersions: new Map(),
+        relistTimes: [],
+      };
       this.byType.set(type, stats);
     }
     return stats;
@@ -80,7 +91,8 @@ export class FleetStats {
       for (const [reason, count] of s.breaks) samples.push({ t, metric: 'cpchaos_fleet_watch_breaks_total', labels: { ...labels, reason }, value: count });
       if (s.recentRelistMs.length) {
         const sorted = s.recentRelistMs.sort((a, b) => a - b);
-        for (const q of [0.5, 0.99]) samples.push({ t, metric: 'cpchaos_fleet_relist_duration_seconds', labels: { ...labels, quantile: String(q) }, value: quantile(sorted, q) / 1000 });
+        for (const q of [0.5, 0.99])
+          samples.push({ t, metric: 'cpchaos_fleet_relist_duration_seconds', labels: { ...labels, quantile: String(q) }, value: quantile(sorted, q) / 1000 });
         s.recentRelistMs = [];
       }
     }

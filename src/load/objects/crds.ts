@@ -30,7 +30,10 @@ export const crds: ObjectKind = {
               openAPIV3Schema: {
                 type: 'object',
                 properties: {
-                  spec: { type: 'object', properties: { size: { type: 'integer' }, payload: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } } },
+                  spec: {
+                    type: 'object',
+                    properties: { size: { type: 'integer' }, payload: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } },
+                  },
                   status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
                 },
               },

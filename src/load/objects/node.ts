@@ -5,7 +5,14 @@
  */
 export function nodeObject(name: string, runId: string): Record<string, unknown> {
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const condition = (type: string, status: string, reason: string) => ({ type, status, reason, message: `kubelet ${reason}`, lastHeartbeatTime: now, lastTransitionTime: now });
+  const condition = (type: string, status: string, reason: string) => ({
+    type,
+    status,
+    reason,
+    message: `kubelet ${reason}`,
+    lastHeartbeatTime: now,
+    lastTransitionTime: now,
+  });
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -32,11 +39,22 @@ export function nodeObject(name: string, runId: string): Record<string, unknown>
         condition('PIDPressure', 'False', 'KubeletHasSufficientPID'),
         condition('Ready', 'True', 'KubeletReady'),
       ],
-      addresses: [{ type: 'InternalIP', address: '192.0.2.10' }, { type: 'Hostname', address: name }],
+      addresses: [
+        { type: 'InternalIP', address: '192.0.2.10' },
+        { type: 'Hostname', address: name },
+      ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
       nodeInfo: {
-        machineID: name, systemUUID: name, bootID: name, kernelVersion: '6.1.0', osImage: 'Debian GNU/Linux 12', containerRuntimeVersion: 'containerd://1.7.0',
-        kubeletVersion: 'v1.33.13', kubeProxyVersion: 'v1.33.13', operatingSystem: 'linux', architecture: 'amd64',
+        machineID: name,
+        systemUUID: name,
+        bootID: name,
+        kernelVersion: '6.1.0',
+        osImage: 'Debian GNU/Linux 12',
+        containerRuntimeVersion: 'containerd://1.7.0',
+        kubeletVersion: 'v1.33.13',
+        kubeProxyVersion: 'v1.33.13',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
       },
       images: Array.from({ length: 25 }, (_, i) => ({
         names: [`registry.example.com/team/app-${i}@sha256:${'0123456789abcdef'.repeat(4)}`, `registry.example.com/team/app-${i}:1.${i}.0`],

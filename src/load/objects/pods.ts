@@ -22,15 +22,24 @@ export const pods: ObjectKind = {
         {
           name: 'app',
           image: `registry.example.com/team/app-${index % 50}:1.${index % 10}.0`,
-          ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'metrics', containerPort: 9090, protocol: 'TCP' }],
+          ports: [
+            { name: 'http', containerPort: 8080, protocol: 'TCP' },
+            { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+          ],
           env: Array.from({ length: 8 }, (_, i) => ({ name: `SETTING_${i}`, value: `value-${index}-${i}` })),
           resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
           readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 10 },
           livenessProbe: { httpGet: { path: '/livez', port: 8080 }, periodSeconds: 20, failureThreshold: 3 },
-          volumeMounts: [{ name: 'config', mountPath: '/etc/app' }, { name: 'cache', mountPath: '/var/cache/app' }],
+          volumeMounts: [
+            { name: 'config', mountPath: '/etc/app' },
+            { name: 'cache', mountPath: '/var/cache/app' },
+          ],
         },
       ],
-      volumes: [{ name: 'config', configMap: { name: `app-${index % 50}-config`, optional: true } }, { name: 'cache', emptyDir: { sizeLimit: '1Gi' } }],
+      volumes: [
+        { name: 'config', configMap: { name: `app-${index % 50}-config`, optional: true } },
+        { name: 'cache', emptyDir: { sizeLimit: '1Gi' } },
+      ],
       tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
       terminationGracePeriodSeconds: 30,
     },

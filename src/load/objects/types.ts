@@ -1,6 +1,11 @@
 import type { SeedSet } from '../../experiment/schema.js';
 
-export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown }; [key: string]: unknown };
+export type KubeObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown };
+  [key: string]: unknown;
+};
 
 export interface BuildContext {
   set: SeedSet & { name: string };

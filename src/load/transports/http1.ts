@@ -22,7 +22,13 @@ export class Http1Transport implements Transport {
     return new Promise((resolve, reject) => {
       const outgoing = https.request(
         `${this.server}${request.path}`,
-        { method: request.method, agent: this.agent, signal: request.signal, timeout: request.timeoutMs, headers: this.authorization ? { ...request.headers, authorization: this.authorization } : request.headers },
+        {
+          method: request.method,
+          agent: this.agent,
+          signal: request.signal,
+          timeout: request.timeoutMs,
+          headers: this.authorization ? { ...request.headers, authorization: this.authorization } : request.headers,
+        },
         (response) => {
           const chunks: Buffer[] = [];
           let bytes = 0;
@@ -30,7 +36,9 @@ export class Http1Transport implements Transport {
             bytes += chunk.length;
             if (request.keepBody) chunks.push(chunk);
           });
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, bytes, body: request.keepBody ? Buffer.concat(chunks) : undefined, headers: response.headers }));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, bytes, body: request.keepBody ? Buffer.concat(chunks) : undefined, headers: response.headers }),
+          );
           response.on('error', reject);
         },
       );

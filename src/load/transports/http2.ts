@@ -28,7 +28,12 @@ export class Http2Transport implements Transport {
       let stream: http2.ClientHttp2Stream;
       try {
         stream = this.connect().request(
-          { ':method': request.method, ':path': request.path, ...request.headers, ...(this.tls.authorization ? { authorization: this.tls.authorization } : {}) },
+          {
+            ':method': request.method,
+            ':path': request.path,
+            ...request.headers,
+            ...(this.tls.authorization ? { authorization: this.tls.authorization } : {}),
+          },
           { signal: request.signal },
         );
       } catch (error) {

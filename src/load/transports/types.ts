@@ -36,7 +36,10 @@ export type TlsMaterial = Pick<SecureContextOptions, 'ca' | 'cert' | 'key'> & {
 };
 
 /** TLS options that check the server's certificate against `serverName` (the real apiserver) rather than the address dialled. */
-export function verifyOptions(tls: TlsMaterial): { rejectUnauthorized: boolean; checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined } {
+export function verifyOptions(tls: TlsMaterial): {
+  rejectUnauthorized: boolean;
+  checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
+} {
   const serverName = tls.serverName;
   return {
     rejectUnauthorized: !tls.insecure,

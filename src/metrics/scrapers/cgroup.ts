@@ -13,7 +13,11 @@ export class CgroupScraper implements Scraper {
     const samples: Sample[] = [];
     for (const { component, cgroup } of this.cgroups()) {
       const labels = { component };
-      const [usage, limit, ooms] = await Promise.all([cgroup.usage().catch(() => undefined), cgroup.limit().catch(() => undefined), cgroup.oomKills().catch(() => undefined)]);
+      const [usage, limit, ooms] = await Promise.all([
+        cgroup.usage().catch(() => undefined),
+        cgroup.limit().catch(() => undefined),
+        cgroup.oomKills().catch(() => undefined),
+      ]);
       if (usage !== undefined) samples.push({ t, metric: 'cpchaos_cgroup_memory_usage_bytes', labels, value: usage });
       if (limit !== undefined) samples.push({ t, metric: 'cpchaos_cgroup_memory_limit_bytes', labels, value: limit });
       if (ooms !== undefined) samples.push({ t, metric: 'cpchaos_cgroup_oom_kills_total', labels, value: ooms });

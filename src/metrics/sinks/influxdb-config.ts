@@ -27,7 +27,12 @@ export const InfluxdbSchema = Strict(
     url: Type.String({ pattern: '^https?://[^/@]+(:\\d+)?/?$', description: 'http(s)://host:port of an InfluxDB 1.x server (no credentials in it)' }),
     database: Type.String({ minLength: 1, description: 'database to write to; created if missing' }),
     username: Type.Optional(Type.String()),
-    passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'environment variable holding the password (default CPCHAOS_INFLUXDB_PASSWORD); never the password itself' })),
+    passwordEnv: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+        description: 'environment variable holding the password (default CPCHAOS_INFLUXDB_PASSWORD); never the password itself',
+      }),
+    ),
     batchSize: Type.Optional(PositiveInt('points per write request (default 5000)')),
     maxBuffer: Type.Optional(PositiveInt('points held while the server is down or slow; older ones are dropped beyond it (default 200000)')),
   },

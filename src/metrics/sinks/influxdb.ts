@@ -5,7 +5,6 @@ import type { SinkPlugin } from '../../core/plugin.js';
 import type { InfluxSinkReport } from '../../report/summary.js';
 import { InfluxdbSchema, influxSinkOptions, type InfluxdbConfig, type InfluxSinkOptions } from './influxdb-config.js';
 
-
 /** The InfluxDB URL without user or password, for logs and reports. */
 export function publicUrl(url: string): string {
   try {
@@ -96,7 +95,8 @@ export class InfluxSink implements Sink {
     const { t, type, component, message, ...rest } = widened;
     const fields: Record<string, string | number | boolean> = { message };
     for (const [key, value] of Object.entries(rest)) {
-      if (typeof value === 'number' ? Number.isFinite(value) : typeof value === 'string' || typeof value === 'boolean') fields[key] = value as string | number | boolean;
+      if (typeof value === 'number' ? Number.isFinite(value) : typeof value === 'string' || typeof value === 'boolean')
+        fields[key] = value as string | number | boolean;
     }
     this.push([{ measurement: 'cpchaos_event', tags: this.tagsOf({ type, ...(component ? { component } : {}) }), fields, timestamp: new Date(t) }]);
   }
@@ -148,7 +148,14 @@ export class InfluxSink implements Sink {
   }
 
   report(): InfluxSinkReport {
-    return { url: publicUrl(this.options.url), database: this.options.database, written: this.written, dropped: this.dropped, failedWrites: this.failedWrites, ...(this.lastError ? { lastError: this.lastError } : {}) };
+    return {
+      url: publicUrl(this.options.url),
+      database: this.options.database,
+      written: this.written,
+      dropped: this.dropped,
+      failedWrites: this.failedWrites,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
   }
 }
 
@@ -157,7 +164,11 @@ export const influxdbSink: SinkPlugin = {
   name: 'influxdb',
   schema: InfluxdbSchema,
   create: ({ runId, experiment, variant, config, log }) => {
-    const options = influxSinkOptions(config as InfluxdbConfig | undefined, { run_id: runId, experiment: experiment.metadata.name, ...(variant ? { variant } : {}) });
+    const options = influxSinkOptions(config as InfluxdbConfig | undefined, {
+      run_id: runId,
+      experiment: experiment.metadata.name,
+      ...(variant ? { variant } : {}),
+    });
     if (!options) return undefined;
     const sink = new InfluxSink(options);
     // Not awaited: a down or stopped server must not hold the run; writes are retried from the buffer.

@@ -42,10 +42,17 @@ export function startRecording(run: RunContext): void {
   const intervalMs = parseDuration(state.experiment.metrics?.interval ?? '1s');
   const gauges = new Gauges(state.store);
   const check = duringCheck(run);
-  const recorder = new Recorder(scrapers, state.store, [...run.sinks], intervalMs, (type, text) => run.event(type, text), (t) => {
-    run.output.gauges(gauges.text(t));
-    check(t);
-  });
+  const recorder = new Recorder(
+    scrapers,
+    state.store,
+    [...run.sinks],
+    intervalMs,
+    (type, text) => run.event(type, text),
+    (t) => {
+      run.output.gauges(gauges.text(t));
+      check(t);
+    },
+  );
   state.recorder = recorder;
   recorder.start();
   state.windows.whole = { from: Date.now(), to: Number.POSITIVE_INFINITY };

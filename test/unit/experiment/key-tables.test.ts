@@ -7,10 +7,20 @@ import { faultSchema } from '../../../src/faults/types.js';
 import { faultSchemas, faultsDoc } from '../../../src/docs.js';
 
 test('a key table shows type, default and meaning from the schema, not the common keys', (t) => {
-  const schema = faultSchema('x', { clients: Default(Type.Integer({ minimum: 1, description: 'how many' }), 10), for: Duration('how long'), mode: Type.Union([Type.Literal('a'), Type.Literal('b')]) });
+  const schema = faultSchema('x', {
+    clients: Default(Type.Integer({ minimum: 1, description: 'how many' }), 10),
+    for: Duration('how long'),
+    mode: Type.Union([Type.Literal('a'), Type.Literal('b')]),
+  });
   t.is(
     keyTable(schema),
-    ['| key | type | default | meaning |', '|---|---|---|---|', '| `clients` | integer 1.. | `10` | how many |', '| `for` | duration | required | how long |', '| `mode` | `"a"` \\| `"b"` | required |  |'].join('\n'),
+    [
+      '| key | type | default | meaning |',
+      '|---|---|---|---|',
+      '| `clients` | integer 1.. | `10` | how many |',
+      '| `for` | duration | required | how long |',
+      '| `mode` | `"a"` \\| `"b"` | required |  |',
+    ].join('\n'),
   );
 });
 

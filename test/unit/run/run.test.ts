@@ -39,7 +39,15 @@ async function run(t: { teardown(fn: () => Promise<void>): void }, body: string,
   const loaded = await loadExperiment(file, fixtureCatalog);
   const provider = new FakeProvider();
   const runId = `run-${path.basename(dir)}`;
-  const outcome = await runExperiment({ loaded, resultsRoot: dir, runId, signal: new AbortController().signal, output: createRunOutput('quiet'), provider, ...options });
+  const outcome = await runExperiment({
+    loaded,
+    resultsRoot: dir,
+    runId,
+    signal: new AbortController().signal,
+    output: createRunOutput('quiet'),
+    provider,
+    ...options,
+  });
   return { ...outcome, provider, cluster: provider.clusters[0], sink: received.get(runId)!, runId };
 }
 
@@ -59,11 +67,17 @@ hypotheses:
   t.is(summary.exitCode, 0);
   t.deepEqual(phaseNames(summary), ['provision', 'seed', 'steady-state', 'inject', 'observe', 'recover', 'verify', 'teardown']);
   t.true(summary.recovery!.readyAfterMs! >= 600 && summary.recovery!.readyAfterMs! < 1500, `readyAfterMs ${summary.recovery!.readyAfterMs}`);
-  t.deepEqual(summary.verdicts.map((v) => v.status), ['held', 'held', 'held']);
+  t.deepEqual(
+    summary.verdicts.map((v) => v.status),
+    ['held', 'held', 'held'],
+  );
   t.is(cluster!.downCalls, 1, 'the cluster is brought down once');
   t.true(cluster!.settled, 'settle() ran before teardown');
   t.true(sink.closed, 'every sink is closed');
-  t.true(sink.samples.some((s) => s.metric === 'cpchaos_fixture_value'), 'the fixture scraper fed the sink');
+  t.true(
+    sink.samples.some((s) => s.metric === 'cpchaos_fixture_value'),
+    'the fixture scraper fed the sink',
+  );
   t.is((summary as unknown as { memorySamples: number }).memorySamples, sink.samples.length, 'a sink adds its own fields to the summary');
 });
 
@@ -79,7 +93,10 @@ hypotheses:
   t.is(summary.exitCode, 1);
   t.regex(summary.message!, /not in steady state before the faults: low before \(42\)/);
   t.false(phaseNames(summary).includes('inject'));
-  t.false(sink.events.some((e) => e.type === 'fault-start'), 'no fault ran');
+  t.false(
+    sink.events.some((e) => e.type === 'fault-start'),
+    'no fault ran',
+  );
   t.is(cluster!.downCalls, 1);
 });
 
@@ -111,7 +128,10 @@ hypotheses:
   );
   t.is(summary.status, 'deviated');
   t.true(sink.events.some((e) => e.type === 'not-ready'));
-  t.deepEqual(summary.verdicts.map((v) => v.status), ['deviated', 'not-checked']);
+  t.deepEqual(
+    summary.verdicts.map((v) => v.status),
+    ['deviated', 'not-checked'],
+  );
   t.false(phaseNames(summary).includes('verify'));
 });
 
@@ -140,10 +160,16 @@ test.serial('a provider that cannot start the cluster: exit 3 with its reason, n
 test.serial('Ctrl-C in the steady state: interrupted (exit 130), teardown still releases the cluster and writes every file', async (t) => {
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 150);
-  const { summary, cluster, dir } = await run(t, `hypotheses:\n  - { name: faults ended, builtin: faults-ended }`, { signal: controller.signal }, { steadyState: '10s' });
+  const { summary, cluster, dir } = await run(
+    t,
+    `hypotheses:\n  - { name: faults ended, builtin: faults-ended }`,
+    { signal: controller.signal },
+    { steadyState: '10s' },
+  );
   t.is(summary.status, 'interrupted');
   t.is(summary.exitCode, 130);
   t.is(cluster!.downCalls, 1);
   t.false(cluster!.settled, 'an interrupted run does not wait for the cluster to settle');
-  for (const file of ['summary.json', 'report.md', 'junit.xml', 'events.ndjson', 'metrics.ndjson']) await t.notThrowsAsync(fs.access(path.join(dir, file)), file);
+  for (const file of ['summary.json', 'report.md', 'junit.xml', 'events.ndjson', 'metrics.ndjson'])
+    await t.notThrowsAsync(fs.access(path.join(dir, file)), file);
 });

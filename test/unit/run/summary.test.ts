@@ -29,8 +29,22 @@ test('counts OOM kills and restarts from the events; recovery once checked', (t)
 });
 
 test('seeded sets report their rate; sinks add their own fields after the core ones', (t) => {
-  const seeded = [{ name: 'cms', kind: 'configmaps' as const, requested: 10, objects: Array.from({ length: 8 }, (_, i) => ({ index: i, path: `/p/${i}`, name: `c-${i}` })), failed: 2, durationMs: 2000, labelSelector: '', listPaths: [] }];
-  const summary = buildSummary(journal({ seeded }), end, [{ samplesRecorded: 7 }, { influxdb: { url: 'http://x', database: 'd', written: 1, dropped: 0, failedWrites: 0 } }]);
+  const seeded = [
+    {
+      name: 'cms',
+      kind: 'configmaps' as const,
+      requested: 10,
+      objects: Array.from({ length: 8 }, (_, i) => ({ index: i, path: `/p/${i}`, name: `c-${i}` })),
+      failed: 2,
+      durationMs: 2000,
+      labelSelector: '',
+      listPaths: [],
+    },
+  ];
+  const summary = buildSummary(journal({ seeded }), end, [
+    { samplesRecorded: 7 },
+    { influxdb: { url: 'http://x', database: 'd', written: 1, dropped: 0, failedWrites: 0 } },
+  ]);
   t.deepEqual(summary.seeded, [{ set: 'cms', kind: 'configmaps', requested: 10, created: 8, failed: 2, durationMs: 2000, objectsPerSecond: 4 }]);
   t.is(summary.samplesRecorded, 7);
   t.deepEqual(Object.keys(summary).slice(-2), ['samplesRecorded', 'influxdb'], 'summary.json keeps its key order');

@@ -5,7 +5,13 @@ import { readyWithin } from '../../../../src/hypotheses/builtins/ready-within.js
 import type { EvaluationContext } from '../../../../src/hypotheses/types.js';
 import { SampleStore } from '../../../../src/metrics/store.js';
 
-const context = (extra: Partial<EvaluationContext> = {}): EvaluationContext => ({ store: new SampleStore(), windows: {}, events: [], recoveryChecked: false, ...extra });
+const context = (extra: Partial<EvaluationContext> = {}): EvaluationContext => ({
+  store: new SampleStore(),
+  windows: {},
+  events: [],
+  recoveryChecked: false,
+  ...extra,
+});
 
 test('not-oom-killed: counts kills of its component inside the whole window only', (t) => {
   const events = [
@@ -28,7 +34,13 @@ test('ready-within: not checked, never ready, too late, in time', (t) => {
   const held = readyWithin.evaluate(spec, context({ recoveryChecked: true, readyAfterMs: 1500 }));
   t.is(held.status, 'held');
   t.is(held.observed, 1.5);
-  t.deepEqual(readyWithin.validate!({ name: 'r', builtin: 'ready-within' }, { apiVersion: 'cpchaos.io/v1alpha1', kind: 'Experiment', metadata: { name: 'x' }, hypotheses: [] }), [{ path: [], message: 'ready-within needs within: (a duration)' }]);
+  t.deepEqual(
+    readyWithin.validate!(
+      { name: 'r', builtin: 'ready-within' },
+      { apiVersion: 'cpchaos.io/v1alpha1', kind: 'Experiment', metadata: { name: 'x' }, hypotheses: [] },
+    ),
+    [{ path: [], message: 'ready-within needs within: (a duration)' }],
+  );
 });
 
 test('objects-intact: only the sets named, missing objects deviate', (t) => {
