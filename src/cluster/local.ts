@@ -159,7 +159,15 @@ class LocalCluster implements Cluster, HostProcesses {
     void started.exited.then(({ code, signal }) => {
       if (this.stopped) return;
       this.emit({ type: 'exited', component, at: new Date().toISOString(), code, signal });
-      if (this.restartOnExit) void this.restartLater(component);
+      if (!this.restartOnExit) return;
+      // A restart that cannot happen (the folder removed by `down --force`) ends the run; it must not crash it.
+      this.restartLater(component).catch((error: unknown) => {
+        const gone = (error as NodeJS.ErrnoException).code === 'ENOENT';
+        const reason = gone
+          ? `${component} cannot restart: the cluster folder ${this.state.dir} was removed under the run`
+          : `${component} cannot restart: ${messageOf(error)}`;
+        this.emit({ type: 'lost', component, at: new Date().toISOString(), reason });
+      });
     });
   }
 

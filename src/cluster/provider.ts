@@ -26,7 +26,9 @@ export type ClusterEvent =
   | { type: 'oom-kill'; component: ComponentName; at: string; count: number }
   | { type: 'exited'; component: ComponentName; at: string; code: number | null; signal: string | null }
   | { type: 'started'; component: ComponentName; at: string; pid: number }
-  | { type: 'restarting'; component: ComponentName; at: string; backoffMs: number };
+  | { type: 'restarting'; component: ComponentName; at: string; backoffMs: number }
+  /** The cluster cannot go on (its folder was removed under it, a restart failed): the run ends with exit 3. */
+  | { type: 'lost'; component: ComponentName; at: string; reason: string };
 
 /** TLS material to reach the apiserver; kept in memory, never written to results. */
 export interface ApiserverAccess {

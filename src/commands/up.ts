@@ -28,6 +28,8 @@ export function describeEvent(event: ClusterEvent): string {
       return `${event.at} started: ${event.component} (pid ${event.pid})`;
     case 'restarting':
       return `${event.at} restarting ${event.component} in ${event.backoffMs / 1000}s`;
+    case 'lost':
+      return `${event.at} lost: ${event.reason}`;
   }
 }
 

@@ -40,6 +40,7 @@ export type CoreEvent =
   | Fields<'exited', { component: string; at: string; code: number | null; signal: string | null }>
   | Fields<'started', { component: string; at: string; pid: number }>
   | Fields<'restarting', { component: string; at: string; backoffMs: number }>
+  | Fields<'lost', { component: string; at: string; reason: string }>
   | Fields<'not-steady' | 'not-ready' | 'interrupted' | 'error' | 'teardown-error' | 'agents-synced' | 'scrape-failed' | 'scrape-recovered'>;
 
 export type CoreEventType = CoreEvent['type'];

@@ -11,6 +11,7 @@ export interface RunContext {
   readonly state: RunState;
   readonly loaded: LoadedExperiment;
   readonly catalog: Catalog;
+  /** Aborted on Ctrl-C, or when the cluster is lost. */
   readonly signal: AbortSignal;
   readonly output: RunOutput;
   readonly sinks: readonly Sink[];
@@ -20,5 +21,7 @@ export interface RunContext {
   /** A plugin's own event (faults, seeding's progress): what the fault environment is given. */
   readonly report: ReportFn;
   phase(name: string): void;
+  /** The cluster cannot go on: every wait of the run stops, and the run ends with exit 3 and this reason. */
+  lose(reason: string): void;
   log(line: string): void;
 }

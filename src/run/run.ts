@@ -94,11 +94,20 @@ async function openRun(options: RunOptions): Promise<RunContext> {
   const report = eventWriter(state, sinks, output);
   // The one place the checked form meets the loose one: both write the same record.
   const event = report as EventFn;
+  const lost = new AbortController();
+  const lose = (reason: string) => {
+    state.lost ??= reason;
+    lost.abort();
+  };
+  // Every wait of the run stops on Ctrl-C and when the cluster is lost.
+  const signal = AbortSignal.any([options.signal, lost.signal]);
+  setMaxListeners(0, signal);
   return {
     state,
     loaded: options.loaded,
     catalog,
-    signal: options.signal,
+    signal,
+    lose,
     output,
     sinks,
     cleanup: new CleanupStack(),
@@ -126,7 +135,10 @@ async function runPhases(run: RunContext, provider: ClusterProvider): Promise<vo
 
 function recordFailure(run: RunContext, error: unknown): void {
   const { state } = run;
-  if (error instanceof AbortedError || run.signal.aborted) {
+  if (state.lost) {
+    state.status = 'error';
+    state.message = `cluster lost: ${state.lost}`;
+  } else if (error instanceof AbortedError || run.signal.aborted) {
     state.status = 'interrupted';
     state.message = 'interrupted (Ctrl-C or SIGTERM); results cover the run until then';
   } else {

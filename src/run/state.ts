@@ -41,6 +41,8 @@ export interface RunState {
   faultErrors: string[];
   readyAfterMs?: number;
   recoveryChecked: boolean;
+  /** Why the cluster cannot go on, when it said so (its folder removed, a restart failed). */
+  lost?: string;
   verdicts: Verdict[];
 }
 

@@ -1,4 +1,4 @@
-import type { RunEvent } from '../metrics/sample.js';
+import { isEvent, type RunEvent } from '../metrics/sample.js';
 import { formatDuration } from '../units.js';
 import { startProgress, type Progress } from './progress.js';
 
@@ -79,12 +79,12 @@ export function createRunOutput(
   return {
     mode,
     event(event) {
-      if (event.type === 'phase') phase = String(event.phase ?? event.message);
+      if (isEvent(event, 'phase')) phase = event.phase;
       if (mode === 'json') {
         stdout.write(`${JSON.stringify(event)}\n`);
         return;
       }
-      if (event.type === 'phase' && !event.message) return;
+      if (isEvent(event, 'phase') && !event.message) return;
       print(mode === 'tty' ? `${new Date(event.t).toISOString().slice(11, 19)} ${event.type}: ${event.message}` : `${event.type}: ${event.message}`);
     },
     line(text) {

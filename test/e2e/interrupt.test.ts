@@ -4,7 +4,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import { isAlive } from '../../src/cluster/process.js';
 import type { ClusterState } from '../../src/cluster/state.js';
-import { cliPath, exists, isolatedStateDir, runCli } from '../helpers/cluster.js';
+import { cliPath, exists, isolatedStateDir, runCli, writeExperiment } from '../helpers/cluster.js';
 import { clusterListeners } from '../helpers/listeners.js';
 
 let stateDir: string;
@@ -90,4 +90,36 @@ test.serial('down --all leaves the cluster of a run that is still running; --for
   await child;
   await assertNothingLeft(t, state);
   t.is((await runCli(['down', '--force'])).exitCode, 2, '--force alone is refused');
+});
+
+test.serial('a run whose cluster down --all --force stops under it ends with exit 3 and a one-line reason, no stack trace', async (t) => {
+  const { dir, file } = await writeExperiment(
+    'lost',
+    `apiVersion: cpchaos.io/v1alpha1
+kind: Experiment
+metadata: { name: lost }
+cluster: { etcdUnsafeNoFsync: true }
+steadyState: { duration: 60s }
+hypotheses:
+  - { name: no oom, builtin: not-oom-killed }
+`,
+  );
+  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+  const child = execa('node', [cliPath, 'run', file, '--results', dir, '--run-id', 'lost'], { reject: false, all: true });
+  const deadline = Date.now() + 120_000;
+  let name: string | undefined;
+  while (!name && Date.now() < deadline) {
+    const names = await fs.readdir(path.join(stateDir, 'clusters')).catch(() => [] as string[]);
+    for (const candidate of names.filter((n) => n.startsWith('run-'))) if ((await readState(candidate))?.status === 'ready') name = candidate;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.truthy(name, 'the run brought its cluster up');
+  const forced = await runCli(['down', '--all', '--force']);
+  t.is(forced.exitCode, 0, forced.all);
+  const result = await child;
+  t.is(result.exitCode, 3, String(result.all));
+  t.regex(String(result.stdout), /^error: lost - cluster lost: (etcd|apiserver) cannot restart: the cluster folder .* was removed under the run$/m);
+  t.notRegex(String(result.all), /\n\s+at /, 'no stack trace');
+  const summary = JSON.parse(await fs.readFile(path.join(dir, 'lost', 'summary.json'), 'utf8')) as { status: string; exitCode: number };
+  t.deepEqual([summary.status, summary.exitCode], ['error', 3]);
 });

@@ -8,6 +8,7 @@ import { runLabel } from '../../load/seed.js';
 import type { RunContext } from '../context.js';
 
 function clusterEventMessage(e: ClusterEvent): string {
+  if (e.type === 'lost') return e.reason;
   return `${e.component}${'signal' in e && e.signal ? ` (${e.signal})` : ''}${'code' in e && e.code !== null ? ` (exit ${e.code})` : ''}`;
 }
 
@@ -35,6 +36,7 @@ export async function provision(run: RunContext, provider: ClusterProvider): Pro
   run.phase('provision');
   const cluster = await upCluster(run, provider);
   cluster.events.on('event', (e: ClusterEvent) => {
+    if (e.type === 'lost') run.lose(e.reason);
     const { type, component, ...rest } = e;
     // When it happened, as the cluster says: a kubelet reports an OOM kill seconds later.
     run.event(type, clusterEventMessage(e), { component, ...rest, t: Math.min(Date.now(), Date.parse(e.at) || Date.now()) });

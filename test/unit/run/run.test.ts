@@ -31,13 +31,18 @@ recovery: { timeout: ${timing.recoveryTimeout ?? '3s'}, observe: 100ms }
 ${body}`;
 }
 
-async function run(t: { teardown(fn: () => Promise<void>): void }, body: string, options: Partial<RunOptions> = {}, timing: Timing = {}) {
+async function run(
+  t: { teardown(fn: () => Promise<void>): void },
+  body: string,
+  options: Partial<RunOptions> & { provider?: FakeProvider } = {},
+  timing: Timing = {},
+) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-unit-run-'));
   t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'experiment.yaml');
   await fs.writeFile(file, experiment(body, timing));
   const loaded = await loadExperiment(file, fixtureCatalog);
-  const provider = new FakeProvider();
+  const provider = options.provider ?? new FakeProvider();
   const runId = `run-${path.basename(dir)}`;
   const outcome = await runExperiment({
     loaded,
@@ -45,8 +50,8 @@ async function run(t: { teardown(fn: () => Promise<void>): void }, body: string,
     runId,
     signal: new AbortController().signal,
     output: createRunOutput('quiet'),
-    provider,
     ...options,
+    provider,
   });
   return { ...outcome, provider, cluster: provider.clusters[0], sink: received.get(runId)!, runId };
 }
@@ -155,6 +160,29 @@ test.serial('a provider that cannot start the cluster: exit 3 with its reason, n
   t.is(summary.message, 'no room for a cluster');
   t.is(summary.cluster, undefined);
   t.deepEqual(phaseNames(summary), ['provision', 'teardown']);
+});
+
+test.serial('a cluster lost under the run (its folder removed, a restart failed): exit 3 with the reason, teardown still runs', async (t) => {
+  const provider = new FakeProvider();
+  setTimeout(
+    () =>
+      provider.clusters[0]?.events.emit('event', {
+        type: 'lost',
+        component: 'apiserver',
+        at: new Date().toISOString(),
+        reason: 'apiserver cannot restart: gone',
+      }),
+    300,
+  );
+  const { summary, cluster, sink } = await run(t, `hypotheses:\n  - { name: faults ended, builtin: faults-ended }`, { provider }, { steadyState: '10s' });
+  t.is(summary.status, 'error');
+  t.is(summary.exitCode, 3);
+  t.is(summary.message, 'cluster lost: apiserver cannot restart: gone');
+  t.true(
+    sink.events.some((e) => e.type === 'lost'),
+    'the lost event is recorded',
+  );
+  t.is(cluster!.downCalls, 1);
 });
 
 test.serial('Ctrl-C in the steady state: interrupted (exit 130), teardown still releases the cluster and writes every file', async (t) => {

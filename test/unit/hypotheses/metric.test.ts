@@ -1,9 +1,9 @@
 import test from 'ava';
-import type { MetricHypothesisSpec } from '../../src/experiment/schema.js';
-import { evaluateMetric, thresholdValue } from '../../src/hypotheses/metric.js';
-import type { EvaluationContext } from '../../src/hypotheses/types.js';
-import type { Sample } from '../../src/metrics/sample.js';
-import { SampleStore } from '../../src/metrics/store.js';
+import type { MetricHypothesisSpec } from '../../../src/experiment/schema.js';
+import { evaluateMetric, thresholdValue } from '../../../src/hypotheses/metric.js';
+import type { EvaluationContext } from '../../../src/hypotheses/types.js';
+import type { Sample } from '../../../src/metrics/sample.js';
+import { SampleStore } from '../../../src/metrics/store.js';
 
 const series = (metric: string, labels: Record<string, string>, points: [number, number][]): Sample[] =>
   points.map(([t, value]) => ({ t, metric, labels, value }));
