@@ -27,7 +27,10 @@ export function setAt<T>(document: T, path: string, value: unknown): T {
     if (typeof next !== 'object' || next === null) throw new UsageError(`${path}: ${String(segment)} does not exist in the experiment`);
     node = next as Record<string | number, unknown>;
   });
-  node[segments[segments.length - 1]!] = value;
+  const last = segments[segments.length - 1]!;
+  // A list item that does not exist yet may only be appended: seed[99999999] would make a list of that length.
+  if (Array.isArray(node) && typeof last === 'number' && last > node.length) throw new UsageError(`${path}: the list has ${node.length} items`);
+  node[last] = value;
   return copy as T;
 }
 

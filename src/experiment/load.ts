@@ -2,10 +2,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { UsageError } from '../errors.js';
+import { parseBytes } from '../units.js';
 import { locate, parseWithPositions, type NodePosition } from './positions.js';
 import type { Experiment } from './schema.js';
 import type { Catalog } from '../core/catalog.js';
 import type { Capability, Problem } from '../core/plugin.js';
+import { documentLimits, documentProblem, templateProblems } from './limits.js';
 
 /** Invalid experiment file(s): one line per problem, each "file:line:column: path: what was expected". */
 export class ExperimentError extends UsageError {
@@ -80,6 +82,8 @@ function crossReferenceProblems(experiment: Experiment, catalog: Catalog): Probl
       if (!target || target.kind !== 'crds') problems.push({ path: ['seed', i, 'crdSet'], message: `"${set.crdSet}" is not an earlier crds set` });
     }
     if (set.template && set.templateFile) problems.push({ path: ['seed', i], message: 'use template or templateFile, not both' });
+    // Each object carries this much data; etcd refuses requests over 1.5 MiB anyway.
+    if (set.dataSize && parseBytes(set.dataSize) > 1024 * 1024) problems.push({ path: ['seed', i, 'dataSize'], message: 'at most 1Mi of data per object' });
     setNames.push(name);
   });
   (experiment.faults ?? []).forEach((fault, i) => {
@@ -96,36 +100,93 @@ function crossReferenceProblems(experiment: Experiment, catalog: Catalog): Probl
   return problems;
 }
 
-/** Parses and validates one experiment file; every problem is reported with its file:line:column. */
-export async function loadExperiment(file: string, catalog: Catalog): Promise<LoadedExperiment> {
-  const display = file;
-  let source: string;
+/** Reads one file of at most `documentLimits.sourceBytes`; unreadable or too large is a problem with the file, exit 2. */
+async function readSource(file: string): Promise<string> {
   try {
-    source = await fs.readFile(file, 'utf8');
+    const handle = await fs.open(file, 'r');
+    try {
+      const stat = await handle.stat();
+      // A device or a pipe (/dev/zero, a FIFO) would be read forever.
+      if (!stat.isFile()) throw new ExperimentError([`${file}: not a regular file`]);
+      const { size } = stat;
+      if (size > documentLimits.sourceBytes)
+        throw new ExperimentError([`${file}: the file is ${size} bytes; experiment files are at most ${documentLimits.sourceBytes}`]);
+      return await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
-    throw new ExperimentError([`${display}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
+    if (error instanceof ExperimentError) throw error;
+    throw new ExperimentError([`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
   }
-  let document: unknown;
-  let root: NodePosition | undefined;
+}
+
+/** YAML to a value with positions; any failure of the parser (a syntax error, nesting that exhausts its stack) is a problem of the file. */
+function parseSource(source: string, display: string): { document: unknown; root: NodePosition | undefined } {
   try {
-    ({ value: document, root } = parseWithPositions(source, display));
+    const { value, root } = parseWithPositions(source, display);
+    return { document: value, root };
   } catch (error) {
     if (error instanceof yaml.YAMLException) {
       const mark = error.mark as { line: number; column: number } | undefined;
       throw new ExperimentError([`${display}:${(mark?.line ?? 0) + 1}:${(mark?.column ?? 0) + 1}: invalid YAML: ${error.reason}`]);
     }
-    throw error;
+    throw new ExperimentError([`${display}: invalid YAML: ${error instanceof RangeError ? 'nested too deeply' : String(error)}`]);
   }
+}
+
+/** Seed templates, inline or from templateFile (read now, so a missing one is exit 2 before any cluster starts). */
+async function templateFileProblems(experiment: Experiment, dir: string): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const [i, set] of (experiment.seed ?? []).entries()) {
+    if (set.template) problems.push(...templateProblems(set.kind, set.template).map((p) => ({ path: ['seed', i, 'template', ...p.path], message: p.message })));
+    if (!set.templateFile) continue;
+    const file = path.resolve(dir, set.templateFile);
+    let template: unknown;
+    try {
+      const { document } = parseSource(await readSource(file), file);
+      const tooBig = documentProblem(document);
+      if (tooBig) throw new ExperimentError([tooBig.message]);
+      template = document;
+    } catch (error) {
+      problems.push({ path: ['seed', i, 'templateFile'], message: error instanceof ExperimentError ? error.problems.join('; ') : String(error) });
+      continue;
+    }
+    for (const p of templateProblems(set.kind, template))
+      problems.push({ path: ['seed', i, 'templateFile'], message: `${set.templateFile}: ${pathText(p.path)}: ${p.message}` });
+  }
+  return problems;
+}
+
+/** Parses and validates one experiment file; every problem is reported with its file:line:column. */
+export async function loadExperiment(file: string, catalog: Catalog): Promise<LoadedExperiment> {
+  return loadExperimentSource(await readSource(file), file, catalog);
+}
+
+/**
+ * The same from the file's text: whatever the text, this ends with the experiment or an
+ * ExperimentError (exit 2), bounded in time and memory (documentLimits).
+ */
+export async function loadExperimentSource(source: string, file: string, catalog: Catalog): Promise<LoadedExperiment> {
+  const display = file;
+  if (Buffer.byteLength(source) > documentLimits.sourceBytes)
+    throw new ExperimentError([`${display}: experiment files are at most ${documentLimits.sourceBytes} bytes`]);
+  const { document, root } = parseSource(source, display);
   const at = (segments: (string | number)[], atKey = false) => {
     const { line, column } = locate(root, segments, atKey);
     return `${display}:${line}:${column}`;
   };
+  const tooBig = documentProblem(document);
+  if (tooBig) throw new ExperimentError([`${at(tooBig.path)}: ${pathText(tooBig.path)}: ${tooBig.message}`]);
   const located = catalog.schemaProblems(document).map((p) => ({ ...locate(root, p.path, p.atKey), text: `${pathText(p.path)}: ${p.message}` }));
   located.sort((a, b) => a.line - b.line || a.column - b.column);
   const problems = located.map((p) => `${display}:${p.line}:${p.column}: ${p.text}`);
+  const dir = path.dirname(path.resolve(file));
   if (problems.length === 0) {
-    for (const p of crossReferenceProblems(document as Experiment, catalog)) problems.push(`${at(p.path)}: ${pathText(p.path)}: ${p.message}`);
+    const experiment = document as Experiment;
+    for (const p of [...crossReferenceProblems(experiment, catalog), ...(await templateFileProblems(experiment, dir))])
+      problems.push(`${at(p.path)}: ${pathText(p.path)}: ${p.message}`);
   }
   if (problems.length) throw new ExperimentError(problems);
-  return { file: path.resolve(file), dir: path.dirname(path.resolve(file)), experiment: document as Experiment, catalog };
+  return { file: path.resolve(file), dir, experiment: document as Experiment, catalog };
 }

@@ -9,8 +9,9 @@ export function Strict<T extends TProperties>(properties: T, options: ObjectOpti
 export const Duration = (description = 'a duration such as 500ms, 30s, 5m or 1m30s') => Type.String({ format: 'duration', description });
 export const Size = (description = 'a size such as 512Mi, 2Gi or 10Ki') => Type.String({ format: 'size', description });
 export const Name = (description: string) => Type.String({ pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$', maxLength: 63, description });
-export const PositiveInt = (description: string) => Type.Integer({ minimum: 1, description });
-export const Count = (description: string) => Type.Integer({ minimum: 0, description });
+/** Whole numbers reach loops and allocations (objects, agents, clients): bounded far above any real experiment. */
+export const PositiveInt = (description: string, maximum = 1_000_000) => Type.Integer({ minimum: 1, maximum, description });
+export const Count = (description: string, maximum = 1_000_000) => Type.Integer({ minimum: 0, maximum, description });
 /** A control-plane component, from the one list of them. */
 export const ComponentParam = (description?: string) =>
   Type.Union(

@@ -69,13 +69,13 @@ export const SeedSetSchema = Strict({
   kind: Type.Union(seedKinds.map((k) => Type.Literal(k))),
   count: Count('how many objects'),
   namespace: Type.Optional(Name('namespace for namespaced kinds (default cpchaos-seed)')),
-  namespaces: Type.Optional(PositiveInt('spread over this many namespaces <namespace>-0..N-1')),
+  namespaces: Type.Optional(PositiveInt('spread over this many namespaces <namespace>-0..N-1', 10_000)),
   dataSize: Type.Optional(Size('configmaps and secrets: bytes of data per object (default 1Ki)')),
   replicas: Type.Optional(Count('deployments: replicas (default 1)')),
-  groups: Type.Optional(PositiveInt('crds: spread the definitions over this many API groups (default 1)')),
+  groups: Type.Optional(PositiveInt('crds: spread the definitions over this many API groups (default 1)', 1_000)),
   crdSet: Type.Optional(Name('customresources: the name of the crds set whose kinds to create')),
   qps: Type.Optional(Type.Number({ minimum: 0, description: 'target create rate; 0 = as fast as concurrency allows (default 100)' })),
-  concurrency: Type.Optional(PositiveInt('requests in flight at most (default 20)')),
+  concurrency: Type.Optional(PositiveInt('requests in flight at most (default 20)', 10_000)),
   template: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'object template; "{{index}}" and "{{set}}" are replaced' })),
   templateFile: Type.Optional(Type.String({ description: 'YAML object template file, relative to the experiment file' })),
 });
@@ -86,7 +86,7 @@ const agentsSchema = (agents: SchemaPlugins['agents']) =>
       agents.map((a) => a.type),
       { description: described(agents.map((a) => ({ name: a.type, description: a.description }))) },
     ),
-    count: PositiveInt('how many agents (one simulated node each)'),
+    count: PositiveInt('how many agents (one simulated node each)', 100_000),
     relist: Type.Optional(
       Type.Union([Type.Literal('quorum'), Type.Literal('cache'), Type.Literal('streaming')], {
         description: 'quorum (default): LIST without resourceVersion; cache: resourceVersion=0; streaming: WatchList (sendInitialEvents)',

@@ -1,11 +1,37 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
+import { parseBytes, parseDuration } from '../units.js';
 
-export const formats: Record<string, { pattern: RegExp; expected: string }> = {
-  duration: { pattern: /^(\d+(\.\d+)?(ms|s|m|h))+$/, expected: 'a duration such as 500ms, 30s, 5m or 1m30s' },
-  size: { pattern: /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, expected: 'a size such as 512Mi, 2Gi or 10Ki (not 2GB)' },
+interface Format {
+  pattern: RegExp;
+  expected: string;
+  /** Past this a wait overflows Node's timers (24.8 days) or a size means nothing real. */
+  max?: { value: number; text: string; parse: (text: string) => number };
+}
+
+export const formats: Record<string, Format> = {
+  duration: {
+    pattern: /^(\d+(\.\d+)?(ms|s|m|h))+$/,
+    expected: 'a duration such as 500ms, 30s, 5m or 1m30s',
+    max: { value: 7 * 24 * 3_600_000, text: '168h', parse: parseDuration },
+  },
+  size: {
+    pattern: /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/,
+    expected: 'a size such as 512Mi, 2Gi or 10Ki (not 2GB)',
+    max: { value: 1024 ** 5, text: '1024Ti', parse: parseBytes },
+  },
   quantity: { pattern: /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T|ms|s|m|h)?$/, expected: 'a number, a size (512Mi) or a duration (500ms)' },
 };
+
+const withinFormat = (format: Format, text: string) =>
+  text.length <= 64 && format.pattern.test(text) && (!format.max || format.max.parse(text) <= format.max.value);
+
+function formatMessage(name: string, value: unknown): string {
+  const format = formats[name];
+  if (!format) return `expected ${name}, got ${describe(value)}`;
+  const overMax = typeof value === 'string' && format.max && format.pattern.test(value);
+  return overMax ? `expected at most ${format.max!.text}, got ${describe(value)}` : `expected ${format.expected}, got ${describe(value)}`;
+}
 
 export interface SchemaProblem {
   /** JSON path segments into the document. */
@@ -71,7 +97,7 @@ function toProblem(error: ErrorObject, document: unknown): SchemaProblem | undef
     case 'type':
       return { path, atKey: false, message: `expected ${String(params.type)}, got ${describe(value)}` };
     case 'format':
-      return { path, atKey: false, message: `expected ${formats[String(params.format)]?.expected ?? String(params.format)}, got ${describe(value)}` };
+      return { path, atKey: false, message: formatMessage(String(params.format), value) };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -109,7 +135,7 @@ export function schemaValidator(schema: TSchema): (document: unknown) => SchemaP
   return (document) => {
     if (!validate) {
       const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-      for (const [name, { pattern }] of Object.entries(formats)) ajv.addFormat(name, pattern);
+      for (const [name, format] of Object.entries(formats)) ajv.addFormat(name, { type: 'string', validate: (text: string) => withinFormat(format, text) });
       validate = ajv.compile<unknown>(schema);
     }
     return schemaProblems(validate, document);

@@ -8,9 +8,9 @@ import { sleep } from '../util/wait.js';
 import { defineFault, faultSchema, type FaultContext } from './types.js';
 
 const schema = faultSchema('crd-burst', {
-  count: PositiveInt('CRDs to install'),
-  groups: Default(PositiveInt('spread over this many API groups'), 1),
-  concurrency: Default(PositiveInt('CRD creates in flight'), 10),
+  count: PositiveInt('CRDs to install', 10_000),
+  groups: Default(PositiveInt('spread over this many API groups', 1_000), 1),
+  concurrency: Default(PositiveInt('CRD creates in flight', 1_000), 10),
   discoveryQps: Default(Type.Number({ minimum: 0, description: "rate limit of the discovery walk (client-go's default)" }), 5),
   discoveryBurst: Default(PositiveInt('burst of the discovery walk'), 100),
 });

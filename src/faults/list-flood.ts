@@ -9,7 +9,7 @@ import { defineFault, faultSchema } from './types.js';
 const schema = faultSchema('list-flood', {
   resource: Default(Type.String({ description: 'resource to LIST: pods, configmaps, secrets, services, namespaces, deployments, ...' }), 'pods'),
   namespace: Type.Optional(Type.String({ description: 'LIST one namespace (default: all)' })),
-  clients: Default(PositiveInt('concurrent clients'), 10),
+  clients: Default(PositiveInt('concurrent clients', 10_000), 10),
   listsPerClient: Default(PositiveInt('LISTs each client sends one after the other'), 10),
   duration: Type.Optional(Duration('instead of listsPerClient: keep listing this long')),
   resourceVersion: Default(Type.Union([Type.Literal(''), Type.Literal('0')], { description: '"" quorum read from etcd, "0" from the watch cache' }), ''),

@@ -11,11 +11,11 @@ const mixedKinds = ['deployments', 'configmaps', 'secrets', 'services'] as const
 type MixedKind = (typeof mixedKinds)[number];
 
 const schema = faultSchema('mixed-workload', {
-  count: PositiveInt('objects of each kind'),
+  count: PositiveInt('objects of each kind', 100_000),
   kinds: Default(Type.Array(Type.Union(mixedKinds.map((k) => Type.Literal(k))), { description: 'the kinds to work on' }), [...mixedKinds]),
   namespace: Default(Name('namespace'), 'cpchaos-mixed'),
   qps: Default(Type.Number({ minimum: 0, description: 'requests per second over all steps (0 = unlimited)' }), 100),
-  concurrency: Default(PositiveInt('objects worked on at once'), 20),
+  concurrency: Default(PositiveInt('objects worked on at once', 1_000), 20),
   delete: Default(Type.Boolean({ description: 'delete each object at the end and wait until it is gone' }), true),
 });
 

@@ -8,9 +8,9 @@ import { sleep } from '../util/wait.js';
 import { defineFault, faultSchema } from './types.js';
 
 const schema = faultSchema('node-join-burst', {
-  nodes: PositiveInt('nodes that join'),
+  nodes: PositiveInt('nodes that join', 100_000),
   within: Default(Duration('all of them join within this long'), '10s'),
-  daemonSetPods: Default(Count('DaemonSet pods per node: through real DaemonSets when the controller-manager runs, else created by the runner'), 2),
+  daemonSetPods: Default(Count('DaemonSet pods per node: through real DaemonSets when the controller-manager runs, else created by the runner', 100), 2),
   relist: Default(
     Type.Union([Type.Literal('quorum'), Type.Literal('cache'), Type.Literal('streaming')], { description: "the new kubelets' LIST policy" }),
     'quorum',

@@ -22,7 +22,7 @@ export function imageArch(): string {
   return arch;
 }
 
-/** Writes `spec` as a docker-archive tarball at `out`; the layer is reproducible (sorted, owner 0, mtime 0). */
+/** Writes `spec` as a docker-archive tarball at `out`, reproducible inside and out (owner 0, mtime 0: the same input gives the same bytes). */
 export async function writeImageArchive(step: Step, spec: ImageSpec, out: string): Promise<void> {
   const work = `${out}.d`;
   await fs.mkdir(work, { recursive: true });
@@ -44,7 +44,7 @@ export async function writeImageArchive(step: Step, spec: ImageSpec, out: string
     const configName = `${createHash('sha256').update(configText).digest('hex')}.json`;
     await fs.writeFile(path.join(work, configName), configText);
     await fs.writeFile(path.join(work, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: [spec.ref], Layers: ['layer.tar'] }]));
-    await run(step, 'tar', ['-C', work, '-cf', out, 'manifest.json', configName, 'layer.tar']);
+    await run(step, 'tar', ['--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', work, '-cf', out, 'manifest.json', configName, 'layer.tar']);
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
