@@ -123,3 +123,33 @@ hypotheses:
   const summary = JSON.parse(await fs.readFile(path.join(dir, 'lost', 'summary.json'), 'utf8')) as { status: string; exitCode: number };
   t.deepEqual([summary.status, summary.exitCode], ['error', 3]);
 });
+
+test.serial('two runs at once on one machine both pass, and a down --all between them touches neither', async (t) => {
+  const text = (name: string) => `apiVersion: cpchaos.io/v1alpha1
+kind: Experiment
+metadata: { name: ${name} }
+cluster: { etcdUnsafeNoFsync: true }
+steadyState: { duration: 12s }
+observe: 1s
+hypotheses:
+  - { name: no oom, builtin: not-oom-killed }
+  - { name: back, builtin: ready-within, within: 10s }
+`;
+  const runs = await Promise.all(['one', 'two'].map((name) => writeExperiment(name, text(name))));
+  t.teardown(() => Promise.all(runs.map(({ dir }) => fs.rm(dir, { recursive: true, force: true }))).then(() => undefined));
+  const children = runs.map(({ dir, file }) => execa('node', [cliPath, 'run', file, '--results', dir, '--run-id', 'r'], { reject: false, all: true }));
+  const deadline = Date.now() + 120_000;
+  let ready: string[] = [];
+  while (ready.length < 2 && Date.now() < deadline) {
+    const names = (await fs.readdir(path.join(stateDir, 'clusters')).catch(() => [] as string[])).filter((n) => n.startsWith('run-'));
+    ready = [];
+    for (const name of names) if ((await readState(name))?.status === 'ready') ready.push(name);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.is(ready.length, 2, 'both runs brought their own cluster up');
+  const down = await runCli(['down', '--all']);
+  t.is(down.exitCode, 0, down.all);
+  for (const name of ready) t.regex(down.stderr, new RegExp(`${name}: left alone, its run \\(pid \\d+\\) is still running`));
+  const results = await Promise.all(children);
+  for (const result of results) t.is(result.exitCode, 0, String(result.all));
+});
