@@ -5,9 +5,7 @@ import type { ClusterProvider } from '../cluster/provider.js';
 import { AbortedError, messageOf } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { evaluate, passed } from '../hypotheses/evaluate.js';
-import { ClientStats } from '../metrics/client-stats.js';
 import type { Sink } from '../metrics/sample.js';
-import { SampleStore } from '../metrics/store.js';
 import { writeRunReport } from '../report/html.js';
 import { writeJunit } from '../report/junit.js';
 import { writeMarkdown } from '../report/markdown.js';
@@ -24,7 +22,7 @@ import { startRecording } from './phases/record.js';
 import { recoverAndVerify } from './phases/recover.js';
 import { checkSteadyState } from './phases/steady-state.js';
 import { clusterSpec, runIdFor } from './spec.js';
-import { evaluationContext, type RunState } from './state.js';
+import { evaluationContext, newRunState, type RunState } from './state.js';
 import { buildSummary } from './summary.js';
 
 export { runIdFor };
@@ -55,25 +53,8 @@ export interface RunOutcome {
 
 function initialState(options: RunOptions, runId: string, dir: string): RunState {
   const { experiment, file } = options.loaded;
-  return {
-    runId,
-    dir,
-    experiment,
-    file: path.relative(process.cwd(), file),
-    variant: options.variant,
-    spec: clusterSpec(experiment, options.binDir),
-    startedAt: Date.now(),
-    store: new SampleStore(),
-    stats: new ClientStats(),
-    windows: {},
-    events: [],
-    phases: [],
-    status: 'passed',
-    seeded: [],
-    faultErrors: [],
-    recoveryChecked: false,
-    verdicts: [],
-  };
+  const spec = clusterSpec(experiment, options.binDir);
+  return newRunState({ runId, dir, experiment, file: path.relative(process.cwd(), file), variant: options.variant, spec, startedAt: Date.now() });
 }
 
 /** Opens the run folder, its sinks and its journal. */

@@ -4,10 +4,10 @@ import type { FaultEnvironment } from '../faults/environment.js';
 import type { EvaluationContext, Verdict, Windows } from '../hypotheses/types.js';
 import type { ApiClient } from '../load/client.js';
 import type { IntegrityResult, SeededSet } from '../load/seed.js';
-import type { ClientStats } from '../metrics/client-stats.js';
+import { ClientStats } from '../metrics/client-stats.js';
 import type { Recorder } from '../metrics/recorder.js';
 import type { RunEvent } from '../metrics/sample.js';
-import type { SampleStore } from '../metrics/store.js';
+import { SampleStore } from '../metrics/store.js';
 import type { PhaseTiming, RunStatus } from '../report/summary.js';
 
 /**
@@ -44,6 +44,23 @@ export interface RunState {
   /** Why the cluster cannot go on, when it said so (its folder removed, a restart failed). */
   lost?: string;
   verdicts: Verdict[];
+}
+
+/** A journal with nothing in it yet: the run's identity, and every list and flag at its start. */
+export function newRunState(identity: Pick<RunState, 'runId' | 'dir' | 'experiment' | 'file' | 'variant' | 'spec' | 'startedAt'>): RunState {
+  return {
+    ...identity,
+    store: new SampleStore(),
+    stats: new ClientStats(),
+    windows: {},
+    events: [],
+    phases: [],
+    status: 'passed',
+    seeded: [],
+    faultErrors: [],
+    recoveryChecked: false,
+    verdicts: [],
+  };
 }
 
 export function evaluationContext(state: RunState): EvaluationContext {

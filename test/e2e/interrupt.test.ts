@@ -30,6 +30,19 @@ async function waitForState(name: string, ready: (s: ClusterState) => boolean, t
   throw new Error(`state of ${name} never matched`);
 }
 
+/** The clusters `cpchaos run` made (named run-*) that are ready, once there are `count` of them or two minutes passed. */
+async function readyRunClusters(count: number): Promise<string[]> {
+  const deadline = Date.now() + 120_000;
+  let ready: string[] = [];
+  while (ready.length < count && Date.now() < deadline) {
+    const names = (await fs.readdir(path.join(stateDir, 'clusters')).catch(() => [] as string[])).filter((n) => n.startsWith('run-'));
+    ready = [];
+    for (const name of names) if ((await readState(name))?.status === 'ready') ready.push(name);
+    if (ready.length < count) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return ready;
+}
+
 async function assertNothingLeft(t: import('ava').ExecutionContext, state: ClusterState): Promise<void> {
   for (const record of Object.values(state.processes)) t.false(isAlive(record!.pid), `${record!.binary} (pid ${record!.pid}) gone`);
   for (const cgroup of Object.values(state.cgroups)) t.false(await exists(cgroup!), `${cgroup} removed`);
@@ -106,13 +119,7 @@ hypotheses:
   );
   t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
   const child = execa('node', [cliPath, 'run', file, '--results', dir, '--run-id', 'lost'], { reject: false, all: true });
-  const deadline = Date.now() + 120_000;
-  let name: string | undefined;
-  while (!name && Date.now() < deadline) {
-    const names = await fs.readdir(path.join(stateDir, 'clusters')).catch(() => [] as string[]);
-    for (const candidate of names.filter((n) => n.startsWith('run-'))) if ((await readState(candidate))?.status === 'ready') name = candidate;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const [name] = await readyRunClusters(1);
   t.truthy(name, 'the run brought its cluster up');
   const forced = await runCli(['down', '--all', '--force']);
   t.is(forced.exitCode, 0, forced.all);
@@ -138,14 +145,7 @@ hypotheses:
   const runs = await Promise.all(['one', 'two'].map((name) => writeExperiment(name, text(name))));
   t.teardown(() => Promise.all(runs.map(({ dir }) => fs.rm(dir, { recursive: true, force: true }))).then(() => undefined));
   const children = runs.map(({ dir, file }) => execa('node', [cliPath, 'run', file, '--results', dir, '--run-id', 'r'], { reject: false, all: true }));
-  const deadline = Date.now() + 120_000;
-  let ready: string[] = [];
-  while (ready.length < 2 && Date.now() < deadline) {
-    const names = (await fs.readdir(path.join(stateDir, 'clusters')).catch(() => [] as string[])).filter((n) => n.startsWith('run-'));
-    ready = [];
-    for (const name of names) if ((await readState(name))?.status === 'ready') ready.push(name);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const ready = await readyRunClusters(2);
   t.is(ready.length, 2, 'both runs brought their own cluster up');
   const down = await runCli(['down', '--all']);
   t.is(down.exitCode, 0, down.all);

@@ -21,7 +21,7 @@ export async function seedObjects(run: RunContext): Promise<void> {
   state.environment!.context.seeded = state.seeded;
 }
 
-export function fleetSpec(agents: AgentsSpec): FleetSpec {
+function fleetSpec(agents: AgentsSpec): FleetSpec {
   return {
     type: agents.type,
     count: agents.count,

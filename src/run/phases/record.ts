@@ -7,7 +7,7 @@ import type { RunContext } from '../context.js';
 import { evaluationContext } from '../state.js';
 
 /** Only deviations the rest of the window cannot undo are reported as they happen (a max over a limit stays over it). */
-export function settledOnceDeviated(h: MetricHypothesisSpec): boolean {
+function settledOnceDeviated(h: MetricHypothesisSpec): boolean {
   const upperBound = h.comparator === '<' || h.comparator === '<=';
   const lowerBound = h.comparator === '>' || h.comparator === '>=';
   return ((h.aggregate === 'max' || h.aggregate === 'increase') && upperBound) || (h.aggregate === 'min' && lowerBound);
