@@ -120,7 +120,7 @@ export class ExistingProvider implements ClusterProvider {
       caPem: pem(tls.ca),
       certPem: pem(tls.cert),
       keyPem: pem(tls.key),
-      ...(tls.authorization ? { authorization: tls.authorization } : {}),
+      ...(tls.credentials ? { credentials: tls.credentials } : {}),
       ...(tls.insecure ? { insecure: true } : {}),
     };
     const version = await get(`${server}/version`, access, 10_000).catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { withFreshCredentials } from '../load/authorization.js';
 import type { ApiserverAccess } from './provider.js';
 
 export interface SimpleResponse {
@@ -10,7 +11,14 @@ export interface SimpleResponse {
 type Credentials = Omit<ApiserverAccess, 'server'>;
 
 /** One small request with the cluster's client certificate (or plain HTTP for etcd's metrics port). */
-function send(method: string, url: string, body: unknown, access: Credentials | undefined, timeoutMs: number): Promise<SimpleResponse> {
+function sendOnce(
+  method: string,
+  url: string,
+  body: unknown,
+  access: Credentials | undefined,
+  authorization: string | undefined,
+  timeoutMs: number,
+): Promise<SimpleResponse> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const isHttps = url.startsWith('https:');
@@ -18,7 +26,7 @@ function send(method: string, url: string, body: unknown, access: Credentials | 
       isHttps && access ? { ca: access.caPem, cert: access.certPem, key: access.keyPem, rejectUnauthorized: !access.insecure } : {};
     const headers = {
       ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
-      ...(isHttps && access?.authorization ? { authorization: access.authorization } : {}),
+      ...(authorization ? { authorization } : {}),
     };
     const request = (isHttps ? https : http).request(url, { ...tls, method, timeout: timeoutMs, headers }, (response) => {
       const chunks: Buffer[] = [];
@@ -30,6 +38,12 @@ function send(method: string, url: string, body: unknown, access: Credentials | 
     request.on('error', reject);
     request.end(payload);
   });
+}
+
+function send(method: string, url: string, body: unknown, access: Credentials | undefined, timeoutMs: number): Promise<SimpleResponse> {
+  return withFreshCredentials(url.startsWith('https:') ? access?.credentials : undefined, (authorization) =>
+    sendOnce(method, url, body, access, authorization, timeoutMs),
+  );
 }
 
 export function get(url: string, access?: Credentials, timeoutMs = 5_000): Promise<SimpleResponse> {

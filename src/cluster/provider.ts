@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { NodeImage } from '../binaries/kind-image/obtain.js';
 import type { ResolvedBinary } from '../binaries/types.js';
 import type { MemoryCgroup } from './cgroup/types.js';
+import type { Authorization } from '../load/authorization.js';
 
 export const componentNames = ['etcd', 'apiserver', 'controller-manager', 'scheduler'] as const;
 export type ComponentName = (typeof componentNames)[number];
@@ -36,8 +37,8 @@ export interface ApiserverAccess {
   caPem?: string;
   certPem?: string;
   keyPem?: string;
-  /** Token or exec-plugin identities: the Authorization header to send. */
-  authorization?: string;
+  /** Token or exec-plugin identities: the Authorization header to send, kept fresh. */
+  credentials?: Authorization;
   insecure?: boolean;
 }
 

@@ -2,6 +2,7 @@ import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClientStats } from '../metrics/client-stats.js';
 import { sleep } from '../util/wait.js';
+import { kubeconfigAuthorization, withFreshCredentials, type Authorization } from './authorization.js';
 import { Http1Transport } from './transports/http1.js';
 import { Http2Transport } from './transports/http2.js';
 import type { TlsMaterial, Transport } from './transports/types.js';
@@ -40,15 +41,14 @@ export async function kubeconfigIdentity(kubeconfigPath: string, context?: strin
   // Certificates, tokens, exec plugins: @kubernetes/client-node turns each into TLS options or a header.
   const httpsOptions: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(httpsOptions);
-  const authorization = (httpsOptions.headers as Record<string, string> | undefined)?.Authorization;
-  const basic = typeof httpsOptions.auth === 'string' && httpsOptions.auth !== ':' ? `Basic ${Buffer.from(httpsOptions.auth).toString('base64')}` : undefined;
+  const auth = kubeconfigAuthorization(kc, httpsOptions);
   return {
     server,
     tls: {
       ca: httpsOptions.ca,
       cert: httpsOptions.cert,
       key: httpsOptions.key,
-      ...(authorization || basic ? { authorization: authorization ?? basic } : {}),
+      credentials: auth,
       ...(httpsOptions.rejectUnauthorized === false ? { insecure: true } : {}),
     },
   };
@@ -90,6 +90,7 @@ export class ApiClient {
     readonly server: string,
     private readonly transport: Transport,
     readonly stats: ClientStats,
+    private readonly credentials?: Authorization,
   ) {}
 
   /**
@@ -105,7 +106,7 @@ export class ApiClient {
   ): Promise<ApiClient> {
     const { server, tls } = await kubeconfigIdentity(kubeconfigPath, options.context);
     const transport = options.protocol === 'http2' ? new Http2Transport(server, tls) : new Http1Transport(server, tls, options.maxSockets ?? 256);
-    return new ApiClient(server, transport, stats);
+    return new ApiClient(server, transport, stats, tls.credentials);
   }
 
   /**
@@ -128,18 +129,22 @@ export class ApiClient {
     const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     const started = performance.now();
     try {
-      const response = await this.transport.send({
-        method,
-        path,
-        payload,
-        keepBody: options.keepBody !== false,
-        signal: options.signal,
-        timeoutMs: options.timeoutMs ?? 120_000,
-        headers: {
-          accept: options.accept ?? 'application/json',
-          ...(payload ? { 'content-type': options.contentType ?? 'application/json', 'content-length': payload.length } : {}),
-        },
-      });
+      const headers = {
+        accept: options.accept ?? 'application/json',
+        ...(payload ? { 'content-type': options.contentType ?? 'application/json', 'content-length': payload.length } : {}),
+      };
+      const send = (authorization: string | undefined) =>
+        this.transport.send({
+          method,
+          path,
+          payload,
+          keepBody: options.keepBody !== false,
+          signal: options.signal,
+          timeoutMs: options.timeoutMs ?? 120_000,
+          headers: authorization ? { ...headers, authorization } : headers,
+        });
+      // A token that expired under a long run is not the apiserver refusing load: resend it fresh, and count only the answer.
+      const response = await withFreshCredentials(this.credentials, send);
       const durationMs = performance.now() - started;
       this.stats.record({ verb, resource, code: String(response.status), durationMs, bytes: response.bytes });
       return { ...response, durationMs };

@@ -6,6 +6,7 @@ import { Informer, type RelistPolicy } from './agents/informer.js';
 import type { AgentKind } from './agents/types.js';
 import { FleetStats } from './agents/stats.js';
 import { verifyOptions, type TlsMaterial } from './transports/types.js';
+import type { Authorization } from './authorization.js';
 
 export interface FleetSpec {
   /** An agent kind's type: kubelet, kube-proxy, ... */
@@ -32,7 +33,7 @@ export class Fleet {
   readonly stats = new FleetStats();
   private readonly controller = new AbortController();
   private readonly agent: https.Agent;
-  private readonly authorization?: string;
+  private readonly credentials?: Authorization;
   private readonly running: Promise<void>[] = [];
   private informers = new Map<string, number>();
   private nextNode = 0;
@@ -50,7 +51,7 @@ export class Fleet {
       secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }),
       ...verifyOptions(tls),
     });
-    this.authorization = tls.authorization;
+    this.credentials = tls.credentials;
   }
 
   async start(specs: FleetSpec[], signal?: AbortSignal): Promise<void> {
@@ -66,7 +67,7 @@ export class Fleet {
           const informer = new Informer(target, {
             server: this.server,
             agent: this.agent,
-            authorization: this.authorization,
+            credentials: this.credentials,
             agentType: spec.type,
             policy: spec.relist,
             paginate: spec.paginate,

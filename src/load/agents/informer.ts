@@ -1,5 +1,6 @@
 import https from 'node:https';
 import { sleep } from '../../util/wait.js';
+import { withFreshCredentials, type Authorization } from '../authorization.js';
 import type { FleetStats } from './stats.js';
 import type { InformerTarget } from './types.js';
 
@@ -8,8 +9,8 @@ export type RelistPolicy = 'quorum' | 'cache' | 'streaming';
 export interface InformerOptions {
   server: string;
   agent: https.Agent;
-  /** A token identity's Authorization header (certificate identities need none). */
-  authorization?: string;
+  /** A token identity's Authorization header, kept fresh (certificate identities need none). */
+  credentials?: Authorization;
   agentType: string;
   policy: RelistPolicy;
   /** Page LISTs with limit=500 and continue tokens, as client-go's pager does. */
@@ -50,26 +51,36 @@ export class Informer {
 
   /** GET with the body streamed: `onLine` sees each newline-delimited chunk (watch events); the head of the body is returned. */
   private get(query: URLSearchParams, onLine?: (line: string) => void): Promise<{ status: number; head: string; bytes: number }> {
+    return withFreshCredentials(this.options.credentials, (authorization) => this.getOnce(query, authorization, onLine));
+  }
+
+  private getOnce(
+    query: URLSearchParams,
+    authorization: string | undefined,
+    onLine?: (line: string) => void,
+  ): Promise<{ status: number; head: string; bytes: number }> {
     return new Promise((resolve, reject) => {
       const request = https.get(
         `${this.options.server}${this.target.path}?${query}`,
         {
           agent: this.options.agent,
           signal: this.options.signal,
-          headers: { accept: 'application/json', ...(this.options.authorization ? { authorization: this.options.authorization } : {}) },
+          headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
         },
         (response) => {
           let head = '';
           let bytes = 0;
           let pending = '';
+          // An error's Status object is not a watch event.
+          const lines = response.statusCode === 200 ? onLine : undefined;
           response.on('data', (chunk: Buffer) => {
             bytes += chunk.length;
             if (head.length < headBytes) head += chunk.toString('utf8', 0, Math.min(chunk.length, headBytes));
-            if (onLine) {
+            if (lines) {
               pending += chunk.toString('utf8');
               let newline = pending.indexOf('\n');
               while (newline >= 0) {
-                onLine(pending.slice(0, newline));
+                lines(pending.slice(0, newline));
                 pending = pending.slice(newline + 1);
                 newline = pending.indexOf('\n');
               }

@@ -5,7 +5,6 @@ import { timeoutError, verifyOptions, type TlsMaterial, type Transport, type Tra
 /** HTTP/1.1 over keep-alive connections, one per request in flight: how `ab`, curl and most agents talk. */
 export class Http1Transport implements Transport {
   private readonly agent: https.Agent;
-  private readonly authorization?: string;
 
   constructor(
     private readonly server: string,
@@ -15,7 +14,6 @@ export class Http1Transport implements Transport {
     // One TLS context for every connection: building it per connection costs more CPU than the request.
     const secureContext = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
     this.agent = new https.Agent({ keepAlive: true, maxSockets, secureContext, ...verifyOptions(tls) });
-    this.authorization = tls.authorization;
   }
 
   send(request: TransportRequest): Promise<TransportResponse> {
@@ -27,7 +25,7 @@ export class Http1Transport implements Transport {
           agent: this.agent,
           signal: request.signal,
           timeout: request.timeoutMs,
-          headers: this.authorization ? { ...request.headers, authorization: this.authorization } : request.headers,
+          headers: request.headers,
         },
         (response) => {
           const chunks: Buffer[] = [];

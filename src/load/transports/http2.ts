@@ -32,7 +32,6 @@ export class Http2Transport implements Transport {
             ':method': request.method,
             ':path': request.path,
             ...request.headers,
-            ...(this.tls.authorization ? { authorization: this.tls.authorization } : {}),
           },
           { signal: request.signal },
         );

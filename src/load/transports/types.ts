@@ -1,3 +1,4 @@
+import type { Authorization } from '../authorization.js';
 import { checkServerIdentity, type PeerCertificate, type SecureContextOptions } from 'node:tls';
 
 export interface TransportRequest {
@@ -25,10 +26,10 @@ export interface Transport {
 
 /**
  * How to reach and prove who we are to an apiserver, from a kubeconfig: TLS material,
- * and for token or exec-plugin identities the Authorization header.
+ * and for token or exec-plugin identities the Authorization header, kept fresh.
  */
 export type TlsMaterial = Pick<SecureContextOptions, 'ca' | 'cert' | 'key'> & {
-  authorization?: string;
+  credentials?: Authorization;
   /** insecure-skip-tls-verify in the kubeconfig. */
   insecure?: boolean;
   /** The name the serving certificate is checked against when connecting through a proxy. */

@@ -1,0 +1,100 @@
+import type https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/**
+ * The Authorization header of a kubeconfig identity, as every request of a run sends it.
+ * Exec plugins and auth providers (EKS, GKE, OIDC) issue tokens that expire within the
+ * hour, sooner than a long run ends; a header read once at the start turns into 401s.
+ */
+export interface Authorization {
+  /** The header to send now (undefined for a certificate identity). Never waits: a relist storm asks thousands of times a second. */
+  current(): string | undefined;
+  /**
+   * After the server refused `rejected` (a 401): fresh credentials, one fetch at a time.
+   * True when the header now differs from `rejected`, so the request is worth sending again.
+   */
+  refresh(rejected: string | undefined): Promise<boolean>;
+}
+
+/** A header that never changes: a static token, basic auth, or none. */
+export function fixedAuthorization(header?: string): Authorization {
+  return { current: () => header, refresh: async (rejected) => rejected !== header };
+}
+
+/**
+ * A header @kubernetes/client-node re-reads while requests flow. Its exec
+ * authenticator caches a credential until its expirationTimestamp and runs the
+ * plugin again after that; asking it at most once per `recheckMs` keeps the header
+ * fresh without running a plugin that gives no expiry on every request.
+ */
+class RefreshingAuthorization implements Authorization {
+  // A private field, so the token never shows up when an object holding this is logged or serialized.
+  #header: string | undefined;
+  #checkedAt = Date.now();
+  #pending?: Promise<void>;
+
+  constructor(
+    private readonly read: () => Promise<string | undefined>,
+    initial: string | undefined,
+    private readonly recheckMs: number,
+  ) {
+    this.#header = initial;
+  }
+
+  current(): string | undefined {
+    if (!this.#pending && Date.now() - this.#checkedAt >= this.recheckMs) void this.reread();
+    return this.#header;
+  }
+
+  async refresh(rejected: string | undefined): Promise<boolean> {
+    if (this.#header !== rejected) return true;
+    // A read that began before the refusal may still hand back the refused token: wait it out, then read anew.
+    await this.#pending;
+    if (this.#header === rejected) await this.reread();
+    return this.#header !== rejected;
+  }
+
+  private reread(): Promise<void> {
+    this.#pending ??= this.read()
+      .then(
+        (header) => {
+          if (header !== undefined) this.#header = header;
+        },
+        // A failing plugin keeps the last header: the server's 401s then say what is wrong.
+        () => undefined,
+      )
+      .finally(() => {
+        this.#checkedAt = Date.now();
+        this.#pending = undefined;
+      });
+    return this.#pending;
+  }
+}
+
+function headerOf(options: https.RequestOptions): string | undefined {
+  const bearer = (options.headers as Record<string, string> | undefined)?.Authorization;
+  if (bearer) return bearer;
+  return typeof options.auth === 'string' && options.auth !== ':' ? `Basic ${Buffer.from(options.auth).toString('base64')}` : undefined;
+}
+
+/** The Authorization of the kubeconfig's current user, starting from the options client-node `applied`: refreshing for exec plugins and auth providers, fixed otherwise. */
+export function kubeconfigAuthorization(kc: KubeConfig, applied: https.RequestOptions, recheckMs = 1_000): Authorization {
+  const read = async () => {
+    const options: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(options);
+    return headerOf(options);
+  };
+  const user = kc.getCurrentUser();
+  return user?.exec || user?.authProvider ? new RefreshingAuthorization(read, headerOf(applied), recheckMs) : fixedAuthorization(headerOf(applied));
+}
+
+/** Sends a request with the current header, and once more with fresh credentials if the first was refused for them. */
+export async function withFreshCredentials<R extends { status: number }>(
+  auth: Authorization | undefined,
+  send: (authorization: string | undefined) => Promise<R>,
+): Promise<R> {
+  const sent = auth?.current();
+  const response = await send(sent);
+  if (response.status !== 401 || !auth || !(await auth.refresh(sent))) return response;
+  return send(auth.current());
+}
