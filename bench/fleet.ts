@@ -1,9 +1,13 @@
 /**
  * bench/fleet: how many simulated kubelets one runner process drives, its RSS per
  * agent, and how sharp the relist storm is after all connections are dropped.
- * Run: npm run build && node dist/bench/fleet.js [--agents 5000] [--relist cache|quorum|streaming] [--pods 1000]
+ * Also the CPU each side spends in the storm (runner, apiserver, etcd, from /proc), and
+ * with --profile FILE a V8 CPU profile of the runner during the storm only.
+ * Run: npm run build && node dist/bench/fleet.js [--agents 5000] [--relist cache|quorum|streaming] [--pods 1000] [--profile storm.cpuprofile]
  */
 import { setMaxListeners } from 'node:events';
+import fs from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { defaultKubernetesVersion } from '../src/binaries/versions.js';
 import { LocalProvider } from '../src/cluster/local.js';
 import { createFaultEnvironment } from '../src/faults/environment.js';
@@ -21,6 +25,24 @@ function flag(name: string, fallback: string): string {
 const agents = Number(flag('agents', '5000'));
 const relist = flag('relist', 'cache') as RelistPolicy;
 const pods = Number(flag('pods', '1000'));
+const profile = flag('profile', '');
+
+/** User + system CPU seconds of a process, from /proc/<pid>/stat. */
+async function cpuSeconds(pid: number | 'self'): Promise<number> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of the runner and each control-plane process. */
+async function cpuOf(processes: { component: string; pid: number }[]): Promise<Record<string, number>> {
+  const entries = await Promise.all(
+    [['runner', 'self' as const] as const, ...processes.map((p) => [p.component, p.pid] as const)].map(
+      async ([name, pid]) => [name, await cpuSeconds(pid)] as const,
+    ),
+  );
+  return Object.fromEntries(entries);
+}
 
 const cluster = await new LocalProvider().up({
   kubernetesVersion: defaultKubernetesVersion,
@@ -53,6 +75,14 @@ try {
     `  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the fleet = ${formatBytes((rss - rssBefore) / agents)} per agent); ${proxy.connections} proxied connections`,
   );
 
+  const session = new Session();
+  if (profile) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  const processes = cluster.host?.processes() ?? [];
+  const cpuBefore = await cpuOf(processes);
   const dropAt = Date.now();
   const dropped = proxy.drop(1);
   const deadline = Date.now() + 600_000;
@@ -62,6 +92,17 @@ try {
   console.log(
     `  dropped ${dropped} connections: ${stats.relists} relists; relist finished at p50 ${(at(0.5) / 1000).toFixed(2)} s, p99 ${(at(0.99) / 1000).toFixed(2)} s, last ${(at(1) / 1000).toFixed(2)} s after the drop; all watches back after ${((Date.now() - dropAt) / 1000).toFixed(1)} s`,
   );
+  const cpuAfter = await cpuOf(processes);
+  if (profile) {
+    const { profile: taken } = await session.post('Profiler.stop');
+    await fs.writeFile(profile, JSON.stringify(taken));
+    session.disconnect();
+  }
+  const spent = Object.entries(cpuAfter).map(([name, after]) => [name, after - (cpuBefore[name] ?? after)] as const);
+  const perRelist = (seconds: number) => ((seconds / Math.max(1, stats.relists)) * 1000).toFixed(2);
+  console.log(`  CPU in the storm: ${spent.map(([name, s]) => `${name} ${s.toFixed(2)} s (${perRelist(s)} ms per relist)`).join(', ')}`);
+  const apiserver = spent.find(([name]) => name === 'apiserver')?.[1] ?? Number.NaN;
+  console.log(`  runner CPU / apiserver CPU in the storm: ${((spent[0]?.[1] ?? Number.NaN) / apiserver).toFixed(2)}`);
   console.log(`  peak runner RSS ${formatBytes(process.memoryUsage().rss)}`);
 } finally {
   await env.close();

@@ -1,6 +1,7 @@
 import https from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { setMaxListeners } from 'node:events';
+import { Cancellation } from '../util/cancellation.js';
 import { sleep } from '../util/wait.js';
 import { Informer, type RelistPolicy } from './agents/informer.js';
 import type { AgentKind } from './agents/types.js';
@@ -32,6 +33,7 @@ export function nodeName(index: number): string {
 export class Fleet {
   readonly stats = new FleetStats();
   private readonly controller = new AbortController();
+  private readonly cancellation = new Cancellation();
   private readonly agent: https.Agent;
   private readonly credentials?: Authorization;
   private readonly running: Promise<void>[] = [];
@@ -45,9 +47,12 @@ export class Fleet {
     private readonly kinds: ReadonlyMap<string, AgentKind>,
   ) {
     setMaxListeners(0, this.controller.signal);
+    this.controller.signal.addEventListener('abort', () => this.cancellation.stop(), { once: true });
     this.agent = new https.Agent({
       keepAlive: true,
       maxSockets: Number.POSITIVE_INFINITY,
+      // client-go sets no ClientSessionCache: every connection of a real agent is a full TLS handshake.
+      maxCachedSessions: 0,
       secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }),
       ...verifyOptions(tls),
     });
@@ -73,7 +78,7 @@ export class Fleet {
             paginate: spec.paginate,
             backoff: spec.backoff ?? { initialMs: 800, maxMs: 30_000 },
             stats: this.stats,
-            signal: this.controller.signal,
+            cancellation: this.cancellation,
           });
           this.running.push(informer.run());
           this.informers.set(spec.type, (this.informers.get(spec.type) ?? 0) + 1);
@@ -114,6 +119,7 @@ export class Fleet {
   }
 
   async stop(): Promise<void> {
+    this.cancellation.stop();
     this.controller.abort();
     this.agent.destroy();
     await Promise.allSettled(this.running);

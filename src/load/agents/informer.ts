@@ -1,5 +1,5 @@
 import https from 'node:https';
-import { sleep } from '../../util/wait.js';
+import type { Cancellation } from '../../util/cancellation.js';
 import { withFreshCredentials, type Authorization } from '../authorization.js';
 import type { FleetStats } from './stats.js';
 import type { InformerTarget } from './types.js';
@@ -17,7 +17,8 @@ export interface InformerOptions {
   paginate: boolean;
   backoff: { initialMs: number; maxMs: number };
   stats: FleetStats;
-  signal: AbortSignal;
+  /** The fleet's stop: ends requests in flight and backoffs. */
+  cancellation: Cancellation;
 }
 
 const headBytes = 4096;
@@ -64,7 +65,6 @@ export class Informer {
         `${this.options.server}${this.target.path}?${query}`,
         {
           agent: this.options.agent,
-          signal: this.options.signal,
           headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
         },
         (response) => {
@@ -91,6 +91,8 @@ export class Informer {
           response.on('aborted', () => reject(Object.assign(new Error('connection reset'), { code: 'ECONNRESET' })));
         },
       );
+      const unhook = this.options.cancellation.onStop(() => request.destroy(Object.assign(new Error('stopped'), { name: 'AbortError' })));
+      request.on('close', unhook);
       request.on('error', reject);
     });
   }
@@ -152,8 +154,8 @@ export class Informer {
   }
 
   async run(): Promise<void> {
-    const { signal, backoff, stats, agentType, policy } = this.options;
-    for (let cycle = 0; !signal.aborted; cycle++) {
+    const { cancellation, backoff, stats, agentType, policy } = this.options;
+    for (let cycle = 0; !cancellation.stopped; cycle++) {
       try {
         if (policy === 'streaming') {
           await this.watch(undefined, cycle > 0);
@@ -164,13 +166,13 @@ export class Informer {
         }
         stats.watchBroken(agentType, 'closed');
       } catch (error) {
-        if (signal.aborted) return;
+        if (cancellation.stopped) return;
         stats.watchBroken(agentType, (error as NodeJS.ErrnoException).code ?? 'error');
         this.failures++;
       }
       // client-go's reflector backoff: exponential from 800 ms to 30 s, with full jitter on top.
       const base = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, this.failures - 1));
-      await sleep(base * (1 + Math.random()), signal).catch(() => undefined);
+      await cancellation.sleep(base * (1 + Math.random()));
     }
   }
 }
