@@ -2,8 +2,9 @@
  * bench/fleet: how many simulated kubelets one runner process drives, its RSS per
  * agent, and how sharp the relist storm is after all connections are dropped.
  * Also the CPU each side spends in the storm (runner, apiserver, etcd, from /proc), and
- * with --profile FILE a V8 CPU profile of the runner during the storm only.
- * Run: npm run build && node dist/bench/fleet.js [--agents 5000] [--relist cache|quorum|streaming] [--pods 1000] [--profile storm.cpuprofile]
+ * with --profile FILE a V8 CPU profile of the runner during the storm only (main thread);
+ * --workers N spreads the agents over N worker threads.
+ * Run: npm run build && node dist/bench/fleet.js [--agents 5000] [--relist cache|quorum|streaming] [--pods 1000] [--profile storm.cpuprofile] [--workers 1]
  */
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs/promises';
@@ -26,6 +27,7 @@ const agents = Number(flag('agents', '5000'));
 const relist = flag('relist', 'cache') as RelistPolicy;
 const pods = Number(flag('pods', '1000'));
 const profile = flag('profile', '');
+const workers = Number(flag('workers', '1'));
 
 /** User + system CPU seconds of a process, from /proc/<pid>/stat. */
 async function cpuSeconds(pid: number | 'self'): Promise<number> {
@@ -60,7 +62,7 @@ try {
     await seed([{ kind: 'pods', count: pods, qps: 0, concurrency: 50 }], { client, runId: 'bench', experimentDir: '.', quiet: true, event: () => undefined });
   const rssBefore = process.memoryUsage().rss;
   const started = Date.now();
-  await fleet.start([{ type: 'kubelet', count: agents, relist, paginate: false, rampUpMs: 20_000 }]);
+  await fleet.start([{ type: 'kubelet', count: agents, relist, paginate: false, rampUpMs: 20_000, workers }]);
   await fleet.waitSynced(600_000);
   const stats = fleet.stats.byType.get('kubelet')!;
   while (stats.openWatches < agents) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -69,7 +71,7 @@ try {
   global.gc?.();
   const rss = process.memoryUsage().rss;
   console.log(
-    `${agents} kubelet agents (${relist} relists, ${pods} pods in the cluster): all listed and watching ${(syncedMs / 1000).toFixed(1)} s after the first started (20 s ramp-up)`,
+    `${agents} kubelet agents in ${workers} thread(s) (${relist} relists, ${pods} pods in the cluster): all listed and watching ${(syncedMs / 1000).toFixed(1)} s after the first started (20 s ramp-up)`,
   );
   console.log(
     `  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the fleet = ${formatBytes((rss - rssBefore) / agents)} per agent); ${proxy.connections} proxied connections`,

@@ -95,6 +95,9 @@ const agentsSchema = (agents: SchemaPlugins['agents']) =>
     paginate: Type.Optional(Type.Boolean({ description: 'LIST with limit=500 and continue tokens (default false)' })),
     rampUp: Type.Optional(Duration('start the agents evenly over this long (default 10s)')),
     backoff: Type.Optional(Strict({ initial: Duration('first backoff after a broken watch (default 800ms)'), max: Duration('longest backoff (default 30s)') })),
+    workers: Type.Optional(
+      PositiveInt('worker threads the agents are spread over (default: one per 1,000 agents, at most one per core; 1: the runner thread)', 64),
+    ),
   });
 
 const windows = Type.Union([Type.Literal('before'), Type.Literal('during'), Type.Literal('after'), Type.Literal('whole')], {

@@ -35,7 +35,9 @@ export async function createFaultEnvironment(
   await proxy.start();
   const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath, cluster.kubeconfigContext);
   // The agents dial the proxy; the certificate they check is the apiserver's.
-  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, { ...tls, serverName: upstream.hostname.replace(/^\[|\]$/g, '') }, options.agentKinds);
+  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, { ...tls, serverName: upstream.hostname.replace(/^\[|\]$/g, '') }, options.agentKinds, {
+    identity: { kubeconfigPath: cluster.loadKubeconfigPath, context: cluster.kubeconfigContext },
+  });
   const opened: ApiClient[] = [];
   const context: FaultContext = {
     cluster,

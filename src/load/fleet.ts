@@ -1,10 +1,12 @@
 import https from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { setMaxListeners } from 'node:events';
+import os from 'node:os';
 import { Cancellation } from '../util/cancellation.js';
 import { sleep } from '../util/wait.js';
 import { Informer, type RelistPolicy } from './agents/informer.js';
 import type { AgentKind } from './agents/types.js';
+import { FleetWorker, splitPlan, type AgentPlan, type FleetIdentity } from './fleet-workers.js';
 import { FleetStats } from './agents/stats.js';
 import { verifyOptions, type TlsMaterial } from './transports/types.js';
 import type { Authorization } from './authorization.js';
@@ -20,6 +22,13 @@ export interface FleetSpec {
   backoff?: { initialMs: number; maxMs: number };
   /** Node names are `cpchaos-node-<firstIndex + i>`; by default the next unused indexes. */
   firstIndex?: number;
+  /** Worker threads to spread the agents over (1: this thread); by default one per 1,000 agents, at most one per core. */
+  workers?: number;
+}
+
+/** One agent per simulated node, one thread per core: past about 1,000 agents a single thread, not the apiserver, sets the pace. */
+export function defaultWorkers(count: number): number {
+  return Math.max(1, Math.min(os.availableParallelism(), Math.ceil(count / 1000)));
 }
 
 export function nodeName(index: number): string {
@@ -38,6 +47,8 @@ export class Fleet {
   private readonly credentials?: Authorization;
   private readonly running: Promise<void>[] = [];
   private informers = new Map<string, number>();
+  private readonly workers: FleetWorker[] = [];
+  private readonly serverName?: string;
   private nextNode = 0;
 
   constructor(
@@ -45,14 +56,17 @@ export class Fleet {
     tls: TlsMaterial,
     /** The agent kinds the composition root lists, by type. */
     private readonly kinds: ReadonlyMap<string, AgentKind>,
+    /** Where worker threads read the load identity from; without it every agent runs in this thread. */
+    private readonly options: { identity?: FleetIdentity } = {},
   ) {
+    this.serverName = tls.serverName;
     setMaxListeners(0, this.controller.signal);
     this.controller.signal.addEventListener('abort', () => this.cancellation.stop(), { once: true });
     this.agent = new https.Agent({
       keepAlive: true,
       maxSockets: Number.POSITIVE_INFINITY,
-      // client-go sets no ClientSessionCache: every connection of a real agent is a full TLS handshake.
-      maxCachedSessions: 0,
+      // Node resumes TLS sessions (client-go does not). Full handshakes cost the apiserver no more
+      // CPU per relist in bench/fleet, the same runner CPU, and 8 KiB more runner memory per agent.
       secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }),
       ...verifyOptions(tls),
     });
@@ -62,31 +76,57 @@ export class Fleet {
   async start(specs: FleetSpec[], signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', () => this.controller.abort(), { once: true });
     for (const spec of specs) {
-      const kind = this.kinds.get(spec.type);
-      if (!kind) throw new Error(`no agent kind "${spec.type}"`);
-      const gapMs = spec.count > 1 ? spec.rampUpMs / spec.count : 0;
-      const first = spec.firstIndex ?? this.allocateNodes(spec.count);
-      for (let i = 0; i < spec.count && !this.controller.signal.aborted; i++) {
-        const node = nodeName(first + i);
-        for (const target of kind.informers(node)) {
-          const informer = new Informer(target, {
-            server: this.server,
-            agent: this.agent,
-            credentials: this.credentials,
-            agentType: spec.type,
-            policy: spec.relist,
-            paginate: spec.paginate,
-            backoff: spec.backoff ?? { initialMs: 800, maxMs: 30_000 },
-            stats: this.stats,
-            cancellation: this.cancellation,
-          });
-          this.running.push(informer.run());
-          this.informers.set(spec.type, (this.informers.get(spec.type) ?? 0) + 1);
-        }
-        this.stats.agentStarted(spec.type);
-        if (gapMs > 0) await sleep(gapMs, this.controller.signal).catch(() => undefined);
-      }
+      const plan = this.plan(spec);
+      const workers = Math.min(spec.workers ?? defaultWorkers(spec.count), spec.count);
+      if (workers <= 1 || !this.options.identity) await this.runPlan(plan);
+      else await Promise.all(splitPlan(plan, workers).map((part, i) => this.worker(i).start(part)));
     }
+  }
+
+  /** Which nodes the spec's agents are, and what each lists and watches: plain data, so a worker thread can run it. */
+  private plan(spec: FleetSpec): AgentPlan {
+    const kind = this.kinds.get(spec.type);
+    if (!kind) throw new Error(`no agent kind "${spec.type}"`);
+    const first = spec.firstIndex ?? this.allocateNodes(spec.count);
+    const agents = Array.from({ length: spec.count }, (_, i) => ({ node: nodeName(first + i), targets: kind.informers(nodeName(first + i)) }));
+    const informers = agents.reduce((sum, agent) => sum + agent.targets.length, 0);
+    this.informers.set(spec.type, (this.informers.get(spec.type) ?? 0) + informers);
+    const { type, relist, paginate, rampUpMs } = spec;
+    return { type, relist, paginate, rampUpMs, backoff: spec.backoff ?? { initialMs: 800, maxMs: 30_000 }, agents };
+  }
+
+  /** Starts a plan's agents in this thread, evenly over its ramp-up. */
+  async runPlan(plan: AgentPlan): Promise<void> {
+    const gapMs = plan.agents.length > 1 ? plan.rampUpMs / plan.agents.length : 0;
+    for (const { targets } of plan.agents) {
+      if (this.controller.signal.aborted) return;
+      for (const target of targets) {
+        const informer = new Informer(target, {
+          server: this.server,
+          agent: this.agent,
+          credentials: this.credentials,
+          agentType: plan.type,
+          policy: plan.relist,
+          paginate: plan.paginate,
+          backoff: plan.backoff,
+          stats: this.stats,
+          cancellation: this.cancellation,
+        });
+        this.running.push(informer.run());
+      }
+      this.stats.agentStarted(plan.type);
+      if (gapMs > 0) await sleep(gapMs, this.controller.signal).catch(() => undefined);
+    }
+  }
+
+  /** Worker threads running agents (0: every agent runs in this thread). */
+  get workerThreads(): number {
+    return this.workers.length;
+  }
+
+  private worker(index: number): FleetWorker {
+    while (this.workers.length <= index) this.workers.push(new FleetWorker(this.server, this.serverName, this.options.identity!, this.stats));
+    return this.workers[index]!;
   }
 
   /** Reserves `count` node indexes no agent or joined node uses yet; returns the first. */
@@ -121,6 +161,7 @@ export class Fleet {
   async stop(): Promise<void> {
     this.cancellation.stop();
     this.controller.abort();
+    await Promise.all(this.workers.map((worker) => worker.stop()));
     this.agent.destroy();
     await Promise.allSettled(this.running);
   }

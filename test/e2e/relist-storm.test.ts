@@ -7,13 +7,10 @@ test.before(async () => {
   await isolatedStateDir();
 });
 
-test('an experiment with kubelet agents and a connection drop records the relist storm', async (t) => {
-  const { result, runDir, summary } = await runExperimentText(
-    'storm',
-    `apiVersion: cpchaos.io/v1alpha1
+const stormExperiment = (name: string, workers: number) => `apiVersion: cpchaos.io/v1alpha1
 kind: Experiment
 metadata:
-  name: storm
+  name: ${name}
 cluster:
   etcdUnsafeNoFsync: true
 seed:
@@ -26,6 +23,7 @@ agents:
     relist: cache
     rampUp: 1s
     backoff: { initial: 200ms, max: 2s }
+    workers: ${workers}
 steadyState:
   duration: 2s
 faults:
@@ -49,8 +47,10 @@ hypotheses:
     threshold: 60
   - name: apiserver not OOM-killed
     builtin: not-oom-killed
-`,
-  );
+`;
+
+test('an experiment with kubelet agents and a connection drop records the relist storm', async (t) => {
+  const { result, runDir, summary } = await runExperimentText('storm', stormExperiment('storm', 1));
   t.is(result.exitCode, 0, result.all);
   t.deepEqual(
     summary.fleet.map((f) => [f.agent, f.agents, f.lists, f.relists, f.resourceVersions]),
@@ -63,4 +63,28 @@ hypotheses:
     .map((l) => JSON.parse(l) as { type: string; dropped?: number });
   t.true((events.find((e) => e.type === 'connections-dropped')?.dropped ?? 0) >= 60);
   t.regex(await fs.readFile(path.join(runDir, 'report.md'), 'utf8'), /\| kubelet \| 60 \| 120 \| 60 \|/);
+});
+
+test('the same storm with the agents spread over three worker threads: the same lists, relists, watches and verdicts', async (t) => {
+  const { result, runDir, summary } = await runExperimentText('storm-workers', stormExperiment('storm-workers', 3));
+  t.is(result.exitCode, 0, result.all);
+  t.deepEqual(
+    summary.fleet.map((f) => [f.agent, f.agents, f.lists, f.relists, f.resourceVersions]),
+    [['kubelet', 60, 120, 60, { '0': 120 }]],
+  );
+  t.deepEqual(
+    summary.verdicts.map((v) => [v.name, v.status, v.name === 'apiserver not OOM-killed' ? 'n/a' : v.observed]),
+    [
+      ['every kubelet relisted once after the drop', 'held', 60],
+      ['all watches back', 'held', 60],
+      ['apiserver not OOM-killed', 'held', 'n/a'],
+    ],
+  );
+  // The threads' connections all pass through the runner's proxy, so one drop reaches every one of them at the same instant.
+  const events = (await fs.readFile(path.join(runDir, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; dropped?: number; message?: string });
+  t.true((events.find((e) => e.type === 'connections-dropped')?.dropped ?? 0) >= 60);
+  t.is(events.find((e) => e.type === 'agents-synced')?.message, '60 kubelet listed and watching (in 3 worker threads)');
 });

@@ -15,9 +15,23 @@ interface TypeStats {
   relistTimes: number[];
 }
 
+/** What changed in a worker thread's stats since its last report: counters as increments, relists as new entries. Structured-cloneable. */
+export type FleetStatsDelta = Record<
+  string,
+  Omit<TypeStats, 'breaks' | 'resourceVersions'> & { breaks: [string, number][]; resourceVersions: [string, number][] }
+>;
+
+const counters = ['agents', 'lists', 'relists', 'openWatches', 'watchEvents', 'listBytes'] as const;
+
+function subtract(now: Map<string, number>, before: Map<string, number> | undefined): [string, number][] {
+  return [...now].map(([key, value]) => [key, value - (before?.get(key) ?? 0)] as [string, number]).filter(([, change]) => change !== 0);
+}
+
 /** What a fleet of simulated agents did: lists, relists, watches, bytes; drained into cpchaos_fleet_* samples. */
 export class FleetStats {
   readonly byType = new Map<string, TypeStats>();
+  /** The counters as last reported by `delta()`. */
+  private reported = new Map<string, Pick<TypeStats, (typeof counters)[number] | 'breaks' | 'resourceVersions'>>();
 
   private of(type: string): TypeStats {
     let stats = this.byType.get(type);
@@ -74,6 +88,37 @@ export class FleetStats {
   watchBroken(type: string, reason: string): void {
     const breaks = this.of(type).breaks;
     breaks.set(reason, (breaks.get(reason) ?? 0) + 1);
+  }
+
+  /** The changes since the last call, for a worker thread to post to the fleet that merges them (`add`). */
+  delta(): FleetStatsDelta {
+    const delta: FleetStatsDelta = {};
+    for (const [type, s] of this.byType) {
+      const before = this.reported.get(type);
+      const change = Object.fromEntries(counters.map((key) => [key, s[key] - (before?.[key] ?? 0)])) as Record<(typeof counters)[number], number>;
+      delta[type] = {
+        ...change,
+        breaks: subtract(s.breaks, before?.breaks),
+        resourceVersions: subtract(s.resourceVersions, before?.resourceVersions),
+        recentRelistMs: s.recentRelistMs.splice(0),
+        relistTimes: s.relistTimes.splice(0),
+      };
+      const totals = Object.fromEntries(counters.map((key) => [key, s[key]])) as Record<(typeof counters)[number], number>;
+      this.reported.set(type, { ...totals, breaks: new Map(s.breaks), resourceVersions: new Map(s.resourceVersions) });
+    }
+    return delta;
+  }
+
+  /** Merges a worker's `delta()` into these stats. */
+  add(delta: FleetStatsDelta): void {
+    for (const [type, change] of Object.entries(delta)) {
+      const s = this.of(type);
+      for (const key of counters) s[key] += change[key];
+      for (const [reason, count] of change.breaks) s.breaks.set(reason, (s.breaks.get(reason) ?? 0) + count);
+      for (const [version, count] of change.resourceVersions) s.resourceVersions.set(version, (s.resourceVersions.get(version) ?? 0) + count);
+      s.recentRelistMs.push(...change.recentRelistMs);
+      s.relistTimes.push(...change.relistTimes);
+    }
   }
 
   drain(t: number): Sample[] {

@@ -28,6 +28,7 @@ function fleetSpec(agents: AgentsSpec): FleetSpec {
     relist: agents.relist ?? 'quorum',
     paginate: agents.paginate ?? false,
     rampUpMs: parseDuration(agents.rampUp ?? '10s'),
+    ...(agents.workers ? { workers: agents.workers } : {}),
     ...(agents.backoff ? { backoff: { initialMs: parseDuration(agents.backoff.initial), maxMs: parseDuration(agents.backoff.max) } } : {}),
   };
 }
@@ -40,5 +41,6 @@ export async function startAgents(run: RunContext): Promise<void> {
   const { fleet } = run.state.environment!.context;
   await fleet.start(agents.map(fleetSpec), run.signal);
   await fleet.waitSynced(300_000, run.signal);
-  run.event('agents-synced', `${agents.map((a) => `${a.count} ${a.type}`).join(', ')} listed and watching`);
+  const threads = fleet.workerThreads ? ` (in ${fleet.workerThreads} worker threads)` : '';
+  run.event('agents-synced', `${agents.map((a) => `${a.count} ${a.type}`).join(', ')} listed and watching${threads}`);
 }

@@ -1,0 +1,33 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { messageOf } from '../errors.js';
+import { kubeconfigIdentity } from './client.js';
+import { Fleet } from './fleet.js';
+import type { FleetThreadInit, FromThread, ToThread } from './fleet-workers.js';
+
+/**
+ * A worker thread of the agent fleet: runs the agents of the plans it is handed,
+ * with its own connections, and reports what they did every 100 ms.
+ */
+const init = workerData as FleetThreadInit;
+const port = parentPort!;
+const post = (message: FromThread) => port.postMessage(message);
+
+try {
+  const { tls } = await kubeconfigIdentity(init.identity.kubeconfigPath, init.identity.context);
+  // No agent kinds here: the runner sends each agent's informers along with the plan.
+  const fleet = new Fleet(init.server, { ...tls, ...(init.serverName ? { serverName: init.serverName } : {}) }, new Map());
+  const report = setInterval(() => post({ type: 'stats', delta: fleet.stats.delta() }), 100);
+  port.on('message', (message: ToThread) => {
+    if (message.type === 'start') {
+      void fleet.runPlan(message.plan).then(() => post({ type: 'started', id: message.id }));
+      return;
+    }
+    void fleet.stop().then(() => {
+      clearInterval(report);
+      post({ type: 'stats', delta: fleet.stats.delta() });
+      post({ type: 'stopped' });
+    });
+  });
+} catch (error) {
+  post({ type: 'failed', message: messageOf(error) });
+}

@@ -1,0 +1,91 @@
+import { Worker } from 'node:worker_threads';
+import type { RelistPolicy } from './agents/informer.js';
+import type { FleetStats, FleetStatsDelta } from './agents/stats.js';
+import type { InformerTarget } from './agents/types.js';
+
+/** A spec's agents made concrete: their nodes and what each lists and watches. Plain data, so it crosses to a worker thread. */
+export interface AgentPlan {
+  type: string;
+  relist: RelistPolicy;
+  paginate: boolean;
+  rampUpMs: number;
+  backoff: { initialMs: number; maxMs: number };
+  agents: { node: string; targets: InformerTarget[] }[];
+}
+
+/** Where a worker thread reads the load identity: credentials that refresh (exec plugins) cannot be copied between threads. */
+export interface FleetIdentity {
+  kubeconfigPath: string;
+  context?: string;
+}
+
+/** What the worker thread is given at start. */
+export interface FleetThreadInit {
+  server: string;
+  serverName?: string;
+  identity: FleetIdentity;
+}
+
+export type ToThread = { type: 'start'; id: number; plan: AgentPlan } | { type: 'stop' };
+export type FromThread =
+  { type: 'stats'; delta: FleetStatsDelta } | { type: 'started'; id: number } | { type: 'stopped' } | { type: 'failed'; message: string };
+
+/** A plan's agents dealt round-robin into `parts` plans, each with the same ramp-up, so together they start at the same rate. */
+export function splitPlan(plan: AgentPlan, parts: number): AgentPlan[] {
+  return Array.from({ length: parts }, (_, part) => ({ ...plan, agents: plan.agents.filter((_, i) => i % parts === part) })).filter((p) => p.agents.length);
+}
+
+/**
+ * The runner's side of one worker thread of the fleet: hands it plans, merges the
+ * stats it reports (every 100 ms) into the fleet's, and stops it.
+ */
+export class FleetWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, () => void>();
+  private nextId = 0;
+  private failure?: Error;
+  private readonly stopped: Promise<void>;
+
+  constructor(server: string, serverName: string | undefined, identity: FleetIdentity, stats: FleetStats) {
+    const init: FleetThreadInit = { server, serverName, identity };
+    this.worker = new Worker(new URL('./fleet-thread.js', import.meta.url), { workerData: init });
+    this.stopped = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('message', (message: FromThread) => {
+      if (message.type === 'stats') stats.add(message.delta);
+      else if (message.type === 'started') this.settle(message.id);
+      else if (message.type === 'failed') this.fail(new Error(message.message));
+      else void this.worker.terminate();
+    });
+  }
+
+  private settle(id: number): void {
+    this.pending.get(id)?.();
+    this.pending.delete(id);
+  }
+
+  private fail(error: Error): void {
+    this.failure = error;
+    for (const id of [...this.pending.keys()]) this.settle(id);
+  }
+
+  /** Resolves once the thread has started every agent of the plan (after its ramp-up). */
+  async start(plan: AgentPlan): Promise<void> {
+    if (this.failure) throw this.failure;
+    const id = this.nextId++;
+    await new Promise<void>((resolve) => {
+      this.pending.set(id, resolve);
+      this.worker.postMessage({ type: 'start', id, plan } satisfies ToThread);
+    });
+    const failure = this.failure as Error | undefined;
+    if (failure) throw new Error(`a fleet worker thread failed: ${failure.message}`);
+  }
+
+  /** Stops every agent of the thread; its last stats arrive before this resolves. */
+  async stop(): Promise<void> {
+    this.worker.postMessage({ type: 'stop' } satisfies ToThread);
+    const deadline = setTimeout(() => void this.worker.terminate(), 10_000);
+    await this.stopped;
+    clearTimeout(deadline);
+  }
+}

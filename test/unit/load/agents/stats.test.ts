@@ -1,0 +1,59 @@
+import test from 'ava';
+import { FleetStats } from '../../../../src/load/agents/stats.js';
+import { splitPlan, type AgentPlan } from '../../../../src/load/fleet-workers.js';
+
+function activity(stats: FleetStats, type: string, relists: number): void {
+  stats.agentStarted(type);
+  stats.listRequested(type, '0');
+  stats.listDone(type, false, 5, 100);
+  stats.watchOpened(type);
+  for (let i = 0; i < relists; i++) {
+    stats.watchBroken(type, 'ECONNRESET');
+    stats.listRequested(type, '0');
+    stats.listDone(type, true, 10 + i, 50);
+  }
+}
+
+test('the deltas of worker threads add up to the stats one thread would have kept, each change counted once', (t) => {
+  const alone = new FleetStats();
+  const merged = new FleetStats();
+  const workers = [new FleetStats(), new FleetStats()];
+  activity(alone, 'kubelet', 2);
+  activity(workers[0]!, 'kubelet', 2);
+  merged.add(workers[0]!.delta());
+  activity(alone, 'kubelet', 1);
+  activity(workers[1]!, 'kubelet', 1);
+  activity(alone, 'kube-proxy', 3);
+  activity(workers[1]!, 'kube-proxy', 3);
+  merged.add(workers[1]!.delta());
+  merged.add(workers[0]!.delta());
+  merged.add(workers[1]!.delta());
+  for (const type of ['kubelet', 'kube-proxy']) {
+    const a = alone.byType.get(type)!;
+    const m = merged.byType.get(type)!;
+    t.like(m, { agents: a.agents, lists: a.lists, relists: a.relists, openWatches: a.openWatches, listBytes: a.listBytes });
+    t.deepEqual(m.breaks, a.breaks);
+    t.deepEqual(m.resourceVersions, a.resourceVersions);
+    t.deepEqual([...m.recentRelistMs].sort(), [...a.recentRelistMs].sort());
+    t.is(m.relistTimes.length, a.relistTimes.length);
+  }
+});
+
+test('a plan is dealt round-robin: every agent in exactly one part, parts as even as can be, none empty', (t) => {
+  const plan: AgentPlan = {
+    type: 'kubelet',
+    relist: 'cache',
+    paginate: false,
+    rampUpMs: 1000,
+    backoff: { initialMs: 1, maxMs: 2 },
+    agents: Array.from({ length: 7 }, (_, i) => ({ node: `n${i}`, targets: [] })),
+  };
+  const parts = splitPlan(plan, 3);
+  t.deepEqual(
+    parts.map((p) => p.agents.length),
+    [3, 2, 2],
+  );
+  t.deepEqual(parts.flatMap((p) => p.agents.map((a) => a.node)).sort(), plan.agents.map((a) => a.node).sort());
+  t.true(parts.every((p) => p.rampUpMs === 1000));
+  t.is(splitPlan({ ...plan, agents: plan.agents.slice(0, 2) }, 3).length, 2);
+});
