@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAgent } from './commands/agent.js';
 import { registerBinaries } from './commands/binaries.js';
 import { registerCapacity } from './commands/capacity.js';
 import { registerCompare } from './commands/compare.js';
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerBinaries(program);
   registerSmoke(program);
   registerSchema(program);
+  registerAgent(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -7,6 +7,8 @@ import { runLabel } from '../load/seed.js';
  * terminating, and its objects must not wait for it). Custom resources go with their CRDs.
  */
 const collections: { path: string; namespaced: boolean; query?: string }[] = [
+  // A sharded fleet's Job on a load cluster: its pods go with it.
+  { path: '/apis/batch/v1/jobs', namespaced: true, query: 'propagationPolicy=Background' },
   { path: '/api/v1/pods', namespaced: true, query: 'gracePeriodSeconds=0' },
   { path: '/apis/apps/v1/deployments', namespaced: true },
   { path: '/apis/apps/v1/daemonsets', namespaced: true },
@@ -14,6 +16,11 @@ const collections: { path: string; namespaced: boolean; query?: string }[] = [
   { path: '/api/v1/configmaps', namespaced: true },
   { path: '/api/v1/secrets', namespaced: true },
   { path: '/apis/coordination.k8s.io/v1/leases', namespaced: true },
+  { path: '/apis/rbac.authorization.k8s.io/v1/rolebindings', namespaced: true },
+  { path: '/apis/rbac.authorization.k8s.io/v1/roles', namespaced: true },
+  { path: '/api/v1/serviceaccounts', namespaced: true },
+  { path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', namespaced: false },
+  { path: '/apis/rbac.authorization.k8s.io/v1/clusterroles', namespaced: false },
   { path: '/api/v1/nodes', namespaced: false },
   { path: '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas', namespaced: false },
   { path: '/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations', namespaced: false },

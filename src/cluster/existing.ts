@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InfrastructureError, messageOf, UsageError } from '../errors.js';
 import { ApiClient, kubeconfigIdentity } from '../load/client.js';
+import { defaultKubeconfig } from '../util/kubeconfig-path.js';
 import { ClientStats } from '../metrics/client-stats.js';
 import { deleteLabelled, runSelector, type CleanupResult } from './cleanup.js';
 import { get } from './https.js';
@@ -23,11 +24,7 @@ export interface ExistingTarget {
   runId: string;
 }
 
-/** $KUBECONFIG's first file, else ~/.kube/config, as kubectl reads them. */
-export function defaultKubeconfig(env: NodeJS.ProcessEnv = process.env): string {
-  const first = env.KUBECONFIG?.split(path.delimiter).find(Boolean);
-  return first ?? path.join(os.homedir(), '.kube', 'config');
-}
+export { defaultKubeconfig };
 
 /** Deletes what cpchaos runs (one run, or all) created on a cluster we do not own: teardown, and `cpchaos down --existing`. */
 export async function cleanExisting(options: { context: string; kubeconfig?: string; runId?: string }): Promise<CleanupResult> {

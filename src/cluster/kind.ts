@@ -82,6 +82,7 @@ class KindCluster implements Cluster, HostProcesses {
   private readonly restartsSeen = new Map<ComponentName, number>();
   private watcher?: NodeJS.Timeout;
   private polling = false;
+  networkServer?: string;
 
   constructor(
     readonly name: string,
@@ -316,9 +317,17 @@ export class KindProvider implements ClusterProvider {
       `${name}-control-plane`,
       nodeImage,
     );
+    cluster.networkServer = await networkServer(name, this.options.controlPlanes > 1 ? `${name}-external-load-balancer` : `${name}-control-plane`);
     await cluster.refresh();
     return cluster;
   }
+}
+
+/** The apiserver's address on the cluster's Docker network: what the pods of a load cluster on that network dial. */
+async function networkServer(network: string, container: string): Promise<string | undefined> {
+  const inspected = await execa('docker', ['inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container], { reject: false });
+  const ip = String(inspected.stdout).trim();
+  return inspected.exitCode === 0 && ip ? `https://${ip.includes(':') ? `[${ip}]` : ip}:6443` : undefined;
 }
 
 const kindKeys = {

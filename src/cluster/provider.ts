@@ -77,6 +77,8 @@ export interface Cluster {
   readonly loadKubeconfigPath: string;
   /** The kubeconfig context to use; undefined: its current context. */
   readonly kubeconfigContext?: string;
+  /** The apiserver as other containers on its Docker network reach it (kind): where a load cluster's shards dial. */
+  readonly networkServer?: string;
   /** The version the apiserver reports, when the provider did not choose it. */
   readonly serverVersion?: string;
   readonly access: ApiserverAccess;

@@ -45,6 +45,10 @@ export function registerRun(program: Command): void {
     .option('--quiet', 'print only the verdicts')
     .option('--json', 'print every event as a JSON line on stdout while running, then one "result" line per run (for scripts)')
     .option('--target-existing <context>', 'consent to run an experiment with provider: existing against that exact kubeconfig context')
+    .option(
+      '--load-cluster <context>',
+      'consent to run sharded agents (agents[].placement.kubernetes) as a Job on the cluster of that exact kubeconfig context',
+    )
     .option('--influxdb <url>', 'also send samples and events to InfluxDB 1.x: http://[user@]host:8086/database (password from CPCHAOS_INFLUXDB_PASSWORD)')
     .addOption(binDirOption())
     .addHelpText(
@@ -62,6 +66,20 @@ interface RunFlags {
   binDir?: string;
   influxdb?: string;
   targetExisting?: string;
+  loadCluster?: string;
+}
+
+/** Sharded agents run on a cluster the user names: only with that exact context typed again, as for existing targets. */
+function checkLoadConsent(loaded: LoadedExperiment, loadCluster: string | undefined): void {
+  for (const agents of loaded.experiment.agents ?? []) {
+    const context = agents.placement?.kubernetes.context;
+    if (context === undefined || context === loadCluster) continue;
+    throw new UsageError(
+      loadCluster === undefined
+        ? `this experiment runs ${agents.type} agents as a Job on the cluster of context "${context}"; to run it, pass --load-cluster ${context}`
+        : `--load-cluster ${loadCluster} does not match the agents' placement context "${context}"; refusing`,
+    );
+  }
 }
 
 /** The provider's consent rule (--target-existing), before anything starts. */
@@ -84,8 +102,9 @@ async function runCommand(file: string, flags: RunFlags): Promise<void> {
   const sinkConfig = flags.influxdb ? { influxdb: parseInfluxFlag(flags.influxdb) } : undefined;
   const loaded = await loadExperiment(file, catalog);
   checkConsent(catalog, loaded, file, flags.targetExisting);
+  checkLoadConsent(loaded, flags.loadCluster);
   const output = createRunOutput(outputMode(flags));
-  const common = { binDir: flags.binDir, output, sinkConfig, targetExisting: flags.targetExisting };
+  const common = { binDir: flags.binDir, output, sinkConfig, targetExisting: flags.targetExisting, loadCluster: flags.loadCluster };
   const variants = expandVariants(loaded);
   if (variants.length) return runVariants(loaded, variants, flags, common);
   const { dir, summary } = await withInterrupt((signal) => runExperiment({ loaded, resultsRoot: flags.results, runId: flags.runId, signal, ...common }));
@@ -100,7 +119,7 @@ async function runVariants(
   loaded: LoadedExperiment,
   variants: Variant[],
   flags: RunFlags,
-  common: Pick<RunOptions, 'binDir' | 'output' | 'sinkConfig' | 'targetExisting'>,
+  common: Pick<RunOptions, 'binDir' | 'output' | 'sinkConfig' | 'targetExisting' | 'loadCluster'>,
 ): Promise<void> {
   const { runExperiment, runIdFor } = await import('../run/run.js');
   const output = common.output!;

@@ -98,6 +98,36 @@ const agentsSchema = (agents: SchemaPlugins['agents']) =>
     workers: Type.Optional(
       PositiveInt('worker threads the agents are spread over (default: one per 1,000 agents, at most one per core; 1: the runner thread)', 64),
     ),
+    placement: Type.Optional(
+      Strict(
+        {
+          kubernetes: Strict({
+            context: Type.String({
+              minLength: 1,
+              description: 'the load cluster: its exact kubeconfig context; the run also needs --load-cluster <the same context>',
+            }),
+            kubeconfig: Type.Optional(Type.String({ minLength: 1, description: 'default $KUBECONFIG, else ~/.kube/config' })),
+            namespace: Type.Optional(
+              Type.String({ pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$', description: 'where the Job runs (default cpchaos-load)' }),
+            ),
+            shards: PositiveInt('pods of the Indexed Job the agents are dealt over', 1_000),
+            server: Type.Optional(
+              Type.String({
+                pattern: '^https://',
+                description: "the target apiserver as the load cluster's pods reach it (default: a kind target's address on its Docker network)",
+              }),
+            ),
+            image: Type.Optional(
+              Type.String({
+                minLength: 1,
+                description: 'an image of cpchaos the load cluster can pull (see Dockerfile); default: built here and loaded into kind nodes',
+              }),
+            ),
+          }),
+        },
+        { description: 'run the agents as shards of an Indexed Job on a load cluster instead of in the runner' },
+      ),
+    ),
   });
 
 const windows = Type.Union([Type.Literal('before'), Type.Literal('during'), Type.Literal('after'), Type.Literal('whole')], {

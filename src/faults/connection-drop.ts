@@ -49,5 +49,13 @@ export const connectionDrop = defineFault({
     const open = proxy.connections;
     const dropped = proxy.drop(params.fraction);
     context.event('connections-dropped', `${dropped} of ${open} agent connections reset`, { dropped, open });
+    // Sharded agents: every shard resets its own at one wall-clock instant, a couple of seconds ahead.
+    const sharded = await context.fleet.dropSharded(params.fraction);
+    if (sharded)
+      context.event('connections-dropped', `${sharded.dropped} sharded agent connections reset, the shards ${sharded.skewMs} ms apart`, {
+        dropped: sharded.dropped,
+        sharded: true,
+        skewMs: sharded.skewMs,
+      });
   },
 });

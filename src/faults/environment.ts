@@ -1,7 +1,7 @@
 import type { Cluster } from '../cluster/provider.js';
 import { ApiClient, kubeconfigIdentity } from '../load/client.js';
 import type { AgentKind } from '../load/agents/types.js';
-import { Fleet } from '../load/fleet.js';
+import { Fleet, type ShardingContext } from '../load/fleet.js';
 import { LoadBalancerProxy } from '../load/proxy.js';
 import type { SeededSet } from '../load/seed.js';
 import type { ClientStats } from '../metrics/client-stats.js';
@@ -26,6 +26,8 @@ export async function createFaultEnvironment(
     seeded?: SeededSet[];
     client?: ApiClient;
     createLabels?: Record<string, string>;
+    /** What sharded agents need of the run (without it, agents with a placement are refused). */
+    sharding?: Pick<ShardingContext, 'runId' | 'consent' | 'progress'>;
   },
 ): Promise<FaultEnvironment> {
   const client = options.client ?? (await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, { context: cluster.kubeconfigContext }));
@@ -37,6 +39,16 @@ export async function createFaultEnvironment(
   // The agents dial the proxy; the certificate they check is the apiserver's.
   const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, { ...tls, serverName: upstream.hostname.replace(/^\[|\]$/g, '') }, options.agentKinds, {
     identity: { kubeconfigPath: cluster.loadKubeconfigPath, context: cluster.kubeconfigContext },
+    ...(options.sharding
+      ? {
+          sharding: {
+            ...options.sharding,
+            client,
+            caPem: cluster.access.caPem ?? '',
+            ...(cluster.networkServer ? { networkServer: cluster.networkServer } : {}),
+          },
+        }
+      : {}),
   });
   const opened: ApiClient[] = [];
   const context: FaultContext = {

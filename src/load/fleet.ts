@@ -6,6 +6,9 @@ import { Cancellation } from '../util/cancellation.js';
 import { sleep } from '../util/wait.js';
 import { Informer, type RelistPolicy } from './agents/informer.js';
 import type { AgentKind } from './agents/types.js';
+import type { ApiClient } from './client.js';
+import { ShardedFleet, shardsName, type KubernetesPlacement } from './shards/remote.js';
+import { agentToken } from './shards/target-identity.js';
 import { FleetWorker, splitPlan, type AgentPlan, type FleetIdentity } from './fleet-workers.js';
 import { FleetStats } from './agents/stats.js';
 import { verifyOptions, type TlsMaterial } from './transports/types.js';
@@ -24,6 +27,21 @@ export interface FleetSpec {
   firstIndex?: number;
   /** Worker threads to spread the agents over (1: this thread); by default one per 1,000 agents, at most one per core. */
   workers?: number;
+  /** Run the agents as shards of a Job on a load cluster instead of in this process. */
+  placement?: KubernetesPlacement & { server?: string };
+}
+
+/** What sharding a fleet across a load cluster needs of the run. */
+export interface ShardingContext {
+  /** The run's client on the target: it makes the shards' identity there. */
+  client: ApiClient;
+  runId: string;
+  /** The load cluster context the user typed (--load-cluster): no other is used. */
+  consent?: string;
+  caPem: string;
+  /** The target apiserver as other containers reach it (kind); else placement.server must say. */
+  networkServer?: string;
+  progress(text: string): void;
 }
 
 /** One agent per simulated node, one thread per core: past about 1,000 agents a single thread, not the apiserver, sets the pace. */
@@ -48,6 +66,7 @@ export class Fleet {
   private readonly running: Promise<void>[] = [];
   private informers = new Map<string, number>();
   private readonly workers: FleetWorker[] = [];
+  private readonly remotes: { remote: ShardedFleet; shards: number }[] = [];
   private readonly serverName?: string;
   private nextNode = 0;
 
@@ -57,7 +76,7 @@ export class Fleet {
     /** The agent kinds the composition root lists, by type. */
     private readonly kinds: ReadonlyMap<string, AgentKind>,
     /** Where worker threads read the load identity from; without it every agent runs in this thread. */
-    private readonly options: { identity?: FleetIdentity } = {},
+    private readonly options: { identity?: FleetIdentity; sharding?: ShardingContext } = {},
   ) {
     this.serverName = tls.serverName;
     setMaxListeners(0, this.controller.signal);
@@ -77,6 +96,10 @@ export class Fleet {
     signal?.addEventListener('abort', () => this.controller.abort(), { once: true });
     for (const spec of specs) {
       const plan = this.plan(spec);
+      if (spec.placement) {
+        await this.startSharded(spec.placement, plan, signal);
+        continue;
+      }
       const workers = Math.min(spec.workers ?? defaultWorkers(spec.count), spec.count);
       if (workers <= 1 || !this.options.identity) await this.runPlan(plan);
       else await Promise.all(splitPlan(plan, workers).map((part, i) => this.worker(i).start(part)));
@@ -124,6 +147,28 @@ export class Fleet {
     return this.workers.length;
   }
 
+  /** The plan's agents as shards of an Indexed Job on the load cluster; resolves once every shard runs all of its agents. */
+  private async startSharded(placement: NonNullable<FleetSpec['placement']>, plan: AgentPlan, signal?: AbortSignal): Promise<void> {
+    const sharding = this.options.sharding;
+    if (!sharding) throw new Error('agents with a placement need the run (its client on the target) to start them');
+    if (sharding.consent !== placement.context) throw new Error(`sharded agents on "${placement.context}" need --load-cluster ${placement.context}`);
+    const server = placement.server ?? sharding.networkServer;
+    if (!server) throw new Error('agents[].placement.kubernetes.server: say how the load cluster reaches the target apiserver');
+    const plans = splitPlan(plan, placement.shards);
+    const token = await agentToken(sharding.client, shardsName(sharding.runId), plans);
+    const remote = new ShardedFleet(placement, sharding.runId, this.stats, sharding.progress);
+    this.remotes.push({ remote, shards: plans.length });
+    await remote.deploy(plans, { server, caPem: sharding.caPem, token }, signal);
+    await remote.waitStarted(plans.length, 300_000 + plan.rampUpMs, signal);
+  }
+
+  /** Resets the connections of every sharded agent at one instant; how many, and how far apart the shards did it. */
+  async dropSharded(fraction: number): Promise<{ dropped: number; skewMs: number } | undefined> {
+    if (!this.remotes.length) return undefined;
+    const results = await Promise.all(this.remotes.map(({ remote, shards }) => remote.drop(fraction, shards)));
+    return { dropped: results.reduce((sum, r) => sum + r.dropped, 0), skewMs: Math.max(...results.map((r) => r.skewMs)) };
+  }
+
   private worker(index: number): FleetWorker {
     while (this.workers.length <= index) this.workers.push(new FleetWorker(this.server, this.serverName, this.options.identity!, this.stats));
     return this.workers[index]!;
@@ -162,6 +207,7 @@ export class Fleet {
     this.cancellation.stop();
     this.controller.abort();
     await Promise.all(this.workers.map((worker) => worker.stop()));
+    await Promise.all(this.remotes.map(({ remote, shards }) => remote.stop(shards)));
     this.agent.destroy();
     await Promise.allSettled(this.running);
   }

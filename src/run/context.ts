@@ -11,6 +11,8 @@ export interface RunContext {
   readonly state: RunState;
   readonly loaded: LoadedExperiment;
   readonly catalog: Catalog;
+  /** The load cluster context the user consented to (--load-cluster). */
+  readonly loadCluster?: string;
   /** Aborted on Ctrl-C, or when the cluster is lost. */
   readonly signal: AbortSignal;
   readonly output: RunOutput;

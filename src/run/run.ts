@@ -42,6 +42,8 @@ export interface RunOptions {
   sinkConfig?: Record<string, unknown>;
   /** The user's consent to run against an existing cluster: its exact context (--target-existing). */
   targetExisting?: string;
+  /** The user's consent to run sharded agents on a load cluster: its exact context (--load-cluster). */
+  loadCluster?: string;
   /** The provider to use instead of the experiment's (a test's fake one). */
   provider?: ClusterProvider;
 }
@@ -87,6 +89,7 @@ async function openRun(options: RunOptions): Promise<RunContext> {
     state,
     loaded: options.loaded,
     catalog,
+    loadCluster: options.loadCluster,
     signal,
     lose,
     output,

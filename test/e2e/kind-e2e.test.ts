@@ -2,10 +2,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
-import { builtNodeImage } from '../../src/binaries/kind-image/node-image.js';
 import { defaultKubernetesVersion } from '../../src/binaries/versions.js';
 import { resolveKind } from '../../src/binaries/kind-binary.js';
-import { imagePresent } from '../../src/util/docker.js';
+import { kindSkipReason } from '../helpers/kind.js';
 import { cliPath, exists, isolatedStateDir, runCli, runExperimentText, writeExperiment } from '../helpers/cluster.js';
 
 /**
@@ -14,17 +13,7 @@ import { cliPath, exists, isolatedStateDir, runCli, runExperimentText, writeExpe
  * scripts/docker.sh). Serial: each test is one or three kind nodes on two cores.
  */
 
-async function skipReason(): Promise<string | undefined> {
-  const info = await execa('docker', ['info'], { reject: false }).catch(() => undefined);
-  if (!info) return 'docker is not installed';
-  if (info.exitCode !== 0) return 'the Docker daemon is not running (scripts/docker.sh start)';
-  if (!(await resolveKind(undefined, { build: false }).catch(() => undefined))) return 'kind is not built (cpchaos binaries --kind-image)';
-  const images = [`kindest/node:${defaultKubernetesVersion}`, builtNodeImage(defaultKubernetesVersion)];
-  if (!(await imagePresent(images[0]!)) && !(await imagePresent(images[1]!))) return `no node image (${images.join(' or ')}): cpchaos binaries --kind-image`;
-  return undefined;
-}
-
-const skip = await skipReason();
+const skip = await kindSkipReason();
 const kindTest = skip ? test.serial.skip : test.serial;
 const note = skip ? ` (skipped: ${skip})` : '';
 

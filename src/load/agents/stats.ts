@@ -109,6 +109,33 @@ export class FleetStats {
     return delta;
   }
 
+  /** Every count so far, with the relist durations since the last call: what a shard publishes, the same if read twice. */
+  totals(): FleetStatsDelta {
+    const totals: FleetStatsDelta = {};
+    for (const [type, s] of this.byType) {
+      const counts = Object.fromEntries(counters.map((key) => [key, s[key]])) as Record<(typeof counters)[number], number>;
+      totals[type] = {
+        ...counts,
+        breaks: [...s.breaks],
+        resourceVersions: [...s.resourceVersions],
+        recentRelistMs: s.recentRelistMs.splice(0),
+        relistTimes: [],
+      };
+    }
+    return totals;
+  }
+
+  /** Makes these stats a shard's published `totals()` (relist durations appended), so that `delta()` then says what changed. */
+  setTotals(totals: FleetStatsDelta): void {
+    for (const [type, published] of Object.entries(totals)) {
+      const s = this.of(type);
+      for (const key of counters) s[key] = published[key];
+      s.breaks = new Map(published.breaks);
+      s.resourceVersions = new Map(published.resourceVersions);
+      s.recentRelistMs.push(...published.recentRelistMs);
+    }
+  }
+
   /** Merges a worker's `delta()` into these stats. */
   add(delta: FleetStatsDelta): void {
     for (const [type, change] of Object.entries(delta)) {

@@ -1,6 +1,7 @@
 import type { AgentsSpec } from '../../experiment/schema.js';
 import type { FleetSpec } from '../../load/fleet.js';
 import { seed } from '../../load/seed.js';
+import { defaultKubeconfig } from '../../util/kubeconfig-path.js';
 import { parseDuration } from '../../units.js';
 import type { RunContext } from '../context.js';
 
@@ -21,6 +22,17 @@ export async function seedObjects(run: RunContext): Promise<void> {
   state.environment!.context.seeded = state.seeded;
 }
 
+function placementOf(kubernetes: NonNullable<AgentsSpec['placement']>['kubernetes']): NonNullable<FleetSpec['placement']> {
+  return {
+    context: kubernetes.context,
+    kubeconfig: kubernetes.kubeconfig ?? defaultKubeconfig(),
+    namespace: kubernetes.namespace ?? 'cpchaos-load',
+    shards: kubernetes.shards,
+    ...(kubernetes.server ? { server: kubernetes.server } : {}),
+    ...(kubernetes.image ? { image: kubernetes.image } : {}),
+  };
+}
+
 function fleetSpec(agents: AgentsSpec): FleetSpec {
   return {
     type: agents.type,
@@ -29,6 +41,7 @@ function fleetSpec(agents: AgentsSpec): FleetSpec {
     paginate: agents.paginate ?? false,
     rampUpMs: parseDuration(agents.rampUp ?? '10s'),
     ...(agents.workers ? { workers: agents.workers } : {}),
+    ...(agents.placement ? { placement: placementOf(agents.placement.kubernetes) } : {}),
     ...(agents.backoff ? { backoff: { initialMs: parseDuration(agents.backoff.initial), maxMs: parseDuration(agents.backoff.max) } } : {}),
   };
 }

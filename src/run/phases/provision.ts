@@ -54,6 +54,7 @@ export async function provision(run: RunContext, provider: ClusterProvider): Pro
     client,
     createLabels: { [runLabel]: run.state.runId },
     agentKinds: run.catalog.agents,
+    sharding: { runId: run.state.runId, consent: run.loadCluster, progress: (text) => run.log(text) },
   });
   run.state.environment = environment;
   run.cleanup.defer('fault environment', () => environment.close());

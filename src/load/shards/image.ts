@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { writeImageArchive } from '../../binaries/kind-image/image-archive.js';
+import { copyWithLibraries } from '../../binaries/kind-image/rootfs-subset.js';
+import { run, type Step } from '../../binaries/kind-image/step.js';
+import { cacheDir } from '../../paths.js';
+
+/** This checkout of cpchaos: the image carries its compiled code and production dependencies. */
+const projectRoot = path.resolve(import.meta.dirname, '..', '..', '..', '..');
+
+/** Every compiled file the agent can load, so the image tag changes whenever the code does. */
+async function codeHash(): Promise<string> {
+  const hash = createHash('sha256').update(process.version);
+  hash.update(await fs.readFile(path.join(projectRoot, 'package-lock.json')));
+  const files = (await fs.readdir(path.join(projectRoot, 'dist', 'src'), { recursive: true })).filter((f) => f.endsWith('.js')).sort();
+  for (const file of files) hash.update(file).update(await fs.readFile(path.join(projectRoot, 'dist', 'src', file)));
+  return hash.digest('hex').slice(0, 12);
+}
+
+/** The top folders of node_modules that production needs (npm's own list, nested ones come along). */
+async function productionPackages(step: Step): Promise<string[]> {
+  const out = await run(step, 'npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: projectRoot });
+  const modules = path.join(projectRoot, 'node_modules') + path.sep;
+  return [
+    ...new Set(
+      out
+        .split('\n')
+        .filter((line) => line.startsWith(modules))
+        .map((line) => {
+          const parts = line.slice(modules.length).split(path.sep);
+          return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+        }),
+    ),
+  ];
+}
+
+async function fillRoot(step: Step, root: string): Promise<void> {
+  // Node and the libraries it loads, from this machine: the image needs no base and no registry.
+  await copyWithLibraries(step, '/', [process.execPath], root);
+  const app = path.join(root, 'app');
+  await fs.mkdir(path.join(app, 'node_modules'), { recursive: true });
+  await fs.cp(path.join(projectRoot, 'package.json'), path.join(app, 'package.json'));
+  await fs.cp(path.join(projectRoot, 'bin'), path.join(app, 'bin'), { recursive: true });
+  await fs.cp(path.join(projectRoot, 'dist', 'src'), path.join(app, 'dist', 'src'), { recursive: true });
+  for (const name of await productionPackages(step))
+    await fs.cp(path.join(projectRoot, 'node_modules', name), path.join(app, 'node_modules', name), { recursive: true, verbatimSymlinks: true });
+  await fs.mkdir(path.join(root, 'tmp'), { mode: 0o1777 });
+}
+
+export interface AgentImage {
+  ref: string;
+  /** The docker-archive tarball, cached under the binary cache. */
+  archive: string;
+}
+
+/**
+ * The image a shard of a sharded fleet runs: node, cpchaos's compiled code and its
+ * production dependencies, entrypoint `cpchaos agent`. Built from this checkout
+ * without a registry (the same docker-archive writer as the kind node image) and
+ * cached by the hash of the code. Users with a registry build the Dockerfile instead.
+ */
+export async function agentImage(progress: (text: string) => void = () => undefined, signal?: AbortSignal): Promise<AgentImage> {
+  const tag = `${process.env.npm_package_version ?? '0.1.0'}-${await codeHash()}`;
+  const dir = path.join(cacheDir(), 'agent-image');
+  const archive = path.join(dir, `cpchaos-agent-${tag}.tar`);
+  const ref = `cpchaos.local/cpchaos-agent:${tag}`;
+  if (await fs.stat(archive).catch(() => undefined)) return { ref, archive };
+  await fs.mkdir(dir, { recursive: true });
+  const log = createWriteStream(path.join(dir, 'build.log'), { flags: 'a' });
+  const step: Step = { progress, log, signal };
+  const root = await fs.mkdtemp(path.join(dir, 'root-'));
+  try {
+    progress('collecting node, the compiled code and its production dependencies');
+    await fillRoot(step, root);
+    progress('writing the image archive');
+    await writeImageArchive(
+      step,
+      { ref, root, entrypoint: [process.execPath, '/app/bin/cpchaos.js', 'agent'], env: ['PATH=/usr/bin:/bin', 'HOME=/tmp'] },
+      `${archive}.partial`,
+    );
+    await fs.rename(`${archive}.partial`, archive);
+    return { ref, archive };
+  } finally {
+    await fs.rm(root, { recursive: true, force: true });
+    await new Promise((resolve) => log.end(resolve));
+  }
+}
+
+/** kind nodes name themselves in their providerID: kind://docker/<cluster>/<node container>. */
+export function kindNodeContainer(providerID: string | undefined): string | undefined {
+  return /^kind:\/\/docker\/[^/]+\/(.+)$/.exec(providerID ?? '')?.[1];
+}
+
+/** Puts the image into the containerd of each kind node, as `kind load image-archive` does. */
+export async function loadIntoKindNodes(image: AgentImage, containers: string[], signal?: AbortSignal): Promise<void> {
+  for (const container of containers) {
+    const result = await execa('docker', ['exec', '-i', container, 'ctr', '--namespace=k8s.io', 'images', 'import', '--digests', '-'], {
+      inputFile: image.archive,
+      reject: false,
+      all: true,
+      cancelSignal: signal,
+    });
+    if (result.exitCode !== 0)
+      throw new Error(`loading ${image.ref} into kind node ${container} failed: ${String(result.all).trim().split('\n').slice(-3).join(' ')}`);
+  }
+}
