@@ -104,7 +104,12 @@ try {
   const perRelist = (seconds: number) => ((seconds / Math.max(1, stats.relists)) * 1000).toFixed(2);
   console.log(`  CPU in the storm: ${spent.map(([name, s]) => `${name} ${s.toFixed(2)} s (${perRelist(s)} ms per relist)`).join(', ')}`);
   const apiserver = spent.find(([name]) => name === 'apiserver')?.[1] ?? Number.NaN;
-  console.log(`  runner CPU / apiserver CPU in the storm: ${((spent[0]?.[1] ?? Number.NaN) / apiserver).toFixed(2)}`);
+  const runnerSeconds = spent[0]?.[1] ?? Number.NaN;
+  console.log(`  runner CPU / apiserver CPU in the storm: ${(runnerSeconds / apiserver).toFixed(2)}`);
+  // What a user sizing a host needs: how many relists one core of agents can drive, and how many agents fit a GiB.
+  console.log(
+    `  sizing: ${(stats.relists / runnerSeconds).toFixed(0)} relists per runner core-second; ${(agents / (Math.max(1, rss - rssBefore) / 2 ** 30)).toFixed(0)} agents per GiB of runner memory`,
+  );
   console.log(`  peak runner RSS ${formatBytes(process.memoryUsage().rss)}`);
 } finally {
   await env.close();

@@ -96,7 +96,7 @@ const agentsSchema = (agents: SchemaPlugins['agents']) =>
     rampUp: Type.Optional(Duration('start the agents evenly over this long (default 10s)')),
     backoff: Type.Optional(Strict({ initial: Duration('first backoff after a broken watch (default 800ms)'), max: Duration('longest backoff (default 30s)') })),
     workers: Type.Optional(
-      PositiveInt('worker threads the agents are spread over (default: one per 1,000 agents, at most one per core; 1: the runner thread)', 64),
+      PositiveInt('worker threads the agents are spread over (default: one per 1,000 agents, at most one per two cores; 1: the runner thread)', 64),
     ),
     placement: Type.Optional(
       Strict(

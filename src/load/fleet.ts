@@ -25,7 +25,7 @@ export interface FleetSpec {
   backoff?: { initialMs: number; maxMs: number };
   /** Node names are `cpchaos-node-<firstIndex + i>`; by default the next unused indexes. */
   firstIndex?: number;
-  /** Worker threads to spread the agents over (1: this thread); by default one per 1,000 agents, at most one per core. */
+  /** Worker threads to spread the agents over (1: this thread); by default one per 1,000 agents, at most one per two cores. */
   workers?: number;
   /** Run the agents as shards of a Job on a load cluster instead of in this process. */
   placement?: KubernetesPlacement & { server?: string };
@@ -44,9 +44,13 @@ export interface ShardingContext {
   progress(text: string): void;
 }
 
-/** One agent per simulated node, one thread per core: past about 1,000 agents a single thread, not the apiserver, sets the pace. */
+/**
+ * Past about 1,000 agents one thread, not the apiserver, sets the pace of a storm. Half
+ * the cores at most: a local control plane shares the host, and on two cores a second
+ * thread only doubled the fleet's memory (bench/README.md).
+ */
 export function defaultWorkers(count: number): number {
-  return Math.max(1, Math.min(os.availableParallelism(), Math.ceil(count / 1000)));
+  return Math.max(1, Math.min(Math.floor(os.availableParallelism() / 2), Math.ceil(count / 1000)));
 }
 
 export function nodeName(index: number): string {
