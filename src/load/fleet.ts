@@ -2,7 +2,9 @@ import https from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
+import { InfrastructureError } from '../errors.js';
 import { Cancellation } from '../util/cancellation.js';
+import { openFilesLimit } from '../util/open-files.js';
 import { sleep } from '../util/wait.js';
 import { Informer, type RelistPolicy } from './agents/informer.js';
 import type { AgentKind } from './agents/types.js';
@@ -98,6 +100,7 @@ export class Fleet {
 
   async start(specs: FleetSpec[], signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', () => this.controller.abort(), { once: true });
+    this.checkOpenFiles(specs.filter((spec) => !spec.placement));
     for (const spec of specs) {
       const plan = this.plan(spec);
       if (spec.placement) {
@@ -176,6 +179,25 @@ export class Fleet {
   private worker(index: number): FleetWorker {
     while (this.workers.length <= index) this.workers.push(new FleetWorker(this.server, this.serverName, this.options.identity!, this.stats));
     return this.workers[index]!;
+  }
+
+  /**
+   * Each informer holds a connection, and through the runner's proxy two more sockets:
+   * past the process's file limit agents fail with EMFILE and never sync. Said at once,
+   * with what to do, rather than after five minutes of failed LISTs.
+   */
+  private checkOpenFiles(inProcess: FleetSpec[]): void {
+    const informers = inProcess.reduce((sum, spec) => sum + spec.count * (this.kinds.get(spec.type)?.informers(nodeName(0)).length ?? 1), 0);
+    const needed = this.openInformers() + informers * 3 + 1_000;
+    const limit = openFilesLimit();
+    if (limit !== undefined && needed > limit)
+      throw new InfrastructureError(
+        `${informers} more agent informers need about ${needed} open files here (a connection each, two more through the load-balancer proxy), and this process may open ${limit} (ulimit -n): raise the limit, or run the agents on a load cluster (agents[].placement)`,
+      );
+  }
+
+  private openInformers(): number {
+    return [...this.informers.values()].reduce((a, b) => a + b, 0);
   }
 
   /** Reserves `count` node indexes no agent or joined node uses yet; returns the first. */
