@@ -6,6 +6,7 @@ import type { Plugins } from './core/plugin.js';
 import { apf } from './faults/apf.js';
 import { connectionDrop } from './faults/connection-drop.js';
 import { crdBurst } from './faults/crd-burst.js';
+import { churn } from './faults/churn.js';
 import { deleteObjects } from './faults/delete-objects.js';
 import { killProcess } from './faults/kill-process.js';
 import { listFlood } from './faults/list-flood.js';
@@ -40,6 +41,7 @@ export const builtinPlugins: Plugins = {
   faults: [
     listFlood,
     deleteObjects,
+    churn,
     killProcess,
     pauseProcess,
     memoryLimit,

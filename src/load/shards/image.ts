@@ -82,10 +82,21 @@ export async function agentImage(progress: (text: string) => void = () => undefi
       `${archive}.partial`,
     );
     await fs.rename(`${archive}.partial`, archive);
+    await pruneArchives(dir, archive);
     return { ref, archive };
   } finally {
     await fs.rm(root, { recursive: true, force: true });
     await new Promise((resolve) => log.end(resolve));
+  }
+}
+
+/** Archives of earlier code are 180 MB each and never used again; one a run beside us may still be loading is left for a while. */
+async function pruneArchives(dir: string, keep: string): Promise<void> {
+  for (const name of await fs.readdir(dir)) {
+    const file = path.join(dir, name);
+    if (!name.startsWith('cpchaos-agent-') || file === keep) continue;
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (stat && Date.now() - stat.mtimeMs > 3_600_000) await fs.rm(file, { force: true });
   }
 }
 
