@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive for real: Chromium (the HTML report
-# is opened in a headless browser) and InfluxDB 1.x (the metrics sink writes to a
-# real server). Does nothing when they are present; when they cannot be installed
+# is opened in a headless browser), InfluxDB 1.x (the metrics sink writes to a
+# real server) and Prometheus (PromQL hypotheses query a real one). Does nothing when they are present; when they cannot be installed
 # (not root, no apt-get), says so and the tests that need them are skipped with
 # that reason.
 set -u
-declare -A package_of=([chromium]=chromium [influxd]=influxdb)
+declare -A package_of=([chromium]=chromium [influxd]=influxdb [prometheus]=prometheus)
 missing=()
 for command in "${!package_of[@]}"; do
   command -v "$command" >/dev/null 2>&1 || missing+=("${package_of[$command]}")
@@ -18,7 +18,7 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "test-system-packages: installing ${missing[*]} from Debian" >&2
 export DEBIAN_FRONTEND=noninteractive
-# No service may start on its own: the tests start InfluxDB on a free port themselves.
+# No service may start on its own: the tests start InfluxDB and Prometheus on free ports themselves.
 policy=/usr/sbin/policy-rc.d
 created_policy=0
 if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1; fi

@@ -25,6 +25,7 @@ import { kubelet } from './load/agents/kubelet.js';
 import { cgroupScraper } from './metrics/scrapers/cgroup.js';
 import { clientScraper } from './metrics/scrapers/client.js';
 import { fleetScraper } from './metrics/scrapers/fleet.js';
+import { promqlScraper } from './metrics/scrapers/promql.js';
 import { procScraper } from './metrics/scrapers/proc.js';
 import { prometheusScraper } from './metrics/scrapers/prometheus.js';
 import { readinessScraper } from './metrics/scrapers/readiness.js';
@@ -55,7 +56,7 @@ export const builtinPlugins: Plugins = {
   ],
   hypotheses: [notOomKilled, readyWithin, objectsIntact],
   sinks: [ndjsonSink, influxdbSink],
-  scrapers: [prometheusScraper, procScraper, cgroupScraper, readinessScraper, clientScraper, fleetScraper],
+  scrapers: [prometheusScraper, procScraper, cgroupScraper, readinessScraper, clientScraper, fleetScraper, promqlScraper],
   agents: [kubelet, kubeProxy, cniAgent],
 };
 

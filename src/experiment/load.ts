@@ -4,7 +4,7 @@ import yaml from 'js-yaml';
 import { UsageError } from '../errors.js';
 import { parseBytes } from '../units.js';
 import { locate, parseWithPositions, type NodePosition } from './positions.js';
-import type { Experiment } from './schema.js';
+import type { Experiment, MetricHypothesisSpec } from './schema.js';
 import type { Catalog } from '../core/catalog.js';
 import type { Capability, Problem } from '../core/plugin.js';
 import { documentLimits, documentProblem, templateProblems } from './limits.js';
@@ -95,9 +95,19 @@ function crossReferenceProblems(experiment: Experiment, catalog: Catalog): Probl
     if ('builtin' in hypothesis) {
       for (const p of catalog.hypotheses.get(hypothesis.builtin)?.validate?.(hypothesis, experiment) ?? [])
         problems.push({ path: ['hypotheses', i, ...p.path], message: p.message });
-    }
+    } else problems.push(...metricHypothesisProblems(hypothesis, experiment).map((p) => ({ ...p, path: ['hypotheses', i, ...p.path] })));
   });
   return problems;
+}
+
+/** A metric hypothesis reads either a recorded metric or a PromQL expression, and PromQL needs a Prometheus to ask. */
+function metricHypothesisProblems(h: MetricHypothesisSpec, experiment: Experiment): Problem[] {
+  if (h.metric === undefined && h.promql === undefined) return [{ path: [], message: 'a hypothesis needs metric: (a recorded series), promql: or builtin:' }];
+  if (h.metric !== undefined && h.promql !== undefined) return [{ path: ['promql'], message: 'use metric or promql, not both' }];
+  if (h.promql !== undefined && !h.prometheus && !experiment.metrics?.prometheus)
+    return [{ path: ['promql'], message: 'a promql hypothesis needs prometheus: <url> here or metrics.prometheus for the experiment' }];
+  if (h.prometheus && h.promql === undefined) return [{ path: ['prometheus'], message: 'prometheus: goes with promql:' }];
+  return [];
 }
 
 /** Reads one file of at most `documentLimits.sourceBytes`; unreadable or too large is a problem with the file, exit 2. */

@@ -139,7 +139,11 @@ export const comparators = ['<', '<=', '>', '>=', '==', '!='] as const;
 
 const MetricHypothesis = Strict({
   name: Type.String({ minLength: 1 }),
-  metric: Type.String({ pattern: '^[a-zA-Z_:][a-zA-Z0-9_:]*$', description: 'a Prometheus metric name, or cpchaos_* for the runner' }),
+  metric: Type.Optional(Type.String({ pattern: '^[a-zA-Z_:][a-zA-Z0-9_:]*$', description: 'a Prometheus metric name, or cpchaos_* for the runner' })),
+  promql: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 4096, description: "instead of metric: a PromQL expression, evaluated by the user's Prometheus every interval" }),
+  ),
+  prometheus: Type.Optional(Type.String({ pattern: '^https?://', description: 'with promql: the Prometheus URL (default metrics.prometheus)' })),
   labels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'label matchers; a value in /slashes/ is a regular expression' })),
   sumBy: Type.Optional(Type.Boolean({ description: 'add the matching series together at each time before aggregating (default true)' })),
   aggregate: Type.Union(aggregates.map((a) => Type.Literal(a))),
@@ -236,6 +240,7 @@ export const experimentSchema = (plugins: SchemaPlugins) =>
         Strict({
           interval: Type.Optional(Duration('recording interval (default 1s)')),
           include: Type.Optional(Type.Array(Type.String(), { description: 'extra /metrics names to record (regular expressions)' })),
+          prometheus: Type.Optional(Type.String({ pattern: '^https?://', description: 'the Prometheus URL promql hypotheses query by default' })),
           ...Object.fromEntries(plugins.sinks.filter((k) => k.schema).map((k) => [k.name, Type.Optional(k.schema!)])),
         }),
       ),
@@ -250,7 +255,7 @@ export type BuiltinHypothesisSpec = Static<ReturnType<typeof builtinBase>> & Rec
 export type HypothesisSpec = MetricHypothesisSpec | BuiltinHypothesisSpec;
 export type FaultSpec = Static<ReturnType<typeof faultBase>> & Record<string, unknown>;
 /** `metrics:`: the recording settings, and each sink's own under its name (typed by the sink). */
-export type MetricsConfig = { interval?: string; include?: string[] } & Record<string, unknown>;
+export type MetricsConfig = { interval?: string; include?: string[]; prometheus?: string } & Record<string, unknown>;
 export type Experiment = Omit<Static<ReturnType<typeof experimentSchema>>, 'cluster' | 'faults' | 'hypotheses' | 'metrics'> & {
   cluster?: ClusterConfig;
   faults?: FaultSpec[];

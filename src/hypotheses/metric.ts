@@ -2,6 +2,7 @@ import type { MetricHypothesisSpec } from '../experiment/schema.js';
 import { quantile } from '../metrics/client-stats.js';
 import type { Sample } from '../metrics/sample.js';
 import { formatBytes, parseBytes, parseDuration } from '../units.js';
+import { seriesOf, subjectOf } from './series.js';
 import type { EvaluationContext, Verdict } from './types.js';
 
 /** A threshold: a number, a size in bytes (512Mi) or a duration in seconds (500ms -> 0.5), as Prometheus records them. */
@@ -57,7 +58,7 @@ function compare(observed: number, comparator: MetricHypothesisSpec['comparator'
   }
 }
 
-function seriesOf(samples: Sample[], sumBy: boolean): { times: number[]; values: number[] }[] {
+function groupSeries(samples: Sample[], sumBy: boolean): { times: number[]; values: number[] }[] {
   const groups = new Map<string, Map<number, number>>();
   for (const sample of samples) {
     const key = sumBy ? 'all' : JSON.stringify(Object.entries(sample.labels).sort());
@@ -82,13 +83,14 @@ function formatValue(metric: string, value: number): string {
 export function evaluateMetric(spec: MetricHypothesisSpec, context: EvaluationContext): Verdict {
   const windowName = spec.window ?? 'whole';
   const window = context.windows[windowName];
-  const expected = `${spec.aggregate}(${spec.metric}) ${spec.comparator} ${spec.threshold}`;
+  const expected = `${spec.aggregate}(${subjectOf(spec)}) ${spec.comparator} ${spec.threshold}`;
+  const { metric, labels } = seriesOf(spec);
   const base = { name: spec.name, kind: 'metric' as const, expected, window: windowName };
   if (!window) return { ...base, status: 'not-checked', observedText: `the ${windowName} window did not happen` };
   const counting = spec.aggregate === 'increase' || spec.aggregate === 'rate';
   // A counter's increase starts from its last value before the window, or from 0 if it did not exist yet
   // (a LIST flood that begins and ends between two scrapes still counts).
-  const samples = context.store.select(spec.metric, spec.labels, counting ? 0 : window.from, window.to);
+  const samples = context.store.select(metric, labels, counting ? 0 : window.from, window.to);
   const inWindow = samples.filter((s) => s.t >= window.from);
   if (inWindow.length === 0 && spec.absentAsZero) {
     const held = compare(0, spec.comparator, thresholdValue(spec.threshold));
@@ -99,10 +101,10 @@ export function evaluateMetric(spec: MetricHypothesisSpec, context: EvaluationCo
       ...base,
       status: 'no-data',
       observedText: 'no samples',
-      detail: `no ${spec.metric} samples matching ${JSON.stringify(spec.labels ?? {})} in the ${windowName} window`,
+      detail: `no ${metric} samples matching ${JSON.stringify(labels ?? {})} in the ${windowName} window`,
     };
   const threshold = thresholdValue(spec.threshold);
-  const series = seriesOf(samples, spec.sumBy ?? true).filter((s) => s.times.some((t) => t >= window.from));
+  const series = groupSeries(samples, spec.sumBy ?? true).filter((s) => s.times.some((t) => t >= window.from));
   const observed = series.map((s) => {
     const first = s.times.findIndex((t) => t >= window.from);
     if (!counting) return aggregate(s.values, s.times, spec.aggregate, (window.to - window.from) / 1000);
@@ -113,5 +115,5 @@ export function evaluateMetric(spec: MetricHypothesisSpec, context: EvaluationCo
   // Report the worst series: the failing one farthest past the threshold, else the one closest to it.
   const distance = (value: number) => Math.abs(value - threshold);
   const worst = failing.length ? failing.reduce((a, b) => (distance(b) > distance(a) ? b : a)) : observed.reduce((a, b) => (distance(b) < distance(a) ? b : a));
-  return { ...base, status: failing.length ? 'deviated' : 'held', observed: worst, observedText: formatValue(spec.metric, worst) };
+  return { ...base, status: failing.length ? 'deviated' : 'held', observed: worst, observedText: formatValue(metric, worst) };
 }

@@ -1,4 +1,5 @@
 import type { MetricHypothesisSpec } from '../experiment/schema.js';
+import { seriesOf, subjectOf } from '../hypotheses/series.js';
 import { thresholdValue } from '../hypotheses/metric.js';
 import type { LabelMatcher } from '../metrics/store.js';
 import type { ChartSeries, ChartSpec, ChartUnit, RunCharts, RunMarks } from './report-data.js';
@@ -29,7 +30,7 @@ export const chartedMetrics = new Set([
 ]);
 
 export function metricsForCharts(experiment: RunData['experiment']): (metric: string) => boolean {
-  const hypothesisMetrics = new Set((experiment?.hypotheses ?? []).flatMap((h) => ('metric' in h ? [h.metric] : [])));
+  const hypothesisMetrics = new Set((experiment?.hypotheses ?? []).flatMap((h) => ('builtin' in h ? [] : [seriesOf(h).metric])));
   return (metric) => chartedMetrics.has(metric) || hypothesisMetrics.has(metric);
 }
 
@@ -184,12 +185,13 @@ const slug = (text: string) =>
 function hypothesisChart(b: ChartBuilder, h: MetricHypothesisSpec): void {
   const counting = h.aggregate === 'rate' || h.aggregate === 'increase';
   const sum = h.sumBy ?? true;
-  const samples = b.select(h.metric, h.labels);
+  const { metric, labels } = seriesOf(h);
+  const samples = b.select(metric, labels);
   const labelNames = sum ? [] : [...new Set(samples.flatMap((s) => Object.keys(s.labels)))].filter((l) => l !== 'component' || !h.labels?.component).sort();
   const groups = [...groupBy(samples, labelNames)].slice(0, 12);
   const transform = h.aggregate === 'rate' ? rate : h.aggregate === 'increase' ? increase : (points: [number, number][]) => points;
-  const series = groups.map(([key, points]) => b.series(key || h.metric, transform(sorted(points))));
-  const unit = h.aggregate === 'rate' ? 'per-second' : counting ? 'count' : unitOf(h.metric);
+  const series = groups.map(([key, points]) => b.series(key || subjectOf(h), transform(sorted(points))));
+  const unit = h.aggregate === 'rate' ? 'per-second' : counting ? 'count' : unitOf(metric);
   b.add({
     id: `hypothesis-${slug(h.name)}`,
     title: `hypothesis: ${h.name}`,
