@@ -9,8 +9,7 @@
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { defaultKubernetesVersion } from '../src/binaries/versions.js';
-import { LocalProvider } from '../src/cluster/local.js';
+import { benchCluster, cpuSeconds, flag } from './common.js';
 import { createFaultEnvironment } from '../src/faults/environment.js';
 import type { RelistPolicy } from '../src/load/agents/informer.js';
 import { seed } from '../src/load/seed.js';
@@ -18,23 +17,11 @@ import { ClientStats } from '../src/metrics/client-stats.js';
 import { formatBytes } from '../src/units.js';
 import { catalog } from '../src/plugins.js';
 
-function flag(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
-
 const agents = Number(flag('agents', '5000'));
 const relist = flag('relist', 'cache') as RelistPolicy;
 const pods = Number(flag('pods', '1000'));
 const profile = flag('profile', '');
 const workers = Number(flag('workers', '1'));
-
-/** User + system CPU seconds of a process, from /proc/<pid>/stat. */
-async function cpuSeconds(pid: number | 'self'): Promise<number> {
-  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** CPU seconds of the runner and each control-plane process. */
 async function cpuOf(processes: { component: string; pid: number }[]): Promise<Record<string, number>> {
@@ -46,13 +33,7 @@ async function cpuOf(processes: { component: string; pid: number }[]): Promise<R
   return Object.fromEntries(entries);
 }
 
-const cluster = await new LocalProvider().up({
-  kubernetesVersion: defaultKubernetesVersion,
-  components: [],
-  memoryLimits: {},
-  apiserverArgs: {},
-  featureGates: relist === 'streaming' ? { WatchList: true } : {},
-});
+const cluster = await benchCluster(relist === 'streaming' ? { WatchList: true } : {});
 const controller = new AbortController();
 setMaxListeners(0, controller.signal);
 const env = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: controller.signal, event: () => undefined });
@@ -108,7 +89,7 @@ try {
   console.log(`  runner CPU / apiserver CPU in the storm: ${(runnerSeconds / apiserver).toFixed(2)}`);
   // What a user sizing a host needs: how many relists one core of agents can drive, and how many agents fit a GiB.
   console.log(
-    `  sizing: ${(stats.relists / runnerSeconds).toFixed(0)} relists per runner core-second; ${(agents / (Math.max(1, rss - rssBefore) / 2 ** 30)).toFixed(0)} agents per GiB of runner memory`,
+    `  sizing: ${(stats.relists / runnerSeconds).toFixed(0)} relists per runner core-second; ${rss > rssBefore ? `${(agents / ((rss - rssBefore) / 2 ** 30)).toFixed(0)} agents per GiB of runner memory` : 'agents per GiB not measurable (the heap shrank meanwhile)'}`,
   );
   console.log(`  peak runner RSS ${formatBytes(process.memoryUsage().rss)}`);
 } finally {

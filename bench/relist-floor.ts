@@ -8,34 +8,16 @@
  * the apiserver's CPU per request from /proc.
  * Run: npm run build && node dist/bench/relist-floor.js [--requests 1500] [--rounds 3]
  */
-import fs from 'node:fs/promises';
 import https from 'node:https';
 import tls from 'node:tls';
-import { defaultKubernetesVersion } from '../src/binaries/versions.js';
-import { LocalProvider } from '../src/cluster/local.js';
+import { benchCluster, cpuSeconds, flag } from './common.js';
 import { kubeconfigIdentity } from '../src/load/client.js';
 
-function flag(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
 const requests = Number(flag('requests', '1500'));
 const rounds = Number(flag('rounds', '3'));
 const concurrency = 50;
 
-async function cpuSeconds(pid: number | 'self'): Promise<number> {
-  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-const cluster = await new LocalProvider().up({
-  kubernetesVersion: defaultKubernetesVersion,
-  components: [],
-  memoryLimits: {},
-  apiserverArgs: {},
-  featureGates: {},
-});
+const cluster = await benchCluster();
 try {
   const { tls: material } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
   const server = new URL(cluster.access.server);

@@ -10,18 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
-import { defaultKubernetesVersion } from '../src/binaries/versions.js';
-import { LocalProvider } from '../src/cluster/local.js';
+import { benchCluster, flag } from './common.js';
 import { ApiClient } from '../src/load/client.js';
 import { pods as podKind } from '../src/load/objects/pods.js';
 import { seed } from '../src/load/seed.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { formatBytes } from '../src/units.js';
-
-function flag(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
 
 const count = Number(flag('pods', '10000'));
 const qps = Number(flag('qps', '0'));
@@ -29,13 +23,7 @@ const concurrency = Number(flag('concurrency', '50'));
 const kubeBurner = flag('kube-burner', '');
 const protocol = flag('protocol', 'http1') === 'http2' ? 'http2' : 'http1';
 
-const cluster = await new LocalProvider().up({
-  kubernetesVersion: defaultKubernetesVersion,
-  components: [],
-  memoryLimits: {},
-  apiserverArgs: {},
-  featureGates: {},
-});
+const cluster = await benchCluster();
 try {
   const stats = new ClientStats();
   const client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, stats, { maxSockets: concurrency, protocol });
