@@ -71,6 +71,9 @@ export class Fleet {
   private readonly credentials?: Authorization;
   private readonly running: Promise<void>[] = [];
   private informers = new Map<string, number>();
+  /** Informers whose connections this process holds (in any of its threads), and how many files it may open. */
+  private localInformers = 0;
+  private fileLimit?: number;
   private readonly workers: FleetWorker[] = [];
   private readonly remotes: { remote: ShardedFleet; shards: number }[] = [];
   private readonly serverName?: string;
@@ -100,9 +103,9 @@ export class Fleet {
 
   async start(specs: FleetSpec[], signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', () => this.controller.abort(), { once: true });
-    this.checkOpenFiles(specs.filter((spec) => !spec.placement));
-    for (const spec of specs) {
-      const plan = this.plan(spec);
+    const planned = specs.map((spec) => ({ spec, plan: this.plan(spec) }));
+    this.reserveOpenFiles(planned.filter(({ spec }) => !spec.placement).map(({ plan }) => plan));
+    for (const { spec, plan } of planned) {
       if (spec.placement) {
         await this.startSharded(spec.placement, plan, signal);
         continue;
@@ -184,20 +187,18 @@ export class Fleet {
   /**
    * Each informer holds a connection, and through the runner's proxy two more sockets:
    * past the process's file limit agents fail with EMFILE and never sync. Said at once,
-   * with what to do, rather than after five minutes of failed LISTs.
+   * with what to do, rather than after five minutes of failed LISTs. Worker threads
+   * share the process's limit, so they count too.
    */
-  private checkOpenFiles(inProcess: FleetSpec[]): void {
-    const informers = inProcess.reduce((sum, spec) => sum + spec.count * (this.kinds.get(spec.type)?.informers(nodeName(0)).length ?? 1), 0);
-    const needed = this.openInformers() + informers * 3 + 1_000;
-    const limit = openFilesLimit();
-    if (limit !== undefined && needed > limit)
+  private reserveOpenFiles(inProcess: AgentPlan[]): void {
+    const informers = inProcess.reduce((sum, plan) => sum + plan.agents.reduce((n, agent) => n + agent.targets.length, 0), 0);
+    const needed = (this.localInformers + informers) * 3 + 1_000;
+    this.fileLimit ??= openFilesLimit() ?? Number.POSITIVE_INFINITY;
+    if (needed > this.fileLimit)
       throw new InfrastructureError(
-        `${informers} more agent informers need about ${needed} open files here (a connection each, two more through the load-balancer proxy), and this process may open ${limit} (ulimit -n): raise the limit, or run the agents on a load cluster (agents[].placement)`,
+        `${informers} more agent informers need about ${needed} open files here (a connection each, two more through the load-balancer proxy), and this process may open ${this.fileLimit} (ulimit -n): raise the limit, or run the agents on a load cluster (agents[].placement)`,
       );
-  }
-
-  private openInformers(): number {
-    return [...this.informers.values()].reduce((a, b) => a + b, 0);
+    this.localInformers += informers;
   }
 
   /** Reserves `count` node indexes no agent or joined node uses yet; returns the first. */
