@@ -5,7 +5,7 @@ import type { SeededObject } from '../load/seed.js';
 import { parseDuration } from '../units.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 import { sleep } from '../util/wait.js';
-import { defineFault, faultSchema } from './types.js';
+import { defineFault, faultSchema, seededSet } from './types.js';
 
 const schema = faultSchema('churn', {
   set: Name('the seed set to churn'),
@@ -58,8 +58,7 @@ export const churn = defineFault({
   description: 'delete and recreate a share of a seed set every interval, for a while',
   schema,
   async run(params, context) {
-    const set = context.seeded.find((s) => s.name === params.set);
-    if (!set) throw new Error(`churn: no seed set named "${params.set}"`);
+    const set = seededSet(context, 'churn', params.set);
     const { client, signal } = context;
     const limiter = new TokenBucket(params.qps, params.concurrency);
     const perRound = Math.max(1, Math.ceil((set.objects.length * params.percent) / 100));

@@ -1,5 +1,5 @@
 import { Name, PositiveInt, Default } from '../experiment/schema-parts.js';
-import { defineFault, faultSchema } from './types.js';
+import { defineFault, faultSchema, seededSet } from './types.js';
 
 const schema = faultSchema('delete-objects', {
   set: Name('the seed set to delete from'),
@@ -12,8 +12,7 @@ export const deleteObjects = defineFault({
   description: 'delete some objects of a seed set',
   schema,
   async run(params, context) {
-    const set = context.seeded.find((s) => s.name === params.set);
-    if (!set) throw new Error(`delete-objects: no seed set named "${params.set}"`);
+    const set = seededSet(context, 'delete-objects', params.set);
     const victims = set.objects.slice(0, params.count);
     for (const object of victims) {
       const response = await context.client.request('DELETE', object.path, { signal: context.signal });

@@ -35,3 +35,10 @@ export function defineFault<T extends TObject>(definition: {
     run: (params, context) => definition.run(Value.Default(definition.schema, structuredClone(params)) as Resolved<T>, context),
   };
 }
+
+/** The seed set a fault works on (`set:`); the loader has checked the name, so a miss means it was not seeded. */
+export function seededSet(context: FaultContext, fault: string, name: string): FaultContext['seeded'][number] {
+  const set = context.seeded.find((s) => s.name === name);
+  if (!set) throw new Error(`${fault}: no seed set named "${name}"`);
+  return set;
+}

@@ -43,6 +43,8 @@ export function shardsName(runId: string): string {
  */
 export class ShardedFleet {
   private readonly name: string;
+  /** The load cluster, read once from the placement's kubeconfig and context. */
+  private readonly kc: KubeConfig;
   private readonly core: CoreV1Api;
   private readonly labels: Record<string, string>;
   private readonly mirrors = new Map<number, FleetStats>();
@@ -59,14 +61,10 @@ export class ShardedFleet {
   ) {
     this.name = shardsName(runId);
     this.labels = { [runLabel]: runId };
-    this.core = this.kubeConfig().makeApiClient(CoreV1Api);
-  }
-
-  private kubeConfig(): KubeConfig {
-    const kc = new KubeConfig();
-    kc.loadFromFile(this.placement.kubeconfig);
-    kc.setCurrentContext(this.placement.context);
-    return kc;
+    this.kc = new KubeConfig();
+    this.kc.loadFromFile(placement.kubeconfig);
+    this.kc.setCurrentContext(placement.context);
+    this.core = this.kc.makeApiClient(CoreV1Api);
   }
 
   /** Which image the Job runs, and whether it was put on the nodes here (then never pulled). */
@@ -90,7 +88,7 @@ export class ShardedFleet {
     await this.ensureNamespace();
     const metadata = { name: this.name, namespace, labels: this.labels };
     await this.core.createNamespacedServiceAccount({ namespace, body: { metadata } });
-    const rbac = this.kubeConfig().makeApiClient(RbacAuthorizationV1Api);
+    const rbac = this.kc.makeApiClient(RbacAuthorizationV1Api);
     await rbac.createNamespacedRole({
       namespace,
       body: { metadata, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create', 'update'] }] },
@@ -115,9 +113,7 @@ export class ShardedFleet {
     };
     await this.core.createNamespacedSecret({ namespace, body: { metadata, stringData: { [configKey]: JSON.stringify(config) } } });
     await writeConfigMap(this.core, namespace, config.controlName, this.labels, { control: JSON.stringify(this.control) });
-    await this.kubeConfig()
-      .makeApiClient(BatchV1Api)
-      .createNamespacedJob({ namespace, body: this.job(plans.length, image) });
+    await this.kc.makeApiClient(BatchV1Api).createNamespacedJob({ namespace, body: this.job(plans.length, image) });
     this.poller = this.poll(config);
   }
 
