@@ -23,6 +23,12 @@ export type FleetStatsDelta = Record<
 
 const counters = ['agents', 'lists', 'relists', 'openWatches', 'watchEvents', 'listBytes'] as const;
 
+type Counts = Record<(typeof counters)[number], number>;
+
+function countsOf(s: Counts): Counts {
+  return Object.fromEntries(counters.map((key) => [key, s[key]])) as Counts;
+}
+
 function subtract(now: Map<string, number>, before: Map<string, number> | undefined): [string, number][] {
   return [...now].map(([key, value]) => [key, value - (before?.get(key) ?? 0)] as [string, number]).filter(([, change]) => change !== 0);
 }
@@ -31,7 +37,7 @@ function subtract(now: Map<string, number>, before: Map<string, number> | undefi
 export class FleetStats {
   readonly byType = new Map<string, TypeStats>();
   /** The counters as last reported by `delta()`. */
-  private reported = new Map<string, Pick<TypeStats, (typeof counters)[number] | 'breaks' | 'resourceVersions'>>();
+  private reported = new Map<string, Counts & Pick<TypeStats, 'breaks' | 'resourceVersions'>>();
 
   private of(type: string): TypeStats {
     let stats = this.byType.get(type);
@@ -95,7 +101,7 @@ export class FleetStats {
     const delta: FleetStatsDelta = {};
     for (const [type, s] of this.byType) {
       const before = this.reported.get(type);
-      const change = Object.fromEntries(counters.map((key) => [key, s[key] - (before?.[key] ?? 0)])) as Record<(typeof counters)[number], number>;
+      const change = Object.fromEntries(counters.map((key) => [key, s[key] - (before?.[key] ?? 0)])) as Counts;
       delta[type] = {
         ...change,
         breaks: subtract(s.breaks, before?.breaks),
@@ -103,8 +109,7 @@ export class FleetStats {
         recentRelistMs: s.recentRelistMs.splice(0),
         relistTimes: s.relistTimes.splice(0),
       };
-      const totals = Object.fromEntries(counters.map((key) => [key, s[key]])) as Record<(typeof counters)[number], number>;
-      this.reported.set(type, { ...totals, breaks: new Map(s.breaks), resourceVersions: new Map(s.resourceVersions) });
+      this.reported.set(type, { ...countsOf(s), breaks: new Map(s.breaks), resourceVersions: new Map(s.resourceVersions) });
     }
     return delta;
   }
@@ -113,9 +118,8 @@ export class FleetStats {
   totals(): FleetStatsDelta {
     const totals: FleetStatsDelta = {};
     for (const [type, s] of this.byType) {
-      const counts = Object.fromEntries(counters.map((key) => [key, s[key]])) as Record<(typeof counters)[number], number>;
       totals[type] = {
-        ...counts,
+        ...countsOf(s),
         breaks: [...s.breaks],
         resourceVersions: [...s.resourceVersions],
         recentRelistMs: s.recentRelistMs.splice(0),

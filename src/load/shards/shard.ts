@@ -16,9 +16,10 @@ export async function runShard(config: ShardsConfig, shard: number, load: CoreV1
   const plan = config.plans[shard];
   if (!plan) throw new Error(`no plan for shard ${shard} (${config.plans.length} shards)`);
   const target = new URL(config.server);
-  const proxy = new LoadBalancerProxy(target.hostname.replace(/^\[|\]$/g, ''), Number(target.port || 443));
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  const proxy = new LoadBalancerProxy(host, Number(target.port || 443));
   await proxy.start();
-  const tls = { ca: config.caPem, credentials: fixedAuthorization(`Bearer ${config.token}`), serverName: target.hostname.replace(/^\[|\]$/g, '') };
+  const tls = { ca: config.caPem, credentials: fixedAuthorization(`Bearer ${config.token}`), serverName: host };
   const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls, new Map());
   const report: ShardReport = { shard, started: false, stats: {}, drops: [] };
   const labels = { [runLabel]: config.runId, [shardsLabel]: 'stats' };
