@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { defaultKubernetesVersion } from '../src/binaries/versions.js';
 import { LocalProvider, type LocalCluster } from '../src/cluster/local.js';
 
@@ -8,8 +9,8 @@ export function flag(name: string, fallback: string): string {
   return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
 }
 
-export function benchCluster(featureGates: Record<string, boolean> = {}): Promise<LocalCluster> {
-  return new LocalProvider().up({ kubernetesVersion: defaultKubernetesVersion, components: [], memoryLimits: {}, apiserverArgs: {}, featureGates });
+export function benchCluster(featureGates: Record<string, boolean> = {}, kubernetesVersion = defaultKubernetesVersion): Promise<LocalCluster> {
+  return new LocalProvider().up({ kubernetesVersion, components: [], memoryLimits: {}, apiserverArgs: {}, featureGates });
 }
 
 /** User + system CPU seconds of a process, from /proc/<pid>/stat. */
@@ -17,4 +18,30 @@ export async function cpuSeconds(pid: number | 'self'): Promise<number> {
   const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export interface ProcessSample {
+  cpuSeconds: number;
+  /** VmHWM: the most resident memory the process has had so far. */
+  peakRssBytes: number;
+}
+
+/** CPU seconds and peak RSS of a running process from /proc, read synchronously so that it lands at the instant asked for; undefined once it has exited. */
+export function sampleProcess(pid: number): ProcessSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    // A process that has exited but is not yet reaped has no memory lines left: no sample.
+    if (!hwm) return undefined;
+    return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, peakRssBytes: Number(hwm[1]) * 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
