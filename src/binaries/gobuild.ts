@@ -83,12 +83,26 @@ export function localReplaces(goMod: string): string[] {
   return modules;
 }
 
-export function kubernetesWrapperGoMod(upstreamGoMod: string, version: string): string {
+/**
+ * The staging module version to build with: the release's own (v0.Y.Z), or, where the module
+ * proxy does not serve that one, the nearest patch of the same minor it does serve (the
+ * highest below, else the lowest above). Staging modules change little between patches.
+ */
+export function stagingVersionFor(wanted: string, served: readonly string[] | undefined): string {
+  if (!served?.length || served.includes(wanted)) return wanted;
+  const [, minor, patch] = /^v0\.(\d+)\.(\d+)$/.exec(wanted) ?? [];
+  const patches = served.filter((v) => new RegExp(`^v0\\.${minor}\\.\\d+$`).test(v)).map((v) => Number(v.split('.')[2]));
+  if (!patches.length) return wanted;
+  const below = patches.filter((p) => p <= Number(patch));
+  return `v0.${minor}.${below.length ? Math.max(...below) : Math.min(...patches)}`;
+}
+
+export function kubernetesWrapperGoMod(upstreamGoMod: string, version: string, served: ReadonlyMap<string, readonly string[]> = new Map()): string {
   const { minor, patch } = parseKubernetesVersion(version);
   const stagingVersion = `v0.${minor}.${patch}`;
   const goLine = /^go\s+\S+$/m.exec(upstreamGoMod)?.[0] ?? 'go 1.24.0';
   const godebug = /^godebug\s+.*$/m.exec(upstreamGoMod)?.[0];
-  const replaces = localReplaces(upstreamGoMod).map((m) => `\t${m} => ${m} ${stagingVersion}`);
+  const replaces = localReplaces(upstreamGoMod).map((m) => `\t${m} => ${m} ${stagingVersionFor(stagingVersion, served.get(m))}`);
   return [
     'module cpchaos.local/kubernetes-build',
     '',
@@ -119,9 +133,22 @@ function versionLdflags(version: string): string {
   return flags.join(' ');
 }
 
+/** The versions the module proxy serves of each module, in one `go list` (a proxy may serve only some patches, or none: -e). */
+async function servedVersions(run: Runner, workDir: string, modules: string[]): Promise<Map<string, string[]>> {
+  const output = await run(['list', '-m', '-e', '-json', '-versions', ...modules], workDir, { GOFLAGS: `${goEnvironment().GOFLAGS} -mod=mod` });
+  const served = new Map<string, string[]>();
+  for (const text of output.slice(output.indexOf('{')).split(/(?<=^\})\s*(?=^\{)/m)) {
+    const module = JSON.parse(text) as { Path?: string; Versions?: string[] };
+    if (module.Path && module.Versions) served.set(module.Path, module.Versions);
+  }
+  return served;
+}
+
 async function buildKubernetes(artifact: Artifact, run: Runner, workDir: string, stagingDir: string): Promise<void> {
   const upstream = await moduleFile(run, workDir, 'k8s.io/kubernetes', artifact.version);
-  await fs.writeFile(path.join(workDir, 'go.mod'), kubernetesWrapperGoMod(upstream, artifact.version));
+  await fs.rm(path.join(workDir, 'go.mod'), { force: true });
+  const served = await servedVersions(run, workDir, localReplaces(upstream));
+  await fs.writeFile(path.join(workDir, 'go.mod'), kubernetesWrapperGoMod(upstream, artifact.version, served));
   const packages = artifact.binaries.map((name) => `k8s.io/kubernetes/cmd/${name}`);
   await fs.writeFile(path.join(workDir, 'tools.go'), toolsFile(packages));
   await run(['mod', 'tidy'], workDir);
