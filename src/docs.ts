@@ -1,11 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { updateVersionTable } from './binaries/version-table.js';
 import { updateKeyTables } from './experiment/key-tables.js';
 import { catalog } from './plugins.js';
 import { grafanaDashboard } from './report/grafana.js';
 
-/** `npm run docs`: the key tables of docs/faults.md, generated from each fault's schema, and the Grafana dashboard. */
+/** `npm run docs`: the key tables of docs/faults.md, generated from each fault's schema, the version table of docs/binaries.md, and the Grafana dashboard. */
 export const faultsDoc = path.join(import.meta.dirname, '..', '..', 'docs', 'faults.md');
+export const binariesDoc = path.join(import.meta.dirname, '..', '..', 'docs', 'binaries.md');
 export const dashboardFile = path.join(import.meta.dirname, '..', '..', 'dashboards', 'grafana-influxdb.json');
 
 export function dashboardText(): string {
@@ -21,6 +23,9 @@ if (process.argv[1] === import.meta.filename) {
   const updated = updateKeyTables(text, faultSchemas());
   await fs.writeFile(faultsDoc, updated);
   process.stderr.write(updated === text ? 'docs/faults.md: already in step\n' : 'docs/faults.md: key tables updated\n');
+  const binaries = await fs.readFile(binariesDoc, 'utf8');
+  await fs.writeFile(binariesDoc, updateVersionTable(binaries));
+  process.stderr.write(`docs/binaries.md: ${updateVersionTable(binaries) === binaries ? 'already in step' : 'version table updated'}\n`);
   await fs.mkdir(path.dirname(dashboardFile), { recursive: true });
   await fs.writeFile(dashboardFile, dashboardText());
   process.stderr.write('dashboards/grafana-influxdb.json: written\n');

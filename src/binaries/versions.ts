@@ -2,7 +2,13 @@ import { UsageError } from '../errors.js';
 import type { Artifact, ArtifactGroup } from './types.js';
 import { kubernetesBinaries, kubernetesNodeBinaries } from './types.js';
 
-export const defaultKubernetesVersion = 'v1.33.13';
+/**
+ * The newest patch of the newest minor that the Go module proxy serves; docs/binaries.md
+ * ("Keeping the versions current") says how to move it and the etcd table together.
+ */
+export const defaultKubernetesVersion = 'v1.37.2';
+/** The oldest minor we build, run and test (CI builds it beside the default). */
+export const oldestKubernetesVersion = 'v1.31.14';
 export const defaultKwokVersion = 'v0.7.0';
 /** The kind whose node-image layout the offline image builder follows, and that the kind provider runs. */
 export const kindVersion = 'v0.33.0';
@@ -12,12 +18,14 @@ export const kindVersion = 'v0.33.0';
  * the go.etcd.io/etcd/client/v3 requirement of k8s.io/kubernetes' go.mod for
  * that minor; etcd older than 3.5.13 lacks watch progress requests (WatchList).
  */
-const etcdForMinor: Record<number, string> = {
+export const etcdForMinor: Record<number, string> = {
   31: 'v3.5.14',
   32: 'v3.5.16',
   33: 'v3.5.21',
   34: 'v3.6.4',
   35: 'v3.6.5',
+  36: 'v3.6.8',
+  37: 'v3.7.0',
 };
 
 export interface ParsedKubernetesVersion {
@@ -37,7 +45,12 @@ export function parseKubernetesVersion(text: string): ParsedKubernetesVersion {
 export function defaultEtcdVersion(kubernetesVersion: string): string {
   const { minor } = parseKubernetesVersion(kubernetesVersion);
   const version = etcdForMinor[minor];
-  if (!version) throw new UsageError(`no etcd version known for Kubernetes 1.${minor}; set one with --etcd-version`);
+  if (!version) {
+    const known = Object.keys(etcdForMinor).map(Number);
+    throw new UsageError(
+      `no etcd version known for Kubernetes 1.${minor} (supported: 1.${Math.min(...known)} to 1.${Math.max(...known)}); set one with --etcd-version`,
+    );
+  }
   return version;
 }
 

@@ -9,7 +9,8 @@ import { resolveKind } from '../binaries/kind-binary.js';
 import { stateDir } from '../paths.js';
 import { AbortedError, InfrastructureError } from '../errors.js';
 import { kubeconfigIdentity } from '../load/client.js';
-import { requireDocker } from '../util/docker.js';
+import { dockerCgroupVersion, requireDocker } from '../util/docker.js';
+import { parseKubernetesVersion } from '../binaries/versions.js';
 import type { MemoryCgroup } from './cgroup/types.js';
 import { openCgroup } from './cgroup/detect.js';
 import { loadIdentityKubeconfig } from './kind-identity.js';
@@ -237,6 +238,14 @@ export async function leftoverKindClusters(options: { force?: boolean } = {}): P
   return { kind, names };
 }
 
+/** Kubernetes >= 1.35's kubelet refuses cgroup v1 unless told not to (kind-config.ts tells it): say so, since that support is going away. */
+async function warnOfCgroupV1(kubernetesVersion: string, onProgress: UpOptions['onProgress']): Promise<void> {
+  if (parseKubernetesVersion(kubernetesVersion).minor < 35 || (await dockerCgroupVersion()) !== '1') return;
+  onProgress?.(
+    `warning: this Docker host uses cgroup v1, which Kubernetes ${kubernetesVersion} deprecates; its kubelets run with failCgroupV1: false (move the host to cgroup v2 before that goes)`,
+  );
+}
+
 /** A kind cluster in Docker, the way most field reports ran their experiments. */
 export class KindProvider implements ClusterProvider {
   readonly name = 'kind';
@@ -245,6 +254,7 @@ export class KindProvider implements ClusterProvider {
 
   async up(spec: ClusterSpec, options: UpOptions = {}): Promise<Cluster> {
     await requireDocker();
+    await warnOfCgroupV1(spec.kubernetesVersion, options.onProgress);
     const kind = await resolveKind(options.onProgress);
     const { obtainNodeImage } = await import('../binaries/kind-image/obtain.js');
     const nodeImage = await obtainNodeImage({

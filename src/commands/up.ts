@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import { collectKeyValue, parseComponents, parseFeatureGates, parseMemoryLimits } from '../cli-options.js';
 import type { ClusterEvent, ClusterSpec, ComponentName } from '../cluster/provider.js';
+import { featureGateProblem } from '../binaries/feature-gates.js';
+import { UsageError } from '../errors.js';
 import { withInterrupt } from '../interrupt.js';
 import { sleep } from '../util/wait.js';
 import { binDirOption, kubernetesVersionOption, note, write } from './shared.js';
@@ -48,6 +50,10 @@ export function registerUp(program: Command): void {
     .option('--unsafe-no-fsync', 'run etcd without fsync (faster; never for experiments that measure etcd)')
     .option('--foreground', 'stay attached: print OOM kills and exits as they happen, tear down on Ctrl-C')
     .action(async (flags: UpFlags) => {
+      for (const [gate, value] of Object.entries(flags.featureGates)) {
+        const problem = featureGateProblem(gate, value, flags.kubernetesVersion);
+        if (problem) throw new UsageError(problem);
+      }
       const spec: ClusterSpec = {
         name: flags.name,
         kubernetesVersion: flags.kubernetesVersion,

@@ -8,6 +8,7 @@ import type { Experiment, MetricHypothesisSpec } from './schema.js';
 import type { Catalog } from '../core/catalog.js';
 import type { Capability, Problem } from '../core/plugin.js';
 import { documentLimits, documentProblem, templateProblems } from './limits.js';
+import { featureGateProblems } from './feature-gate-problems.js';
 
 /** Invalid experiment file(s): one line per problem, each "file:line:column: path: what was expected". */
 export class ExperimentError extends UsageError {
@@ -90,7 +91,7 @@ function crossReferenceProblems(experiment: Experiment, catalog: Catalog): Probl
     if (typeof fault.set === 'string' && !setNames.includes(fault.set))
       problems.push({ path: ['faults', i, 'set'], message: `no seed set named "${fault.set}"` });
   });
-  problems.push(...providerProblems(experiment, catalog));
+  problems.push(...providerProblems(experiment, catalog), ...featureGateProblems(experiment));
   experiment.hypotheses.forEach((hypothesis, i) => {
     if ('builtin' in hypothesis) {
       for (const p of catalog.hypotheses.get(hypothesis.builtin)?.validate?.(hypothesis, experiment) ?? [])

@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
 import { Count, Duration, Name, PositiveInt, Size, Strict } from './schema-parts.js';
+import { defaultKubernetesVersion, oldestKubernetesVersion } from '../binaries/versions.js';
 
 /**
  * The experiment schema is built from the plugins the composition root lists (their
@@ -27,7 +28,12 @@ export const apiVersion = 'cpchaos.io/v1alpha1';
 
 /** The `cluster:` keys any provider may take; each provider adds its own (kind's controlPlanes, ...). */
 const sharedClusterKeys = {
-  kubernetesVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+\\.\\d+$', description: 'e.g. v1.33.13' })),
+  kubernetesVersion: Type.Optional(
+    Type.String({
+      pattern: '^v\\d+\\.\\d+\\.\\d+$',
+      description: `from ${oldestKubernetesVersion} to ${defaultKubernetesVersion} (the default), each minor with the etcd it is released with`,
+    }),
+  ),
   etcdVersion: Type.Optional(Type.String({ pattern: '^v\\d+\\.\\d+\\.\\d+$' })),
   components: Type.Optional(Type.Array(Type.Union([Type.Literal('controller-manager'), Type.Literal('scheduler')]), { uniqueItems: true })),
   memoryLimits: Type.Optional(
@@ -74,6 +80,12 @@ export const SeedSetSchema = Strict({
   replicas: Type.Optional(Count('deployments: replicas (default 1)')),
   groups: Type.Optional(PositiveInt('crds: spread the definitions over this many API groups (default 1)', 1_000)),
   crdSet: Type.Optional(Name('customresources: the name of the crds set whose kinds to create')),
+  crdSchema: Type.Optional(
+    Type.Union([Type.Literal('small'), Type.Literal('provider')], {
+      description:
+        'crds: small (default; 3 fields) or provider (two versions of a 105 KB, 514-property, 7-deep schema, the size of a large cloud-provider managed resource)',
+    }),
+  ),
   qps: Type.Optional(Type.Number({ minimum: 0, description: 'target create rate; 0 = as fast as concurrency allows (default 100)' })),
   concurrency: Type.Optional(PositiveInt('requests in flight at most (default 20)', 10_000)),
   template: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'object template; "{{index}}" and "{{set}}" are replaced' })),

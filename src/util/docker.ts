@@ -35,3 +35,9 @@ export async function imageId(image: string): Promise<string | undefined> {
   const result = await execa('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { reject: false }).catch(() => undefined);
   return result?.exitCode === 0 ? String(result.stdout).trim() : undefined;
 }
+
+/** The cgroup version of the Docker host ('1' or '2'), which is what the kind nodes' kubelets see. */
+export async function dockerCgroupVersion(): Promise<string | undefined> {
+  const result = await execa('docker', ['info', '--format', '{{.CgroupVersion}}'], { reject: false });
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}

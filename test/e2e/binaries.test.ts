@@ -2,10 +2,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
+import { execa } from 'execa';
 import { resolveBinaries } from '../../src/binaries/resolve.js';
 import { kubernetesWrapperGoMod, localReplaces } from '../../src/binaries/gobuild.js';
 import { withLock } from '../../src/binaries/lock.js';
-import { versionSet } from '../../src/binaries/versions.js';
+import { defaultKubernetesVersion, oldestKubernetesVersion, parseKubernetesVersion, versionSet } from '../../src/binaries/versions.js';
+import { featureGateHistory, listedGates } from '../../src/binaries/feature-gates.js';
 import { UsageError } from '../../src/errors.js';
 
 const versions = versionSet();
@@ -85,3 +87,26 @@ test('the cache lock lets one holder work at a time', async (t) => {
   const winner = loser === 'a' ? 'b' : 'a';
   t.deepEqual(timeline, [`${winner} start`, `${winner} end`, `${loser} start`, `${loser} end`]);
 });
+
+/** `kube:Name=true|false (BETA - default=true)` lines of kube-apiserver --help. */
+async function helpGates(apiserver: string): Promise<Map<string, { stage: string; defaultValue: boolean }>> {
+  const { stdout } = await execa(apiserver, ['--help'], { reject: false });
+  const gates = new Map<string, { stage: string; defaultValue: boolean }>();
+  for (const match of stdout.matchAll(/kube:(\w+)=true\|false \((ALPHA|BETA) - default=(true|false)\)/g))
+    gates.set(match[1]!, { stage: match[2]!.toLowerCase(), defaultValue: match[3] === 'true' });
+  return gates;
+}
+
+for (const version of [defaultKubernetesVersion, oldestKubernetesVersion]) {
+  test.serial(`the feature-gate table matches what kube-apiserver ${version} lists`, async (t) => {
+    const resolved = await resolveBinaries({ versions: versionSet(version), names: ['kube-apiserver'], quiet: true });
+    const listed = await helpGates(resolved['kube-apiserver']!.path);
+    t.true(listed.size > 20, `parsed ${listed.size} gates from --help`);
+    const minor = parseKubernetesVersion(version).minor;
+    const expected = listedGates(minor);
+    for (const name of Object.keys(featureGateHistory)) {
+      const want = expected.get(name);
+      t.deepEqual(listed.get(name), want ? { stage: want.stage, defaultValue: want.defaultValue } : undefined, `${name} in ${version}`);
+    }
+  });
+}

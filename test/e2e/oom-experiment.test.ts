@@ -1,5 +1,6 @@
 import path from 'node:path';
 import test from 'ava';
+import { oldestKubernetesVersion } from '../../src/binaries/versions.js';
 import { isolatedStateDir, runExperimentText } from '../helpers/cluster.js';
 import { embeddedReportData } from '../helpers/report.js';
 
@@ -18,10 +19,10 @@ cluster:
   etcdUnsafeNoFsync: true
   memoryLimits:
     apiserver: 450Mi
-  # The apiservers of the field reports: no LIST from the watch cache, no streamed encoding.
+  # The apiservers of the field reports: the oldest minor (no streamed encoding yet), no LIST from the watch cache.
+  kubernetesVersion: ${oldestKubernetesVersion}
   featureGates:
     ConsistentListFromCache: false
-    StreamingCollectionEncodingToJSON: false
 seed:
   - kind: configmaps
     count: 3000

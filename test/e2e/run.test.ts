@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
+import { defaultKubernetesVersion } from '../../src/binaries/versions.js';
 import type { Summary } from '../../src/report/summary.js';
 import type { Sample } from '../../src/metrics/sample.js';
 import { cliPath, isolatedStateDir, runCli } from '../helpers/cluster.js';
@@ -123,7 +124,7 @@ test.serial('an experiment whose hypotheses hold exits 0 and writes every result
     summary.phases.map((p) => p.phase),
     ['provision', 'seed', 'steady-state', 'inject', 'observe', 'recover', 'verify', 'teardown'],
   );
-  t.true(summary.binaries.some((b) => b.name === 'kube-apiserver' && b.reportedVersion.startsWith('Kubernetes v1.33')));
+  t.true(summary.binaries.some((b) => b.name === 'kube-apiserver' && b.reportedVersion === `Kubernetes ${defaultKubernetesVersion}`));
 
   const samples = await readNdjson<Sample>(path.join(runDir, 'metrics.ndjson'));
   const has = (metric: string, component: string) => samples.some((s) => s.metric === metric && s.labels.component === component);

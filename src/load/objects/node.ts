@@ -1,3 +1,4 @@
+import { defaultKubernetesVersion } from '../../binaries/versions.js';
 /**
  * A Node as a kubelet registers it: capacity, conditions, addresses, node info and
  * the image list that makes real Node objects 10-20 KiB, so etcd and the watch
@@ -51,8 +52,8 @@ export function nodeObject(name: string, runId: string): Record<string, unknown>
         kernelVersion: '6.1.0',
         osImage: 'Debian GNU/Linux 12',
         containerRuntimeVersion: 'containerd://1.7.0',
-        kubeletVersion: 'v1.33.13',
-        kubeProxyVersion: 'v1.33.13',
+        kubeletVersion: defaultKubernetesVersion,
+        kubeProxyVersion: defaultKubernetesVersion,
         operatingSystem: 'linux',
         architecture: 'amd64',
       },
