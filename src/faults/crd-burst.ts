@@ -13,6 +13,13 @@ const schema = faultSchema('crd-burst', {
   concurrency: Default(PositiveInt('CRD creates in flight', 1_000), 10),
   discoveryQps: Default(Type.Number({ minimum: 0, description: "rate limit of the discovery walk (client-go's default)" }), 5),
   discoveryBurst: Default(PositiveInt('burst of the discovery walk'), 100),
+  schema: Default(
+    Type.Union([Type.Literal('small'), Type.Literal('provider')], {
+      description:
+        'small: a 3-field schema; provider: two versions of a 105 KB, 514-property, 7-deep schema, as large as a big cloud-provider managed resource',
+    }),
+    'small',
+  ),
 });
 
 async function apiserverRss(context: FaultContext): Promise<number | undefined> {
@@ -46,6 +53,18 @@ async function timed(client: ApiClient, path: string, accept: string, resource: 
   return { ms: response.durationMs, bytes: response.bytes, status: response.status };
 }
 
+/** The OpenAPI v3 document of each new group-version, one after another, as `kubectl explain` or a client generator fetches them. */
+async function openapiV3Documents(client: ApiClient, groupVersions: string[]): Promise<{ documents: number; ms: number; bytes: number }> {
+  let ms = 0;
+  let bytes = 0;
+  for (const gv of groupVersions) {
+    const document = await timed(client, `/openapi/v3${gv}`, 'application/json', 'openapi-v3-group');
+    ms += document.ms;
+    bytes += document.bytes;
+  }
+  return { documents: groupVersions.length, ms, bytes };
+}
+
 /**
  * Installs N CRDs across G groups, then measures what the field reports saw grow
  * with them: apiserver memory per CRD, a client's discovery walk with and without
@@ -58,7 +77,16 @@ export const crdBurst = defineFault({
   async run(params, context) {
     const name = 'crd-burst';
     const before = await apiserverRss(context);
-    const [set] = await seed([{ kind: 'crds', name, count: params.count, groups: params.groups, qps: 0, concurrency: params.concurrency }], {
+    const crdSet = {
+      kind: 'crds' as const,
+      name,
+      count: params.count,
+      groups: params.groups,
+      qps: 0,
+      concurrency: params.concurrency,
+      crdSchema: params.schema,
+    };
+    const [set] = await seed([crdSet], {
       client: context.client,
       runId: 'crd-burst',
       experimentDir: '.',
@@ -84,6 +112,7 @@ export const crdBurst = defineFault({
     );
     const openapiV2 = await timed(context.client, '/openapi/v2', 'application/json', 'openapi-v2');
     const openapiV3 = await timed(context.client, '/openapi/v3', 'application/json', 'openapi-v3');
+    const openapiV3Groups = await openapiV3Documents(context.client, [...new Set(wanted)]);
     const perCrdBytes = before !== undefined && after !== undefined ? (after - before) / set!.objects.length : undefined;
     context.event(
       'crd-burst-done',
@@ -102,6 +131,9 @@ export const crdBurst = defineFault({
         openapiV2Ms: openapiV2.ms,
         openapiV2Bytes: openapiV2.bytes,
         openapiV3IndexMs: openapiV3.ms,
+        openapiV3GroupVersions: openapiV3Groups.documents,
+        openapiV3GroupsMs: openapiV3Groups.ms,
+        openapiV3GroupsBytes: openapiV3Groups.bytes,
       },
     );
   },

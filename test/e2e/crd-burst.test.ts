@@ -3,6 +3,7 @@ import { crdBurst } from '../../src/faults/crd-burst.js';
 import { createFaultEnvironment } from '../../src/faults/environment.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+import { seed } from '../../src/load/seed.js';
 import { catalog } from '../../src/plugins.js';
 
 test.before(async () => {
@@ -20,7 +21,7 @@ test('crd-burst installs CRDs across groups and measures discovery with and with
   });
   t.teardown(close);
   const { client } = context;
-  await crdBurst.run({ type: 'crd-burst', count: 24, groups: 6, discoveryQps: 10, discoveryBurst: 5 }, context);
+  await crdBurst.run({ type: 'crd-burst', count: 24, groups: 6, discoveryQps: 10, discoveryBurst: 5, schema: 'small' }, context);
   const done = events.find((e) => e.type === 'crd-burst-done')?.extra as {
     crds: number;
     failed: number;
@@ -42,4 +43,48 @@ test('crd-burst installs CRDs across groups and measures discovery with and with
   t.true(done.openapiV2Bytes > 1024 * 1024, 'the OpenAPI v2 document was fetched whole');
   t.true(done.aggregatedDiscoveryBytes > 0);
   t.true(typeof done.apiserverBytesPerCrd === 'number');
+});
+
+test('provider-sized CRDs: the apiserver takes both versions of the big schema, serves it in OpenAPI v3, and accepts custom resources of it', async (t) => {
+  const cluster = await startCluster(t);
+  const events: { type: string; extra?: Record<string, unknown> }[] = [];
+  const { context, close } = await createFaultEnvironment(cluster, {
+    agentKinds: catalog.agents,
+    stats: new ClientStats(),
+    signal: new AbortController().signal,
+    event: (type, _message, extra) => void events.push({ type, extra }),
+  });
+  t.teardown(close);
+  await crdBurst.run({ type: 'crd-burst', count: 4, groups: 2, discoveryQps: 0, discoveryBurst: 1, schema: 'provider' }, context);
+  const done = events.find((e) => e.type === 'crd-burst-done')?.extra as {
+    crds: number;
+    failed: number;
+    openapiV3GroupVersions: number;
+    openapiV3GroupsBytes: number;
+  };
+  t.like(done, { crds: 4, failed: 0, openapiV3GroupVersions: 2 });
+  // Two groups of two kinds, each kind's schema 104 KB as JSON: the v3 documents carry all four.
+  t.true(done.openapiV3GroupsBytes > 4 * 100_000, `OpenAPI v3 of the new groups: ${done.openapiV3GroupsBytes} bytes`);
+  const crds = await context.client.json<{ items: { spec: { versions: { name: string; storage: boolean; schema: unknown }[] } }[] }>(
+    'GET',
+    '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+  );
+  for (const crd of crds.items) {
+    t.deepEqual(
+      crd.spec.versions.map((v) => [v.name, v.storage]),
+      [
+        ['v1beta1', false],
+        ['v1', true],
+      ],
+    );
+    t.true(JSON.stringify(crd.spec.versions[0]!.schema).length > 100_000);
+  }
+  const [set] = await seed(
+    [
+      { kind: 'crds', name: 'big', count: 2, crdSchema: 'provider', qps: 0 },
+      { kind: 'customresources', name: 'objs', count: 10, crdSet: 'big', qps: 0 },
+    ],
+    { client: context.client, runId: 'provider-crd', experimentDir: '.', quiet: true, event: () => undefined },
+  ).then((sets) => sets.slice(1));
+  t.is(set!.objects.length, 10);
 });
