@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
-import { defaultKubernetesVersion } from '../../src/binaries/versions.js';
+import { defaultKubernetesVersion, oldestKubernetesVersion } from '../../src/binaries/versions.js';
 import { resolveKind } from '../../src/binaries/kind-binary.js';
 import { kindSkipReason } from '../helpers/kind.js';
 import { cliPath, exists, isolatedStateDir, runCli, runExperimentText, writeExperiment } from '../helpers/cluster.js';
@@ -135,11 +135,13 @@ metadata:
   name: kind-oom
 cluster:
   provider: kind
+  # The field reports' apiserver: the oldest minor (no streamed encoding yet) with the watch cache off for LISTs.
+  # From 1.34 on that gate is locked on, and a 1.37 apiserver holds this flood in 500Mi.
+  kubernetesVersion: ${oldestKubernetesVersion}
   memoryLimits:
     apiserver: 500Mi
   featureGates:
     ConsistentListFromCache: false
-    StreamingCollectionEncodingToJSON: false
 seed:
   - kind: configmaps
     count: 3000
