@@ -12,7 +12,7 @@ import {
   staticPodPatches,
   type KindConfigOptions,
 } from '../../src/cluster/kind-config.js';
-import { defaultKubernetesVersion } from '../../src/binaries/versions.js';
+import { defaultKubernetesVersion, oldestKubernetesVersion } from '../../src/binaries/versions.js';
 import { cliPath, isolatedStateDir, repoRoot, runCli, writeExperiment } from '../helpers/cluster.js';
 
 /** kind/validate: kind's own v1alpha4 types, decoded strictly (built from the Go module proxy). */
@@ -38,7 +38,7 @@ async function generated(name: string, controlPlanes: 1 | 3, extra: Partial<Kind
     kubernetesVersion: defaultKubernetesVersion,
     ...extra,
     apiserverArgs: { 'max-requests-inflight': '123', 'max-mutating-requests-inflight': '45' },
-    featureGates: { ConsistentListFromCache: false },
+    featureGates: { WatchList: false },
     etcdMetricsHostPort: 32381,
   });
   const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-kind-')), `${name}.yaml`);
@@ -67,10 +67,12 @@ test('the generated config carries the apiserver flags, feature gates and etcd m
     kubeadmConfigPatches: string[];
   };
   t.is(single.name, 'cpchaos-x');
-  t.deepEqual(single.featureGates, { ConsistentListFromCache: false });
+  t.deepEqual(single.featureGates, { WatchList: false });
   t.deepEqual(single.nodes[0]!.extraPortMappings, [{ containerPort: etcdMetricsContainerPort, hostPort: 32381, listenAddress: '127.0.0.1', protocol: 'TCP' }]);
-  const patch = yaml.load(single.kubeadmConfigPatches.at(-1)!) as Record<string, Record<string, Record<string, unknown>>>;
-  t.is(patch.kind as unknown as string, 'ClusterConfiguration');
+  const patch = single.kubeadmConfigPatches
+    .map((p) => yaml.load(p) as Record<string, Record<string, Record<string, unknown>>>)
+    .find((p) => (p.kind as unknown) === 'ClusterConfiguration')!;
+  t.truthy(patch, 'a ClusterConfiguration patch');
   t.deepEqual(patch.apiServer!.extraArgs, { 'max-requests-inflight': '123', 'max-mutating-requests-inflight': '45' });
   t.deepEqual((patch.etcd!.local as Record<string, unknown>).extraArgs, { 'listen-metrics-urls': `http://0.0.0.0:${etcdMetricsContainerPort}` });
   const ha = yaml.load((await generated('cpchaos-y', 3)).text) as { nodes: { role: string; extraPortMappings?: unknown[] }[] };
@@ -157,10 +159,13 @@ test('memory limits become kubeadm patches of the static pods, mounted into ever
     ['InitConfiguration', 'JoinConfiguration'],
   );
   t.true(patches.some((p) => p.kind === 'KubeletConfiguration' && p.failCgroupV1 === false));
-  const old = yaml.load((await generated('cpchaos-w', 1)).text) as { nodes: { extraMounts?: unknown[] }[]; kubeadmConfigPatches: string[] };
+  const old = yaml.load((await generated('cpchaos-w', 1, { kubernetesVersion: oldestKubernetesVersion })).text) as {
+    nodes: { extraMounts?: unknown[] }[];
+    kubeadmConfigPatches: string[];
+  };
   t.is(old.nodes[0]!.extraMounts, undefined, 'no limits: no mount');
   t.false(
     old.kubeadmConfigPatches.some((p) => p.includes('failCgroupV1')),
-    '1.33 needs no cgroup v1 opt-in',
+    '1.31 needs no cgroup v1 opt-in',
   );
 });
