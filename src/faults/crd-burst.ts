@@ -53,16 +53,28 @@ async function timed(client: ApiClient, path: string, accept: string, resource: 
   return { ms: response.durationMs, bytes: response.bytes, status: response.status };
 }
 
-/** The OpenAPI v3 document of each new group-version, one after another, as `kubectl explain` or a client generator fetches them. */
-async function openapiV3Documents(client: ApiClient, groupVersions: string[]): Promise<{ documents: number; ms: number; bytes: number }> {
+/**
+ * The OpenAPI v3 document of each new group-version, one after another, as `kubectl explain`
+ * or a client generator fetches them. The apiserver publishes a new group's document a
+ * moment after the CRD is established (404 until then): each is asked again for up to 30 s.
+ */
+async function openapiV3Documents(client: ApiClient, groupVersions: string[], signal: AbortSignal): Promise<{ documents: number; ms: number; bytes: number }> {
   let ms = 0;
   let bytes = 0;
+  let documents = 0;
   for (const gv of groupVersions) {
-    const document = await timed(client, `/openapi/v3${gv}`, 'application/json', 'openapi-v3-group');
-    ms += document.ms;
-    bytes += document.bytes;
+    for (let attempt = 0; attempt < 120; attempt++) {
+      const document = await timed(client, `/openapi/v3${gv}`, 'application/json', 'openapi-v3-group');
+      if (document.status === 200) {
+        ms += document.ms;
+        bytes += document.bytes;
+        documents++;
+        break;
+      }
+      await sleep(250, signal);
+    }
   }
-  return { documents: groupVersions.length, ms, bytes };
+  return { documents, ms, bytes };
 }
 
 /**
@@ -112,7 +124,7 @@ export const crdBurst = defineFault({
     );
     const openapiV2 = await timed(context.client, '/openapi/v2', 'application/json', 'openapi-v2');
     const openapiV3 = await timed(context.client, '/openapi/v3', 'application/json', 'openapi-v3');
-    const openapiV3Groups = await openapiV3Documents(context.client, [...new Set(wanted)]);
+    const openapiV3Groups = await openapiV3Documents(context.client, [...new Set(wanted)], context.signal);
     const perCrdBytes = before !== undefined && after !== undefined ? (after - before) / set!.objects.length : undefined;
     context.event(
       'crd-burst-done',
