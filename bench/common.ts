@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { defaultKubernetesVersion } from '../src/binaries/versions.js';
 import { LocalProvider, type LocalCluster } from '../src/cluster/local.js';
+import { statCpuSeconds } from '../src/util/proc-stat.js';
 
 /** What every bench shares: its flags, a local control plane with the default settings, and CPU seconds from /proc. */
 export function flag(name: string, fallback: string): string {
@@ -15,9 +16,7 @@ export function benchCluster(featureGates: Record<string, boolean> = {}, kuberne
 
 /** User + system CPU seconds of a process, from /proc/<pid>/stat. */
 export async function cpuSeconds(pid: number | 'self'): Promise<number> {
-  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return statCpuSeconds(await fs.readFile(`/proc/${pid}/stat`, 'utf8'));
 }
 
 export interface ProcessSample {
@@ -30,11 +29,10 @@ export interface ProcessSample {
 export function sampleProcess(pid: number): ProcessSample | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     // A process that has exited but is not yet reaped has no memory lines left: no sample.
     if (!hwm) return undefined;
-    return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, peakRssBytes: Number(hwm[1]) * 1024 };
+    return { cpuSeconds: statCpuSeconds(stat), peakRssBytes: Number(hwm[1]) * 1024 };
   } catch {
     return undefined;
   }

@@ -24,8 +24,9 @@ if (process.argv[1] === import.meta.filename) {
   await fs.writeFile(faultsDoc, updated);
   process.stderr.write(updated === text ? 'docs/faults.md: already in step\n' : 'docs/faults.md: key tables updated\n');
   const binaries = await fs.readFile(binariesDoc, 'utf8');
-  await fs.writeFile(binariesDoc, updateVersionTable(binaries));
-  process.stderr.write(`docs/binaries.md: ${updateVersionTable(binaries) === binaries ? 'already in step' : 'version table updated'}\n`);
+  const withTable = updateVersionTable(binaries);
+  await fs.writeFile(binariesDoc, withTable);
+  process.stderr.write(`docs/binaries.md: ${withTable === binaries ? 'already in step' : 'version table updated'}\n`);
   await fs.mkdir(path.dirname(dashboardFile), { recursive: true });
   await fs.writeFile(dashboardFile, dashboardText());
   process.stderr.write('dashboards/grafana-influxdb.json: written\n');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import { statFields } from '../util/proc-stat.js';
 
 export interface ProcessSpec {
   binary: string;
@@ -48,8 +49,7 @@ export function isAlive(pid: number): boolean {
     return false;
   }
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    return statFields(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))[0] !== 'Z';
   } catch {
     return false;
   }
@@ -58,8 +58,7 @@ export function isAlive(pid: number): boolean {
 /** When a process started, in clock ticks since boot (/proc/<pid>/stat field 22): with the pid, names one process for good. */
 export function startTicks(pid: number): number | undefined {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number(statFields(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))[19]);
   } catch {
     return undefined;
   }

@@ -19,6 +19,9 @@ export const ComponentParam = (description?: string) =>
     description ? { description } : {},
   );
 
+/** How large a generated CRD's schema is: 3 fields, or as large as a big cloud-provider managed resource (load/objects/provider-crd-schema.ts). */
+export const CrdShapeParam = (description: string) => Type.Union([Type.Literal('small'), Type.Literal('provider')], { description });
+
 declare const defaulted: unique symbol;
 /** An optional key with a default: the schema carries the value (editors show it, the loader fills it in). */
 export type TDefault<T extends TSchema> = TOptional<T> & { readonly [defaulted]: true };

@@ -1,5 +1,5 @@
 import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
-import { Count, Duration, Name, PositiveInt, Size, Strict } from './schema-parts.js';
+import { Count, CrdShapeParam, Duration, Name, PositiveInt, Size, Strict } from './schema-parts.js';
 import { defaultKubernetesVersion, oldestKubernetesVersion } from '../binaries/versions.js';
 
 /**
@@ -81,10 +81,9 @@ export const SeedSetSchema = Strict({
   groups: Type.Optional(PositiveInt('crds: spread the definitions over this many API groups (default 1)', 1_000)),
   crdSet: Type.Optional(Name('customresources: the name of the crds set whose kinds to create')),
   crdSchema: Type.Optional(
-    Type.Union([Type.Literal('small'), Type.Literal('provider')], {
-      description:
-        'crds: small (default; 3 fields) or provider (two versions of a 105 KB, 514-property, 7-deep schema, the size of a large cloud-provider managed resource)',
-    }),
+    CrdShapeParam(
+      'crds: small (default; 3 fields) or provider (two versions of a 105 KB, 514-property, 7-deep schema, the size of a large cloud-provider managed resource)',
+    ),
   ),
   qps: Type.Optional(Type.Number({ minimum: 0, description: 'target create rate; 0 = as fast as concurrency allows (default 100)' })),
   concurrency: Type.Optional(PositiveInt('requests in flight at most (default 20)', 10_000)),

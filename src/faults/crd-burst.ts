@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { get } from '../cluster/https.js';
-import { PositiveInt, Default } from '../experiment/schema-parts.js';
+import { CrdShapeParam, PositiveInt, Default } from '../experiment/schema-parts.js';
 import type { ApiClient } from '../load/client.js';
 import { seed } from '../load/seed.js';
 import { TokenBucket } from '../util/rate-limiter.js';
@@ -14,10 +14,9 @@ const schema = faultSchema('crd-burst', {
   discoveryQps: Default(Type.Number({ minimum: 0, description: "rate limit of the discovery walk (client-go's default)" }), 5),
   discoveryBurst: Default(PositiveInt('burst of the discovery walk'), 100),
   schema: Default(
-    Type.Union([Type.Literal('small'), Type.Literal('provider')], {
-      description:
-        'small: a 3-field schema; provider: two versions of a 105 KB, 514-property, 7-deep schema, as large as a big cloud-provider managed resource',
-    }),
+    CrdShapeParam(
+      'small: a 3-field schema; provider: two versions of a 105 KB, 514-property, 7-deep schema, as large as a big cloud-provider managed resource',
+    ),
     'small',
   ),
 });

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { crdBurst } from '../../src/faults/crd-burst.js';
 import { createFaultEnvironment } from '../../src/faults/environment.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
@@ -10,7 +10,8 @@ test.before(async () => {
   await isolatedStateDir();
 });
 
-test('crd-burst installs CRDs across groups and measures discovery with and without the client rate limit', async (t) => {
+/** A fresh cluster, the fault run on it with `params`, and what its crd-burst-done event reported. */
+async function runCrdBurst(t: ExecutionContext, params: Omit<Parameters<typeof crdBurst.run>[0], 'type'>) {
   const cluster = await startCluster(t);
   const events: { type: string; extra?: Record<string, unknown> }[] = [];
   const { context, close } = await createFaultEnvironment(cluster, {
@@ -20,9 +21,14 @@ test('crd-burst installs CRDs across groups and measures discovery with and with
     event: (type, _message, extra) => void events.push({ type, extra }),
   });
   t.teardown(close);
-  const { client } = context;
-  await crdBurst.run({ type: 'crd-burst', count: 24, groups: 6, discoveryQps: 10, discoveryBurst: 5, schema: 'small' }, context);
-  const done = events.find((e) => e.type === 'crd-burst-done')?.extra as {
+  await crdBurst.run({ type: 'crd-burst', ...params }, context);
+  return { client: context.client, done: events.find((e) => e.type === 'crd-burst-done')?.extra };
+}
+
+test('crd-burst installs CRDs across groups and measures discovery with and without the client rate limit', async (t) => {
+  const burst = await runCrdBurst(t, { count: 24, groups: 6, discoveryQps: 10, discoveryBurst: 5, schema: 'small' });
+  const { client } = burst;
+  const done = burst.done as {
     crds: number;
     failed: number;
     discoveryRequests: number;
@@ -46,17 +52,8 @@ test('crd-burst installs CRDs across groups and measures discovery with and with
 });
 
 test('provider-sized CRDs: the apiserver takes both versions of the big schema, serves it in OpenAPI v3, and accepts custom resources of it', async (t) => {
-  const cluster = await startCluster(t);
-  const events: { type: string; extra?: Record<string, unknown> }[] = [];
-  const { context, close } = await createFaultEnvironment(cluster, {
-    agentKinds: catalog.agents,
-    stats: new ClientStats(),
-    signal: new AbortController().signal,
-    event: (type, _message, extra) => void events.push({ type, extra }),
-  });
-  t.teardown(close);
-  await crdBurst.run({ type: 'crd-burst', count: 4, groups: 2, discoveryQps: 0, discoveryBurst: 1, schema: 'provider' }, context);
-  const done = events.find((e) => e.type === 'crd-burst-done')?.extra as {
+  const { client, done: reported } = await runCrdBurst(t, { count: 4, groups: 2, discoveryQps: 0, discoveryBurst: 1, schema: 'provider' });
+  const done = reported as {
     crds: number;
     failed: number;
     openapiV3GroupVersions: number;
@@ -65,7 +62,7 @@ test('provider-sized CRDs: the apiserver takes both versions of the big schema, 
   t.like(done, { crds: 4, failed: 0, openapiV3GroupVersions: 2 });
   // Two groups of two kinds, each kind's schema 104 KB as JSON: the v3 documents carry all four.
   t.true(done.openapiV3GroupsBytes > 4 * 100_000, `OpenAPI v3 of the new groups: ${done.openapiV3GroupsBytes} bytes`);
-  const crds = await context.client.json<{ items: { spec: { versions: { name: string; storage: boolean; schema: unknown }[] } }[] }>(
+  const crds = await client.json<{ items: { spec: { versions: { name: string; storage: boolean; schema: unknown }[] } }[] }>(
     'GET',
     '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
   );
@@ -84,7 +81,7 @@ test('provider-sized CRDs: the apiserver takes both versions of the big schema, 
       { kind: 'crds', name: 'big', count: 2, crdSchema: 'provider', qps: 0 },
       { kind: 'customresources', name: 'objs', count: 10, crdSet: 'big', qps: 0 },
     ],
-    { client: context.client, runId: 'provider-crd', experimentDir: '.', quiet: true, event: () => undefined },
+    { client, runId: 'provider-crd', experimentDir: '.', quiet: true, event: () => undefined },
   ).then((sets) => sets.slice(1));
   t.is(set!.objects.length, 10);
 });

@@ -1,5 +1,5 @@
 import { providerSchema } from './provider-crd-schema.js';
-import type { ObjectKind } from './types.js';
+import type { BuildContext, ObjectKind } from './types.js';
 
 export function crdNames(setName: string, index: number, groups: number) {
   const group = `g${index % groups}.${setName}.cpchaos.io`;
@@ -20,7 +20,7 @@ const smallSchema = {
 };
 
 /** The provider shape serves an older version beside the stored one, each with the whole schema, as provider CRDs do. */
-function versionsOf(shape: 'small' | 'provider', version: string) {
+function versionsOf(shape: NonNullable<BuildContext['set']['crdSchema']>, version: string) {
   if (shape === 'small') return [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: smallSchema } }];
   const columns = ['Ready', 'Synced'].map((type) => ({
     jsonPath: `.status.conditions[?(@.type=='${type}')].status`,

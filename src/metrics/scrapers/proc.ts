@@ -2,8 +2,7 @@ import fs from 'node:fs/promises';
 import type { Sample } from '../sample.js';
 import type { Scraper } from './types.js';
 import type { ScraperPlugin } from '../../core/plugin.js';
-
-const clockTicks = 100; // USER_HZ: 100 on every Linux architecture Kubernetes ships for.
+import { statCpuSeconds } from '../../util/proc-stat.js';
 
 /** RSS and CPU of each control-plane process from /proc: still there when a /metrics endpoint is too busy to answer. */
 export class ProcScraper implements Scraper {
@@ -17,8 +16,7 @@ export class ProcScraper implements Scraper {
       try {
         const [status, stat] = await Promise.all([fs.readFile(`/proc/${pid}/status`, 'utf8'), fs.readFile(`/proc/${pid}/stat`, 'utf8')]);
         const rssKb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / clockTicks;
+        const cpuSeconds = statCpuSeconds(stat);
         const labels = { component };
         if (!Number.isNaN(rssKb)) samples.push({ t, metric: 'cpchaos_process_resident_memory_bytes', labels, value: rssKb * 1024 });
         samples.push({ t, metric: 'cpchaos_process_cpu_seconds_total', labels, value: cpuSeconds });
