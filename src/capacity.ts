@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from './errors.js';
+import { messageOf, UsageError } from './errors.js';
 import { loadExperiment, type LoadedExperiment } from './experiment/load.js';
 import type { Catalog } from './core/catalog.js';
+import { modelOfRuns, writeModel } from './model/write.js';
 import { runExperiment } from './run/run.js';
 import { createRunOutput } from './ui/run-output.js';
 import { expandVariants, parsePath } from './variants.js';
@@ -163,8 +164,24 @@ export function capacityMarkdown(result: CapacityResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function writeCapacity(dir: string, result: CapacityResult): Promise<void> {
+/**
+ * capacity.json and capacity.md, and the model of the search's runs (model.md, .json, .html):
+ * capacity.md gets the model's section. Returns capacity.md's text.
+ */
+export async function writeCapacity(dir: string, result: CapacityResult): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'capacity.json'), `${JSON.stringify(result, null, 2)}\n`);
-  await fs.writeFile(path.join(dir, 'capacity.md'), capacityMarkdown(result));
+  let text = capacityMarkdown(result);
+  const distinct = new Set(result.trials.map((t) => t.value));
+  if (distinct.size >= 2) {
+    // The search's answer stands without the model: a model that cannot be fitted is a note, not a failure.
+    try {
+      const model = await modelOfRuns([dir], { parameter: result.vary.split(',')[0]!.trim() });
+      text += `\n${await writeModel(dir, model, `Model of ${model.describes}: ${result.experiment}${result.variant ? ` (${result.variant})` : ''}`)}`;
+    } catch (error) {
+      text += `\nModel not fitted: ${messageOf(error)}\n`;
+    }
+  }
+  await fs.writeFile(path.join(dir, 'capacity.md'), text);
+  return text;
 }

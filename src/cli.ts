@@ -4,6 +4,8 @@ import { registerBinaries } from './commands/binaries.js';
 import { registerCapacity } from './commands/capacity.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDown } from './commands/down.js';
+import { registerModel } from './commands/model.js';
+import { registerProfile } from './commands/profile.js';
 import { registerSmoke } from './commands/smoke.js';
 import { registerStatus } from './commands/status.js';
 import { registerReport } from './commands/report.js';
@@ -45,6 +47,8 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerReport(program);
   registerCapacity(program);
+  registerModel(program);
+  registerProfile(program);
   registerUp(program);
   registerDown(program);
   registerStatus(program);

@@ -119,7 +119,7 @@ function draw(data: ReportData): void {
     // uPlot wants one x array shared by every series: the union of their times. Where a
     // series has no sample at another's time the cell is undefined, which uPlot spans; where
     // a series went silent (an OOM-killed apiserver answers no scrape) it is null: a gap.
-    const series = chart.series.map((s) => withGaps(s.points));
+    const series = chart.series.map((s) => (s.pointsOnly ? s.points : withGaps(s.points)));
     const xs = [...new Set(series.flatMap((points) => points.map(([x]) => x)))].sort((a, b) => a - b);
     const index = new Map(xs.map((x, i) => [x, i]));
     const ys = series.map((points) => {
@@ -159,7 +159,7 @@ function draw(data: ReportData): void {
         },
       },
       axes: [
-        { label: data.runs.some((r) => r.marks.faults.length) ? 'seconds from the first fault' : 'seconds from the start' },
+        { label: data.xLabel ?? (data.runs.some((r) => r.marks.faults.length) ? 'seconds from the first fault' : 'seconds from the start') },
         // Bytes tick at powers of two (256 MiB, 512 MiB, 1 GiB), not at decimal fractions of them.
         {
           size: 80,
@@ -171,13 +171,14 @@ function draw(data: ReportData): void {
         },
       ],
       series: [
-        { label: 's' },
+        { label: data.xLabel ?? 's' },
         ...chart.series.map((s, i) => ({
           label: s.label,
           stroke: palette[i % palette.length],
           width: 1.5,
           spanGaps: false,
           ...(s.dashed ? { dash: [6, 4] } : {}),
+          ...(s.pointsOnly ? { paths: () => null, points: { show: true, size: 8, fill: palette[i % palette.length] } } : {}),
           value: (_u: uPlot, v: number | null) => formatValue(chart.unit, v),
         })),
       ],

@@ -12,7 +12,9 @@ const integer = (flag: string) => (text: string) => {
 export function registerCapacity(program: Command): void {
   program
     .command('capacity')
-    .description('find the largest value of one scale parameter for which every hypothesis holds (grow, then bisect; a fresh cluster per run)')
+    .description(
+      'find the largest value of one scale parameter for which every hypothesis holds (grow, then bisect; a fresh cluster per run); capacity.md ends with the model of the runs (as cpchaos model)',
+    )
     .argument('<experiment>', 'experiment YAML file')
     .requiredOption(
       '--vary <path>',
@@ -35,7 +37,7 @@ export function registerCapacity(program: Command): void {
         file: string,
         flags: { vary: string; from: number; to: number; repeat: number; resolution: number; results: string; variant?: string; binDir?: string },
       ) => {
-        const { capacitySearch, capacityMarkdown, writeCapacity } = await import('../capacity.js');
+        const { capacitySearch, writeCapacity } = await import('../capacity.js');
         const { catalog } = await import('../plugins.js');
         const dir = path.join(
           flags.results,
@@ -60,8 +62,7 @@ export function registerCapacity(program: Command): void {
             log: note,
           }),
         );
-        await writeCapacity(dir, result);
-        write(capacityMarkdown(result));
+        write(await writeCapacity(dir, result));
         note(`results: ${dir}`);
       },
     );

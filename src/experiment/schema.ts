@@ -85,6 +85,21 @@ export const SeedSetSchema = Strict({
       'crds: small (default; 3 fields) or provider (two versions of a 105 KB, 514-property, 7-deep schema, the size of a large cloud-provider managed resource)',
     ),
   ),
+  sizes: Type.Optional(
+    Strict(
+      {
+        min: Count('bytes', 3_145_728),
+        p50: Count('bytes', 3_145_728),
+        p90: Count('bytes', 3_145_728),
+        p99: Count('bytes', 3_145_728),
+        max: Count('bytes', 3_145_728),
+      },
+      {
+        description:
+          'pad objects (a configmap in its data, others in an annotation) so that their JSON as the apiserver serves it follows these quantiles, in bytes; cpchaos profile writes them',
+      },
+    ),
+  ),
   qps: Type.Optional(Type.Number({ minimum: 0, description: 'target create rate; 0 = as fast as concurrency allows (default 100)' })),
   concurrency: Type.Optional(PositiveInt('requests in flight at most (default 20)', 10_000)),
   template: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'object template; "{{index}}" and "{{set}}" are replaced' })),

@@ -8,6 +8,7 @@ import type { ApiClient } from './client.js';
 import { crdNames } from './objects/crds.js';
 import { collectionPath } from './resources.js';
 import { objectKinds } from './objects/index.js';
+import { padTo, servedOverhead, sizeAt } from './sizes.js';
 import type { BuildContext, KubeObject } from './objects/types.js';
 import type { EventFn } from '../metrics/sample.js';
 
@@ -128,12 +129,18 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
   let reportedErrors = 0;
   const progress = options.progress ? options.progress(`seed ${set.name}`) : startProgress(`seed ${set.name}`, { quiet: options.quiet });
 
-  const createOne = async (index: number) => {
+  const build = (index: number) => {
     const context: BuildContext = { set, index, namespace: namespaces[index % namespaces.length], crds };
     const object = (template ? render(template, { index: String(index), set: set.name }) : kind.build(context)) as KubeObject;
     object.metadata = { ...object.metadata, name: object.metadata?.name ?? `${set.name}-${index}` };
     object.metadata.labels = { ...object.metadata.labels, [runLabel]: runId, [setLabel]: set.name };
-    const collection = kind.collectionPath(context);
+    return { context, object, collection: kind.collectionPath(context) };
+  };
+  const overhead = set.sizes ? await servedOverhead(client, build(0).collection, build(0).object, signal) : undefined;
+
+  const createOne = async (index: number) => {
+    const { context, object: built, collection } = build(index);
+    const object = set.sizes && overhead ? padTo(built, sizeAt(set.sizes, index, set.count), overhead, index) : built;
     const response = await client.withRetry('POST', collection, { body: object, signal, keepBody: false }).catch((error: Error) => ({ status: 0, error }));
     // 409: an earlier attempt that timed out on our side did create it.
     if (response.status === 201 || response.status === 409) {

@@ -18,7 +18,7 @@ async function assets(): Promise<{ uplotJs: string; uplotCss: string; pageJs: st
   return { uplotJs, uplotCss, pageJs };
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** Inside a <script>, only "</script" (any case) can end it early; "<\/" means the same to JavaScript. */
 const inlineScript = (code: string) => code.replace(/<\/(script)/gi, '<\\/$1');
 
@@ -75,12 +75,8 @@ function verdictTable(runs: RunData[], labels: string[]): string {
   return `<table class="verdicts"><thead><tr><th>hypothesis</th><th>expected</th>${labels.map((l) => `<th>${escapeHtml(l)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-export async function renderHtml(runs: RunData[], title: string): Promise<string> {
-  const labels = runs.map((r) => r.summary.experiment.variant ?? r.summary.runId);
-  const data = mergeRuns(
-    title,
-    runs.map((run, i) => runCharts(run, labels[i])),
-  );
+/** A page of charts: the header and sections given as HTML, then the charts drawn from `data`. */
+export async function renderChartsPage(title: string, sectionsHtml: string, data: ReportData): Promise<string> {
   const { uplotJs, uplotCss, pageJs } = await assets();
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   return `<!doctype html>
@@ -101,13 +97,7 @@ th { background: #f4f4f4; }
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-${runs.length === 1 && runs[0]!.summary.experiment.description ? `<p>${escapeHtml(runs[0]!.summary.experiment.description)}</p>` : ''}
-<h2>Verdicts</h2>
-${verdictTable(runs, labels)}
-<h2>Runs</h2>
-${runsTable(runs, labels)}
-<h2>Over time</h2>
-<p class="legend-note">Shaded: fault windows${runs.length > 1 ? ' (one shade per run)' : ''}. Red vertical lines: OOM kills; orange: restarts. Dashed red lines: hypothesis thresholds.${runs.length > 1 ? ' Runs are aligned on their first fault.' : ''}</p>
+${sectionsHtml}
 <div id="charts"></div>
 <script type="application/json" id="cpchaos-data">${json}</script>
 <script>${inlineScript(uplotJs)}</script>
@@ -115,6 +105,23 @@ ${runsTable(runs, labels)}
 </body>
 </html>
 `;
+}
+
+export function renderHtml(runs: RunData[], title: string): Promise<string> {
+  const labels = runs.map((r) => r.summary.experiment.variant ?? r.summary.runId);
+  const data = mergeRuns(
+    title,
+    runs.map((run, i) => runCharts(run, labels[i])),
+  );
+  const description = runs.length === 1 && runs[0]!.summary.experiment.description ? `<p>${escapeHtml(runs[0]!.summary.experiment.description)}</p>` : '';
+  const sections = `${description}
+<h2>Verdicts</h2>
+${verdictTable(runs, labels)}
+<h2>Runs</h2>
+${runsTable(runs, labels)}
+<h2>Over time</h2>
+<p class="legend-note">Shaded: fault windows${runs.length > 1 ? ' (one shade per run)' : ''}. Red vertical lines: OOM kills; orange: restarts. Dashed red lines: hypothesis thresholds.${runs.length > 1 ? ' Runs are aligned on their first fault.' : ''}</p>`;
+  return renderChartsPage(title, sections, data);
 }
 
 function loadForReport(dir: string): Promise<RunData> {

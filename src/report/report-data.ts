@@ -10,6 +10,8 @@ export interface ChartSeries {
   label: string;
   points: [number, number][];
   dashed?: boolean;
+  /** Dots without a line: measurements, where a line would suggest values between them. */
+  pointsOnly?: boolean;
 }
 
 export interface ChartSpec {
@@ -38,6 +40,8 @@ export interface RunCharts {
 /** What the page receives: the runs (one, or several overlaid) and their charts merged by id. */
 export interface ReportData {
   title: string;
+  /** The x axis's label when it is not time (a model's parameter). */
+  xLabel?: string;
   runs: { label: string; marks: RunMarks }[];
   charts: (ChartSpec & { series: (ChartSeries & { run: number })[] })[];
 }

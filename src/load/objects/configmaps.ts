@@ -8,6 +8,7 @@ export const configmaps: ObjectKind = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: `${set.name}-${index}` },
-    data: { payload: payload(parseBytes(set.dataSize ?? '1Ki'), index) },
+    // With sizes, the padding is the data: no payload of its own to make small ones too big.
+    data: { payload: payload(parseBytes(set.dataSize ?? (set.sizes ? '0' : '1Ki')), index) },
   }),
 };

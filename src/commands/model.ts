@@ -1,0 +1,39 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { note, write } from './shared.js';
+
+const number = (flag: string) => (text: string) => {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} must be a number, got "${text}"`);
+  return value;
+};
+
+export function registerModel(program: Command): void {
+  program
+    .command('model')
+    .description(
+      'fit how apiserver and etcd peak memory, LIST p99 and relist p99 grow with one parameter across runs (a capacity search, or any runs varying it): marginal cost, prediction intervals, the predicted limit',
+    )
+    .argument('<paths...>', 'run folders, or folders of them (a capacity search: results/capacity-<time>)')
+    .option('--x <path>', 'the parameter that varies across the runs, e.g. faults[0].clients (default: the capacity search’s --vary)')
+    .option(
+      '--limit <name=value>',
+      'a ceiling to predict the parameter at, e.g. apiserver-memory=32Gi or list-p99=30s (default: the memory limits the runs had); repeatable',
+      (text: string, previous: string[]) => [...previous, text],
+      [],
+    )
+    .option('--at <n>', 'predict every quantity at this value', number('--at'))
+    .option('--fit-up-to <n>', 'fit only the runs up to this value and check the prediction against the larger ones', number('--fit-up-to'))
+    .option('--confidence <p>', 'of the prediction intervals', number('--confidence'), 0.9)
+    .option('--out <dir>', 'where model.md, model.json and model.html go (default: the first path)')
+    .action(async (paths: string[], flags: { x?: string; limit: string[]; at?: number; fitUpTo?: number; confidence: number; out?: string }) => {
+      if (!(flags.confidence > 0 && flags.confidence < 1)) throw new UsageError('--confidence must lie between 0 and 1, e.g. 0.9');
+      const { modelOfRuns, parseLimit, writeModel } = await import('../model/write.js');
+      const limits = Object.fromEntries(flags.limit.map(parseLimit));
+      const result = await modelOfRuns(paths, { parameter: flags.x, limits, at: flags.at, fitUpTo: flags.fitUpTo, confidence: flags.confidence });
+      const out = flags.out ?? paths[0]!;
+      write(await writeModel(out, result, `Model of ${result.describes}`));
+      note(`model: ${path.resolve(out, 'model.html')}`);
+    });
+}
