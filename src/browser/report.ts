@@ -178,7 +178,12 @@ function draw(data: ReportData): void {
           width: 1.5,
           spanGaps: false,
           ...(s.dashed ? { dash: [6, 4] } : {}),
-          ...(s.pointsOnly ? { paths: () => null, points: { show: true, size: 8, fill: palette[i % palette.length] } } : {}),
+          // A model's lines are computed, not measured: no dots on them, only on the measurements.
+          ...(s.pointsOnly
+            ? { paths: () => null, points: { show: true, size: 8, fill: palette[i % palette.length] } }
+            : data.xLabel
+              ? { points: { show: false } }
+              : {}),
           value: (_u: uPlot, v: number | null) => formatValue(chart.unit, v),
         })),
       ],

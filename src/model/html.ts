@@ -49,6 +49,6 @@ export function modelReportData(result: ModelResult, title: string): ReportData 
 
 /** An HTML page of the model: one chart per quantity (points, fit, interval, limit) under the markdown's table. */
 export async function writeModelHtml(result: ModelResult, markdown: string, out: string, title: string): Promise<void> {
-  const sections = `<pre>${escapeHtml(markdown)}</pre>`;
+  const sections = `<pre style="white-space: pre-wrap">${escapeHtml(markdown)}</pre>`;
   await fs.writeFile(out, await renderChartsPage(title, sections, modelReportData(result, title)));
 }

@@ -23,7 +23,7 @@ const exists = (p: string) =>
   );
 
 /** Run folders under the paths given: each is a run folder, or a folder of them (a capacity search). */
-async function runFolders(paths: string[]): Promise<string[]> {
+export async function runFolders(paths: string[]): Promise<string[]> {
   const found: string[] = [];
   for (const p of paths) {
     if (await exists(path.join(p, 'summary.json'))) found.push(p);

@@ -6,7 +6,7 @@ import { writeModelHtml } from './html.js';
 import { modelMarkdown } from './markdown.js';
 import { buildModel, type ModelOptions, type ModelResult } from './model.js';
 import { observableNamed, observables } from './observables.js';
-import { capacityParameter, loadModelRuns } from './runs.js';
+import { capacityParameter, loadModelRuns, runFolders } from './runs.js';
 
 /** "apiserver-memory=32Gi" or "list-p99=30s" → the observable's name and the value in its unit. */
 export function parseLimit(text: string): [string, number] {
@@ -24,6 +24,7 @@ export interface ModelCommandOptions extends Omit<ModelOptions, 'parameter'> {
 
 /** Loads the runs under `paths` and fits the model; the parameter defaults to the capacity search's. */
 export async function modelOfRuns(paths: string[], options: ModelCommandOptions): Promise<ModelResult> {
+  await runFolders(paths);
   const parameter = options.parameter ?? (await capacityParameter(paths));
   if (!parameter) throw new UsageError('--x <path> is needed: no capacity.json among the paths names the parameter that was varied');
   return buildModel(await loadModelRuns(paths, parameter), { ...options, parameter });
