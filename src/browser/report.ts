@@ -1,7 +1,7 @@
 // The report page's own script: draws the charts with uPlot (inlined before it as a
 // global) from the JSON embedded in the page. Compiled by tsconfig.browser.json with
 // the DOM library; the renderer inlines the output, so the page needs no network.
-import type { DrawnChart, ReportData } from '../report/report-data.js';
+import type { ChartSeries, ChartUnit, DrawnChart, ReportData } from '../report/report-data.js';
 
 declare global {
   interface Window {
@@ -111,6 +111,21 @@ function drawThresholdsAndMarks(u: uPlot, chart: ReportData['charts'][number], d
   ctx.restore();
 }
 
+/** One line's look: its colour, dashes, and dots only where the points are measurements. */
+function seriesOptions(chart: { unit: ChartUnit }, s: ChartSeries, i: number, data: ReportData): uPlot.Series {
+  const colour = palette[i % palette.length];
+  return {
+    label: s.label,
+    stroke: colour,
+    width: 1.5,
+    spanGaps: false,
+    ...(s.dashed ? { dash: [6, 4] } : {}),
+    // A model's lines are computed, not measured: no dots on them, only on the measurements.
+    ...(s.pointsOnly ? { paths: () => null, points: { show: true, size: 8, fill: colour } } : data.xLabel ? { points: { show: false } } : {}),
+    value: (_u: uPlot, v: number | null) => formatValue(chart.unit, v),
+  };
+}
+
 function draw(data: ReportData): void {
   const status: DrawnChart[] = [];
   window.cpchaosReport = { charts: status, ready: false };
@@ -170,23 +185,7 @@ function draw(data: ReportData): void {
           ...(chart.unit === 'bytes' ? { incrs: binaryIncrements } : {}),
         },
       ],
-      series: [
-        { label: data.xLabel ?? 's' },
-        ...chart.series.map((s, i) => ({
-          label: s.label,
-          stroke: palette[i % palette.length],
-          width: 1.5,
-          spanGaps: false,
-          ...(s.dashed ? { dash: [6, 4] } : {}),
-          // A model's lines are computed, not measured: no dots on them, only on the measurements.
-          ...(s.pointsOnly
-            ? { paths: () => null, points: { show: true, size: 8, fill: palette[i % palette.length] } }
-            : data.xLabel
-              ? { points: { show: false } }
-              : {}),
-          value: (_u: uPlot, v: number | null) => formatValue(chart.unit, v),
-        })),
-      ],
+      series: [{ label: data.xLabel ?? 's' }, ...chart.series.map((s, i) => seriesOptions(chart, s, i, data))],
       hooks: {
         drawClear: [(u) => drawFaultWindows(u, data)],
         draw: [

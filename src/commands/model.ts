@@ -9,6 +9,18 @@ const number = (flag: string) => (text: string) => {
   return value;
 };
 
+interface ModelFlags {
+  x?: string;
+  scaleWith?: string;
+  atScale?: number;
+  limit: string[];
+  at?: number;
+  fitUpTo?: number;
+  fitScaleUpTo?: number;
+  confidence: number;
+  out?: string;
+}
+
 export function registerModel(program: Command): void {
   program
     .command('model')
@@ -23,15 +35,22 @@ export function registerModel(program: Command): void {
       (text: string, previous: string[]) => [...previous, text],
       [],
     )
+    .option(
+      '--scale-with <path>',
+      'a second parameter the runs vary, e.g. seed[0].count: fit y = a + b·s + c·x·s (each more x costs in proportion to s) over runs of several searches, e.g. one varying x and one s, and read it at --at-scale',
+    )
+    .option('--at-scale <n>', 'with --scale-with: the value to predict at, e.g. production’s 60000 pods (default: the largest measured)', number('--at-scale'))
     .option('--at <n>', 'predict every quantity at this value', number('--at'))
     .option('--fit-up-to <n>', 'fit only the runs up to this value and check the prediction against the larger ones', number('--fit-up-to'))
+    .option('--fit-scale-up-to <n>', 'with --scale-with: fit only the runs up to this scale, and check the others', number('--fit-scale-up-to'))
     .option('--confidence <p>', 'of the prediction intervals', number('--confidence'), 0.9)
     .option('--out <dir>', 'where model.md, model.json and model.html go (default: the first path)')
-    .action(async (paths: string[], flags: { x?: string; limit: string[]; at?: number; fitUpTo?: number; confidence: number; out?: string }) => {
+    .action(async (paths: string[], flags: ModelFlags) => {
       if (!(flags.confidence > 0 && flags.confidence < 1)) throw new UsageError('--confidence must lie between 0 and 1, e.g. 0.9');
       const { modelOfRuns, parseLimit, writeModel } = await import('../model/write.js');
       const limits = Object.fromEntries(flags.limit.map(parseLimit));
-      const result = await modelOfRuns(paths, { parameter: flags.x, limits, at: flags.at, fitUpTo: flags.fitUpTo, confidence: flags.confidence });
+      const { x, scaleWith, atScale, at, fitUpTo, fitScaleUpTo, confidence } = flags;
+      const result = await modelOfRuns(paths, { parameter: x, scaleWith, atScale, at, fitUpTo, fitScaleUpTo, confidence, limits });
       const out = flags.out ?? paths[0]!;
       write(await writeModel(out, result, `Model of ${result.describes}`));
       note(`model: ${path.resolve(out, 'model.html')}`);

@@ -20,6 +20,28 @@ export interface AffineFit {
   maxX: number;
 }
 
+/** A fitted quantity along one parameter: what predictions and limits are read from. */
+export interface Line {
+  n: number;
+  intercept: number;
+  slope: number;
+  slopeStdError: number;
+  minX: number;
+  maxX: number;
+  /** Where a new measurement at x falls with the given confidence; undefined without an estimate of the noise. */
+  interval(x: number, confidence: number): [number, number] | undefined;
+}
+
+export const affineLine = (fit: AffineFit): Line => ({
+  n: fit.n,
+  intercept: fit.intercept,
+  slope: fit.slope,
+  slopeStdError: fit.slopeStdError,
+  minX: fit.minX,
+  maxX: fit.maxX,
+  interval: (x, confidence) => predictionInterval(fit, x, confidence),
+});
+
 export function fitAffine(points: readonly [number, number][]): AffineFit {
   if (points.length < 2) throw new Error(`an affine fit needs two points or more, got ${points.length}`);
   const xs = points.map(([x]) => x);
@@ -87,14 +109,14 @@ function curved(fit: AffineFit): boolean {
  * parameter): where the line does, and where the upper edge of the prediction interval does,
  * the value to plan with.
  */
-export function solveForLimit(fit: AffineFit, limit: number, confidence = 0.9): { central?: number; conservative?: number } {
-  if (!(fit.slope > 0) || fit.slope < 2 * fit.slopeStdError) return {};
-  const central = (limit - fit.intercept) / fit.slope;
-  if (fit.n < 3) return { central };
-  const upper = (x: number) => predictionInterval(fit, x, confidence)![1];
+export function solveForLimit(line: Line, limit: number, confidence = 0.9): { central?: number; conservative?: number } {
+  if (!(line.slope > 0) || line.slope < 2 * line.slopeStdError) return {};
+  const central = (limit - line.intercept) / line.slope;
+  if (line.interval(central, confidence) === undefined) return { central };
+  const upper = (x: number) => line.interval(x, confidence)![1];
   // The upper edge is convex in x (a line plus the root of a quadratic): find its lowest
   // point left of the central crossing, then the crossing between the two.
-  let low = central - 10 * (Math.abs(central) + fit.maxX - fit.minX + 1);
+  let low = central - 10 * (Math.abs(central) + line.maxX - line.minX + 1);
   let high = central;
   for (let i = 0; i < 200; i++) {
     const a = low + (high - low) / 3;

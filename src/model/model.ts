@@ -1,23 +1,34 @@
-import { fitAffine, linearityWarnings, predict, predictionInterval, solveForLimit, type AffineFit } from './fit.js';
+import { fitScaled, lineAtScale, type ScaledFit } from './scaled.js';
+import { affineLine, fitAffine, linearityWarnings, solveForLimit, type AffineFit, type Line } from './fit.js';
 import { observables, type Observable } from './observables.js';
 import { describeParameter, type ModelRun } from './runs.js';
 
 export interface ModelOptions {
   parameter: string;
+  /** A second parameter the runs vary (the pods seeded): fit y = a + b·s + c·x·s and read it at `atScale`. */
+  scaleWith?: string;
+  /** The scale to predict at (production's pod count); default the largest measured. */
+  atScale?: number;
   /** Ceilings to solve for, by observable name (e.g. apiserver-memory: 32 GiB); default: the runs' own memory limits. */
   limits?: Record<string, number>;
   /** Predict every quantity at this parameter value. */
   at?: number;
-  /** Fit only runs at or below this value and check the fit against the larger ones. */
+  /** Fit only runs at or below this value (and this scale) and check the fit against the others. */
   fitUpTo?: number;
+  fitScaleUpTo?: number;
   /** Of the prediction intervals (default 0.9). */
   confidence?: number;
 }
 
-export interface HeldOut {
+export interface Point {
   x: number;
+  /** The scale, when the model has one. */
+  s?: number;
+  y: number;
   runId: string;
-  measured: number;
+}
+
+export interface HeldOut extends Point {
   predicted: number;
   interval?: [number, number];
 }
@@ -26,9 +37,12 @@ export interface QuantityModel {
   name: string;
   title: string;
   unit: Observable['unit'];
-  points: { x: number; y: number; runId: string }[];
-  excluded: { x: number; y: number; runId: string; reason: string }[];
-  fit: AffineFit;
+  points: Point[];
+  excluded: (Point & { reason: string })[];
+  /** The fit along the parameter (at `atScale` for a two-parameter fit): what the tables, charts and limits read. */
+  line: Line & { r2: number; residualStdError: number };
+  affine?: AffineFit;
+  scaled?: ScaledFit;
   warnings: string[];
   limit?: { value: number; from: 'runs' | 'flag'; central?: number; conservative?: number };
   at?: { x: number; value: number; interval?: [number, number] };
@@ -39,10 +53,11 @@ export interface ModelResult {
   parameter: string;
   /** The parameter in the experiment's terms, e.g. faults[0].clients (list-flood of pods). */
   describes: string;
+  scale?: { parameter: string; describes: string; at: number };
   confidence: number;
   runs: number;
   quantities: QuantityModel[];
-  /** Quantities no run measured or with fewer than two usable points. */
+  /** Quantities no run measured or with too few usable points. */
   notFitted: { name: string; reason: string }[];
 }
 
@@ -53,58 +68,101 @@ function sharedLimit(observable: Observable, runs: ModelRun[]): number | undefin
   return limits.size === 1 && only ? only : undefined;
 }
 
-function modelOne(observable: Observable, runs: ModelRun[], options: ModelOptions): QuantityModel | string {
-  const confidence = options.confidence ?? 0.9;
-  const usable: QuantityModel['points'] = [];
+function measurements(observable: Observable, runs: ModelRun[]): { usable: Point[]; excluded: QuantityModel['excluded'] } {
+  const usable: Point[] = [];
   const excluded: QuantityModel['excluded'] = [];
-  for (const { x, run } of runs) {
+  for (const { x, s, run } of runs) {
     const y = observable.measure(run);
-    const reason = observable.censored(run);
     if (y === undefined) continue;
-    if (reason) excluded.push({ x, y, runId: run.summary.runId, reason });
-    else usable.push({ x, y, runId: run.summary.runId });
+    const point = { x, ...(s === undefined ? {} : { s }), y, runId: run.summary.runId };
+    const reason = observable.censored(run);
+    if (reason) excluded.push({ ...point, reason });
+    else usable.push(point);
   }
-  const points = usable.filter((p) => options.fitUpTo === undefined || p.x <= options.fitUpTo);
-  if (new Set(points.map((p) => p.x)).size < 2)
-    return usable.length ? 'fewer than two parameter values with a usable measurement' : 'not measured by these runs';
-  const fit = fitAffine(points.map((p) => [p.x, p.y]));
+  return { usable, excluded };
+}
+
+type Fitted = Pick<QuantityModel, 'line' | 'affine' | 'scaled'> & { lineAt: (s: number | undefined) => Line };
+
+function fitPoints(points: Point[], options: ModelOptions, atScale: number | undefined): Fitted | string {
+  if (options.scaleWith === undefined) {
+    if (new Set(points.map((p) => p.x)).size < 2) return 'fewer than two parameter values with a usable measurement';
+    const affine = fitAffine(points.map((p) => [p.x, p.y]));
+    const line = affineLine(affine);
+    return { affine, line: { ...line, r2: affine.r2, residualStdError: affine.residualStdError }, lineAt: () => line };
+  }
+  let scaled: ScaledFit;
+  try {
+    scaled = fitScaled(points.map((p) => ({ x: p.x, s: p.s!, y: p.y })));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return {
+    scaled,
+    line: { ...lineAtScale(scaled, atScale!), r2: scaled.r2, residualStdError: scaled.residualStdError },
+    lineAt: (s) => lineAtScale(scaled, s!),
+  };
+}
+
+function modelOne(observable: Observable, runs: ModelRun[], options: ModelOptions, atScale: number | undefined): QuantityModel | string {
+  const confidence = options.confidence ?? 0.9;
+  const { usable, excluded } = measurements(observable, runs);
+  if (!usable.length) return 'not measured by these runs';
+  const fitted = (p: Point) =>
+    (options.fitUpTo === undefined || p.x <= options.fitUpTo) && (options.fitScaleUpTo === undefined || (p.s ?? 0) <= options.fitScaleUpTo);
+  const points = usable.filter(fitted);
+  const fit = fitPoints(points, options, atScale);
+  if (typeof fit === 'string') return fit;
+  const { lineAt, ...fits } = fit;
+  const estimate = (line: Line, x: number) => line.intercept + line.slope * x;
   const heldOut = usable
-    .filter((p) => options.fitUpTo !== undefined && p.x > options.fitUpTo)
-    .map((p) => ({ x: p.x, runId: p.runId, measured: p.y, predicted: predict(fit, p.x), interval: predictionInterval(fit, p.x, confidence) }));
+    .filter((p) => !fitted(p))
+    .map((p) => ({ ...p, predicted: estimate(lineAt(p.s), p.x), interval: lineAt(p.s).interval(p.x, confidence) }));
   const flagged = options.limits?.[observable.name];
   const limitValue = flagged ?? sharedLimit(observable, runs);
   const limit =
     limitValue === undefined
       ? undefined
-      : { value: limitValue, from: flagged === undefined ? ('runs' as const) : ('flag' as const), ...solveForLimit(fit, limitValue, confidence) };
+      : { value: limitValue, from: flagged === undefined ? ('runs' as const) : ('flag' as const), ...solveForLimit(fit.line, limitValue, confidence) };
   const at =
-    options.at === undefined ? undefined : { x: options.at, value: predict(fit, options.at), interval: predictionInterval(fit, options.at, confidence) };
+    options.at === undefined ? undefined : { x: options.at, value: estimate(fit.line, options.at), interval: fit.line.interval(options.at, confidence) };
+  const warnings = fit.affine
+    ? linearityWarnings(fit.affine, options.at ?? limit?.central)
+    : fit.line.r2 < 0.9
+      ? [`not linear enough to extrapolate (R² ${fit.line.r2.toFixed(2)})`]
+      : [];
   return {
     name: observable.name,
     title: observable.title,
     unit: observable.unit,
     points,
     excluded,
-    fit,
-    warnings: linearityWarnings(fit, options.at ?? limit?.central),
+    ...fits,
+    warnings,
     ...(limit ? { limit } : {}),
     ...(at ? { at } : {}),
     heldOut,
   };
 }
 
-/** An affine fit of every observed quantity against the parameter, with what it predicts. */
+/** A fit of every observed quantity against the parameter (and the scale), with what it predicts. */
 export function buildModel(runs: ModelRun[], options: ModelOptions): ModelResult {
+  const scales = runs.map((r) => r.s).filter((s): s is number => s !== undefined);
+  const atScale = options.scaleWith === undefined ? undefined : (options.atScale ?? Math.max(...scales));
   const quantities: QuantityModel[] = [];
   const notFitted: ModelResult['notFitted'] = [];
   for (const observable of observables) {
-    const model = modelOne(observable, runs, options);
+    const model = modelOne(observable, runs, options, atScale);
     if (typeof model === 'string') notFitted.push({ name: observable.name, reason: model });
     else quantities.push(model);
   }
+  const experiment = runs[0]?.run.experiment;
   return {
     parameter: options.parameter,
-    describes: describeParameter(runs[0]?.run.experiment, options.parameter),
+    describes: describeParameter(experiment, options.parameter),
+    ...(options.scaleWith !== undefined
+      ? { scale: { parameter: options.scaleWith, describes: describeParameter(experiment, options.scaleWith), at: atScale! } }
+      : {}),
     confidence: options.confidence ?? 0.9,
     runs: runs.length,
     quantities,

@@ -8,6 +8,8 @@ import { observables } from './observables.js';
 
 export interface ModelRun {
   x: number;
+  /** The second parameter's value, when the model has one. */
+  s?: number;
   run: RunData;
 }
 
@@ -51,16 +53,21 @@ export function valueAt(experiment: Experiment, parameter: string): unknown {
   return node;
 }
 
-/** Every run with the parameter's value in the experiment it ran (experiment.json). */
-export async function loadModelRuns(paths: string[], parameter: string): Promise<ModelRun[]> {
+const numberAt = (dir: string, experiment: Experiment, parameter: string): number => {
+  const value = valueAt(experiment, parameter);
+  if (typeof value !== 'number') throw new UsageError(`${dir}: ${parameter} is not a number in the experiment it ran`);
+  return value;
+};
+
+/** Every run with the parameter's (and the scale's) value in the experiment it ran (experiment.json). */
+export async function loadModelRuns(paths: string[], parameter: string, scaleWith?: string): Promise<ModelRun[]> {
   const wanted = new Set(observables.flatMap((o) => o.metrics));
   const runs: ModelRun[] = [];
   for (const dir of await runFolders(paths)) {
     const run = await loadRunData(dir, () => (metric) => wanted.has(metric));
     if (!run.experiment) throw new UsageError(`${dir} has no experiment.json: written by an older cpchaos, its parameter value is unknown`);
-    const x = valueAt(run.experiment, parameter);
-    if (typeof x !== 'number') throw new UsageError(`${dir}: ${parameter} is not a number in the experiment it ran`);
-    runs.push({ x, run });
+    const x = numberAt(dir, run.experiment, parameter);
+    runs.push({ x, ...(scaleWith === undefined ? {} : { s: numberAt(dir, run.experiment, scaleWith) }), run });
   }
   return runs.sort((a, b) => a.x - b.x);
 }

@@ -27,7 +27,7 @@ export async function modelOfRuns(paths: string[], options: ModelCommandOptions)
   await runFolders(paths);
   const parameter = options.parameter ?? (await capacityParameter(paths));
   if (!parameter) throw new UsageError('--x <path> is needed: no capacity.json among the paths names the parameter that was varied');
-  return buildModel(await loadModelRuns(paths, parameter), { ...options, parameter });
+  return buildModel(await loadModelRuns(paths, parameter, options.scaleWith), { ...options, parameter });
 }
 
 /** model.md, model.json and model.html (charts) into `dir`; returns the markdown. */

@@ -40,7 +40,10 @@ hypotheses:
   dir = written.dir;
   const result = await runCli(['capacity', written.file, '--vary', 'seed[0].count', '--from', '50', '--to', '400', '--results', dir]);
   if (result.exitCode !== 0) throw new Error(result.all);
-  search = path.join(dir, (await fs.readdir(dir)).find((f) => f.startsWith('capacity-'))!);
+  search = path.join(
+    dir,
+    (await fs.readdir(dir)).find((f) => f.startsWith('capacity-'))!,
+  );
 });
 
 test.after.always(() => fs.rm(dir, { recursive: true, force: true }));
@@ -55,10 +58,13 @@ test.serial('a capacity search ends with the model of its runs: memory grows wit
     apiserver.points.map((p) => p.x),
     [50, 100, 200, 400],
   );
-  t.true(apiserver.fit.slope > 32 * 1024, `apiserver: ${apiserver.fit.slope} bytes per 64 KiB configmap`);
+  t.true(apiserver.line.slope > 32 * 1024, `apiserver: ${apiserver.line.slope} bytes per 64 KiB configmap`);
   t.is(apiserver.limit?.value, 3 * 1024 ** 3, 'the limit is the runs’ own');
   t.true(apiserver.limit!.central! > 400, 'a 3 GiB apiserver holds more than the 400 measured');
-  t.true(model.notFitted.some((n) => n.name === 'relist-p99'), 'no agents, no relists');
+  t.true(
+    model.notFitted.some((n) => n.name === 'relist-p99'),
+    'no agents, no relists',
+  );
 });
 
 test.serial('cpchaos model: fit on the smaller values, check the larger, predict at a value and under a limit', async (t) => {
@@ -83,7 +89,10 @@ test.serial('cpchaos model refuses what it cannot fit, in one line', async (t) =
   const nothing = await runCli(['model', path.join(dir, 'nope')]);
   t.is(nothing.exitCode, 2);
   t.regex(nothing.stderr, /^cpchaos: .*nope is neither a run folder nor a folder of runs$/);
-  const run = path.join(search, (await fs.readdir(search)).find((f) => f.startsWith('seed-'))!);
+  const run = path.join(
+    search,
+    (await fs.readdir(search)).find((f) => f.startsWith('seed-'))!,
+  );
   const noParameter = await runCli(['model', run]);
   t.is(noParameter.exitCode, 2);
   t.regex(noParameter.stderr, /--x <path> is needed/);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { fitAffine, linearityWarnings, predict, predictionInterval, solveForLimit } from '../../../src/model/fit.js';
+import { affineLine, fitAffine, linearityWarnings, predict, predictionInterval, solveForLimit } from '../../../src/model/fit.js';
 
 const close = (actual: number, expected: number, tolerance = 1e-6) => Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected));
 
@@ -10,7 +10,7 @@ test('points on a line: the line, R² 1, no residual, an interval of zero width'
   t.true(close(fit.residualStdError, 0));
   const [low, high] = predictionInterval(fit, 10)!;
   t.true(close(low, 23) && close(high, 23));
-  const { central, conservative } = solveForLimit(fit, 23);
+  const { central, conservative } = solveForLimit(affineLine(fit), 23);
   t.true(close(central!, 10) && close(conservative!, 10, 1e-4), `${central} ${conservative}`);
 });
 
@@ -33,7 +33,7 @@ test('a noisy line: the textbook least squares and a 90 % prediction interval wi
   const [low, high] = predictionInterval(fit, 8, 0.9)!;
   t.true(close(low, predict(fit, 8) - half, 1e-3) && close(high, predict(fit, 8) + half, 1e-3), `${low} ${high}`);
   // Where the interval's upper edge reaches the limit lies below where the line does.
-  const { central, conservative } = solveForLimit(fit, 20);
+  const { central, conservative } = solveForLimit(affineLine(fit), 20);
   t.true(close(predict(fit, central!), 20));
   t.true(conservative! < central!);
   t.true(close(predictionInterval(fit, conservative!, 0.9)![1], 20, 1e-6));
@@ -45,15 +45,17 @@ test('two points: a line but no interval; a falling quantity never reaches its l
     [3, 9],
   ]);
   t.is(predictionInterval(fit, 5), undefined);
-  t.deepEqual(Object.keys(solveForLimit(fit, 13)), ['central']);
+  t.deepEqual(Object.keys(solveForLimit(affineLine(fit), 13)), ['central']);
   t.true(linearityWarnings(fit).some((w) => /only 2 points/.test(w)));
   t.deepEqual(
     solveForLimit(
-      fitAffine([
-        [1, 5],
-        [2, 4],
-        [3, 3.1],
-      ]),
+      affineLine(
+        fitAffine([
+          [1, 5],
+          [2, 4],
+          [3, 3.1],
+        ]),
+      ),
       10,
     ),
     {},
