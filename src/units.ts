@@ -45,7 +45,8 @@ export function parseDuration(text: string): number {
   return total;
 }
 
-export function formatBytes(bytes: number): string {
+/** One decimal by default; `significant` digits instead where a range must stay distinct (1.43 – 1.47 GiB, not 1.4 – 1.5). */
+export function formatBytes(bytes: number, significant?: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let unit = 0;
@@ -53,7 +54,8 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+  if (unit === 0) return `${value.toFixed(0)} ${units[unit]}`;
+  return `${significant ? Number(value.toPrecision(significant)) : value.toFixed(1)} ${units[unit]}`;
 }
 
 export function formatDuration(ms: number): string {

@@ -1,19 +1,8 @@
+import { formatBytes } from '../units.js';
 import type { ModelResult, Point, QuantityModel } from './model.js';
 
-/** Three significant digits: a prediction interval of 1.43–1.47 GiB must not read 1.4–1.5. */
-function bytes3(value: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = value;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? Math.round(v) : Number(v.toPrecision(3))} ${units[i]}`;
-}
-
 export function formatQuantity(unit: QuantityModel['unit'], value: number): string {
-  if (unit === 'bytes') return bytes3(value);
+  if (unit === 'bytes') return formatBytes(value, 3);
   if (unit === 'seconds') return Math.abs(value) < 1 ? `${Number((value * 1000).toPrecision(3))} ms` : `${value.toFixed(2)} s`;
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { UsageError } from '../../src/errors.js';
-import { parseBytes, parseDuration } from '../../src/units.js';
+import { formatBytes, parseBytes, parseDuration } from '../../src/units.js';
 
 test('sizes take Kubernetes units', (t) => {
   t.is(parseBytes('512Mi'), 512 * 1024 ** 2);
@@ -29,4 +29,11 @@ test('malformed durations are refused', (t) => {
   for (const bad of ['30', '5 minutes', 's', '1m30', 'x1s']) {
     t.throws(() => parseDuration(bad), { instanceOf: UsageError });
   }
+});
+
+test('sizes print with one decimal, or with the significant digits asked for', (t) => {
+  t.is(formatBytes(1.43 * 1024 ** 3), '1.4 GiB');
+  t.is(formatBytes(1.43 * 1024 ** 3, 3), '1.43 GiB');
+  t.is(formatBytes(-197 * 1024, 3), '-197 KiB');
+  t.is(formatBytes(512), '512 B');
 });
