@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { note, write } from './shared.js';
 
@@ -29,11 +29,10 @@ export function registerModel(program: Command): void {
     )
     .argument('<paths...>', 'run folders, or folders of them (a capacity search: results/capacity-<time>)')
     .option('--x <path>', 'the parameter that varies across the runs, e.g. faults[0].clients (default: the capacity search’s --vary)')
-    .option(
-      '--limit <name=value>',
-      'a ceiling to predict the parameter at, e.g. apiserver-memory=32Gi or list-p99=30s (default: the memory limits the runs had); repeatable',
-      (text: string, previous: string[]) => [...previous, text],
-      [],
+    .addOption(
+      new Option('--limit <name=value>', 'a ceiling to predict the parameter at, e.g. apiserver-memory=32Gi or list-p99=30s; repeatable')
+        .argParser((text: string, previous: string[]) => [...previous, text])
+        .default([], 'the memory limits the runs had'),
     )
     .option(
       '--scale-with <path>',
