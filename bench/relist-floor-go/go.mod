@@ -1,0 +1,3 @@
+module cpchaos/bench/relist-floor-go
+
+go 1.22
