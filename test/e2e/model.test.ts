@@ -120,3 +120,76 @@ browserTest(`model.html draws the measured points, the fit, its interval and the
   const pixels = page.seriesPixels['model-apiserver-memory']!;
   t.true(pixels[0]! > 0 && pixels[1]! > 0, `points and fit on the canvas: ${pixels.join(', ')}`);
 });
+
+test.serial('cpchaos model --scale-with: two crossing searches (LISTs at one count, counts at one LIST load) read at a larger count', async (t) => {
+  // Full LISTs of 64 KiB configmaps: what a LIST holds grows with the configmaps it carries.
+  const { dir: scaled, file } = await writeExperiment(
+    'model-scaled',
+    `apiVersion: cpchaos.io/v1alpha1
+kind: Experiment
+metadata:
+  name: model-scaled
+cluster:
+  etcdUnsafeNoFsync: true
+  memoryLimits: { apiserver: 3Gi }
+seed:
+  - kind: configmaps
+    count: 200
+    dataSize: 64Ki
+    qps: 0
+steadyState:
+  duration: 1s
+faults:
+  - type: list-flood
+    resource: configmaps
+    clients: 1
+    duration: 4s
+observe: 4s
+hypotheses:
+  - name: apiserver not OOM-killed
+    builtin: not-oom-killed
+`,
+  );
+  t.teardown(() => fs.rm(scaled, { recursive: true, force: true }));
+  const search = async (vary: string, from: string, to: string, results: string) => {
+    const result = await runCli(['capacity', file, '--vary', vary, '--from', from, '--to', to, '--results', path.join(scaled, results)]);
+    if (result.exitCode !== 0) throw new Error(result.all);
+    return path.join(
+      scaled,
+      results,
+      (await fs.readdir(path.join(scaled, results))).find((f) => f.startsWith('capacity-'))!,
+    );
+  };
+  const byClients = await search('faults[0].clients', '1', '4', 'clients');
+  const byCount = await search('seed[0].count', '100', '800', 'count');
+  const out = path.join(scaled, 'model');
+  const result = await runCli([
+    'model',
+    byClients,
+    byCount,
+    '--x',
+    'faults[0].clients',
+    '--scale-with',
+    'seed[0].count',
+    '--at-scale',
+    '1600',
+    '--fit-scale-up-to',
+    '400',
+    '--out',
+    out,
+  ]);
+  t.is(result.exitCode, 0, result.all);
+  t.regex(result.stdout, /Least-squares fits of y = a \+ b·s \+ c·x·s over 7 runs/);
+  t.regex(result.stdout, /\| quantity at seed\[0\]\.count=1600 \|/);
+  const model = JSON.parse(await fs.readFile(path.join(out, 'model.json'), 'utf8')) as ModelResult;
+  t.deepEqual(model.scale, { parameter: 'seed[0].count', describes: 'seed[0].count (configmaps)', at: 1600 });
+  const apiserver = model.quantities.find((q) => q.name === 'apiserver-memory')!;
+  t.log(`apiserver: ${JSON.stringify(apiserver.scaled!.coefficients)}`);
+  t.true(apiserver.scaled!.coefficients.perScale > 32 * 1024, `apiserver: ${apiserver.scaled!.coefficients.perScale} bytes per 64 KiB configmap held`);
+  t.deepEqual(
+    apiserver.heldOut.map((h) => h.s),
+    [800],
+    'the count above --fit-scale-up-to is held out and predicted',
+  );
+  t.true(apiserver.points.every((p) => p.s! <= 400));
+});
