@@ -27,6 +27,12 @@ export class SampleStore {
     return (this.byMetric.get(metric) ?? []).filter((s) => s.t >= from && s.t <= to && matches(s.labels, matcher));
   }
 
+  /** The largest value of a series over the whole run; undefined if it has no samples. */
+  peak(metric: string, matcher?: LabelMatcher): number | undefined {
+    const values = this.select(metric, matcher, 0, Number.POSITIVE_INFINITY).map((s) => s.value);
+    return values.length ? Math.max(...values) : undefined;
+  }
+
   metrics(): string[] {
     return [...this.byMetric.keys()];
   }

@@ -1,5 +1,4 @@
 import { eventsOf } from '../metrics/sample.js';
-import type { SampleStore } from '../metrics/store.js';
 import type { ChartUnit } from '../report/report-data.js';
 import type { RunData } from '../report/run-data.js';
 
@@ -18,8 +17,6 @@ export interface Observable {
 }
 
 const max = (values: number[]) => (values.length ? Math.max(...values) : undefined);
-const peak = (store: SampleStore, metric: string, labels: Record<string, string>) =>
-  max(store.select(metric, labels, 0, Number.POSITIVE_INFINITY).map((s) => s.value));
 const killed = (run: RunData, component?: string) => eventsOf(run.events, 'oom-kill').some((e) => component === undefined || e.component === component);
 
 function componentMemory(component: 'apiserver' | 'etcd'): Observable {
@@ -29,7 +26,7 @@ function componentMemory(component: 'apiserver' | 'etcd'): Observable {
     unit: 'bytes',
     metrics: ['cpchaos_cgroup_memory_usage_bytes', 'process_resident_memory_bytes'],
     // The cgroup's usage where there is one (what the OOM killer compares), else the RSS.
-    measure: ({ store }) => peak(store, 'cpchaos_cgroup_memory_usage_bytes', { component }) ?? peak(store, 'process_resident_memory_bytes', { component }),
+    measure: ({ store }) => store.peak('cpchaos_cgroup_memory_usage_bytes', { component }) ?? store.peak('process_resident_memory_bytes', { component }),
     censored: (run) => (killed(run, component) ? `${component} OOM-killed: its peak is the limit, not its need` : undefined),
     limitOf: (run) => run.summary.cluster?.memoryLimits[component],
   };
@@ -53,7 +50,7 @@ export const observables: readonly Observable[] = [
     title: 'agent relist p99',
     unit: 'seconds',
     metrics: ['cpchaos_fleet_relist_duration_seconds'],
-    measure: ({ store }) => peak(store, 'cpchaos_fleet_relist_duration_seconds', { quantile: '0.99' }),
+    measure: ({ store }) => store.peak('cpchaos_fleet_relist_duration_seconds', { quantile: '0.99' }),
     censored: anyOomKill,
   },
 ];

@@ -1,4 +1,3 @@
-import type { SampleStore } from '../metrics/store.js';
 import { formatBytes } from '../units.js';
 import { loadRunData } from './run-data.js';
 import type { Summary } from './summary.js';
@@ -21,11 +20,6 @@ export interface RunFigures {
 
 const peakMetrics = new Set(['process_resident_memory_bytes', 'cpchaos_cgroup_memory_usage_bytes']);
 
-function peak(store: SampleStore, metric: string, component: string): number | undefined {
-  const values = store.select(metric, { component }, 0, Number.POSITIVE_INFINITY).map((s) => s.value);
-  return values.length ? Math.max(...values) : undefined;
-}
-
 export async function loadRunFigures(dir: string): Promise<RunFigures> {
   const { summary, store } = await loadRunData(dir, () => (metric) => peakMetrics.has(metric));
   const lists = summary.client.filter((c) => c.verb === 'list');
@@ -34,9 +28,9 @@ export async function loadRunFigures(dir: string): Promise<RunFigures> {
     runId: summary.runId,
     experiment: summary.experiment.variant ? `${summary.experiment.name} (${summary.experiment.variant})` : summary.experiment.name,
     status: summary.status,
-    peakApiserverRss: peak(store, 'process_resident_memory_bytes', 'apiserver'),
-    peakEtcdRss: peak(store, 'process_resident_memory_bytes', 'etcd'),
-    peakApiserverCgroup: peak(store, 'cpchaos_cgroup_memory_usage_bytes', 'apiserver'),
+    peakApiserverRss: store.peak('process_resident_memory_bytes', { component: 'apiserver' }),
+    peakEtcdRss: store.peak('process_resident_memory_bytes', { component: 'etcd' }),
+    peakApiserverCgroup: store.peak('cpchaos_cgroup_memory_usage_bytes', { component: 'apiserver' }),
     oomKills: summary.events.oomKills,
     restarts: summary.events.restarts,
     client429: summary.client.reduce((n, c) => n + (c.codes['429'] ?? 0), 0),
