@@ -176,7 +176,8 @@ export async function writeCapacity(dir: string, result: CapacityResult): Promis
   if (distinct.size >= 2) {
     // The search's answer stands without the model: a model that cannot be fitted is a note, not a failure.
     try {
-      const model = await modelOfRuns([dir], { parameter: result.vary.split(',')[0]!.trim() });
+      // The parameter is read back from the capacity.json just written, as `cpchaos model` reads it.
+      const model = await modelOfRuns([dir], {});
       text += `\n${await writeModel(dir, model, `Model of ${model.describes}: ${result.experiment}${result.variant ? ` (${result.variant})` : ''}`)}`;
     } catch (error) {
       text += `\nModel not fitted: ${messageOf(error)}\n`;

@@ -136,7 +136,8 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
     object.metadata.labels = { ...object.metadata.labels, [runLabel]: runId, [setLabel]: set.name };
     return { context, object, collection: kind.collectionPath(context) };
   };
-  const overhead = set.sizes ? await servedOverhead(client, build(0).collection, build(0).object, signal) : undefined;
+  const first = set.sizes ? build(0) : undefined;
+  const overhead = first ? await servedOverhead(client, first.collection, first.object, signal) : undefined;
 
   const createOne = async (index: number) => {
     const { context, object: built, collection } = build(index);

@@ -68,7 +68,8 @@ export function fitAffine(points: readonly [number, number][]): AffineFit {
   };
 }
 
-export const predict = (fit: AffineFit, x: number): number => fit.intercept + fit.slope * x;
+/** The value of a fitted line (an affine fit, or a two-parameter fit read at one scale) at x. */
+export const predict = (line: Pick<Line, 'intercept' | 'slope'>, x: number): number => line.intercept + line.slope * x;
 
 /**
  * The range a new measurement at x falls in with the given confidence (Student's t with

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { escapeHtml, renderChartsPage } from '../report/html.js';
 import type { ChartSpec, ReportData } from '../report/report-data.js';
+import { predict } from './fit.js';
 import type { ModelResult, QuantityModel } from './model.js';
 import { formatQuantity } from './markdown.js';
 
@@ -18,7 +19,7 @@ function quantityChart(q: QuantityModel, confidence: number, scale?: number): Ch
   const series: ChartSpec['series'] = [
     // With a scale, only the points measured at the scale the line is read at lie on it.
     { label: 'measured (fitted)', points: q.points.filter((p) => p.s === undefined || p.s === scale).map((p) => [p.x, p.y]), pointsOnly: true },
-    { label: 'fit', points: xs.map((x) => [x, q.line.intercept + q.line.slope * x]) },
+    { label: 'fit', points: xs.map((x) => [x, predict(q.line, x)]) },
   ];
   if (interval.length) {
     series.push({ label: `${percent} % prediction, upper`, points: interval.map(([x, i]) => [x, i![1]]), dashed: true });

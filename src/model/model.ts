@@ -1,5 +1,5 @@
 import { fitScaled, lineAtScale, type ScaledFit } from './scaled.js';
-import { affineLine, fitAffine, linearityWarnings, solveForLimit, type AffineFit, type Line } from './fit.js';
+import { affineLine, fitAffine, linearityWarnings, predict, solveForLimit, type AffineFit, type Line } from './fit.js';
 import { observables, type Observable } from './observables.js';
 import { describeParameter, type ModelRun } from './runs.js';
 
@@ -114,10 +114,9 @@ function modelOne(observable: Observable, runs: ModelRun[], options: ModelOption
   const fit = fitPoints(points, options, atScale);
   if (typeof fit === 'string') return fit;
   const { lineAt, ...fits } = fit;
-  const estimate = (line: Line, x: number) => line.intercept + line.slope * x;
   const heldOut = usable
     .filter((p) => !fitted(p))
-    .map((p) => ({ ...p, predicted: estimate(lineAt(p.s), p.x), interval: lineAt(p.s).interval(p.x, confidence) }));
+    .map((p) => ({ ...p, predicted: predict(lineAt(p.s), p.x), interval: lineAt(p.s).interval(p.x, confidence) }));
   const flagged = options.limits?.[observable.name];
   const limitValue = flagged ?? sharedLimit(observable, runs);
   const limit =
@@ -125,7 +124,7 @@ function modelOne(observable: Observable, runs: ModelRun[], options: ModelOption
       ? undefined
       : { value: limitValue, from: flagged === undefined ? ('runs' as const) : ('flag' as const), ...solveForLimit(fit.line, limitValue, confidence) };
   const at =
-    options.at === undefined ? undefined : { x: options.at, value: estimate(fit.line, options.at), interval: fit.line.interval(options.at, confidence) };
+    options.at === undefined ? undefined : { x: options.at, value: predict(fit.line, options.at), interval: fit.line.interval(options.at, confidence) };
   const warnings = fit.affine
     ? linearityWarnings(fit.affine, options.at ?? limit?.central)
     : fit.line.r2 < 0.9

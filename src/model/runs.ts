@@ -59,11 +59,11 @@ const numberAt = (dir: string, experiment: Experiment, parameter: string): numbe
   return value;
 };
 
-/** Every run with the parameter's (and the scale's) value in the experiment it ran (experiment.json). */
-export async function loadModelRuns(paths: string[], parameter: string, scaleWith?: string): Promise<ModelRun[]> {
+/** Every run folder with the parameter's (and the scale's) value in the experiment it ran (experiment.json). */
+export async function loadModelRuns(folders: string[], parameter: string, scaleWith?: string): Promise<ModelRun[]> {
   const wanted = new Set(observables.flatMap((o) => o.metrics));
   const runs: ModelRun[] = [];
-  for (const dir of await runFolders(paths)) {
+  for (const dir of folders) {
     const run = await loadRunData(dir, () => (metric) => wanted.has(metric));
     if (!run.experiment) throw new UsageError(`${dir} has no experiment.json: written by an older cpchaos, its parameter value is unknown`);
     const x = numberAt(dir, run.experiment, parameter);

@@ -24,10 +24,10 @@ export interface ModelCommandOptions extends Omit<ModelOptions, 'parameter'> {
 
 /** Loads the runs under `paths` and fits the model; the parameter defaults to the capacity search's. */
 export async function modelOfRuns(paths: string[], options: ModelCommandOptions): Promise<ModelResult> {
-  await runFolders(paths);
+  const folders = await runFolders(paths);
   const parameter = options.parameter ?? (await capacityParameter(paths));
   if (!parameter) throw new UsageError('--x <path> is needed: no capacity.json among the paths names the parameter that was varied');
-  return buildModel(await loadModelRuns(paths, parameter, options.scaleWith), { ...options, parameter });
+  return buildModel(await loadModelRuns(folders, parameter, options.scaleWith), { ...options, parameter });
 }
 
 /** model.md, model.json and model.html (charts) into `dir`; returns the markdown. */

@@ -1,7 +1,7 @@
 import type { ApiClient } from '../load/client.js';
 import type { Progress } from '../ui/progress.js';
 import { collectionOf, listableResources, type ListableResource } from './discover.js';
-import { factsOf, readPaged, type ObjectFacts } from './read.js';
+import { factsOf, readPaged, type Item, type ObjectFacts } from './read.js';
 import { resourceShape, sizeStats, type ClusterShape, type PriorityLevelShape } from './shape.js';
 
 export interface ProfileOptions {
@@ -11,8 +11,6 @@ export interface ProfileOptions {
   signal?: AbortSignal;
   progress: Progress;
 }
-
-type Item = Parameters<typeof factsOf>[0];
 
 interface CrdSpec {
   group: string;

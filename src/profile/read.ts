@@ -12,7 +12,7 @@ export interface ObjectFacts {
 /** The managers the control plane writes as: what they alone wrote, it derives from what users wrote. */
 const controlPlaneManagers = new Set(['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'cloud-controller-manager']);
 
-type Item = Record<string, unknown> & { metadata?: { namespace?: string; managedFields?: { manager?: string }[] } };
+export type Item = Record<string, unknown> & { metadata?: { namespace?: string; managedFields?: { manager?: string }[] } };
 
 export function factsOf(item: Item): ObjectFacts {
   const managers = (item.metadata?.managedFields ?? []).map((f) => f.manager ?? '');
