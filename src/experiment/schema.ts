@@ -115,7 +115,25 @@ const agentsSchema = (agents: SchemaPlugins['agents']) =>
     count: PositiveInt('how many agents (one simulated node each)', 100_000),
     relist: Type.Optional(
       Type.Union([Type.Literal('quorum'), Type.Literal('cache'), Type.Literal('streaming')], {
-        description: 'quorum (default): LIST without resourceVersion; cache: resourceVersion=0; streaming: WatchList (sendInitialEvents)',
+        description:
+          'force what older or misbehaving clients do, a relist on every broken watch: quorum (LIST without resourceVersion), cache (resourceVersion=0) or streaming (WatchList); unset (default): the reflector of the client release (client.version)',
+      }),
+    ),
+    client: Type.Optional(
+      Strict({
+        version: Type.Optional(
+          Type.String({
+            pattern: '^v?1\\.(3[1-9])(\\.\\d+)?$',
+            description: "the client-go release the agents behave as, e.g. 1.33 (default: the cluster's minor)",
+          }),
+        ),
+        protocol: Type.Optional(
+          Type.Union([Type.Literal('http2'), Type.Literal('http1')], {
+            description: "http2 (default): one connection per agent for all its informers; http1: a connection per watch (client-go's DISABLE_HTTP2)",
+          }),
+        ),
+        watchList: Type.Optional(Type.Boolean({ description: 'WatchListClient (default: on from client-go 1.35)' })),
+        protobuf: Type.Optional(Type.Boolean({ description: 'ask protobuf for built-in kinds, as the kubelet, kube-proxy and cilium do (default true)' })),
       }),
     ),
     paginate: Type.Optional(Type.Boolean({ description: 'LIST with limit=500 and continue tokens (default false)' })),
@@ -243,6 +261,11 @@ export const experimentSchema = (plugins: SchemaPlugins) =>
       ),
       faults: Type.Optional(Type.Array(faultSchema(plugins.faults))),
       observe: Type.Optional(Duration('how long to observe from the start of the faults (default: until the last fault ends, at least 10s)')),
+      observeAgents: Type.Optional(
+        Duration(
+          'then go on observing until every agent informer is watching again, at most this long (default: no wait); counts that follow a storm do not then hang on its backoff',
+        ),
+      ),
       recovery: Type.Optional(
         Strict({
           timeout: Type.Optional(Duration('how long to wait for the apiserver to be ready after the faults (default 60s)')),

@@ -1,17 +1,23 @@
 import { Worker } from 'node:worker_threads';
 import type { RelistPolicy } from './agents/informer.js';
+import type { ClientModel } from './agents/reflector.js';
 import type { FleetStats, FleetStatsDelta } from './agents/stats.js';
 import type { InformerTarget } from './agents/types.js';
 
 /** A spec's agents made concrete: their nodes and what each lists and watches. Plain data, so it crosses to a worker thread. */
 export interface AgentPlan {
   type: string;
-  relist: RelistPolicy;
+  /** client-go: the reflector of the client's release (`client`); the others force a relist on every break. */
+  relist: RelistPolicy | 'client-go';
+  client?: AgentClient;
   paginate: boolean;
   rampUpMs: number;
   backoff: { initialMs: number; maxMs: number };
   agents: { node: string; targets: InformerTarget[] }[];
 }
+
+/** The client-go model of an agent set: its release's reflector, and how it talks (HTTP/2 by default, as client-go). */
+export type AgentClient = ClientModel & { protocol: 'http2' | 'http1' };
 
 /** Where a worker thread reads the load identity: credentials that refresh (exec plugins) cannot be copied between threads. */
 export interface FleetIdentity {

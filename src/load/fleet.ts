@@ -7,11 +7,16 @@ import { Cancellation } from '../util/cancellation.js';
 import { openFilesLimit } from '../util/open-files.js';
 import { sleep } from '../util/wait.js';
 import { Informer, type RelistPolicy } from './agents/informer.js';
+import { Reflector } from './agents/reflector.js';
+import { ClientGoBackoff } from './agents/client-go-backoff.js';
+import { Http2Wire } from './agents/wire-http2.js';
+import { Http1Wire } from './agents/wire-http1.js';
+import type { AgentWire } from './agents/wire.js';
 import type { AgentKind } from './agents/types.js';
 import type { ApiClient } from './client.js';
 import { ShardedFleet, shardsName, type KubernetesPlacement } from './shards/remote.js';
 import { agentToken } from './shards/target-identity.js';
-import { FleetWorker, splitPlan, type AgentPlan, type FleetIdentity } from './fleet-workers.js';
+import { FleetWorker, splitPlan, type AgentClient, type AgentPlan, type FleetIdentity } from './fleet-workers.js';
 import { FleetStats } from './agents/stats.js';
 import { verifyOptions, type TlsMaterial } from './transports/types.js';
 import type { Authorization } from './authorization.js';
@@ -20,7 +25,9 @@ export interface FleetSpec {
   /** An agent kind's type: kubelet, kube-proxy, ... */
   type: string;
   count: number;
-  relist: RelistPolicy;
+  /** client-go (with `client`): what the agent's release does; the others force a relist on every break. */
+  relist: RelistPolicy | 'client-go';
+  client?: AgentClient;
   paginate: boolean;
   /** Agents start evenly over this long (0: all at once, itself a storm). */
   rampUpMs: number;
@@ -77,6 +84,7 @@ export class Fleet {
   private readonly workers: FleetWorker[] = [];
   private readonly remotes: { remote: ShardedFleet; shards: number }[] = [];
   private readonly serverName?: string;
+  private readonly tls: TlsMaterial;
   private nextNode = 0;
 
   constructor(
@@ -88,6 +96,7 @@ export class Fleet {
     private readonly options: { identity?: FleetIdentity; sharding?: ShardingContext } = {},
   ) {
     this.serverName = tls.serverName;
+    this.tls = tls;
     setMaxListeners(0, this.controller.signal);
     this.controller.signal.addEventListener('abort', () => this.cancellation.stop(), { once: true });
     this.agent = new https.Agent({
@@ -125,7 +134,15 @@ export class Fleet {
     const informers = agents.reduce((sum, agent) => sum + agent.targets.length, 0);
     this.informers.set(spec.type, (this.informers.get(spec.type) ?? 0) + informers);
     const { type, relist, paginate, rampUpMs } = spec;
-    return { type, relist, paginate, rampUpMs, backoff: spec.backoff ?? { initialMs: 800, maxMs: 30_000 }, agents };
+    return {
+      type,
+      relist,
+      paginate,
+      rampUpMs,
+      backoff: spec.backoff ?? { initialMs: 800, maxMs: 30_000 },
+      agents,
+      ...(spec.client ? { client: spec.client } : {}),
+    };
   }
 
   /** Starts a plan's agents in this thread, evenly over its ramp-up. */
@@ -133,22 +150,43 @@ export class Fleet {
     const gapMs = plan.agents.length > 1 ? plan.rampUpMs / plan.agents.length : 0;
     for (const { targets } of plan.agents) {
       if (this.controller.signal.aborted) return;
-      for (const target of targets) {
-        const informer = new Informer(target, {
-          server: this.server,
-          agent: this.agent,
-          credentials: this.credentials,
-          agentType: plan.type,
-          policy: plan.relist,
-          paginate: plan.paginate,
-          backoff: plan.backoff,
-          stats: this.stats,
-          cancellation: this.cancellation,
-        });
-        this.running.push(informer.run());
-      }
+      if (plan.relist === 'client-go') this.startClientGoAgent(plan, targets);
+      else this.startForcedAgent(plan, targets, plan.relist);
       this.stats.agentStarted(plan.type);
       if (gapMs > 0) await sleep(gapMs, this.controller.signal).catch(() => undefined);
+    }
+  }
+
+  /** One agent as its client-go release runs it: one connection carrying a reflector per informer. */
+  private startClientGoAgent(plan: AgentPlan, targets: AgentPlan['agents'][number]['targets']): void {
+    const client = plan.client;
+    if (!client) throw new Error('a client-go agent set needs its client model');
+    const wire: AgentWire =
+      client.protocol === 'http1'
+        ? new Http1Wire(this.server, this.agent, this.credentials, this.cancellation)
+        : new Http2Wire(this.server, this.tls, this.credentials, this.cancellation);
+    for (const target of targets) {
+      const backoff = new ClientGoBackoff(plan.backoff.initialMs, plan.backoff.maxMs);
+      const reflector = new Reflector({ target, wire, model: client, backoff, agentType: plan.type, stats: this.stats, cancellation: this.cancellation });
+      this.running.push(reflector.run());
+    }
+  }
+
+  /** One agent of a forced relist policy: an informer per target, each relisting on every break. */
+  private startForcedAgent(plan: AgentPlan, targets: AgentPlan['agents'][number]['targets'], policy: RelistPolicy): void {
+    for (const target of targets) {
+      const informer = new Informer(target, {
+        server: this.server,
+        agent: this.agent,
+        credentials: this.credentials,
+        agentType: plan.type,
+        policy,
+        paginate: plan.paginate,
+        backoff: plan.backoff,
+        stats: this.stats,
+        cancellation: this.cancellation,
+      });
+      this.running.push(informer.run());
     }
   }
 
@@ -218,6 +256,14 @@ export class Fleet {
     for (const [type, count] of this.informers) {
       const stats = this.stats.byType.get(type);
       if (!stats || stats.lists - stats.relists < count) return false;
+    }
+    return true;
+  }
+
+  /** True while every informer holds an open watch: no agent is in backoff, listing or reconnecting. */
+  watching(): boolean {
+    for (const [type, count] of this.informers) {
+      if ((this.stats.byType.get(type)?.openWatches ?? 0) < count) return false;
     }
     return true;
   }

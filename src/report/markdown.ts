@@ -51,14 +51,17 @@ export function markdownReport(summary: Summary): string {
       '',
       '## Simulated agents',
       '',
-      '| agent | agents | LISTs | relists | LIST bytes | watch events | LISTs by resourceVersion |',
-      '|---|---|---|---|---|---|---|',
+      '| agent | agents | LISTs | relists | LIST bytes | watch events | LISTs by resourceVersion | requests |',
+      '|---|---|---|---|---|---|---|---|',
     );
     for (const f of summary.fleet) {
       const rvs = Object.entries(f.resourceVersions)
         .map(([rv, n]) => `${rv === '' ? '"" (quorum)' : rv}: ${n}`)
         .join(', ');
-      lines.push(`| ${f.agent} | ${f.agents} | ${f.lists} | ${f.relists} | ${formatBytes(f.listBytes)} | ${f.watchEvents} | ${rvs} |`);
+      const requests = Object.entries(f.requests ?? {})
+        .map(([what, n]) => `${what}: ${n}`)
+        .join(', ');
+      lines.push(`| ${f.agent} | ${f.agents} | ${f.lists} | ${f.relists} | ${formatBytes(f.listBytes)} | ${f.watchEvents} | ${rvs} | ${requests} |`);
     }
   }
   lines.push('', '## Phases', '', '| phase | start | duration |', '|---|---|---|');

@@ -39,7 +39,17 @@ export interface Summary {
   verdicts: Verdict[];
   seeded: { set: string; kind: string; requested: number; created: number; failed: number; durationMs: number; objectsPerSecond: number }[];
   client: { verb: string; resource: string; requests: number; codes: Record<string, number>; bytes: number; p50Ms: number; p99Ms: number; maxMs: number }[];
-  fleet: { agent: string; agents: number; lists: number; relists: number; listBytes: number; watchEvents: number; resourceVersions: Record<string, number> }[];
+  fleet: {
+    agent: string;
+    agents: number;
+    lists: number;
+    relists: number;
+    listBytes: number;
+    watchEvents: number;
+    resourceVersions: Record<string, number>;
+    /** Requests by what they asked: "LIST rv=0 limit=500", "WATCH rv=last-synced", "WATCHLIST rv=" ... */
+    requests?: Record<string, number>;
+  }[];
   recovery?: { readyAfterMs?: number };
   events: { oomKills: number; restarts: number };
   samplesRecorded: number;

@@ -49,6 +49,7 @@ function fleetPart(state: RunState): Summary['fleet'] {
     listBytes: s.listBytes,
     watchEvents: s.watchEvents,
     resourceVersions: Object.fromEntries(s.resourceVersions),
+    requests: Object.fromEntries(s.requests),
   }));
 }
 

@@ -67,6 +67,7 @@ faults:
     clients: 2
     duration: 10s
 observe: 4s
+observeAgents: 30s
 hypotheses:
   - name: every kubelet relisted after each drop
     metric: cpchaos_fleet_relists_total

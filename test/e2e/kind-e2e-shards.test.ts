@@ -56,6 +56,7 @@ faults:
   - type: connection-drop
     at: 1s
 observe: 10s
+observeAgents: 30s
 hypotheses:
   - name: every kubelet of every shard relisted once after the drop
     metric: cpchaos_fleet_relists_total

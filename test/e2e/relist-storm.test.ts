@@ -30,6 +30,7 @@ faults:
   - type: connection-drop
     at: 1s
 observe: 6s
+observeAgents: 30s
 hypotheses:
   - name: every kubelet relisted once after the drop
     metric: cpchaos_fleet_relists_total

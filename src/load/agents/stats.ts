@@ -12,13 +12,19 @@ interface TypeStats {
   recentRelistMs: number[];
   /** How many LIST requests asked for each resourceVersion ("" = quorum, "0" = cache). */
   resourceVersions: Map<string, number>;
+  /** Requests by what the apiserver is asked: "LIST rv=0 limit=500", "WATCH rv=last-synced", "WATCHLIST rv=" ... */
+  requests: Map<string, number>;
   relistTimes: number[];
 }
 
 /** What changed in a worker thread's stats since its last report: counters as increments, relists as new entries. Structured-cloneable. */
 export type FleetStatsDelta = Record<
   string,
-  Omit<TypeStats, 'breaks' | 'resourceVersions'> & { breaks: [string, number][]; resourceVersions: [string, number][] }
+  Omit<TypeStats, 'breaks' | 'resourceVersions' | 'requests'> & {
+    breaks: [string, number][];
+    resourceVersions: [string, number][];
+    requests: [string, number][];
+  }
 >;
 
 const counters = ['agents', 'lists', 'relists', 'openWatches', 'watchEvents', 'listBytes'] as const;
@@ -37,7 +43,7 @@ function subtract(now: Map<string, number>, before: Map<string, number> | undefi
 export class FleetStats {
   readonly byType = new Map<string, TypeStats>();
   /** The counters as last reported by `delta()`. */
-  private reported = new Map<string, Counts & Pick<TypeStats, 'breaks' | 'resourceVersions'>>();
+  private reported = new Map<string, Counts & Pick<TypeStats, 'breaks' | 'resourceVersions' | 'requests'>>();
 
   private of(type: string): TypeStats {
     let stats = this.byType.get(type);
@@ -52,6 +58,7 @@ export class FleetStats {
         listBytes: 0,
         recentRelistMs: [],
         resourceVersions: new Map(),
+        requests: new Map(),
         relistTimes: [],
       };
       this.byType.set(type, stats);
@@ -66,6 +73,11 @@ export class FleetStats {
   listRequested(type: string, resourceVersion: string): void {
     const stats = this.of(type);
     stats.resourceVersions.set(resourceVersion, (stats.resourceVersions.get(resourceVersion) ?? 0) + 1);
+  }
+
+  requested(type: string, what: string): void {
+    const requests = this.of(type).requests;
+    requests.set(what, (requests.get(what) ?? 0) + 1);
   }
 
   listDone(type: string, relist: boolean, ms: number, bytes: number): void {
@@ -106,10 +118,11 @@ export class FleetStats {
         ...change,
         breaks: subtract(s.breaks, before?.breaks),
         resourceVersions: subtract(s.resourceVersions, before?.resourceVersions),
+        requests: subtract(s.requests, before?.requests),
         recentRelistMs: s.recentRelistMs.splice(0),
         relistTimes: s.relistTimes.splice(0),
       };
-      this.reported.set(type, { ...countsOf(s), breaks: new Map(s.breaks), resourceVersions: new Map(s.resourceVersions) });
+      this.reported.set(type, { ...countsOf(s), breaks: new Map(s.breaks), resourceVersions: new Map(s.resourceVersions), requests: new Map(s.requests) });
     }
     return delta;
   }
@@ -122,6 +135,7 @@ export class FleetStats {
         ...countsOf(s),
         breaks: [...s.breaks],
         resourceVersions: [...s.resourceVersions],
+        requests: [...s.requests],
         recentRelistMs: s.recentRelistMs.splice(0),
         relistTimes: [],
       };
@@ -136,6 +150,7 @@ export class FleetStats {
       for (const key of counters) s[key] = published[key];
       s.breaks = new Map(published.breaks);
       s.resourceVersions = new Map(published.resourceVersions);
+      s.requests = new Map(published.requests ?? []);
       s.recentRelistMs.push(...published.recentRelistMs);
     }
   }
@@ -147,6 +162,7 @@ export class FleetStats {
       for (const key of counters) s[key] += change[key];
       for (const [reason, count] of change.breaks) s.breaks.set(reason, (s.breaks.get(reason) ?? 0) + count);
       for (const [version, count] of change.resourceVersions) s.resourceVersions.set(version, (s.resourceVersions.get(version) ?? 0) + count);
+      for (const [what, count] of change.requests ?? []) s.requests.set(what, (s.requests.get(what) ?? 0) + count);
       s.recentRelistMs.push(...change.recentRelistMs);
       s.relistTimes.push(...change.relistTimes);
     }

@@ -5,6 +5,8 @@ export interface InformerTarget {
   path: string;
   fieldSelector?: string;
   labelSelector?: string;
+  /** A custom resource: real agents ask JSON for these (and protobuf for built-in kinds). */
+  json?: boolean;
 }
 
 /** What the fleet needs of a kind of node agent: which informers it runs for a given node. */

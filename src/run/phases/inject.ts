@@ -32,5 +32,17 @@ export async function injectAndObserve(run: RunContext): Promise<void> {
   run.phase('observe');
   const observeMs = state.experiment.observe ? parseDuration(state.experiment.observe) : 10_000;
   await sleep(Math.max(0, faultsStart + observeMs - Date.now()), run.signal);
+  if (state.experiment.observeAgents) await observeUntilAgentsWatch(run, parseDuration(state.experiment.observeAgents));
   state.windows.during = { from: faultsStart, to: Date.now() };
+}
+
+/** A storm's relists end on the agents' jittered backoff, not on the clock: the window waits for them, within a bound. */
+async function observeUntilAgentsWatch(run: RunContext, maxMs: number): Promise<void> {
+  const fleet = run.state.environment?.context.fleet;
+  if (!fleet) return;
+  const started = Date.now();
+  while (!fleet.watching() && Date.now() - started < maxMs) await sleep(100, run.signal);
+  const waitedMs = Date.now() - started;
+  if (fleet.watching()) run.event('agents-watching', `every agent informer watching again after ${waitedMs} ms more`, { waitedMs });
+  else run.event('agents-not-watching', `not every agent informer watching again within ${maxMs / 1000}s more`, { waitedMs });
 }

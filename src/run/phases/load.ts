@@ -1,5 +1,7 @@
 import type { AgentsSpec } from '../../experiment/schema.js';
 import type { FleetSpec } from '../../load/fleet.js';
+import type { AgentClient } from '../../load/fleet-workers.js';
+import { clientModel } from '../../load/agents/reflector.js';
 import { seed } from '../../load/seed.js';
 import { defaultKubeconfig } from '../../util/kubeconfig-path.js';
 import { parseDuration } from '../../units.js';
@@ -33,11 +35,25 @@ function placementOf(kubernetes: NonNullable<AgentsSpec['placement']>['kubernete
   };
 }
 
-function fleetSpec(agents: AgentsSpec): FleetSpec {
+/** "v1.37.2" or "1.33" -> 37, 33. */
+export function minorOf(version: string): number {
+  const minor = /^v?1\.(\d+)/.exec(version)?.[1];
+  if (!minor) throw new Error(`not a Kubernetes version: ${version}`);
+  return Number(minor);
+}
+
+/** The agents' client-go model: the release asked for, else the cluster's. */
+function agentClient(agents: AgentsSpec, clusterVersion: string): AgentClient {
+  const { version, protocol, ...overrides } = agents.client ?? {};
+  return { ...clientModel(minorOf(version ?? clusterVersion), overrides), protocol: protocol ?? 'http2' };
+}
+
+function fleetSpec(agents: AgentsSpec, clusterVersion: string): FleetSpec {
   return {
     type: agents.type,
     count: agents.count,
-    relist: agents.relist ?? 'quorum',
+    relist: agents.relist ?? 'client-go',
+    ...(agents.relist ? {} : { client: agentClient(agents, clusterVersion) }),
     paginate: agents.paginate ?? false,
     rampUpMs: parseDuration(agents.rampUp ?? '10s'),
     ...(agents.workers ? { workers: agents.workers } : {}),
@@ -52,7 +68,11 @@ export async function startAgents(run: RunContext): Promise<void> {
   if (!agents.length) return;
   run.phase('agents');
   const { fleet } = run.state.environment!.context;
-  await fleet.start(agents.map(fleetSpec), run.signal);
+  const clusterVersion = run.state.cluster?.serverVersion ?? run.state.spec.kubernetesVersion;
+  await fleet.start(
+    agents.map((a) => fleetSpec(a, clusterVersion)),
+    run.signal,
+  );
   await fleet.waitSynced(300_000, run.signal);
   const threads = fleet.workerThreads ? ` (in ${fleet.workerThreads} worker threads)` : '';
   run.event('agents-synced', `${agents.map((a) => `${a.count} ${a.type}`).join(', ')} listed and watching${threads}`);

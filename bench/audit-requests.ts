@@ -1,0 +1,82 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+/** An audit policy that logs every LIST and WATCH of pods once it is answered (or its stream starts), with nothing else. */
+export const podReadsAuditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    resources: [{ group: "", resources: ["pods"] }]
+    verbs: [list, watch]
+  - level: None
+`;
+
+/** The apiserver flags that write `podReadsAuditPolicy`'s log into `dir`; the policy file is written there too. */
+export async function auditArgs(dir: string): Promise<{ args: Record<string, string>; log: string }> {
+  const policy = path.join(dir, 'audit-policy.yaml');
+  await fs.writeFile(policy, podReadsAuditPolicy);
+  const log = path.join(dir, 'audit.log');
+  return { args: { 'audit-policy-file': policy, 'audit-log-path': log, 'audit-log-mode': 'blocking' }, log };
+}
+
+interface AuditEvent {
+  auditID: string;
+  verb: string;
+  requestURI: string;
+  requestReceivedTimestamp: string;
+  responseStatus?: { code?: number };
+}
+
+/**
+ * What a request asked, as the apiserver saw it: "LIST rv=0 limit=500", "WATCH rv=N",
+ * "WATCHLIST rv=", with its answer when it was not a 200 ("WATCH rv=N -> 410").
+ * Any resourceVersion but "" and "0" is written N.
+ */
+export function requestClass(event: Pick<AuditEvent, 'verb' | 'requestURI'> & { code?: number }): string {
+  const query = new URLSearchParams(event.requestURI.split('?')[1] ?? '');
+  const rv = query.get('resourceVersion') ?? '';
+  const verb = event.verb === 'watch' ? (query.get('sendInitialEvents') === 'true' ? 'WATCHLIST' : 'WATCH') : 'LIST';
+  const parts = [verb, `rv=${rv === '' || rv === '0' ? rv : 'N'}`];
+  if (query.get('limit')) parts.push(`limit=${query.get('limit')}`);
+  if (query.get('continue')) parts.push('continue');
+  const code = event.code ?? 200;
+  return code === 200 ? parts.join(' ') : `${parts.join(' ')} -> ${code}`;
+}
+
+/** The agents' pod LISTs and WATCHes (by their node field selector) received from `sinceMs` on, counted by class. */
+export async function agentRequests(log: string, sinceMs: number, untilMs = Number.POSITIVE_INFINITY): Promise<Record<string, number>> {
+  const text = await fs.readFile(log, 'utf8').catch(() => '');
+  const first = new Map<string, AuditEvent>();
+  for (const line of text.split('\n')) {
+    if (!line.includes('spec.nodeName')) continue;
+    const event = JSON.parse(line) as AuditEvent;
+    // A watch is logged when its stream starts and again when it ends: the first says what it got.
+    if (!first.has(event.auditID)) first.set(event.auditID, event);
+  }
+  const counts: Record<string, number> = {};
+  for (const event of first.values()) {
+    const received = Date.parse(event.requestReceivedTimestamp);
+    if (received < sinceMs || received >= untilMs) continue;
+    const key = requestClass({ verb: event.verb, requestURI: decodeURIComponent(event.requestURI), code: event.responseStatus?.code });
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Waits until the agents' requests since `sinceMs` have stopped growing for `quietMs` (at most `timeoutMs`); returns them. */
+export async function settledRequests(log: string, sinceMs: number, quietMs: number, timeoutMs: number): Promise<Record<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let changedAt = Date.now();
+  for (;;) {
+    const counts = await agentRequests(log, sinceMs);
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    if (total !== last) {
+      last = total;
+      changedAt = Date.now();
+    }
+    if ((total > 0 && Date.now() - changedAt >= quietMs) || Date.now() > deadline) return counts;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

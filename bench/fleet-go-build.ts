@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { cacheDir } from '../src/paths.js';
+
+const source = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'fleet-go');
+
+/** Kubernetes v1.X.Y is client-go v0.X.Y. */
+export function clientGoVersionOf(kubernetesVersion: string): string {
+  const match = /^v?1\.(\d+)\.(\d+)$/.exec(kubernetesVersion);
+  if (!match) throw new Error(`not a Kubernetes release: ${kubernetesVersion}`);
+  return `v0.${match[1]}.${match[2]}`;
+}
+
+/**
+ * Builds bench/fleet-go against the client-go of `kubernetesVersion` (modules from the Go
+ * module proxy) and returns the binary. Built once per release and source, then cached.
+ */
+export async function buildFleetGo(kubernetesVersion: string): Promise<string> {
+  const version = clientGoVersionOf(kubernetesVersion);
+  const main = await fs.readFile(path.join(source, 'main.go'), 'utf8');
+  const goMod = (await fs.readFile(path.join(source, 'go.mod'), 'utf8')).replace(/(k8s\.io\/(?:api|apimachinery|client-go)) v[\d.]+/g, `$1 ${version}`);
+  const key = createHash('sha256').update(main).update(goMod).digest('hex').slice(0, 12);
+  const dir = path.join(cacheDir(), 'bench', `fleet-go-${version}-${key}`);
+  const binary = path.join(dir, 'fleet-go');
+  if (
+    await fs.stat(binary).then(
+      () => true,
+      () => false,
+    )
+  )
+    return binary;
+  const work = `${dir}.build-${process.pid}`;
+  await fs.mkdir(work, { recursive: true });
+  try {
+    await fs.writeFile(path.join(work, 'main.go'), main);
+    await fs.writeFile(path.join(work, 'go.mod'), goMod);
+    await execa('go', ['mod', 'tidy'], { cwd: work });
+    await execa('go', ['build', '-o', 'fleet-go', '.'], { cwd: work });
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rename(work, dir);
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+  return binary;
+}

@@ -1,0 +1,96 @@
+import http2 from 'node:http2';
+import type { Cancellation } from '../../util/cancellation.js';
+import { withFreshCredentials, type Authorization } from '../authorization.js';
+import { verifyOptions, type TlsMaterial } from '../transports/types.js';
+import { consumeList, consumeWatch, jsonAccept, protobufAccept, type AgentWire, type ListPage, type OpenWatch, type RawResponse } from './wire.js';
+import type { WatchFrame } from './frames.js';
+
+/**
+ * One agent's HTTP/2 connection, carrying all its informers as streams, as client-go's
+ * transport does. A new connection (a full TLS handshake: client-go keeps no session
+ * cache) once the last one closed, was reset or got a GOAWAY.
+ */
+export class Http2Wire implements AgentWire {
+  private session?: http2.ClientHttp2Session;
+  /** Why the current session failed, if it did: what its streams' errors are reported as. */
+  private sessionError?: NodeJS.ErrnoException;
+  private readonly unhook: () => void;
+
+  constructor(
+    private readonly server: string,
+    private readonly tls: TlsMaterial,
+    private readonly credentials: Authorization | undefined,
+    cancellation: Cancellation,
+  ) {
+    this.unhook = cancellation.onStop(() => this.close());
+  }
+
+  private connect(): http2.ClientHttp2Session {
+    const live = this.session;
+    if (live && !live.closed && !live.destroyed) return live;
+    this.sessionError = undefined;
+    const session = http2.connect(this.server, { ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, ...verifyOptions(this.tls) });
+    session.on('error', (error: NodeJS.ErrnoException) => {
+      if (this.session === session) this.sessionError = error;
+    });
+    // A GOAWAY lets streams in flight finish; new requests take a new connection.
+    session.on('goaway', () => {
+      if (this.session === session) this.session = undefined;
+    });
+    this.session = session;
+    return session;
+  }
+
+  private open(pathAndQuery: string, protobuf: boolean, authorization: string | undefined): Promise<RawResponse> {
+    return new Promise((resolve, reject) => {
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = this.connect().request({
+          ':method': 'GET',
+          ':path': pathAndQuery,
+          accept: protobuf ? protobufAccept : jsonAccept,
+          ...(authorization ? { authorization } : {}),
+        });
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
+      const fail = (error: NodeJS.ErrnoException) => reject(this.sessionError ?? error);
+      stream.once('error', fail);
+      stream.once('response', (headers) => {
+        stream.off('error', fail);
+        resolve({
+          status: Number(headers[':status'] ?? 0),
+          headers: headers as RawResponse['headers'],
+          body: stream,
+          abort: () => stream.close(http2.constants.NGHTTP2_CANCEL),
+        });
+      });
+      stream.once('close', () => reject(this.sessionError ?? Object.assign(new Error('stream closed before its response'), { code: 'ECONNRESET' })));
+    });
+  }
+
+  list(pathAndQuery: string, protobuf: boolean): Promise<ListPage> {
+    return withFreshCredentials(this.credentials, async (authorization) => consumeList(await this.open(pathAndQuery, protobuf, authorization), protobuf));
+  }
+
+  watch(pathAndQuery: string, protobuf: boolean, onFrame: (frame: WatchFrame) => void): Promise<OpenWatch> {
+    return withFreshCredentials(this.credentials, async (authorization) =>
+      consumeWatch(await this.open(pathAndQuery, protobuf, authorization), protobuf, onFrame),
+    );
+  }
+
+  /** Resets this agent's connection: what a load balancer's RST does to it. */
+  reset(): boolean {
+    const socket = this.session?.socket as { resetAndDestroy?: () => void } | undefined;
+    if (!socket?.resetAndDestroy) return false;
+    socket.resetAndDestroy();
+    return true;
+  }
+
+  close(): void {
+    this.unhook();
+    this.session?.destroy();
+    this.session = undefined;
+  }
+}

@@ -1,0 +1,126 @@
+import type { Readable } from 'node:stream';
+import {
+  JsonLines,
+  LengthDelimitedFrames,
+  jsonListHead,
+  jsonWatchFrame,
+  protobufListHead,
+  protobufWatchFrame,
+  type ListHead,
+  type WatchFrame,
+} from './frames.js';
+
+export const protobufAccept = 'application/vnd.kubernetes.protobuf, application/json';
+export const jsonAccept = 'application/json';
+
+/** What a LIST page's response said: its status, the list's head, and for an error its (small) body. */
+export interface ListPage {
+  status: number;
+  head: ListHead;
+  bytes: number;
+  errorBody?: Buffer;
+  retryAfterS?: number;
+}
+
+/** A watch whose response has arrived: an error (status and body), or a stream whose frames go to `onFrame` until `ended`. */
+export interface OpenWatch {
+  status: number;
+  errorBody?: Buffer;
+  retryAfterS?: number;
+  /** Resolves when the stream ends: closed by the server, or cut (client-go's watcher treats a reset as an EOF); 'undecodable' for bytes it cannot read. */
+  ended: Promise<'closed' | 'undecodable'>;
+  /** Ends the stream from our side (a reflector that stops watching it). */
+  stop(): void;
+}
+
+/**
+ * How one agent's requests reach the apiserver. A connection error rejects with
+ * its errno code (ECONNREFUSED, ECONNRESET, ...), as Go's net errors tell client-go.
+ */
+export interface AgentWire {
+  list(pathAndQuery: string, protobuf: boolean): Promise<ListPage>;
+  watch(pathAndQuery: string, protobuf: boolean, onFrame: (frame: WatchFrame) => void): Promise<OpenWatch>;
+  close(): void;
+}
+
+/** A response as both HTTP versions give it: status, headers, the body stream, and how to end it early. */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+  abort(): void;
+}
+
+const headBytes = 4096;
+
+function retryAfter(headers: RawResponse['headers']): number | undefined {
+  const value = headers['retry-after'];
+  return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+function readAll(body: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (chunk: Buffer) => chunks.push(chunk));
+    body.on('end', () => resolve(Buffer.concat(chunks)));
+    body.on('error', reject);
+  });
+}
+
+/** Drains a LIST response, keeping only its head (the list metadata comes before the items). */
+export function consumeList(response: RawResponse, protobuf: boolean): Promise<ListPage> {
+  if (response.status !== 200)
+    return readAll(response.body).then((errorBody) => ({
+      status: response.status,
+      head: {},
+      bytes: errorBody.length,
+      errorBody,
+      retryAfterS: retryAfter(response.headers),
+    }));
+  const isProtobuf = protobuf && String(response.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf');
+  return new Promise((resolve, reject) => {
+    const head: Buffer[] = [];
+    let kept = 0;
+    let bytes = 0;
+    response.body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (kept < headBytes) {
+        head.push(chunk.subarray(0, headBytes - kept));
+        kept += Math.min(chunk.length, headBytes - kept);
+      }
+    });
+    response.body.on('end', () => {
+      const buf = Buffer.concat(head);
+      resolve({ status: 200, bytes, head: isProtobuf ? protobufListHead(buf) : jsonListHead(buf.toString('utf8')) });
+    });
+    response.body.on('error', reject);
+  });
+}
+
+/** Turns a watch response into frames for `onFrame`; the stream's end (or cut) resolves `ended`. */
+export async function consumeWatch(response: RawResponse, protobuf: boolean, onFrame: (frame: WatchFrame) => void): Promise<OpenWatch> {
+  if (response.status !== 200) {
+    const errorBody = await readAll(response.body).catch(() => Buffer.alloc(0));
+    return { status: response.status, errorBody, retryAfterS: retryAfter(response.headers), ended: Promise.resolve('closed'), stop: () => undefined };
+  }
+  const isProtobuf = protobuf && String(response.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf');
+  const frames = new LengthDelimitedFrames();
+  const lines = new JsonLines();
+  let undecodable = false;
+  const ended = new Promise<'closed' | 'undecodable'>((resolve) => {
+    const done = () => resolve(undecodable ? 'undecodable' : 'closed');
+    response.body.on('data', (chunk: Buffer) => {
+      try {
+        if (isProtobuf) frames.push(chunk, (frame) => onFrame(protobufWatchFrame(frame)));
+        else lines.push(chunk, (line) => onFrame(jsonWatchFrame(line)));
+      } catch {
+        undecodable = true;
+        response.abort();
+      }
+    });
+    response.body.on('end', done);
+    response.body.on('close', done);
+    response.body.on('error', done);
+  });
+  return { status: 200, ended, stop: () => response.abort() };
+}
