@@ -5,6 +5,7 @@ import { Fleet } from '../../src/load/fleet.js';
 import { catalog } from '../../src/plugins.js';
 import { LoadBalancerProxy } from '../../src/load/proxy.js';
 import type { RelistPolicy } from '../../src/load/agents/informer.js';
+import { clientModel } from '../../src/load/agents/reflector.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
 
 test.before(async () => {
@@ -87,3 +88,26 @@ test.serial('kube-proxy and cni-agent agents list what they should and watch it'
   // The default/kubernetes Service exists, so kube-proxy's service LISTs carry it.
   t.true(kubeProxy.listBytes > 500);
 });
+
+for (const minor of [33, 37]) {
+  test.serial(`client-go ${minor} model: one connection per agent, and a drop is a re-watch from the last resourceVersion, not a relist`, async (t) => {
+    const { proxy, fleet } = await fleetBehindProxy(t);
+    const client = { ...clientModel(minor), protocol: 'http2' as const };
+    await fleet.start([{ type: 'kubelet', count: agents, relist: 'client-go', client, paginate: false, rampUpMs: 0 }]);
+    await fleet.waitSynced(30_000);
+    const stats = fleet.stats.byType.get('kubelet')!;
+    t.true(await until(() => stats.openWatches === agents, 10_000), `watches open: ${stats.openWatches}`);
+    t.is(proxy.connections, agents, 'one HTTP/2 connection per agent');
+    const sync = minor >= 35 ? 'WATCHLIST rv=' : 'LIST rv=0 limit=500';
+    t.deepEqual(Object.fromEntries(stats.requests), { [sync]: agents, ...(minor >= 35 ? {} : { 'WATCH rv=last-synced': agents }) });
+
+    // A watch cut within its first second with no event is one client-go relists ("very short watch"): let them age.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    t.true(proxy.drop(1) >= agents);
+    t.true(await until(() => (stats.requests.get('WATCH rv=last-synced') ?? 0) >= (minor >= 35 ? 1 : 2) * agents && fleet.watching(), 20_000));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    t.is(stats.relists, 0, 'no agent relisted');
+    t.is(stats.requests.get(sync), agents, 'the sync requests were not repeated');
+    t.true(fleet.watching());
+  });
+}
