@@ -3,15 +3,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { parseKubernetesVersion } from '../src/binaries/versions.js';
 import { cacheDir } from '../src/paths.js';
 
 const source = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'fleet-go');
 
 /** Kubernetes v1.X.Y is client-go v0.X.Y. */
 export function clientGoVersionOf(kubernetesVersion: string): string {
-  const match = /^v?1\.(\d+)\.(\d+)$/.exec(kubernetesVersion);
-  if (!match) throw new Error(`not a Kubernetes release: ${kubernetesVersion}`);
-  return `v0.${match[1]}.${match[2]}`;
+  const { minor, patch } = parseKubernetesVersion(kubernetesVersion);
+  return `v0.${minor}.${patch}`;
 }
 
 /**

@@ -83,7 +83,6 @@ export class Fleet {
   private fileLimit?: number;
   private readonly workers: FleetWorker[] = [];
   private readonly remotes: { remote: ShardedFleet; shards: number }[] = [];
-  private readonly serverName?: string;
   private readonly tls: TlsMaterial;
   private nextNode = 0;
 
@@ -95,7 +94,6 @@ export class Fleet {
     /** Where worker threads read the load identity from; without it every agent runs in this thread. */
     private readonly options: { identity?: FleetIdentity; sharding?: ShardingContext } = {},
   ) {
-    this.serverName = tls.serverName;
     this.tls = tls;
     setMaxListeners(0, this.controller.signal);
     this.controller.signal.addEventListener('abort', () => this.cancellation.stop(), { once: true });
@@ -218,7 +216,7 @@ export class Fleet {
   }
 
   private worker(index: number): FleetWorker {
-    while (this.workers.length <= index) this.workers.push(new FleetWorker(this.server, this.serverName, this.options.identity!, this.stats));
+    while (this.workers.length <= index) this.workers.push(new FleetWorker(this.server, this.tls.serverName, this.options.identity!, this.stats));
     return this.workers[index]!;
   }
 

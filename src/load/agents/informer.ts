@@ -1,6 +1,7 @@
 import https from 'node:https';
 import type { Cancellation } from '../../util/cancellation.js';
 import { withFreshCredentials, type Authorization } from '../authorization.js';
+import { JsonLines, jsonListHead } from './frames.js';
 import type { FleetStats } from './stats.js';
 import type { InformerTarget } from './types.js';
 
@@ -22,12 +23,6 @@ export interface InformerOptions {
 }
 
 const headBytes = 4096;
-
-/** The list's resourceVersion and continue token from the head of its body: metadata comes before items, so the rest need not be parsed. */
-export function listMetadata(head: string): { resourceVersion?: string; continueToken?: string } {
-  const metadata = /"metadata":\{([^{}]*)\}/.exec(head)?.[1] ?? '';
-  return { resourceVersion: /"resourceVersion":"([^"]*)"/.exec(metadata)?.[1], continueToken: /"continue":"([^"]*)"/.exec(metadata)?.[1] };
-}
 
 /**
  * One reflector, as in client-go: LIST, then WATCH from the list's resourceVersion;
@@ -70,21 +65,13 @@ export class Informer {
         (response) => {
           let head = '';
           let bytes = 0;
-          let pending = '';
+          const splitter = new JsonLines();
           // An error's Status object is not a watch event.
           const lines = response.statusCode === 200 ? onLine : undefined;
           response.on('data', (chunk: Buffer) => {
             bytes += chunk.length;
             if (head.length < headBytes) head += chunk.toString('utf8', 0, Math.min(chunk.length, headBytes));
-            if (lines) {
-              pending += chunk.toString('utf8');
-              let newline = pending.indexOf('\n');
-              while (newline >= 0) {
-                lines(pending.slice(0, newline));
-                pending = pending.slice(newline + 1);
-                newline = pending.indexOf('\n');
-              }
-            }
+            if (lines) splitter.push(chunk, lines);
           });
           response.on('end', () => resolve({ status: response.statusCode ?? 0, head, bytes }));
           response.on('error', reject);
@@ -113,7 +100,7 @@ export class Informer {
       const response = await this.get(query);
       bytes += response.bytes;
       if (response.status !== 200) throw Object.assign(new Error(`LIST ${this.target.resource}: HTTP ${response.status}`), { code: String(response.status) });
-      ({ resourceVersion, continueToken } = listMetadata(response.head));
+      ({ resourceVersion, continueToken } = jsonListHead(response.head));
     } while (continueToken);
     stats.listDone(agentType, relist, performance.now() - started, bytes);
     if (!resourceVersion) throw new Error(`LIST ${this.target.resource}: no resourceVersion in the response`);

@@ -1,16 +1,15 @@
 import http2 from 'node:http2';
 import type { Cancellation } from '../../util/cancellation.js';
-import { withFreshCredentials, type Authorization } from '../authorization.js';
+import type { Authorization } from '../authorization.js';
 import { verifyOptions, type TlsMaterial } from '../transports/types.js';
-import { consumeList, consumeWatch, jsonAccept, protobufAccept, type AgentWire, type ListPage, type OpenWatch, type RawResponse } from './wire.js';
-import type { WatchFrame } from './frames.js';
+import { jsonAccept, protobufAccept, RequestWire, type RawResponse } from './wire.js';
 
 /**
  * One agent's HTTP/2 connection, carrying all its informers as streams, as client-go's
  * transport does. A new connection (a full TLS handshake: client-go keeps no session
  * cache) once the last one closed, was reset or got a GOAWAY.
  */
-export class Http2Wire implements AgentWire {
+export class Http2Wire extends RequestWire {
   private session?: http2.ClientHttp2Session;
   /** Why the current session failed, if it did: what its streams' errors are reported as. */
   private sessionError?: NodeJS.ErrnoException;
@@ -19,9 +18,10 @@ export class Http2Wire implements AgentWire {
   constructor(
     private readonly server: string,
     private readonly tls: TlsMaterial,
-    private readonly credentials: Authorization | undefined,
+    credentials: Authorization | undefined,
     cancellation: Cancellation,
   ) {
+    super(credentials);
     this.unhook = cancellation.onStop(() => this.close());
   }
 
@@ -41,7 +41,7 @@ export class Http2Wire implements AgentWire {
     return session;
   }
 
-  private open(pathAndQuery: string, protobuf: boolean, authorization: string | undefined): Promise<RawResponse> {
+  protected open(pathAndQuery: string, protobuf: boolean, authorization: string | undefined): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       let stream: http2.ClientHttp2Stream;
       try {
@@ -68,24 +68,6 @@ export class Http2Wire implements AgentWire {
       });
       stream.once('close', () => reject(this.sessionError ?? Object.assign(new Error('stream closed before its response'), { code: 'ECONNRESET' })));
     });
-  }
-
-  list(pathAndQuery: string, protobuf: boolean): Promise<ListPage> {
-    return withFreshCredentials(this.credentials, async (authorization) => consumeList(await this.open(pathAndQuery, protobuf, authorization), protobuf));
-  }
-
-  watch(pathAndQuery: string, protobuf: boolean, onFrame: (frame: WatchFrame) => void): Promise<OpenWatch> {
-    return withFreshCredentials(this.credentials, async (authorization) =>
-      consumeWatch(await this.open(pathAndQuery, protobuf, authorization), protobuf, onFrame),
-    );
-  }
-
-  /** Resets this agent's connection: what a load balancer's RST does to it. */
-  reset(): boolean {
-    const socket = this.session?.socket as { resetAndDestroy?: () => void } | undefined;
-    if (!socket?.resetAndDestroy) return false;
-    socket.resetAndDestroy();
-    return true;
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { withFreshCredentials, type Authorization } from '../authorization.js';
 import {
   JsonLines,
   LengthDelimitedFrames,
@@ -123,4 +124,22 @@ export async function consumeWatch(response: RawResponse, protobuf: boolean, onF
     response.body.on('error', done);
   });
   return { status: 200, ended, stop: () => response.abort() };
+}
+
+/** What both HTTP versions share: a GET opened with the current credentials (sent again fresh on a 401), read as a LIST or a watch. */
+export abstract class RequestWire implements AgentWire {
+  constructor(private readonly credentials: Authorization | undefined) {}
+
+  protected abstract open(pathAndQuery: string, protobuf: boolean, authorization: string | undefined): Promise<RawResponse>;
+  abstract close(): void;
+
+  list(pathAndQuery: string, protobuf: boolean): Promise<ListPage> {
+    return withFreshCredentials(this.credentials, async (authorization) => consumeList(await this.open(pathAndQuery, protobuf, authorization), protobuf));
+  }
+
+  watch(pathAndQuery: string, protobuf: boolean, onFrame: (frame: WatchFrame) => void): Promise<OpenWatch> {
+    return withFreshCredentials(this.credentials, async (authorization) =>
+      consumeWatch(await this.open(pathAndQuery, protobuf, authorization), protobuf, onFrame),
+    );
+  }
 }
