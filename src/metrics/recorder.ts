@@ -55,6 +55,18 @@ export class Recorder {
     this.onRound?.(t);
   }
 
+  /**
+   * A round now, after any under way: what the sources hold at this moment is in the store when it
+   * resolves. A window that closes on an event (every agent watching again) closes after it, or the
+   * counts of the last interval would fall outside it.
+   */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    const round = this.round();
+    this.running = round.finally(() => (this.running = undefined));
+    await this.running;
+  }
+
   /** Stops the loop after a last round, so the final state is recorded. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);

@@ -33,6 +33,8 @@ export async function injectAndObserve(run: RunContext): Promise<void> {
   const observeMs = state.experiment.observe ? parseDuration(state.experiment.observe) : 10_000;
   await sleep(Math.max(0, faultsStart + observeMs - Date.now()), run.signal);
   if (state.experiment.observeAgents) await observeUntilAgentsWatch(run, parseDuration(state.experiment.observeAgents));
+  // The fleet's counters reach the store once per interval; the window closes once they have.
+  await state.recorder?.flush();
   state.windows.during = { from: faultsStart, to: Date.now() };
 }
 

@@ -1,0 +1,47 @@
+import test from 'ava';
+import { Recorder } from '../../../src/metrics/recorder.js';
+import type { Sample } from '../../../src/metrics/sample.js';
+import type { Scraper } from '../../../src/metrics/scrapers/types.js';
+import { SampleStore } from '../../../src/metrics/store.js';
+
+/** A counter that only moves when the test says so, and slow rounds so a flush can meet one under way. */
+class Counter implements Scraper {
+  readonly name = 'counter';
+  value = 0;
+  scrapes = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  constructor(private readonly delayMs: number) {}
+  async scrape(t: number): Promise<Sample[]> {
+    this.scrapes++;
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    const value = this.value;
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    this.inFlight--;
+    return [{ t, metric: 'c', labels: {}, value }];
+  }
+}
+
+test('flush: what a source holds at that moment is in the store when it resolves, even with an hour between rounds', async (t) => {
+  const counter = new Counter(5);
+  const store = new SampleStore();
+  const recorder = new Recorder([counter], store, [], 3_600_000, () => undefined);
+  recorder.start();
+  counter.value = 40;
+  await recorder.flush();
+  const values = store.select('c', undefined, 0, Number.POSITIVE_INFINITY).map((s) => s.value);
+  t.is(values.at(-1), 40);
+  t.true(values.includes(0), 'the first round, under way when the counter moved, recorded the old value');
+  await recorder.stop();
+});
+
+test('flush waits for a round under way instead of running beside it', async (t) => {
+  const counter = new Counter(30);
+  const recorder = new Recorder([counter], new SampleStore(), [], 3_600_000, () => undefined);
+  recorder.start();
+  await Promise.all([recorder.flush(), recorder.flush()]);
+  t.is(recorder.rounds, 3);
+  t.is(counter.scrapes, 3);
+  t.is(counter.maxInFlight, 1, 'one round at a time');
+  await recorder.stop();
+});
