@@ -44,8 +44,20 @@ export function requestClass(event: Pick<AuditEvent, 'verb' | 'requestURI'> & { 
   return code === 200 ? parts.join(' ') : `${parts.join(' ')} -> ${code}`;
 }
 
-/** The agents' pod LISTs and WATCHes (by their node field selector) received from `sinceMs` on, counted by class. */
-export async function agentRequests(log: string, sinceMs: number, untilMs = Number.POSITIVE_INFINITY): Promise<Record<string, number>> {
+/** Which agents' requests to count: received in [sinceMs, untilMs), for the nodes `node` accepts (all by default). */
+export interface RequestFilter {
+  sinceMs: number;
+  untilMs?: number;
+  node?: (name: string) => boolean;
+}
+
+function nodeOf(requestURI: string): string {
+  const selector = new URLSearchParams(requestURI.split('?')[1] ?? '').get('fieldSelector') ?? '';
+  return /spec\.nodeName=([^,]+)/.exec(selector)?.[1] ?? '';
+}
+
+/** The agents' pod LISTs and WATCHes (by their node field selector), counted by class. */
+export async function agentRequests(log: string, filter: RequestFilter): Promise<Record<string, number>> {
   const text = await fs.readFile(log, 'utf8').catch(() => '');
   const first = new Map<string, AuditEvent>();
   for (const line of text.split('\n')) {
@@ -57,20 +69,22 @@ export async function agentRequests(log: string, sinceMs: number, untilMs = Numb
   const counts: Record<string, number> = {};
   for (const event of first.values()) {
     const received = Date.parse(event.requestReceivedTimestamp);
-    if (received < sinceMs || received >= untilMs) continue;
-    const key = requestClass({ verb: event.verb, requestURI: decodeURIComponent(event.requestURI), code: event.responseStatus?.code });
+    if (received < filter.sinceMs || received >= (filter.untilMs ?? Number.POSITIVE_INFINITY)) continue;
+    const uri = decodeURIComponent(event.requestURI);
+    if (filter.node && !filter.node(nodeOf(uri))) continue;
+    const key = requestClass({ verb: event.verb, requestURI: uri, code: event.responseStatus?.code });
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
 }
 
 /** Waits until the agents' requests since `sinceMs` have stopped growing for `quietMs` (at most `timeoutMs`); returns them. */
-export async function settledRequests(log: string, sinceMs: number, quietMs: number, timeoutMs: number): Promise<Record<string, number>> {
+export async function settledRequests(log: string, filter: RequestFilter, quietMs: number, timeoutMs: number): Promise<Record<string, number>> {
   const deadline = Date.now() + timeoutMs;
   let last = -1;
   let changedAt = Date.now();
   for (;;) {
-    const counts = await agentRequests(log, sinceMs);
+    const counts = await agentRequests(log, filter);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     if (total !== last) {
       last = total;

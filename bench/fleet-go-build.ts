@@ -3,10 +3,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { parseKubernetesVersion } from '../src/binaries/versions.js';
+import { defaultKubernetesVersion, parseKubernetesVersion } from '../src/binaries/versions.js';
 import { cacheDir } from '../src/paths.js';
 
 const source = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'fleet-go');
+
+/** The client releases the e2e tests compare our agents with: the default, and one before WatchList (1.35). */
+export const referenceClientVersions = [defaultKubernetesVersion, 'v1.33.4'];
 
 /** Kubernetes v1.X.Y is client-go v0.X.Y. */
 export function clientGoVersionOf(kubernetesVersion: string): string {
@@ -45,4 +48,21 @@ export async function buildFleetGo(kubernetesVersion: string): Promise<string> {
     await fs.rm(work, { recursive: true, force: true });
   }
   return binary;
+}
+
+/** `node dist/bench/fleet-go-build.js [v1.X.Y ...]`: builds the references (by default the ones the tests run), once each; says where. */
+async function main(versions: string[]): Promise<void> {
+  for (const version of versions.length > 0 ? versions : referenceClientVersions) {
+    const started = Date.now();
+    process.stderr.write(`fleet-go: client-go ${clientGoVersionOf(version)} reference (modules from the Go module proxy; minutes the first time)\n`);
+    const binary = await buildFleetGo(version);
+    process.stderr.write(`fleet-go: ${binary} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`fleet-go: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
+    process.exit(1);
+  });
 }

@@ -258,6 +258,11 @@ export class Fleet {
     return true;
   }
 
+  /** A copy of what each agent type has asked so far, by request class ("WATCH rv=last-synced", "LIST rv=0 limit=500", ...). */
+  requestCounts(): Map<string, Map<string, number>> {
+    return new Map([...this.stats.byType].map(([type, stats]) => [type, new Map(stats.requests)]));
+  }
+
   /** True while every informer holds an open watch: no agent is in backoff, listing or reconnecting. */
   watching(): boolean {
     for (const [type, count] of this.informers) {

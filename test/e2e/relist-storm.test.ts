@@ -7,7 +7,8 @@ test.before(async () => {
   await isolatedStateDir();
 });
 
-const stormExperiment = (name: string, workers: number) => `apiVersion: cpchaos.io/v1alpha1
+/** A drop under 60 kubelets; forced to relist from the cache unless `forced` is false (then client-go's, which re-watch). */
+const stormExperiment = (name: string, workers: number, forced = true) => `apiVersion: cpchaos.io/v1alpha1
 kind: Experiment
 metadata:
   name: ${name}
@@ -20,7 +21,7 @@ seed:
 agents:
   - type: kubelet
     count: 60
-    relist: cache
+    ${forced ? 'relist: cache' : '# client-go of the cluster release'}
     rampUp: 1s
     backoff: { initial: 200ms, max: 2s }
     workers: ${workers}
@@ -32,13 +33,13 @@ faults:
 observe: 6s
 observeAgents: 30s
 hypotheses:
-  - name: every kubelet relisted once after the drop
+  - name: every kubelet relisted ${forced ? 'once' : 'never'} after the drop
     metric: cpchaos_fleet_relists_total
     labels: { agent: kubelet }
     aggregate: increase
     window: during
     comparator: "=="
-    threshold: 60
+    threshold: ${forced ? 60 : 0}
   - name: all watches back
     metric: cpchaos_fleet_open_watches
     labels: { agent: kubelet }
@@ -88,4 +89,25 @@ test('the same storm with the agents spread over three worker threads: the same 
     .map((l) => JSON.parse(l) as { type: string; dropped?: number; message?: string });
   t.true((events.find((e) => e.type === 'connections-dropped')?.dropped ?? 0) >= 60);
   t.is(events.find((e) => e.type === 'agents-synced')?.message, '60 kubelet listed and watching (in 3 worker threads)');
+  // Forced to relist from the cache: each agent lists at rv=0 and watches from there.
+  t.deepEqual(agentRequests(events), { kubelet: { rewatches: 60, cachedLists: 60, quorumLists: 0 } });
+});
+
+function agentRequests(events: { type: string }[]): unknown {
+  return (events.find((e) => e.type === 'agent-requests') as { byType?: unknown } | undefined)?.byType;
+}
+
+test("the default agents are client-go's: a drop is a re-watch from the last resourceVersion, journalled as such", async (t) => {
+  const { result, runDir, summary } = await runExperimentText('storm-client-go', stormExperiment('storm-client-go', 1, false));
+  t.is(result.exitCode, 0, result.all);
+  t.deepEqual(
+    summary.fleet.map((f) => [f.agent, f.agents, f.lists, f.relists]),
+    [['kubelet', 60, 60, 0]],
+  );
+  const events = (await fs.readFile(path.join(runDir, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; message?: string });
+  t.deepEqual(agentRequests(events), { kubelet: { rewatches: 60, cachedLists: 0, quorumLists: 0 } });
+  t.regex(events.find((e) => e.type === 'agent-requests')?.message ?? '', /kubelet 60 re-watches, 0 lists at a cached resourceVersion, 0 quorum lists/);
 });

@@ -97,6 +97,7 @@ export class Informer {
       if (paginate) query.set('limit', '500');
       if (continueToken) query.set('continue', continueToken);
       stats.listRequested(agentType, query.get('resourceVersion') ?? '');
+      stats.requested(agentType, `LIST ${continueToken ? 'continue' : `rv=${query.get('resourceVersion') ?? ''}`}${paginate ? ' limit=500' : ''}`);
       const response = await this.get(query);
       bytes += response.bytes;
       if (response.status !== 200) throw Object.assign(new Error(`LIST ${this.target.resource}: HTTP ${response.status}`), { code: String(response.status) });
@@ -120,8 +121,10 @@ export class Informer {
       query.set('sendInitialEvents', 'true');
       query.set('resourceVersionMatch', 'NotOlderThan');
       stats.listRequested(agentType, '');
+      stats.requested(agentType, 'WATCHLIST rv=');
     } else {
       query.set('resourceVersion', fromResourceVersion);
+      stats.requested(agentType, 'WATCH rv=last-synced');
     }
     let bytes = 0;
     stats.watchOpened(agentType);

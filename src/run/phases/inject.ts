@@ -2,6 +2,7 @@ import { AbortedError, messageOf } from '../../errors.js';
 import type { FaultSpec } from '../../experiment/schema.js';
 import { parseDuration } from '../../units.js';
 import { sleep } from '../../util/wait.js';
+import { requestsSince, stormRequests } from '../../load/agents/storm-requests.js';
 import type { RunContext } from '../context.js';
 
 /** One fault at its `at`; a fault that fails is recorded and the others go on. */
@@ -27,6 +28,7 @@ export async function injectAndObserve(run: RunContext): Promise<void> {
   run.phase('inject');
   const faultsStart = Date.now();
   state.windows.during = { from: faultsStart, to: Number.POSITIVE_INFINITY };
+  const requestsBefore = state.environment?.context.fleet.requestCounts();
   await Promise.all((state.experiment.faults ?? []).map((fault, i) => runFault(run, fault, i)));
   state.faultsEnd = Date.now();
   run.phase('observe');
@@ -36,6 +38,17 @@ export async function injectAndObserve(run: RunContext): Promise<void> {
   // The fleet's counters reach the store once per interval; the window closes once they have.
   await state.recorder?.flush();
   state.windows.during = { from: faultsStart, to: Date.now() };
+  if (requestsBefore) reportAgentRequests(run, requestsBefore);
+}
+
+/** Which door the storm went through, per agent type: re-watches, lists the watch cache serves, quorum lists. */
+function reportAgentRequests(run: RunContext, before: Map<string, Map<string, number>>): void {
+  const now = run.state.environment!.context.fleet.requestCounts();
+  const byType = Object.fromEntries([...now].map(([type, requests]) => [type, stormRequests(requestsSince(requests, before.get(type)))]));
+  const parts = Object.entries(byType)
+    .filter(([, s]) => s.rewatches + s.cachedLists + s.quorumLists > 0)
+    .map(([type, s]) => `${type} ${s.rewatches} re-watches, ${s.cachedLists} lists at a cached resourceVersion, ${s.quorumLists} quorum lists (rv="")`);
+  if (parts.length > 0) run.event('agent-requests', `during the faults: ${parts.join('; ')}`, { byType });
 }
 
 /** A storm's relists end on the agents' jittered backoff, not on the clock: the window waits for them, within a bound. */

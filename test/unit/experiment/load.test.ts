@@ -145,7 +145,8 @@ const property = (arbitrary: fc.Arbitrary<string>) =>
   fc.asyncProperty(arbitrary, async (text) => {
     const result = await outcome(text);
     if (!result.ok && !(result.error instanceof ExperimentError) && !(result.error instanceof UsageError)) throw result.error;
-    if (result.ms > 2_000) throw new Error(`took ${result.ms.toFixed(0)} ms`);
+    // A guard against runaway parsing (an unbounded alias expansion takes minutes), not a speed goal: the machine is shared.
+    if (result.ms > 10_000) throw new Error(`took ${result.ms.toFixed(0)} ms`);
     if (result.heapMiB > 256) throw new Error(`grew the heap by ${result.heapMiB.toFixed(0)} MiB`);
   });
 
