@@ -1,5 +1,5 @@
 import type { Authorization } from '../authorization.js';
-import { checkServerIdentity, type PeerCertificate, type SecureContextOptions } from 'node:tls';
+import { checkServerIdentity, createSecureContext, type PeerCertificate, type SecureContext, type SecureContextOptions } from 'node:tls';
 
 export interface TransportRequest {
   method: string;
@@ -35,6 +35,22 @@ export type TlsMaterial = Pick<SecureContextOptions, 'ca' | 'cert' | 'key'> & {
   /** The name the serving certificate is checked against when connecting through a proxy. */
   serverName?: string;
 };
+
+const secureContexts = new WeakMap<TlsMaterial, SecureContext>();
+
+/**
+ * One TLS context per identity, shared by every connection made with it. Given `ca`, `cert`
+ * and `key` instead, Node parses them and builds a certificate store for each connection: with
+ * a thousand agents reconnecting at once that was most of the runner's CPU in a storm.
+ */
+export function secureContextOf(tls: TlsMaterial): SecureContext {
+  let context = secureContexts.get(tls);
+  if (!context) {
+    context = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
+    secureContexts.set(tls, context);
+  }
+  return context;
+}
 
 /** TLS options that check the server's certificate against `serverName` (the real apiserver) rather than the address dialled. */
 export function verifyOptions(tls: TlsMaterial): {
