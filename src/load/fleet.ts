@@ -1,5 +1,4 @@
 import https from 'node:https';
-import { createSecureContext } from 'node:tls';
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import { InfrastructureError } from '../errors.js';
@@ -18,7 +17,7 @@ import { ShardedFleet, shardsName, type KubernetesPlacement } from './shards/rem
 import { agentToken } from './shards/target-identity.js';
 import { FleetWorker, splitPlan, type AgentClient, type AgentPlan, type FleetIdentity } from './fleet-workers.js';
 import { FleetStats } from './agents/stats.js';
-import { verifyOptions, type TlsMaterial } from './transports/types.js';
+import { secureContextOf, verifyOptions, type TlsMaterial } from './transports/types.js';
 import type { Authorization } from './authorization.js';
 
 export interface FleetSpec {
@@ -102,7 +101,7 @@ export class Fleet {
       maxSockets: Number.POSITIVE_INFINITY,
       // Node resumes TLS sessions (client-go does not). Full handshakes cost the apiserver no more
       // CPU per relist in bench/fleet, the same runner CPU, and 8 KiB more runner memory per agent.
-      secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }),
+      secureContext: secureContextOf(tls),
       ...verifyOptions(tls),
     });
     this.credentials = tls.credentials;

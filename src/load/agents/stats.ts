@@ -35,7 +35,8 @@ function countsOf(s: Counts): Counts {
   return Object.fromEntries(counters.map((key) => [key, s[key]])) as Counts;
 }
 
-function subtract(now: Map<string, number>, before: Map<string, number> | undefined): [string, number][] {
+/** What changed in a count since `before` (a copy of it taken earlier), the unchanged left out. */
+export function subtract(now: ReadonlyMap<string, number>, before: ReadonlyMap<string, number> | undefined): [string, number][] {
   return [...now].map(([key, value]) => [key, value - (before?.get(key) ?? 0)] as [string, number]).filter(([, change]) => change !== 0);
 }
 

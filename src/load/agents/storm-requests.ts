@@ -22,8 +22,3 @@ export function stormRequests(requests: ReadonlyMap<string, number>): StormReque
   }
   return storm;
 }
-
-/** The requests made since `before` (a copy of an earlier count). */
-export function requestsSince(now: ReadonlyMap<string, number>, before: ReadonlyMap<string, number> | undefined): Map<string, number> {
-  return new Map([...now].map(([what, count]) => [what, count - (before?.get(what) ?? 0)] as [string, number]).filter(([, n]) => n > 0));
-}

@@ -1,6 +1,5 @@
 import https from 'node:https';
-import { createSecureContext } from 'node:tls';
-import { timeoutError, verifyOptions, type TlsMaterial, type Transport, type TransportRequest, type TransportResponse } from './types.js';
+import { secureContextOf, timeoutError, verifyOptions, type TlsMaterial, type Transport, type TransportRequest, type TransportResponse } from './types.js';
 
 /** HTTP/1.1 over keep-alive connections, one per request in flight: how `ab`, curl and most agents talk. */
 export class Http1Transport implements Transport {
@@ -11,9 +10,7 @@ export class Http1Transport implements Transport {
     tls: TlsMaterial,
     maxSockets: number,
   ) {
-    // One TLS context for every connection: building it per connection costs more CPU than the request.
-    const secureContext = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
-    this.agent = new https.Agent({ keepAlive: true, maxSockets, secureContext, ...verifyOptions(tls) });
+    this.agent = new https.Agent({ keepAlive: true, maxSockets, secureContext: secureContextOf(tls), ...verifyOptions(tls) });
   }
 
   send(request: TransportRequest): Promise<TransportResponse> {

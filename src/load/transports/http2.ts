@@ -1,5 +1,5 @@
 import http2 from 'node:http2';
-import { timeoutError, verifyOptions, type TlsMaterial, type Transport, type TransportRequest, type TransportResponse } from './types.js';
+import { secureContextOf, timeoutError, verifyOptions, type TlsMaterial, type Transport, type TransportRequest, type TransportResponse } from './types.js';
 
 /**
  * One HTTP/2 connection carrying every request as a stream, as client-go does by
@@ -15,7 +15,7 @@ export class Http2Transport implements Transport {
 
   private connect(): http2.ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
-    const session = http2.connect(this.server, { ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, ...verifyOptions(this.tls) });
+    const session = http2.connect(this.server, { secureContext: secureContextOf(this.tls), ...verifyOptions(this.tls) });
     session.on('error', () => undefined);
     session.on('goaway', () => session.close());
     session.unref();

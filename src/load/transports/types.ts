@@ -39,9 +39,10 @@ export type TlsMaterial = Pick<SecureContextOptions, 'ca' | 'cert' | 'key'> & {
 const secureContexts = new WeakMap<TlsMaterial, SecureContext>();
 
 /**
- * One TLS context per identity, shared by every connection made with it. Given `ca`, `cert`
- * and `key` instead, Node parses them and builds a certificate store for each connection: with
- * a thousand agents reconnecting at once that was most of the runner's CPU in a storm.
+ * One TLS context per identity, shared by every connection and transport made with it. Given
+ * `ca`, `cert` and `key` instead, Node parses them and builds a certificate store for each
+ * connection: with a thousand HTTP/2 agents reconnecting at once that was most of the runner's
+ * CPU in a storm, and for a LIST it costs more than the request.
  */
 export function secureContextOf(tls: TlsMaterial): SecureContext {
   let context = secureContexts.get(tls);

@@ -2,7 +2,8 @@ import { AbortedError, messageOf } from '../../errors.js';
 import type { FaultSpec } from '../../experiment/schema.js';
 import { parseDuration } from '../../units.js';
 import { sleep } from '../../util/wait.js';
-import { requestsSince, stormRequests } from '../../load/agents/storm-requests.js';
+import { stormRequests } from '../../load/agents/storm-requests.js';
+import { subtract } from '../../load/agents/stats.js';
 import type { RunContext } from '../context.js';
 
 /** One fault at its `at`; a fault that fails is recorded and the others go on. */
@@ -44,7 +45,7 @@ export async function injectAndObserve(run: RunContext): Promise<void> {
 /** Which door the storm went through, per agent type: re-watches, lists the watch cache serves, quorum lists. */
 function reportAgentRequests(run: RunContext, before: Map<string, Map<string, number>>): void {
   const now = run.state.environment!.context.fleet.requestCounts();
-  const byType = Object.fromEntries([...now].map(([type, requests]) => [type, stormRequests(requestsSince(requests, before.get(type)))]));
+  const byType = Object.fromEntries([...now].map(([type, requests]) => [type, stormRequests(new Map(subtract(requests, before.get(type))))]));
   const parts = Object.entries(byType)
     .filter(([, s]) => s.rewatches + s.cachedLists + s.quorumLists > 0)
     .map(([type, s]) => `${type} ${s.rewatches} re-watches, ${s.cachedLists} lists at a cached resourceVersion, ${s.quorumLists} quorum lists (rv="")`);
