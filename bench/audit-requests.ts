@@ -56,8 +56,8 @@ function nodeOf(requestURI: string): string {
   return /spec\.nodeName=([^,]+)/.exec(selector)?.[1] ?? '';
 }
 
-/** The agents' pod LISTs and WATCHes (by their node field selector), counted by class. */
-export async function agentRequests(log: string, filter: RequestFilter): Promise<Record<string, number>> {
+/** The agents' pod LISTs and WATCHes the filter accepts, in the order received, with their node. */
+async function filteredRequests(log: string, filter: RequestFilter): Promise<{ node: string; received: number; request: string }[]> {
   const text = await fs.readFile(log, 'utf8').catch(() => '');
   const first = new Map<string, AuditEvent>();
   for (const line of text.split('\n')) {
@@ -66,13 +66,32 @@ export async function agentRequests(log: string, filter: RequestFilter): Promise
     // A watch is logged when its stream starts and again when it ends: the first says what it got.
     if (!first.has(event.auditID)) first.set(event.auditID, event);
   }
-  const counts: Record<string, number> = {};
+  const requests = [];
   for (const event of first.values()) {
     const received = Date.parse(event.requestReceivedTimestamp);
     if (received < filter.sinceMs || received >= (filter.untilMs ?? Number.POSITIVE_INFINITY)) continue;
     const uri = decodeURIComponent(event.requestURI);
-    if (filter.node && !filter.node(nodeOf(uri))) continue;
-    const key = requestClass({ verb: event.verb, requestURI: uri, code: event.responseStatus?.code });
+    const node = nodeOf(uri);
+    if (filter.node && !filter.node(node)) continue;
+    requests.push({ node, received, request: requestClass({ verb: event.verb, requestURI: uri, code: event.responseStatus?.code }) });
+  }
+  return requests.sort((a, b) => a.received - b.received);
+}
+
+/** The agents' pod LISTs and WATCHes (by their node field selector), counted by class. */
+export async function agentRequests(log: string, filter: RequestFilter): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const { request } of await filteredRequests(log, filter)) counts[request] = (counts[request] ?? 0) + 1;
+  return counts;
+}
+
+/** Each agent's requests in order ("WATCH rv=N -> 410, LIST rv=N, WATCH rv=N"), counted by sequence. */
+export async function agentSequences(log: string, filter: RequestFilter): Promise<Record<string, number>> {
+  const byNode = new Map<string, string[]>();
+  for (const { node, request } of await filteredRequests(log, filter)) byNode.set(node, [...(byNode.get(node) ?? []), request]);
+  const counts: Record<string, number> = {};
+  for (const sequence of byNode.values()) {
+    const key = sequence.join(', ');
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;

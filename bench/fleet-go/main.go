@@ -25,6 +25,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
 )
 
 func main() {
@@ -33,6 +34,7 @@ func main() {
 	agents := flag.Int("agents", 10, "how many kubelets")
 	first := flag.Int("first-index", 0, "the first node index: nodes are cpchaos-node-<i>")
 	protobuf := flag.Bool("protobuf", true, "ask for protobuf, as the kubelet does")
+	klog.InitFlags(nil) // -v=4 says why each watch ended and what the reflector did next
 	flag.Parse()
 
 	config, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)

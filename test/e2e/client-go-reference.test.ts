@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import test, { type ExecutionContext } from 'ava';
 import { execa, type ResultPromise } from 'execa';
-import { auditArgs, agentRequests, settledRequests } from '../../bench/audit-requests.js';
+import { auditArgs, agentRequests, agentSequences, settledRequests } from '../../bench/audit-requests.js';
 import { buildFleetGo, referenceClientVersions } from '../../bench/fleet-go-build.js';
 import { defaultKubernetesVersion, parseKubernetesVersion } from '../../src/binaries/versions.js';
 import type { LocalCluster } from '../../src/cluster/local.js';
@@ -123,7 +123,11 @@ for (const version of referenceClientVersions) {
       const killAt = Date.now();
       process.kill(cluster.state.processes.apiserver!.pid, 'SIGKILL');
       const restart = await bothFleets(audit.log, killAt);
-      t.log('restart', restart);
+      // Per agent, in order: when the counts differ, this says which path an agent took.
+      t.log('restart', {
+        ours: await agentSequences(audit.log, { sinceMs: killAt, node: ours }),
+        theirs: await agentSequences(audit.log, { sinceMs: killAt, node: theirs }),
+      });
       // The first re-watches meet a server still syncing its RBAC caches: the ones within its first
       // ~second are refused (403), later ones get the watch and then "too old". Either way the agent
       // relists from its last resourceVersion; where the line falls between agents is the server's timing.

@@ -198,6 +198,9 @@ export class Reflector {
   private async openWatch(query: URLSearchParams, stream: Omit<Stream, 'open'>): Promise<Stream> {
     const onFrame = (frame: WatchFrame) => this.onFrame(opened, frame);
     const opened = { ...stream } as Stream;
+    // client-go starts a watch's clock before it sends the request: the rest client's retries count
+    // toward its length, so an empty watch after ten of them is not "very short" and is re-watched.
+    const started = this.now();
     let open: OpenWatch;
     try {
       open = await withRequestRetries(() => this.o.wire.watch(this.url(query), this.protobuf(), onFrame), isProbableEof, this.retryDeps());
@@ -207,7 +210,7 @@ export class Reflector {
     }
     if (open.status !== 200) throw ApiStatusError.of(open.status, open.errorBody);
     opened.open = open;
-    opened.started = this.now();
+    opened.started = started;
     this.o.stats.watchOpened(this.o.agentType);
     void open.ended.then(() => this.o.stats.watchClosed(this.o.agentType));
     return opened;

@@ -84,6 +84,7 @@ async function replay(minor: number, script: Step[]): Promise<{ sent: string[]; 
   const original = cancellation.sleep.bind(cancellation);
   cancellation.sleep = (ms: number) => {
     sleeps.push(Math.round(ms));
+    wire.clock += ms;
     return original(0);
   };
   const stats = new FleetStats();
@@ -130,6 +131,14 @@ test('1.33: a reset is a re-watch from the last resourceVersion, not a relist; a
   const { sent, sleeps, stats } = await replay(33, [listed('10'), watching('11'), { error: 'ECONNRESET' }, watching('12')]);
   t.deepEqual(sent, ['LIST rv=0 limit=500', 'WATCH rv=10', 'WATCH rv=11', 'WATCH rv=11', 'WATCH rv=12']);
   t.deepEqual(sleeps, [1000]);
+  t.is(stats.byType.get('kubelet')?.relists, 0);
+});
+
+test('a re-watch cut ten times more (an apiserver down behind a load balancer) is an empty watch over a second long: watched again, not relisted', async (t) => {
+  const cut = { error: 'ECONNRESET' };
+  const { sent, sleeps, stats } = await replay(33, [listed('10'), watching('11'), ...Array<Step>(11).fill(cut), watching('12')]);
+  t.deepEqual(sent, ['LIST rv=0 limit=500', 'WATCH rv=10', ...Array<string>(12).fill('WATCH rv=11'), 'WATCH rv=12']);
+  t.deepEqual(sleeps, Array<number>(10).fill(1000), "the rest client's ten retries, then no backoff");
   t.is(stats.byType.get('kubelet')?.relists, 0);
 });
 
