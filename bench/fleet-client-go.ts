@@ -95,6 +95,8 @@ try {
     const after = await cpu();
     await side.stop();
     await until(async () => (await podWatches(client)) <= baseline, 60_000);
+    if (side.pid !== 'self')
+      console.log(`  client-go's fleet CPU: ${(after.side - before.side).toFixed(2)} s, the relay's: ${(after.self - before.self).toFixed(2)} s`);
     return { syncMs, backMs, apiserverCpu: after.apiserver - before.apiserver, fleetCpu: after.self - before.self + after.side - before.side, bytesPerAgent };
   }
 

@@ -1,7 +1,7 @@
 import http2 from 'node:http2';
 import type { Cancellation } from '../../util/cancellation.js';
 import type { Authorization } from '../authorization.js';
-import { secureContextOf, verifyOptions, type TlsMaterial } from '../transports/types.js';
+import { connectTls, type TlsMaterial } from '../transports/types.js';
 import { jsonAccept, protobufAccept, RequestWire, type RawResponse } from './wire.js';
 
 /**
@@ -29,7 +29,7 @@ export class Http2Wire extends RequestWire {
     const live = this.session;
     if (live && !live.closed && !live.destroyed) return live;
     this.sessionError = undefined;
-    const session = http2.connect(this.server, { secureContext: secureContextOf(this.tls), ...verifyOptions(this.tls) });
+    const session = http2.connect(this.server, { createConnection: (authority: URL) => connectTls(authority, this.tls, ['h2']) });
     session.on('error', (error: NodeJS.ErrnoException) => {
       if (this.session === session) this.sessionError = error;
     });
