@@ -4,7 +4,7 @@
 // its own transport and so its own connection. Built at bench time against the
 // client-go release under test; never committed as a binary.
 //
-// It prints "synced <ms>" once every reflector has synced, and runs until its
+// It prints "baseline <resident bytes before the agents>", then "synced <ms>" once every reflector has synced, and runs until its
 // standard input closes or it gets SIGTERM.
 package main
 
@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -57,6 +58,17 @@ func main() {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		stop()
 	}()
+
+	// What this process holds before its agents: the bench's per-agent memory is the growth past it.
+	if status, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(status), "\n") {
+			if kb, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				var n int64
+				fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(kb), " kB"), &n)
+				fmt.Printf("baseline %d\n", n*1024)
+			}
+		}
+	}
 
 	started := time.Now()
 	var synced atomic.Int64

@@ -1,0 +1,38 @@
+/**
+ * bench/fleet-node: our kubelet fleet in a process of its own, the twin of bench/fleet-go, so that
+ * bench/fleet-client-go reads both sides' CPU and memory the same way (per process, from /proc).
+ * Prints "baseline <resident bytes before the agents>", then "synced <ms>" once every agent has synced and, on SIGTERM or when its standard input
+ * closes, "asked <requests by class as JSON>" before it exits.
+ * Run: node dist/bench/fleet-node.js --kubeconfig <path> --server <url> --agents <n> --client v1.37.2
+ */
+import { readFileSync } from 'node:fs';
+import { flag } from './common.js';
+import { parseKubernetesVersion } from '../src/binaries/versions.js';
+import { clientModel } from '../src/load/agents/reflector.js';
+import { kubeconfigIdentity } from '../src/load/client.js';
+import { Fleet } from '../src/load/fleet.js';
+import { catalog } from '../src/plugins.js';
+
+const agents = Number(flag('agents', '10'));
+// What this process holds before its agents: the bench's per-agent memory is the growth past it.
+const baseline = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+process.stdout.write(`baseline ${baseline}\n`);
+const model = { ...clientModel(parseKubernetesVersion(flag('client', 'v1.37.2')).minor), protocol: 'http2' as const };
+const { tls } = await kubeconfigIdentity(flag('kubeconfig', ''));
+const fleet = new Fleet(flag('server', ''), tls, catalog.agents);
+const started = Date.now();
+await fleet.start([{ type: 'kubelet', count: agents, relist: 'client-go', client: model, paginate: false, rampUpMs: 0 }]);
+await fleet.waitSynced(600_000);
+process.stdout.write(`synced ${Date.now() - started}\n`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const kubelet = fleet.stats.byType.get('kubelet');
+  process.stdout.write(`asked ${JSON.stringify(Object.fromEntries(kubelet?.requests ?? []))}\n`);
+  await fleet.stop();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void stop());
+process.stdin.on('end', () => void stop()).resume();
