@@ -38,6 +38,8 @@ interface Round {
   /** The relay, in this process, the same for both sides. */
   relayCpu: number;
   fleetCpu: number;
+  /** How often the apiserver's /metrics was read in the window. */
+  metricsReads: number;
   bytesPerAgent: number;
 }
 
@@ -117,6 +119,7 @@ try {
       relayCpu,
       fleetCpu: agentsCpu + relayCpu,
       bytesPerAgent,
+      metricsReads: reads,
     };
   }
 
@@ -156,7 +159,7 @@ try {
       const r = await round(start);
       results[name].push(r);
       console.log(
-        `round ${i + 1} ${name}: synced ${(r.syncMs / 1000).toFixed(2)} s; watches back ${(r.backMs / 1000).toFixed(2)} s after the drop; storm CPU apiserver ${r.apiserverCpu.toFixed(2)} s, fleet ${r.fleetCpu.toFixed(2)} s (agents ${r.agentsCpu.toFixed(2)}, relay ${r.relayCpu.toFixed(2)}); ${(r.bytesPerAgent / 1024).toFixed(0)} KiB per agent`,
+        `round ${i + 1} ${name}: synced ${(r.syncMs / 1000).toFixed(2)} s; watches back ${(r.backMs / 1000).toFixed(2)} s after the drop; storm CPU apiserver ${r.apiserverCpu.toFixed(2)} s, fleet ${r.fleetCpu.toFixed(2)} s (agents ${r.agentsCpu.toFixed(2)}, relay ${r.relayCpu.toFixed(2)}); ${(r.bytesPerAgent / 1024).toFixed(0)} KiB per agent; ${r.metricsReads} /metrics reads`,
       );
     }
   }
