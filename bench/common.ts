@@ -19,6 +19,11 @@ export async function cpuSeconds(pid: number | 'self'): Promise<number> {
   return statCpuSeconds(await fs.readFile(`/proc/${pid}/stat`, 'utf8'));
 }
 
+/** Resident memory (VmRSS) of a process now, in bytes. */
+export function residentBytes(pid: number | 'self'): number {
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+}
+
 export interface ProcessSample {
   cpuSeconds: number;
   /** VmHWM: the most resident memory the process has had so far. */

@@ -9,9 +9,8 @@
  * agent (the fleet process's resident growth past what it held before its agents).
  * Run: npm run build && node dist/bench/fleet-client-go.js [--agents 500] [--pods-per-node 3] [--rounds 3] [--client v1.37.2] [--window 15 (seconds of storm measured)]
  */
-import fs from 'node:fs/promises';
 import { execa } from 'execa';
-import { benchCluster, cpuSeconds, flag, median } from './common.js';
+import { benchCluster, cpuSeconds, flag, median, residentBytes } from './common.js';
 import { buildFleetGo } from './fleet-go-build.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { defaultKubernetesVersion } from '../src/binaries/versions.js';
 import { ApiClient } from '../src/load/client.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { LoadBalancerProxy } from '../src/load/proxy.js';
+import { waitFor } from '../src/util/wait.js';
 
 const agents = Number(flag('agents', '500'));
 const podsPerNode = Number(flag('pods-per-node', '3'));
@@ -50,14 +50,6 @@ async function podWatches(client: ApiClient): Promise<number> {
   return Number(line?.split(' ').pop() ?? 0);
 }
 
-async function until(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(100);
-  }
-}
-
 const cluster = await benchCluster();
 const binary = await buildFleetGo(clientVersion);
 try {
@@ -77,13 +69,13 @@ try {
 
   /** One round of one side: `start` returns its process's pid, its resident memory before its agents, and a stop function. */
   async function round(
-    start: () => Promise<{ pid: number; baselineRss: number; syncMs: number; stop: () => Promise<void>; rss: () => Promise<number> }>,
+    start: () => Promise<{ pid: number; baselineRss: number; syncMs: number; stop: () => Promise<void>; rss: () => number }>,
   ): Promise<Round> {
     const baseline = await podWatches(client);
     const side = await start();
-    await until(async () => (await podWatches(client)) >= baseline + agents, 600_000);
+    await waitFor('every agent watching', async () => (await podWatches(client)) >= baseline + agents, { timeoutMs: 600_000, intervalMs: 100 });
     await sleep(3000);
-    const bytesPerAgent = ((await side.rss()) - side.baselineRss) / agents;
+    const bytesPerAgent = (side.rss() - side.baselineRss) / agents;
     const cpu = async () => ({
       apiserver: await cpuSeconds(apiserverPid()),
       self: await cpuSeconds('self'),
@@ -108,7 +100,7 @@ try {
     const after = await cpu();
     if (backMs === undefined) throw new Error(`not every watch was back within the ${windowMs / 1000} s window: give a longer --window`);
     await side.stop();
-    await until(async () => (await podWatches(client)) <= baseline, 60_000);
+    await waitFor('every watch of the side gone', async () => (await podWatches(client)) <= baseline, { timeoutMs: 60_000, intervalMs: 100 });
     const agentsCpu = after.side - before.side;
     const relayCpu = after.self - before.self;
     return {
@@ -144,7 +136,7 @@ try {
           .find((line) => line.startsWith('asked '));
         if (asked) console.log(`  ${label} ${asked}`);
       },
-      rss: async () => Number(/^VmRSS:\s+(\d+) kB/m.exec(await fs.readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
+      rss: () => residentBytes(pid),
     };
   }
   const common = ['-kubeconfig', cluster.loadKubeconfigPath, '-server', server, '-agents', String(agents)];

@@ -5,8 +5,7 @@
  * closes, "asked <requests by class as JSON>" before it exits.
  * Run: node dist/bench/fleet-node.js --kubeconfig <path> --server <url> --agents <n> --client v1.37.2
  */
-import { readFileSync } from 'node:fs';
-import { flag } from './common.js';
+import { flag, residentBytes } from './common.js';
 import { parseKubernetesVersion } from '../src/binaries/versions.js';
 import { clientModel } from '../src/load/agents/reflector.js';
 import { kubeconfigIdentity } from '../src/load/client.js';
@@ -15,7 +14,7 @@ import { catalog } from '../src/plugins.js';
 
 const agents = Number(flag('agents', '10'));
 // What this process holds before its agents: the bench's per-agent memory is the growth past it.
-const baseline = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+const baseline = residentBytes('self');
 process.stdout.write(`baseline ${baseline}\n`);
 const model = { ...clientModel(parseKubernetesVersion(flag('client', 'v1.37.2')).minor), protocol: 'http2' as const };
 const { tls } = await kubeconfigIdentity(flag('kubeconfig', ''));
