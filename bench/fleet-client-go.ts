@@ -7,9 +7,11 @@
  * time (as the fleet process tells it), time until every watch is back, the apiserver's CPU in
  * the window, the fleet's CPU in it (its process, and the relay in this one), and memory per
  * agent (the fleet process's resident growth past what it held before its agents).
- * Run: npm run build && node dist/bench/fleet-client-go.js [--agents 500] [--pods-per-node 3] [--rounds 3] [--client v1.37.2] [--window 15 (seconds of storm measured)]
+ * `--node` runs ours on other Node.js binaries as well (comma-separated paths), each a side of
+ * its own in the same interleaving, so that Node releases are compared on one control plane.
+ * Run: npm run build && node dist/bench/fleet-client-go.js [--agents 500] [--pods-per-node 3] [--rounds 3] [--client v1.37.2] [--window 15 (seconds of storm measured)] [--node /path/to/node,...]
  */
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { benchCluster, cpuSeconds, flag, median, residentBytes } from './common.js';
 import { buildFleetGo } from './fleet-go-build.js';
 import path from 'node:path';
@@ -25,6 +27,7 @@ const podsPerNode = Number(flag('pods-per-node', '3'));
 const rounds = Number(flag('rounds', '3'));
 const clientVersion = flag('client', defaultKubernetesVersion);
 const windowMs = Number(flag('window', '15')) * 1000;
+const nodes = [process.execPath, ...flag('node', '').split(',').filter(Boolean)];
 
 const fleetNode = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fleet-node.js');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -41,6 +44,12 @@ interface Round {
   /** How often the apiserver's /metrics was read in the window. */
   metricsReads: number;
   bytesPerAgent: number;
+  /** Connections the relay accepted in the window, and what it carried each way (KiB, reads). */
+  connections: number;
+  toServerKiB: number;
+  toServerReads: number;
+  toClientKiB: number;
+  toClientReads: number;
 }
 
 /** The pod WATCHes the apiserver holds open, from its own gauge. */
@@ -65,6 +74,7 @@ try {
   const proxy = new LoadBalancerProxy('127.0.0.1', Number(new URL(cluster.access.server).port));
   await proxy.start();
   const server = `https://127.0.0.1:${proxy.port}`;
+  const relayTally = () => ({ accepted: proxy.accepted, toServer: { ...proxy.forwarded.toServer }, toClient: { ...proxy.forwarded.toClient } });
   const apiserverPid = () => cluster.processes().find((p) => p.component === 'apiserver')!.pid;
 
   /** One round of one side: `start` returns its process's pid, its resident memory before its agents, and a stop function. */
@@ -82,6 +92,7 @@ try {
       side: await cpuSeconds(side.pid),
     });
     const before = await cpu();
+    const relayBefore = relayTally();
     const dropAt = Date.now();
     proxy.drop(1);
     // The gauge falls as the server sees the resets, then climbs back as the agents re-watch. The
@@ -98,6 +109,7 @@ try {
     }
     await sleep(dropAt + windowMs - Date.now());
     const after = await cpu();
+    const relay = relayTally();
     if (backMs === undefined) throw new Error(`not every watch was back within the ${windowMs / 1000} s window: give a longer --window`);
     await side.stop();
     await waitFor('every watch of the side gone', async () => (await podWatches(client)) <= baseline, { timeoutMs: 60_000, intervalMs: 100 });
@@ -112,6 +124,11 @@ try {
       fleetCpu: agentsCpu + relayCpu,
       bytesPerAgent,
       metricsReads: reads,
+      connections: relay.accepted - relayBefore.accepted,
+      toServerKiB: (relay.toServer.bytes - relayBefore.toServer.bytes) / 1024,
+      toServerReads: relay.toServer.chunks - relayBefore.toServer.chunks,
+      toClientKiB: (relay.toClient.bytes - relayBefore.toClient.bytes) / 1024,
+      toClientReads: relay.toClient.chunks - relayBefore.toClient.chunks,
     };
   }
 
@@ -140,25 +157,42 @@ try {
     };
   }
   const common = ['-kubeconfig', cluster.loadKubeconfigPath, '-server', server, '-agents', String(agents)];
-  const ours = () => child(process.execPath, [fleetNode, ...common.map((a) => a.replace(/^-/, '--')), '--client', clientVersion], 'ours');
-  const theirs = () => child(binary, common, 'client-go');
-  const results: Record<'ours' | 'client-go', Round[]> = { ours: [], 'client-go': [] };
+  const nodeVersion = (node: string) => execaSync(node, ['--version']).stdout.trim();
+  const sides: [string, () => ReturnType<typeof child>][] = nodes.map((node) => {
+    const label = nodes.length > 1 ? `ours on node ${nodeVersion(node)}` : 'ours';
+    return [label, () => child(node, [fleetNode, ...common.map((a) => a.replace(/^-/, '--')), '--client', clientVersion], label)];
+  });
+  sides.push(['client-go', () => child(binary, common, 'client-go')]);
+  const results = new Map<string, Round[]>(sides.map(([name]) => [name, []]));
   for (let i = 0; i < rounds; i++) {
-    for (const [name, start] of [
-      ['ours', ours],
-      ['client-go', theirs],
-    ] as const) {
+    for (const [name, start] of sides) {
       const r = await round(start);
-      results[name].push(r);
+      results.get(name)!.push(r);
       console.log(
-        `round ${i + 1} ${name}: synced ${(r.syncMs / 1000).toFixed(2)} s; watches back ${(r.backMs / 1000).toFixed(2)} s after the drop; storm CPU apiserver ${r.apiserverCpu.toFixed(2)} s, fleet ${r.fleetCpu.toFixed(2)} s (agents ${r.agentsCpu.toFixed(2)}, relay ${r.relayCpu.toFixed(2)}); ${(r.bytesPerAgent / 1024).toFixed(0)} KiB per agent; ${r.metricsReads} /metrics reads`,
+        `round ${i + 1} ${name}: synced ${(r.syncMs / 1000).toFixed(2)} s; watches back ${(r.backMs / 1000).toFixed(2)} s after the drop; storm CPU apiserver ${r.apiserverCpu.toFixed(2)} s, fleet ${r.fleetCpu.toFixed(2)} s (agents ${r.agentsCpu.toFixed(2)}, relay ${r.relayCpu.toFixed(2)}); ${(r.bytesPerAgent / 1024).toFixed(0)} KiB per agent; ${r.metricsReads} /metrics reads; relay: ${r.connections} connections, to the apiserver ${r.toServerKiB.toFixed(0)} KiB in ${r.toServerReads} reads, back ${r.toClientKiB.toFixed(0)} KiB in ${r.toClientReads}`,
       );
     }
   }
-  const med = (name: 'ours' | 'client-go', key: keyof Round) => median(results[name].map((r) => r[key]));
-  console.log(`\n${agents} kubelets (client ${clientVersion}, ${podsPerNode} pods each), medians of ${rounds} interleaved rounds: ours / client-go`);
-  for (const key of ['syncMs', 'backMs', 'apiserverCpu', 'fleetCpu', 'agentsCpu', 'relayCpu', 'bytesPerAgent'] as const)
-    console.log(`  ${key}: ${med('ours', key).toFixed(2)} / ${med('client-go', key).toFixed(2)} = ${(med('ours', key) / med('client-go', key)).toFixed(2)}x`);
+  const med = (name: string, key: keyof Round) => median(results.get(name)!.map((r) => r[key]));
+  console.log(`\n${agents} kubelets (client ${clientVersion}, ${podsPerNode} pods each), medians of ${rounds} interleaved rounds: each side / client-go`);
+  for (const [name] of sides.slice(0, -1)) {
+    console.log(name);
+    for (const key of [
+      'syncMs',
+      'backMs',
+      'apiserverCpu',
+      'fleetCpu',
+      'agentsCpu',
+      'relayCpu',
+      'bytesPerAgent',
+      'connections',
+      'toServerKiB',
+      'toServerReads',
+      'toClientKiB',
+      'toClientReads',
+    ] as const)
+      console.log(`  ${key}: ${med(name, key).toFixed(2)} / ${med('client-go', key).toFixed(2)} = ${(med(name, key) / med('client-go', key)).toFixed(2)}x`);
+  }
   await proxy.stop();
 } finally {
   await cluster.down();

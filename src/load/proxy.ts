@@ -18,6 +18,8 @@ export class LoadBalancerProxy {
   private blackholed = false;
   port = 0;
   accepted = 0;
+  /** What passed through, for benchmarks that compare clients: bytes and reads, each way. */
+  readonly forwarded = { toServer: { bytes: 0, chunks: 0 }, toClient: { bytes: 0, chunks: 0 } };
 
   constructor(
     private readonly upstreamHost: string,
@@ -45,9 +47,11 @@ export class LoadBalancerProxy {
     const pair = { client, upstream };
     this.pairs.add(pair);
     const later = (action: () => void) => (this.latencyMs > 0 ? setTimeout(action, this.latencyMs) : action());
-    const forward = (from: net.Socket, to: net.Socket) => {
+    const forward = (from: net.Socket, to: net.Socket, tally: { bytes: number; chunks: number }) => {
       from.on('data', (chunk: Buffer) => {
         if (this.blackholed) return;
+        tally.bytes += chunk.length;
+        tally.chunks++;
         if (this.latencyMs > 0) {
           setTimeout(() => to.writable && to.write(chunk), this.latencyMs);
         } else if (!to.write(chunk)) {
@@ -58,8 +62,8 @@ export class LoadBalancerProxy {
       // A half-close travels on after the data before it, so nothing in flight is cut off.
       from.on('end', () => later(() => to.end()));
     };
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, this.forwarded.toServer);
+    forward(upstream, client, this.forwarded.toClient);
     let closed = 0;
     const onClose = () => {
       if (++closed === 2) this.pairs.delete(pair);
