@@ -36,6 +36,8 @@ else
   # the timing-sensitive tests of the local control plane.
   mapfile -t files < <(find dist/test -name '*.test.js' | grep -v '/kind-e2e[^/]*\.test\.js$' | sort)
   npx ava "${files[@]}" || status=$?
+  # The unit tests and the fleet's end-to-end test once more on Node.js 24 (another OpenSSL).
+  bash scripts/test-on-node.sh 24 || status=$?
   # One file at a time: each kind test is a kind node of its own.
   npx ava --concurrency 1 dist/test/e2e/kind-e2e*.test.js || status=$?
 fi
