@@ -4,14 +4,14 @@
 # build this one for a load cluster that pulls from your registry:
 #   docker build -t registry.example.com/cpchaos-agent:0.1.0 .
 #   docker push registry.example.com/cpchaos-agent:0.1.0
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.browser.json ./
 COPY src src
 COPY bin bin
 RUN npm ci --ignore-scripts && npx tsc -p tsconfig.json && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/bin bin

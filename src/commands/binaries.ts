@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
 import { allBinaries } from '../binaries/types.js';
 import { versionSet } from '../binaries/versions.js';
 import { withInterrupt } from '../interrupt.js';
@@ -18,6 +19,12 @@ async function kindImages(kubernetesVersion: string): Promise<void> {
   );
 }
 
+async function nodeBinary(major: string): Promise<void> {
+  if (!/^\d+$/.test(major)) throw new UsageError(`--node takes a major release such as 24, not ${major}`);
+  const { nodeRelease } = await import('../binaries/node-release.js');
+  write(await nodeRelease(Number(major), (line) => process.stderr.write(`${line}\n`)));
+}
+
 export function registerBinaries(program: Command): void {
   program
     .command('binaries')
@@ -29,8 +36,10 @@ export function registerBinaries(program: Command): void {
       '--kind-image',
       'instead: obtain kind, the kind node image (kindest/node if here or pullable, else built offline from Debian packages and Go-built binaries) and the HA load-balancer image; needs Docker, root and debootstrap',
     )
-    .action(async (options: { kubernetesVersion: string; etcdVersion?: string; binDir?: string; kindImage?: boolean }) => {
+    .option('--node <major>', 'instead: install a Node.js of that major release (e.g. 24) from the npm registry into the cache, once, and print its path')
+    .action(async (options: { kubernetesVersion: string; etcdVersion?: string; binDir?: string; kindImage?: boolean; node?: string }) => {
       if (options.kindImage) return kindImages(options.kubernetesVersion);
+      if (options.node) return nodeBinary(options.node);
       const versions = versionSet(options.kubernetesVersion, options.etcdVersion ? { etcd: options.etcdVersion } : {});
       const { resolveBinaries } = await import('../binaries/resolve.js');
       const resolved = await withInterrupt((signal) => resolveBinaries({ versions, names: allBinaries, binDir: options.binDir, signal }));

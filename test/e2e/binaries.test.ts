@@ -110,3 +110,15 @@ for (const version of [defaultKubernetesVersion, oldestKubernetesVersion]) {
     }
   });
 }
+
+test('cpchaos binaries --node 24 installs Node.js 24 from npm into the cache once, and a second call finds it there', async (t) => {
+  const cli = path.resolve(import.meta.dirname, '..', '..', '..', 'bin', 'cpchaos.js');
+  const first = await execa('node', [cli, 'binaries', '--node', '24']);
+  const again = await execa('node', [cli, 'binaries', '--node', '24']);
+  t.is(again.stdout, first.stdout);
+  t.is(again.stderr, '', 'nothing installed the second time');
+  t.regex((await execa(first.stdout, ['--version'])).stdout, /^v24\./);
+  const bad = await execa('node', [cli, 'binaries', '--node', 'lts'], { reject: false });
+  t.is(bad.exitCode, 2);
+  t.regex(bad.stderr, /major release such as 24/);
+});

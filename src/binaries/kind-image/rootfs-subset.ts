@@ -14,12 +14,13 @@ async function libraries(step: Step, rootfs: string, files: string[]): Promise<s
  * Copies programs (and every library they load) from the base root file system into
  * an image root, each as a real file at the path the loader looks for it: small
  * images of Debian's own tools (iptables for kube-proxy, a shell for kind's load
- * balancer) without a package manager in them.
+ * balancer) without a package manager in them. `placeAt` puts a file elsewhere in the image
+ * than where it is in `rootfs` (a program kept in a cache, installed at /usr/local/bin).
  */
-export async function copyWithLibraries(step: Step, rootfs: string, files: string[], imageRoot: string): Promise<void> {
+export async function copyWithLibraries(step: Step, rootfs: string, files: string[], imageRoot: string, placeAt: Record<string, string> = {}): Promise<void> {
   const all = [...new Set([...files, ...(await libraries(step, rootfs, files))])];
   for (const file of all) {
-    const target = path.join(imageRoot, file);
+    const target = path.join(imageRoot, placeAt[file] ?? file);
     await fs.mkdir(path.dirname(target), { recursive: true });
     await fs.copyFile(path.join(rootfs, await realPathIn(rootfs, file)), target);
     await fs.chmod(target, (await fs.stat(path.join(rootfs, await realPathIn(rootfs, file)))).mode & 0o7777);

@@ -6,14 +6,15 @@ import { execa } from 'execa';
 import { writeImageArchive } from '../../binaries/kind-image/image-archive.js';
 import { copyWithLibraries } from '../../binaries/kind-image/rootfs-subset.js';
 import { run, type Step } from '../../binaries/kind-image/step.js';
+import { ltsNodeMajor, nodeRelease } from '../../binaries/node-release.js';
 import { cacheDir } from '../../paths.js';
 
 /** This checkout of cpchaos: the image carries its compiled code and production dependencies. */
 const projectRoot = path.resolve(import.meta.dirname, '..', '..', '..', '..');
 
 /** Every compiled file the agent can load, so the image tag changes whenever the code does. */
-async function codeHash(): Promise<string> {
-  const hash = createHash('sha256').update(process.version);
+async function codeHash(node: string): Promise<string> {
+  const hash = createHash('sha256').update((await execa(node, ['--version'])).stdout);
   hash.update(await fs.readFile(path.join(projectRoot, 'package-lock.json')));
   const files = (await fs.readdir(path.join(projectRoot, 'dist', 'src'), { recursive: true })).filter((f) => f.endsWith('.js')).sort();
   for (const file of files) hash.update(file).update(await fs.readFile(path.join(projectRoot, 'dist', 'src', file)));
@@ -37,9 +38,25 @@ async function productionPackages(step: Step): Promise<string[]> {
   ];
 }
 
-async function fillRoot(step: Step, root: string): Promise<void> {
+/** Where the image keeps node. */
+const imageNode = '/usr/local/bin/node';
+
+/**
+ * The Node.js the agents run on: the current LTS from the npm registry, whose OpenSSL makes
+ * reconnects cheaper; this process's own where npm cannot be reached.
+ */
+async function agentNode(progress: (text: string) => void): Promise<string> {
+  try {
+    return await nodeRelease(ltsNodeMajor, progress);
+  } catch (error) {
+    progress(`${(error as Error).message}; the agent image runs on this runner's Node.js ${process.version} instead`);
+    return process.execPath;
+  }
+}
+
+async function fillRoot(step: Step, root: string, node: string): Promise<void> {
   // Node and the libraries it loads, from this machine: the image needs no base and no registry.
-  await copyWithLibraries(step, '/', [process.execPath], root);
+  await copyWithLibraries(step, '/', [node], root, { [node]: imageNode });
   const app = path.join(root, 'app');
   await fs.mkdir(path.join(app, 'node_modules'), { recursive: true });
   await fs.cp(path.join(projectRoot, 'package.json'), path.join(app, 'package.json'));
@@ -57,13 +74,14 @@ export interface AgentImage {
 }
 
 /**
- * The image a shard of a sharded fleet runs: node, cpchaos's compiled code and its
+ * The image a shard of a sharded fleet runs: Node.js LTS, cpchaos's compiled code and its
  * production dependencies, entrypoint `cpchaos agent`. Built from this checkout
  * without a registry (the same docker-archive writer as the kind node image) and
  * cached by the hash of the code. Users with a registry build the Dockerfile instead.
  */
 export async function agentImage(progress: (text: string) => void = () => undefined, signal?: AbortSignal): Promise<AgentImage> {
-  const tag = `${process.env.npm_package_version ?? '0.1.0'}-${await codeHash()}`;
+  const node = await agentNode(progress);
+  const tag = `${process.env.npm_package_version ?? '0.1.0'}-${await codeHash(node)}`;
   const dir = path.join(cacheDir(), 'agent-image');
   const archive = path.join(dir, `cpchaos-agent-${tag}.tar`);
   const ref = `cpchaos.local/cpchaos-agent:${tag}`;
@@ -74,11 +92,11 @@ export async function agentImage(progress: (text: string) => void = () => undefi
   const root = await fs.mkdtemp(path.join(dir, 'root-'));
   try {
     progress('collecting node, the compiled code and its production dependencies');
-    await fillRoot(step, root);
+    await fillRoot(step, root, node);
     progress('writing the image archive');
     await writeImageArchive(
       step,
-      { ref, root, entrypoint: [process.execPath, '/app/bin/cpchaos.js', 'agent'], env: ['PATH=/usr/bin:/bin', 'HOME=/tmp'] },
+      { ref, root, entrypoint: [imageNode, '/app/bin/cpchaos.js', 'agent'], env: ['PATH=/usr/bin:/bin', 'HOME=/tmp'] },
       `${archive}.partial`,
     );
     await fs.rename(`${archive}.partial`, archive);
