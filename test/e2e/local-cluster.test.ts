@@ -124,3 +124,19 @@ test('controller-manager and scheduler run, serve TLS from our CA, and reconcile
   }
   t.is(pods, 2);
 });
+
+test('the API client over HTTP/2 gets its answers, even in a process whose only work is that request', async (t) => {
+  const cluster = await startCluster(t);
+  const client = new URL('../../src/load/client.js', import.meta.url).href;
+  const stats = new URL('../../src/metrics/client-stats.js', import.meta.url).href;
+  // Nothing else holds this process's event loop: an unreferenced session would let it exit (13) before the answer.
+  const script = `
+    const { ApiClient } = await import(${JSON.stringify(client)});
+    const { ClientStats } = await import(${JSON.stringify(stats)});
+    const api = await ApiClient.fromKubeconfig(${JSON.stringify(cluster.kubeconfigPath)}, new ClientStats(), { protocol: 'http2' });
+    const first = await api.request('GET', '/api/v1/namespaces', { keepBody: true });
+    console.log(first.status, JSON.parse(first.body.toString()).kind);`;
+  const child = await execa('node', ['--input-type=module', '-e', script], { reject: false });
+  t.is(child.exitCode, 0, child.stderr);
+  t.is(child.stdout.trim(), '200 NamespaceList');
+});

@@ -1,12 +1,15 @@
 import http2 from 'node:http2';
-import { secureContextOf, timeoutError, verifyOptions, type TlsMaterial, type Transport, type TransportRequest, type TransportResponse } from './types.js';
+import { connectTls, timeoutError, type TlsMaterial, type Transport, type TransportRequest, type TransportResponse } from './types.js';
 
 /**
  * One HTTP/2 connection carrying every request as a stream, as client-go does by
  * default. Reconnects when the server closes the session (GOAWAY, apiserver restart).
+ * An idle session does not keep the process alive; one with requests in flight does, or
+ * a command whose only work is a request would exit before its answer.
  */
 export class Http2Transport implements Transport {
   private session?: http2.ClientHttp2Session;
+  private inFlight = 0;
 
   constructor(
     private readonly server: string,
@@ -15,15 +18,29 @@ export class Http2Transport implements Transport {
 
   private connect(): http2.ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
-    const session = http2.connect(this.server, { secureContext: secureContextOf(this.tls), ...verifyOptions(this.tls) });
+    const session = http2.connect(this.server, { createConnection: (authority: URL) => connectTls(authority, this.tls, ['h2']) });
     session.on('error', () => undefined);
     session.on('goaway', () => session.close());
-    session.unref();
+    if (this.inFlight === 0) session.unref();
     this.session = session;
     return session;
   }
 
+  /** Holds the event loop for a request until it settles. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    if (this.inFlight++ === 0) this.session?.ref();
+    const settle = () => {
+      if (--this.inFlight === 0) this.session?.unref();
+    };
+    work.then(settle, settle);
+    return work;
+  }
+
   send(request: TransportRequest): Promise<TransportResponse> {
+    return this.track(this.open(request));
+  }
+
+  private open(request: TransportRequest): Promise<TransportResponse> {
     return new Promise((resolve, reject) => {
       let stream: http2.ClientHttp2Stream;
       try {
