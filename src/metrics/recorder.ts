@@ -4,13 +4,17 @@ import type { SampleStore } from './store.js';
 import { messageOf } from '../errors.js';
 
 /**
- * Scrapes every source once per interval, in parallel, and hands the samples to
- * the store and every sink. A source that fails is reported once when it starts
- * failing and once when it recovers, not every second.
+ * Scrapes every source once per interval, each on its own: a source still busy with an
+ * earlier round (a busy apiserver's /metrics can take seconds) skips this one and holds up no
+ * other, so /proc and the cgroups are still sampled every interval when the apiserver is
+ * slowest, which is when their samples matter. Samples go to the store and every sink as each
+ * source answers. A source that fails is reported once when it starts failing and once when
+ * it recovers, not every second.
  */
 export class Recorder {
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  /** The scrape under way of each source. */
+  private readonly underWay = new Map<Scraper, Promise<void>>();
   private readonly failing = new Set<string>();
   rounds = 0;
 
@@ -24,35 +28,57 @@ export class Recorder {
   ) {}
 
   start(): void {
-    const tick = () => {
-      if (!this.running) this.running = this.round().finally(() => (this.running = undefined));
-    };
+    const tick = () => void this.round();
     tick();
     this.timer = setInterval(tick, this.intervalMs);
   }
 
+  /** Starts every source not still busy; resolves (and tells `onRound`) once those it started have answered. */
   async round(): Promise<void> {
     const t = Date.now();
-    const results = await Promise.all(
-      this.scrapers.map(async (scraper) => {
-        try {
-          const samples = await scraper.scrape(t);
-          if (this.failing.delete(scraper.name)) this.event('scrape-recovered', `${scraper.name} answers again`);
-          return samples;
-        } catch (error) {
-          if (!this.failing.has(scraper.name)) {
-            this.failing.add(scraper.name);
-            this.event('scrape-failed', `${scraper.name}: ${messageOf(error)}`);
-          }
-          return [] as Sample[];
-        }
-      }),
-    );
-    const samples = results.flat();
-    this.store.add(samples);
-    for (const sink of this.sinks) sink.writeSamples(samples);
+    const started = this.scrapers.filter((scraper) => !this.underWay.has(scraper)).map((scraper) => this.scrape(scraper, t));
+    if (started.length === 0) return;
+    await Promise.all(started);
     this.rounds++;
     this.onRound?.(t);
+  }
+
+  private scrape(scraper: Scraper, t: number): Promise<void> {
+    const work = this.samplesOf(scraper, t)
+      .then((samples) => {
+        this.store.add(samples);
+        for (const sink of this.sinks) sink.writeSamples(samples);
+      })
+      .finally(() => this.underWay.delete(scraper));
+    this.underWay.set(scraper, work);
+    return work;
+  }
+
+  private async samplesOf(scraper: Scraper, t: number): Promise<Sample[]> {
+    try {
+      const samples = await scraper.scrape(t);
+      if (this.failing.delete(scraper.name)) this.event('scrape-recovered', `${scraper.name} answers again`);
+      return samples;
+    } catch (error) {
+      if (!this.failing.has(scraper.name)) {
+        this.failing.add(scraper.name);
+        this.event('scrape-failed', `${scraper.name}: ${messageOf(error)}`);
+      }
+      return [];
+    }
+  }
+
+  /** Waits until no source is busy; the caller's next step runs before another can start. */
+  private async settled(): Promise<void> {
+    while (this.underWay.size > 0) await Promise.all(this.underWay.values());
+  }
+
+  /** A round of every source, after whatever is under way, none of them skipped. */
+  private async fullRound(): Promise<void> {
+    // Two callers may wake from the same wait: the second finds the first's round under way and waits again.
+    do await this.settled();
+    while (this.underWay.size > 0);
+    await this.round();
   }
 
   /**
@@ -61,16 +87,12 @@ export class Recorder {
    * counts of the last interval would fall outside it.
    */
   async flush(): Promise<void> {
-    while (this.running) await this.running;
-    const round = this.round();
-    this.running = round.finally(() => (this.running = undefined));
-    await this.running;
+    await this.fullRound();
   }
 
   /** Stops the loop after a last round, so the final state is recorded. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.running;
-    await this.round();
+    await this.fullRound();
   }
 }

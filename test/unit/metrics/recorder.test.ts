@@ -45,3 +45,16 @@ test('flush waits for a round under way instead of running beside it', async (t)
   t.is(counter.maxInFlight, 1, 'one round at a time');
   await recorder.stop();
 });
+
+test('a slow source holds up no other: the quick one is sampled every interval while the slow one answers', async (t) => {
+  const slow = Object.assign(new Counter(400), { name: 'slow' });
+  const quick = Object.assign(new Counter(1), { name: 'quick' });
+  const store = new SampleStore();
+  const recorder = new Recorder([slow, quick], store, [], 50, () => undefined);
+  recorder.start();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await recorder.stop();
+  t.true(quick.scrapes >= 6, `the quick source was scraped ${quick.scrapes} times in 500 ms at a 50 ms interval`);
+  t.is(slow.maxInFlight, 1, 'the slow source is never scraped twice at once');
+  t.true(slow.scrapes <= 3, `the slow source skipped the rounds it was busy for (${slow.scrapes} scrapes)`);
+});
