@@ -16,6 +16,7 @@ export class Recorder {
   /** The scrape under way of each source. */
   private readonly underWay = new Map<Scraper, Promise<void>>();
   private readonly failing = new Set<string>();
+  private lastRoundAt = 0;
   rounds = 0;
 
   constructor(
@@ -35,7 +36,10 @@ export class Recorder {
 
   /** Starts every source not still busy; resolves (and tells `onRound`) once those it started have answered. */
   async round(): Promise<void> {
-    const t = Date.now();
+    // Each round its own instant: two in one millisecond (a flush right after a tick) would give a
+    // series two samples at one time, which the hypotheses add up as one.
+    const t = Math.max(Date.now(), this.lastRoundAt + 1);
+    this.lastRoundAt = t;
     const started = this.scrapers.filter((scraper) => !this.underWay.has(scraper)).map((scraper) => this.scrape(scraper, t));
     if (started.length === 0) return;
     await Promise.all(started);

@@ -58,3 +58,16 @@ test('a slow source holds up no other: the quick one is sampled every interval w
   t.is(slow.maxInFlight, 1, 'the slow source is never scraped twice at once');
   t.true(slow.scrapes <= 3, `the slow source skipped the rounds it was busy for (${slow.scrapes} scrapes)`);
 });
+
+test('every round has an instant of its own, however quickly rounds follow each other', async (t) => {
+  // A source that answers at once: twenty rounds fit in a millisecond or two.
+  const instant: Scraper = { name: 'instant', scrape: (at) => Promise.resolve([{ t: at, metric: 'c', labels: {}, value: 1 }]) };
+  const store = new SampleStore();
+  const recorder = new Recorder([instant], store, [], 3_600_000, () => undefined);
+  recorder.start();
+  for (let i = 0; i < 20; i++) await recorder.flush();
+  await recorder.stop();
+  const times = store.select('c', undefined, 0, Number.POSITIVE_INFINITY).map((s) => s.t);
+  t.is(times.length, 22);
+  t.is(new Set(times).size, times.length, 'no two samples of the series share a time');
+});
