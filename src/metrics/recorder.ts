@@ -72,16 +72,11 @@ export class Recorder {
     }
   }
 
-  /** Waits until no source is busy; the caller's next step runs before another can start. */
-  private async settled(): Promise<void> {
-    while (this.underWay.size > 0) await Promise.all(this.underWay.values());
-  }
-
   /** A round of every source, after whatever is under way, none of them skipped. */
   private async fullRound(): Promise<void> {
-    // Two callers may wake from the same wait: the second finds the first's round under way and waits again.
-    do await this.settled();
-    while (this.underWay.size > 0);
+    // The check and the round run in one step, so two callers that wake from the same wait take
+    // turns: the second finds the first's round under way and waits again.
+    while (this.underWay.size > 0) await Promise.all(this.underWay.values());
     await this.round();
   }
 
