@@ -2,7 +2,7 @@ import type { Cluster } from '../cluster/provider.js';
 import { ApiClient, kubeconfigIdentity } from '../load/client.js';
 import type { AgentKind } from '../load/agents/types.js';
 import { Fleet, type ShardingContext } from '../load/fleet.js';
-import { LoadBalancerProxy } from '../load/proxy.js';
+import { LoadBalancerProxy, upstreamOf } from '../load/proxy.js';
 import type { SeededSet } from '../load/seed.js';
 import type { ClientStats } from '../metrics/client-stats.js';
 import type { FaultContext } from './types.js';
@@ -32,12 +32,12 @@ export async function createFaultEnvironment(
 ): Promise<FaultEnvironment> {
   const client = options.client ?? (await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, { context: cluster.kubeconfigContext }));
   if (options.createLabels) client.createLabels = options.createLabels;
-  const upstream = new URL(cluster.access.server);
-  const proxy = new LoadBalancerProxy(upstream.hostname, Number(upstream.port));
+  const upstream = upstreamOf(cluster.access.server);
+  const proxy = new LoadBalancerProxy(upstream.host, upstream.port);
   await proxy.start();
   const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath, cluster.kubeconfigContext);
   // The agents dial the proxy; the certificate they check is the apiserver's.
-  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, { ...tls, serverName: upstream.hostname.replace(/^\[|\]$/g, '') }, options.agentKinds, {
+  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, { ...tls, serverName: upstream.host }, options.agentKinds, {
     identity: { kubeconfigPath: cluster.loadKubeconfigPath, context: cluster.kubeconfigContext },
     ...(options.sharding
       ? {

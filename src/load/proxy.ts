@@ -6,6 +6,17 @@ interface Pair {
 }
 
 /**
+ * Where the proxy dials for an apiserver URL. URL.port is empty for the scheme's default,
+ * and an in-cluster apiserver (https://10.96.0.1:443) is exactly that: read as port 0,
+ * every agent connection would fail.
+ */
+export function upstreamOf(server: string): { host: string; port: number } {
+  const url = new URL(server);
+  // An IPv6 hostname comes in brackets, which a socket does not take.
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'http:' ? 80 : 443)) };
+}
+
+/**
  * The "load balancer" between simulated agents and the apiserver: a TCP proxy on
  * 127.0.0.1 that the runner owns, so it can do what a real load balancer does to
  * long-lived watch connections: reset them, slow them, or swallow them. TLS passes

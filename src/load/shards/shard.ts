@@ -1,7 +1,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { fixedAuthorization } from '../authorization.js';
 import { Fleet } from '../fleet.js';
-import { LoadBalancerProxy } from '../proxy.js';
+import { LoadBalancerProxy, upstreamOf } from '../proxy.js';
 import { runLabel } from '../seed.js';
 import { Cancellation } from '../../util/cancellation.js';
 import { readConfigMapJson, writeConfigMap } from './configmaps.js';
@@ -15,9 +15,8 @@ import { shardsLabel, statsName, type ShardControl, type ShardReport, type Shard
 export async function runShard(config: ShardsConfig, shard: number, load: CoreV1Api, log: (line: string) => void = () => undefined): Promise<void> {
   const plan = config.plans[shard];
   if (!plan) throw new Error(`no plan for shard ${shard} (${config.plans.length} shards)`);
-  const target = new URL(config.server);
-  const host = target.hostname.replace(/^\[|\]$/g, '');
-  const proxy = new LoadBalancerProxy(host, Number(target.port || 443));
+  const { host, port } = upstreamOf(config.server);
+  const proxy = new LoadBalancerProxy(host, port);
   await proxy.start();
   const tls = { ca: config.caPem, credentials: fixedAuthorization(`Bearer ${config.token}`), serverName: host };
   const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls, new Map());
