@@ -84,11 +84,13 @@ async function listLabelled(client: ApiClient, collectionPath: string, selector:
 export async function deleteLabelled(
   client: ApiClient,
   selector: string,
-  options: { concurrency?: number; signal?: AbortSignal } = {},
+  options: { concurrency?: number; signal?: AbortSignal; only?: readonly string[] } = {},
 ): Promise<CleanupResult> {
   const result: CleanupResult = { deleted: {}, failed: [] };
   for (const collection of collections) {
     const resource = resourceName(collection.path);
+    // An identity allowed just what the run does (a scheduled run's) may not list the rest, and the run made none of it.
+    if (options.only && !options.only.includes(resource)) continue;
     const listed = await listLabelled(client, collection.path, selector, options.signal);
     if (listed.status !== 200 && listed.status !== 404) result.failed.push(`list ${resource}: HTTP ${listed.status}`);
     const items = listed.items.filter((item) => !item.metadata.deletionTimestamp);

@@ -22,15 +22,17 @@ export interface ExistingTarget {
   kubeconfig?: string;
   /** The run whose objects teardown removes (the value of their cpchaos.io/run label). */
   runId: string;
+  /** The resources the run may create: teardown sweeps these (all it knows when absent, as `down --existing` does). */
+  creates?: readonly string[];
 }
 
 export { defaultKubeconfig };
 
 /** Deletes what cpchaos runs (one run, or all) created on a cluster we do not own: teardown, and `cpchaos down --existing`. */
-export async function cleanExisting(options: { context: string; kubeconfig?: string; runId?: string }): Promise<CleanupResult> {
+export async function cleanExisting(options: { context: string; kubeconfig?: string; runId?: string; only?: readonly string[] }): Promise<CleanupResult> {
   const client = await ApiClient.fromKubeconfig(options.kubeconfig ?? defaultKubeconfig(), new ClientStats(), { context: options.context });
   try {
-    return await deleteLabelled(client, runSelector(options.runId));
+    return await deleteLabelled(client, runSelector(options.runId), { only: options.only });
   } finally {
     client.close();
   }
@@ -61,6 +63,7 @@ class ExistingCluster implements Cluster {
     readonly access: ApiserverAccess,
     readonly logsDir: string,
     private readonly runId: string,
+    private readonly creates: readonly string[] | undefined,
     readonly serverVersion?: string,
   ) {}
 
@@ -84,7 +87,7 @@ class ExistingCluster implements Cluster {
   /** Removes every object this run created; the cluster itself is not ours to stop. */
   async down(): Promise<void> {
     try {
-      const result = await cleanExisting({ context: this.kubeconfigContext, kubeconfig: this.kubeconfigPath, runId: this.runId });
+      const result = await cleanExisting({ context: this.kubeconfigContext, kubeconfig: this.kubeconfigPath, runId: this.runId, only: this.creates });
       if (result.failed.length)
         throw new Error(
           `cleanup of run ${this.runId} left objects behind: ${result.failed.slice(0, 3).join('; ')}; cpchaos down --existing --context ${this.kubeconfigContext} retries`,
@@ -127,7 +130,7 @@ export class ExistingProvider implements ClusterProvider {
       throw new InfrastructureError(`existing cluster ${this.target.context} (${server}): GET /version answered HTTP ${version.status}`);
     const logsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-existing-'));
     const gitVersion = (JSON.parse(version.body) as { gitVersion?: string }).gitVersion;
-    return new ExistingCluster(this.target.context, kubeconfig, this.target.context, access, logsDir, this.target.runId, gitVersion);
+    return new ExistingCluster(this.target.context, kubeconfig, this.target.context, access, logsDir, this.target.runId, this.target.creates, gitVersion);
   }
 }
 
@@ -148,5 +151,11 @@ export const existingProvider: ProviderPlugin<ClusterConfig & Static<TObject<typ
     cluster.context ? [] : [{ path: ['cluster'], message: 'the existing provider needs context: the exact kubeconfig context to run against' }],
   checkConsent: (cluster, targetExisting) => checkOptIn({ context: cluster.context!, confirmedContext: targetExisting }),
   create: (cluster, options) =>
-    new ExistingProvider({ context: cluster.context!, confirmedContext: options.targetExisting, kubeconfig: cluster.kubeconfig, runId: options.runId }),
+    new ExistingProvider({
+      context: cluster.context!,
+      confirmedContext: options.targetExisting,
+      kubeconfig: cluster.kubeconfig,
+      runId: options.runId,
+      creates: options.creates,
+    }),
 };

@@ -1,4 +1,5 @@
 import type { TObject, TProperties, TSchema } from '@sinclair/typebox';
+import type { ApiAccess } from './access.js';
 import type { Cluster, ClusterProvider } from '../cluster/provider.js';
 import type { BuiltinHypothesisSpec, ClusterConfig, Experiment } from '../experiment/schema.js';
 import type { ApiClient } from '../load/client.js';
@@ -50,6 +51,8 @@ export interface FaultPlugin<P = Record<string, unknown>> {
   description: string;
   schema: TObject;
   needs?: Capability[];
+  /** What it asks of the API on a cluster it does not own: the RBAC of a scheduled run. Absent: it cannot run there. */
+  access?(params: P): ApiAccess[];
   // Method syntax on purpose: each fault's own params type still fits the registry's list.
   run(params: P, context: FaultContext): Promise<void>;
 }
@@ -73,6 +76,8 @@ export interface ProviderOptions {
   runId: string;
   /** The user's consent to act on an existing cluster: its exact context (--target-existing). */
   targetExisting?: string;
+  /** The resources the run may create objects of: on a cluster it does not own, its teardown lists these and no others. */
+  creates?: string[];
 }
 
 /** Where a control plane comes from: processes here, kind, a cluster someone already runs. */
@@ -120,6 +125,8 @@ export interface ScraperContext {
 /** Sources of samples read once per recording interval; none where the cluster cannot feed them. */
 export interface ScraperPlugin {
   name: string;
+  /** What it reads through the API (the apiserver's /metrics, ...), for a scheduled run's RBAC. */
+  access?: ApiAccess[];
   create(context: ScraperContext): Scraper[];
 }
 

@@ -53,6 +53,11 @@ export const apf = defineFault({
   type: 'apf',
   description: 'apply FlowSchema and PriorityLevelConfiguration objects',
   schema,
+  access: () => [
+    { path: '/metrics', verbs: ['get'] },
+    { path: `${base}/flowschemas`, verbs: ['get', 'list', 'create', 'update', 'delete'] },
+    { path: `${base}/prioritylevelconfigurations`, verbs: ['get', 'list', 'create', 'update', 'delete'] },
+  ],
   async run(params, context) {
     const levels = params.priorityLevels;
     const schemas = params.flowSchemas;

@@ -57,6 +57,8 @@ export const churn = defineFault({
   type: 'churn',
   description: 'delete and recreate a share of a seed set every interval, for a while',
   schema,
+  // The seed set's own objects, which the seeds' access covers.
+  access: () => [],
   async run(params, context) {
     const set = seededSet(context, 'churn', params.set);
     const { client, signal } = context;

@@ -20,6 +20,8 @@ export const connectionDrop = defineFault({
   type: 'connection-drop',
   description: "reset, slow or blackhole the agents' connections through the runner's load balancer",
   schema,
+  // Only the runner's own load balancer: the agents' watches are theirs to declare.
+  access: () => [],
   async run(params, context) {
     const { proxy } = context;
     if (params.blackhole) {

@@ -5,6 +5,7 @@ import type { ApiClient } from '../load/client.js';
 import { seed } from '../load/seed.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 import { sleep } from '../util/wait.js';
+import { seedAccess } from '../load/seed-access.js';
 import { defineFault, faultSchema, type FaultContext } from './types.js';
 
 const schema = faultSchema('crd-burst', {
@@ -85,6 +86,7 @@ export const crdBurst = defineFault({
   type: 'crd-burst',
   description: 'install many CRDs; measure memory per CRD, discovery and OpenAPI',
   schema,
+  access: (params) => [{ path: '/metrics', verbs: ['get'] }, ...seedAccess([{ kind: 'crds', name: 'crd-burst', count: params.count, groups: params.groups }])],
   async run(params, context) {
     const name = 'crd-burst';
     const before = await apiserverRss(context);

@@ -11,6 +11,8 @@ export const deleteObjects = defineFault({
   type: 'delete-objects',
   description: 'delete some objects of a seed set',
   schema,
+  // The seed set's own objects, which the seeds' access covers.
+  access: () => [],
   async run(params, context) {
     const set = seededSet(context, 'delete-objects', params.set);
     const victims = set.objects.slice(0, params.count);

@@ -62,6 +62,7 @@ export const listFlood = defineFault({
   type: 'list-flood',
   description: 'C concurrent clients sending full LISTs (the `ab -c 100 /api/v1/pods` case)',
   schema,
+  access: (params) => [{ path: collectionPath(params.resource, params.namespace), verbs: ['list'] }],
   async run(params, context) {
     const clients = params.clients;
     const deadline = params.duration ? Date.now() + parseDuration(params.duration) : undefined;

@@ -5,6 +5,8 @@ import { objectKinds } from '../load/objects/index.js';
 import type { KubeObject } from '../load/objects/types.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 import { sleep } from '../util/wait.js';
+import type { ApiVerb } from '../core/access.js';
+import { collectionPath } from '../load/resources.js';
 import { defineFault, faultSchema } from './types.js';
 
 const mixedKinds = ['deployments', 'configmaps', 'secrets', 'services'] as const;
@@ -69,6 +71,10 @@ export const mixedWorkload = defineFault({
   type: 'mixed-workload',
   description: 'create, patch four ways, delete with wait, at a given qps',
   schema,
+  access: (params) => [
+    { path: '/api/v1/namespaces', verbs: ['create', 'list', 'delete'] },
+    ...params.kinds.map((kind) => ({ path: collectionPath(kind), verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] as ApiVerb[] })),
+  ],
   async run(params, context) {
     const { client, signal } = context;
     const namespace = params.namespace;

@@ -64,6 +64,13 @@ export const nodeJoinBurst = defineFault({
   type: 'node-join-burst',
   description: 'N nodes join within T: Node, Lease, kubelet agent and DaemonSet pods each',
   schema,
+  access: () => [
+    { path: '/api/v1/namespaces', verbs: ['create', 'list', 'delete'] },
+    { path: '/apis/apps/v1/daemonsets', verbs: ['create', 'list', 'delete'] },
+    { path: '/api/v1/nodes', verbs: ['create', 'list', 'delete'] },
+    { path: '/apis/coordination.k8s.io/v1/leases', verbs: ['create', 'patch', 'list', 'delete'] },
+    { path: '/api/v1/pods', verbs: ['create', 'list', 'watch', 'delete'] },
+  ],
   async run(params, context) {
     const { client, fleet, signal } = context;
     const withinMs = parseDuration(params.within);

@@ -1,6 +1,7 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Duration, type Resolved } from '../experiment/schema-parts.js';
+import type { ApiAccess } from '../core/access.js';
 import type { Capability, FaultContext, FaultPlugin } from '../core/plugin.js';
 
 export type { FaultContext };
@@ -28,11 +29,15 @@ export function defineFault<T extends TObject>(definition: {
   description: string;
   schema: T;
   needs?: Capability[];
+  access?(params: Resolved<T>): ApiAccess[];
   run(params: Resolved<T>, context: FaultContext): Promise<void>;
 }): FaultPlugin<Static<T>> {
+  const resolved = (params: Static<T>) => Value.Default(definition.schema, structuredClone(params)) as Resolved<T>;
+  const { access } = definition;
   return {
     ...definition,
-    run: (params, context) => definition.run(Value.Default(definition.schema, structuredClone(params)) as Resolved<T>, context),
+    ...(access ? { access: (params: Static<T>) => access(resolved(params)) } : {}),
+    run: (params, context) => definition.run(resolved(params), context),
   };
 }
 

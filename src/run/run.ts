@@ -1,3 +1,4 @@
+import { createdResources } from '../experiment/access.js';
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -189,5 +190,9 @@ function providerOf(run: RunContext, options: RunOptions): ClusterProvider {
   const config = run.state.experiment.cluster ?? {};
   const plugin = run.catalog.providers.get(config.provider ?? 'local');
   if (!plugin) throw new Error(`no provider "${config.provider}"`);
-  return plugin.create(config, { runId: run.state.runId, targetExisting: options.targetExisting });
+  return plugin.create(config, {
+    runId: run.state.runId,
+    targetExisting: options.targetExisting,
+    creates: createdResources(run.state.experiment, run.catalog),
+  });
 }

@@ -102,6 +102,8 @@ export class PrometheusScraper implements Scraper {
 /** Every /metrics endpoint the cluster offers, filtered to what is recorded. */
 export const prometheusScraper: ScraperPlugin = {
   name: 'prometheus',
+  // On a cluster we do not own this is the apiserver's /metrics, read with the run's identity.
+  access: [{ path: '/metrics', verbs: ['get'] }],
   create: ({ cluster, experiment }) => {
     const wanted = metricFilter(experiment.metrics?.include);
     return cluster.metricsTargets().map((t) => new PrometheusScraper(t.component, t.url, wanted, t.access));
