@@ -39,7 +39,7 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run an experiment: provision, seed, steady state, faults, observe, recover, verify, teardown (each variant on a fresh cluster)')
-    .argument('<experiment>', 'experiment YAML file')
+    .argument('<experiments...>', 'experiment YAML files, run one after the other')
     .option('--results <dir>', 'where run folders go', 'results')
     .option('--run-id <id>', 'name of the run folder (default: <timestamp>-<experiment name>)')
     .option('--quiet', 'print only the verdicts')
@@ -49,13 +49,14 @@ export function registerRun(program: Command): void {
       '--load-cluster <context>',
       'consent to run sharded agents (agents[].placement.kubernetes) as a Job on the cluster of that exact kubeconfig context',
     )
+    .option('--in-cluster', "inside a pod: the context --target-existing names is this pod's service account (for `cpchaos schedule`'s CronJob)")
     .option('--influxdb <url>', 'also send samples and events to InfluxDB 1.x: http://[user@]host:8086/database (password from CPCHAOS_INFLUXDB_PASSWORD)')
     .addOption(binDirOption())
     .addHelpText(
       'after',
-      '\nExit codes: 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure, 130 interrupted.\nWith variants: the worst of the variants, and results/<run-id>/comparison.md and report.html\n(the variants overlaid) side by side. Each run folder has report.html, report.md, summary.json.',
+      '\nExit codes (the worst of all experiments given): 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure, 130 interrupted.\nWith variants: the worst of the variants, and results/<run-id>/comparison.md and report.html\n(the variants overlaid) side by side. Each run folder has report.html, report.md, summary.json.',
     )
-    .action((file: string, flags: RunFlags) => runCommand(file, flags));
+    .action((files: string[], flags: RunFlags) => runCommands(files, flags));
 }
 
 interface RunFlags {
@@ -67,6 +68,7 @@ interface RunFlags {
   influxdb?: string;
   targetExisting?: string;
   loadCluster?: string;
+  inCluster?: boolean;
 }
 
 /** Sharded agents run on a cluster the user names: only with that exact context typed again, as for existing targets. */
@@ -92,17 +94,48 @@ function checkConsent(catalog: Catalog, loaded: LoadedExperiment, file: string, 
   throw new UsageError(`--target-existing is for experiments with provider: ${asking.join(' or ')}; ${file} runs on ${cluster.provider ?? 'local'}`);
 }
 
-async function runCommand(file: string, flags: RunFlags): Promise<void> {
-  const { runExperiment } = await import('../run/run.js');
+/** Each experiment in turn (all of them checked first, so a typo in the last fails before the first runs); the exit code is the worst. */
+async function runCommands(files: string[], flags: RunFlags): Promise<void> {
+  if (files.length > 1 && flags.runId) throw new UsageError('--run-id names one run folder; give one experiment with it');
+  if (flags.inCluster && !flags.targetExisting)
+    throw new UsageError('--in-cluster needs --target-existing <context>: the name the experiments give the cluster');
   const { catalog } = await import('../plugins.js');
   const { loadExperiment } = await import('../experiment/load.js');
+  const loaded: LoadedExperiment[] = [];
+  for (const file of files) {
+    const experiment = await loadExperiment(file, catalog);
+    checkConsent(catalog, experiment, file, flags.targetExisting);
+    checkLoadConsent(experiment, flags.loadCluster);
+    loaded.push(experiment);
+  }
+  const identity = flags.inCluster ? await inClusterIdentity(loaded, flags.targetExisting!) : undefined;
+  const codes: number[] = [];
+  try {
+    for (const experiment of loaded) {
+      await runCommand(experiment, flags);
+      codes.push(Number(process.exitCode ?? 0));
+      if (codes.at(-1) === ExitCode.interrupted) break;
+    }
+  } finally {
+    await identity?.remove();
+  }
+  process.exitCode = worst(codes);
+}
+
+/** Points the experiments at a kubeconfig of this pod's service account, under the context name they already use. */
+async function inClusterIdentity(loaded: LoadedExperiment[], context: string): Promise<{ remove(): Promise<void> }> {
+  const { writeInClusterKubeconfig } = await import('../cluster/in-cluster.js');
+  const identity = await writeInClusterKubeconfig(context);
+  for (const { experiment } of loaded) experiment.cluster = { ...experiment.cluster, kubeconfig: identity.file };
+  return identity;
+}
+
+async function runCommand(loaded: LoadedExperiment, flags: RunFlags): Promise<void> {
+  const { runExperiment } = await import('../run/run.js');
   const { expandVariants } = await import('../variants.js');
   const { parseInfluxFlag } = await import('../metrics/sinks/influxdb-config.js');
   const { createRunOutput, outputMode } = await import('../ui/run-output.js');
   const sinkConfig = flags.influxdb ? { influxdb: parseInfluxFlag(flags.influxdb) } : undefined;
-  const loaded = await loadExperiment(file, catalog);
-  checkConsent(catalog, loaded, file, flags.targetExisting);
-  checkLoadConsent(loaded, flags.loadCluster);
   const output = createRunOutput(outputMode(flags));
   const common = { binDir: flags.binDir, output, sinkConfig, targetExisting: flags.targetExisting, loadCluster: flags.loadCluster };
   const variants = expandVariants(loaded);

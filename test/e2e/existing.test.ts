@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1PolicyRule } from '@kubernetes/client-node';
 import { defaultKubernetesVersion } from '../../src/binaries/versions.js';
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
@@ -21,17 +21,19 @@ test.before(async () => {
  * service is: a service-account bearer token (no client certificate), through a
  * kubeconfig with two contexts, the current one being the other.
  */
-async function stagingCluster(t: ExecutionContext): Promise<{ cluster: LocalCluster; kubeconfig: string }> {
+async function stagingCluster(t: ExecutionContext, rules?: V1PolicyRule[]): Promise<{ cluster: LocalCluster; kubeconfig: string }> {
   // The namespace controller finishes namespace deletion, as on any real cluster.
   const cluster = await startCluster(t, { components: ['controller-manager'] });
   const admin = new KubeConfig();
   admin.loadFromFile(cluster.kubeconfigPath);
   const core = admin.makeApiClient(CoreV1Api);
   await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'chaos' } } });
-  await admin.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  if (rules) await rbac.createClusterRole({ body: { metadata: { name: 'chaos' }, rules } });
+  await rbac.createClusterRoleBinding({
     body: {
       metadata: { name: 'chaos' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: rules ? 'chaos' : 'cluster-admin' },
       subjects: [{ kind: 'ServiceAccount', name: 'chaos', namespace: 'default' }],
     },
   });
@@ -186,6 +188,22 @@ test('with consent, client-side faults run against the existing cluster over a t
   const admin = new KubeConfig();
   admin.loadFromFile(cluster.kubeconfigPath);
   t.is((await admin.makeApiClient(CoreV1Api).readNamespacedServiceAccount({ name: 'chaos', namespace: 'default' })).metadata?.name, 'chaos');
+});
+
+test('with just the ClusterRole `cpchaos schedule` derives, and not cluster-admin, the same run and a connection drop pass and leave nothing', async (t) => {
+  const text = experiment('/k', '  - type: connection-drop\n    at: 1s\n');
+  const { file: draft } = await writeExperiment('existing-derived-draft', text);
+  const manifests = await runCli(['schedule', draft, '--cron', '0 3 * * *', '--image', 'x']);
+  t.is(manifests.exitCode, 0, manifests.all);
+  const role = (yaml.loadAll(manifests.stdout) as { kind: string; rules?: V1PolicyRule[] }[]).find((m) => m.kind === 'ClusterRole')!;
+  const { kubeconfig } = await stagingCluster(t, role.rules);
+  const { dir, file } = await writeExperiment('existing-derived', text.replace('kubeconfig: /k', `kubeconfig: ${kubeconfig}`));
+  const result = await runCli(['run', file, '--results', dir, '--run-id', 'derived', '--target-existing', 'staging']);
+  t.is(result.exitCode, 0, result.all);
+  const summary = JSON.parse(await fs.readFile(path.join(dir, 'derived', 'summary.json'), 'utf8')) as Summary;
+  const refused = summary.client.filter((c) => (c.codes['403'] ?? 0) > 0).map((c) => `${c.verb} ${c.resource}`);
+  t.deepEqual(refused, [], 'no request of the run was forbidden');
+  t.deepEqual(await waitNoneLabelled(kubeconfig), {}, 'no object of the run is left');
 });
 
 test('a run killed mid-way leaves labelled objects; cpchaos down --existing --context removes them', async (t) => {
