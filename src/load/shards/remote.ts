@@ -8,7 +8,7 @@ import { ApiClient } from '../client.js';
 import type { AgentPlan } from '../fleet-workers.js';
 import { runLabel } from '../seed.js';
 import { writeConfigMap } from './configmaps.js';
-import { agentImage, kindNodeContainer, loadIntoKindNodes } from './image.js';
+import { cpchaosImage, kindNodeContainer, loadIntoKindNodes } from '../../image/image.js';
 import { configKey, shardsLabel, type ScheduledDrop, type ShardControl, type ShardReport, type ShardsConfig } from './protocol.js';
 
 export interface KubernetesPlacement {
@@ -75,7 +75,7 @@ export class ShardedFleet {
       throw new Error(
         `the load cluster ${this.placement.context} is not a kind cluster, so no image can be put on its nodes from here: set agents[].placement.kubernetes.image to an image of cpchaos it can pull (Dockerfile)`,
       );
-    const image = await agentImage(this.progress, signal);
+    const image = await cpchaosImage(this.progress, signal);
     this.progress(`loading ${image.ref} into ${nodes.length} kind node(s)`);
     await loadIntoKindNodes(image, nodes as string[], signal);
     return { ref: image.ref, pullPolicy: 'Never' };
@@ -143,7 +143,7 @@ export class ShardedFleet {
                 name: 'shard',
                 image: image.ref,
                 imagePullPolicy: image.pullPolicy,
-                args: ['--config', `/etc/cpchaos/${configKey}`],
+                args: ['agent', '--config', `/etc/cpchaos/${configKey}`],
                 volumeMounts: [{ name: 'config', mountPath: '/etc/cpchaos', readOnly: true }],
               },
             ],
