@@ -83,4 +83,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `cpchaos run --help | head` closes our stdout early: that is the reader being done, not a crash.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 process.exitCode = await main(process.argv);

@@ -38,7 +38,9 @@ function worst(codes: number[]): number {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run an experiment: provision, seed, steady state, faults, observe, recover, verify, teardown (each variant on a fresh cluster)')
+    .description(
+      'run experiments, one after the other: provision, seed, steady state, faults, observe, recover, verify, teardown (each variant on a fresh cluster)',
+    )
     .argument('<experiments...>', 'experiment YAML files, run one after the other')
     .option('--results <dir>', 'where run folders go', 'results')
     .option('--run-id <id>', 'name of the run folder (default: <timestamp>-<experiment name>)')

@@ -1,5 +1,8 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import test from 'ava';
-import { isolatedStateDir, runCli } from '../helpers/cluster.js';
+import { execa } from 'execa';
+import { cliPath, isolatedStateDir, runCli, writeExperiment } from '../helpers/cluster.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -21,6 +24,9 @@ const cases: [string, string[], RegExp][] = [
   ['bad cluster name', ['up', '--name', 'Not_Valid'], /^cpchaos: invalid cluster name "Not_Valid"/],
   ['down without target', ['down'], /^cpchaos: name a cluster with --name N, or use --all$/],
   ['down of unknown cluster', ['down', '--name', 'nope'], /^cpchaos: no cluster named "nope"/],
+  ['one run id for two experiments', ['run', 'a.yaml', 'b.yaml', '--run-id', 'x'], /^cpchaos: --run-id names one run folder; give one experiment with it$/],
+  ['in-cluster without its context', ['run', 'a.yaml', '--in-cluster'], /^cpchaos: --in-cluster needs --target-existing <context>/],
+  ['schedule without --cron', ['schedule', 'a.yaml', '--image', 'x'], /^cpchaos: required option '--cron <expression>' not specified \(see --help\)$/],
 ];
 
 for (const [title, args, expected] of cases) {
@@ -37,6 +43,35 @@ for (const [title, args, expected] of cases) {
 test('--help lists the commands and the exit codes', async (t) => {
   const result = await runCli(['--help']);
   t.is(result.exitCode, 0);
-  for (const command of ['run', 'validate', 'schema', 'up', 'down', 'status', 'binaries', 'smoke']) t.regex(result.stdout, new RegExp(`\\n  ${command} `));
+  for (const command of ['run', 'validate', 'schema', 'schedule', 'image', 'up', 'down', 'status', 'binaries', 'smoke'])
+    t.regex(result.stdout, new RegExp(`\\n  ${command} `));
   t.regex(result.stdout, /3 {2}infrastructure failure/);
+});
+
+test('several experiments are all checked before the first runs: a bad second one stops the run with its file:line and nothing written', async (t) => {
+  const { dir, file: good } = await writeExperiment(
+    'many-good',
+    'apiVersion: cpchaos.io/v1alpha1\nkind: Experiment\nmetadata: { name: good }\nhypotheses:\n  - { name: up, metric: cpchaos_apiserver_ready, aggregate: last, comparator: ">=", threshold: 0 }\n',
+  );
+  const bad = path.join(dir, 'bad.yaml');
+  await fs.writeFile(
+    bad,
+    'apiVersion: cpchaos.io/v1alpha1\nkind: Experiment\nmetadata: { name: bad }\nfaults:\n  - type: no-such-fault\nhypotheses:\n  - { name: up, metric: cpchaos_apiserver_ready, aggregate: last, comparator: ">=", threshold: 0 }\n',
+  );
+  const result = await runCli(['run', good, bad, '--results', path.join(dir, 'results')]);
+  t.is(result.exitCode, 2, result.all);
+  t.regex(result.stderr, new RegExp(`^${bad}:5:\\d+: faults\\[0\\]`));
+  t.false(
+    await fs.stat(path.join(dir, 'results')).then(
+      () => true,
+      () => false,
+    ),
+    'the first experiment did not run',
+  );
+});
+
+test('--help | head: a reader that stops early is no error', async (t) => {
+  const result = await execa('bash', ['-c', `node ${cliPath} run --help | head -1; echo "exit \${PIPESTATUS[0]}"`], { all: true });
+  t.regex(result.stdout, /exit 0$/);
+  t.notRegex(result.all, /EPIPE/);
 });
