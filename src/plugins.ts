@@ -29,6 +29,7 @@ import { promqlScraper } from './metrics/scrapers/promql.js';
 import { procScraper } from './metrics/scrapers/proc.js';
 import { prometheusScraper } from './metrics/scrapers/prometheus.js';
 import { readinessScraper } from './metrics/scrapers/readiness.js';
+import { runnerScraper } from './metrics/scrapers/runner.js';
 import { influxdbSink } from './metrics/sinks/influxdb.js';
 import { ndjsonSink } from './metrics/sinks/ndjson.js';
 
@@ -56,7 +57,7 @@ export const builtinPlugins: Plugins = {
   ],
   hypotheses: [notOomKilled, readyWithin, objectsIntact],
   sinks: [ndjsonSink, influxdbSink],
-  scrapers: [prometheusScraper, procScraper, cgroupScraper, readinessScraper, clientScraper, fleetScraper, promqlScraper],
+  scrapers: [prometheusScraper, procScraper, cgroupScraper, readinessScraper, clientScraper, fleetScraper, promqlScraper, runnerScraper],
   agents: [kubelet, kubeProxy, cniAgent],
 };
 

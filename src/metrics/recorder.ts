@@ -93,5 +93,6 @@ export class Recorder {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.fullRound();
+    for (const scraper of this.scrapers) scraper.close?.();
   }
 }

@@ -16,6 +16,8 @@ const latencyMetric = 'cpchaos_client_request_duration_seconds';
 /** The metric names the fixed charts read; hypotheses add their own. */
 export const chartedMetrics = new Set([
   'cpchaos_process_resident_memory_bytes',
+  'cpchaos_process_event_loop_lag_p99_seconds',
+  'cpchaos_process_event_loop_lag_max_seconds',
   'cpchaos_cgroup_memory_usage_bytes',
   'cpchaos_cgroup_memory_limit_bytes',
   latencyMetric,
@@ -117,6 +119,20 @@ function memoryChart(b: ChartBuilder, component: string): void {
     title: `${component} memory`,
     unit: 'bytes',
     series: [b.series('RSS', rss), b.series('cgroup usage', usage), b.series('cgroup limit', limit, true)],
+  });
+}
+
+/** Our own process: a limit found while the runner's event loop lagged is suspect, and this shows when it did. */
+function runnerChart(b: ChartBuilder): void {
+  const points = (metric: string) => sorted(groupBy(b.select(metric, { component: 'runner' }), []).get('') ?? new Map());
+  b.add({
+    id: 'runner-event-loop',
+    title: 'runner event-loop lag',
+    unit: 'seconds',
+    series: [
+      b.series('p99', points('cpchaos_process_event_loop_lag_p99_seconds')),
+      b.series('max', points('cpchaos_process_event_loop_lag_max_seconds'), true),
+    ],
   });
 }
 
@@ -224,6 +240,8 @@ export function runCharts(data: RunData, label = data.summary.experiment.variant
   concurrencyChart(b);
   throttlingChart(b);
   relistChart(b);
+  memoryChart(b, 'runner');
+  runnerChart(b);
   for (const h of data.experiment?.hypotheses ?? []) if (!('builtin' in h)) hypothesisChart(b, h);
   return { label, marks, charts: b.charts };
 }

@@ -76,7 +76,16 @@ test.serial('each run folder has report.html with the verdicts, the fixed charts
 
   const data = await embeddedReportData(file);
   const ids = data.charts.map((c) => c.id);
-  for (const id of ['memory-apiserver', 'memory-etcd', 'latency', 'concurrency', 'hypothesis-apiserver-rss-under-900mi', 'hypothesis-pod-list-p99-under-5s'])
+  for (const id of [
+    'memory-apiserver',
+    'memory-etcd',
+    'memory-runner',
+    'runner-event-loop',
+    'latency',
+    'concurrency',
+    'hypothesis-apiserver-rss-under-900mi',
+    'hypothesis-pod-list-p99-under-5s',
+  ])
     t.true(ids.includes(id), id);
   const memory = data.charts.find((c) => c.id === 'memory-apiserver')!;
   t.deepEqual(

@@ -4,4 +4,6 @@ import type { Sample } from '../sample.js';
 export interface Scraper {
   readonly name: string;
   scrape(t: number): Promise<Sample[]>;
+  /** Releases what it holds between rounds (a timer), once the recording is over. */
+  close?(): void;
 }
