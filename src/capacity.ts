@@ -31,6 +31,8 @@ export interface CapacityOptions {
 export interface Trial {
   value: number;
   holds: boolean;
+  /** It failed while the runner itself was saturated: no verdict on the control plane. */
+  runnerLimited?: string[];
   runs: { runId: string; status: RunStatus; deviated: string[] }[];
 }
 
@@ -45,6 +47,8 @@ export interface CapacityResult {
   firstFailing?: number;
   /** The hypothesis that deviated at the smallest failing value. */
   brokeFirst?: string;
+  /** The value where the search stopped because the runner, not the control plane, ran out: why, and what to do. */
+  inconclusive?: { value: number; reasons: string[]; advice: string };
 }
 
 /** A copy of the experiment with `value` at every path (a count and the threshold that must follow it). */
@@ -93,6 +97,7 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
 
   const trial = async (value: number): Promise<Trial> => {
     const runs: Trial['runs'] = [];
+    let runnerLimited: string[] | undefined;
     for (let r = 0; r < options.repeat; r++) {
       const runId = `${options.vary.split(',')[0]!.replace(/[^\w]+/g, '-')}-${value}-${r + 1}`;
       options.log(`capacity: ${options.vary}=${value} (repeat ${r + 1}/${options.repeat})`);
@@ -108,29 +113,33 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
       if (summary.status === 'interrupted') throw new UsageError('interrupted');
       runs.push({ runId, status: summary.status, deviated: summary.verdicts.filter((v) => v.status !== 'held').map((v) => v.name) });
       if (summary.status === 'error') options.log(`capacity: run ${runId} failed: ${summary.message ?? ''}`);
-      if (summary.status !== 'passed') break;
+      if (summary.status !== 'passed') {
+        if (summary.runner?.saturated) runnerLimited = summary.runner.reasons;
+        break;
+      }
     }
-    const result = { value, holds: runs.every((run) => run.status === 'passed'), runs };
+    const result: Trial = { value, holds: runs.every((run) => run.status === 'passed'), runs, ...(runnerLimited ? { runnerLimited } : {}) };
     trials.push(result);
-    options.log(
-      `capacity: ${options.vary}=${value} ${result.holds ? 'holds' : `deviates (${result.runs.at(-1)?.deviated.join(', ') || result.runs.at(-1)?.status})`}`,
-    );
+    options.log(`capacity: ${options.vary}=${value} ${trialText(result)}`);
     return result;
   };
 
   let good: number | undefined;
   let bad: number | undefined;
+  // A failure of the runner's own making ends the search: above it nothing measured says anything of the control plane.
+  let inconclusive: Trial | undefined;
   for (let value = options.from; ; value = Math.min(options.to, value * 2)) {
-    if ((await trial(value)).holds) good = value;
-    else {
-      bad = value;
-      break;
-    }
-    if (value >= options.to) break;
+    const result = await trial(value);
+    if (result.holds) good = value;
+    else if (result.runnerLimited) inconclusive = result;
+    else bad = value;
+    if (!result.holds || value >= options.to) break;
   }
-  while (good !== undefined && bad !== undefined && bad - good > Math.max(1, options.resolution ?? 1)) {
+  while (!inconclusive && good !== undefined && bad !== undefined && bad - good > Math.max(1, options.resolution ?? 1)) {
     const middle = Math.floor((good + bad) / 2);
-    if ((await trial(middle)).holds) good = middle;
+    const result = await trial(middle);
+    if (result.holds) good = middle;
+    else if (result.runnerLimited) inconclusive = result;
     else bad = middle;
   }
   const failing = trials.find((t) => t.value === bad);
@@ -142,7 +151,17 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
     limit: good,
     firstFailing: bad,
     brokeFirst: failing?.runs.at(-1)?.deviated[0] ?? failing?.runs.at(-1)?.status,
+    ...(inconclusive ? { inconclusive: { value: inconclusive.value, reasons: inconclusive.runnerLimited!, advice: runnerAdvice } } : {}),
   };
+}
+
+const runnerAdvice =
+  'more worker threads for the agents (agents[].workers), agents sharded on a load cluster (agents[].placement), or a bigger host for the runner';
+
+function trialText(trial: Trial): string {
+  if (trial.holds) return 'holds';
+  if (trial.runnerLimited) return `inconclusive: the runner was saturated (${trial.runnerLimited.join('; ')})`;
+  return `deviates (${trial.runs.at(-1)?.deviated.join(', ') || trial.runs.at(-1)?.status})`;
 }
 
 export function capacityMarkdown(result: CapacityResult): string {
@@ -154,11 +173,16 @@ export function capacityMarkdown(result: CapacityResult): string {
   ];
   for (const t of result.trials) {
     lines.push(
-      `| ${t.value} | ${t.holds ? 'holds' : '**deviates**'} | ${t.runs.map((r) => `\`${r.runId}\` ${r.status}${r.deviated.length ? ` (${r.deviated.join(', ')})` : ''}`).join('; ')} |`,
+      `| ${t.value} | ${t.holds ? 'holds' : t.runnerLimited ? '*inconclusive (runner saturated)*' : '**deviates**'} | ${t.runs.map((r) => `\`${r.runId}\` ${r.status}${r.deviated.length ? ` (${r.deviated.join(', ')})` : ''}`).join('; ')} |`,
     );
   }
   lines.push('');
-  if (result.limit === undefined) lines.push(`Even ${result.vary}=${result.trials[0]?.value} deviates: the limit is below the range searched.`);
+  const stopped = result.inconclusive;
+  if (stopped)
+    lines.push(
+      `Inconclusive at ${result.vary}=${stopped.value}: the runner itself was saturated (${stopped.reasons.join('; ')}), so that failure says nothing of the control plane${result.limit === undefined ? '' : `; ${result.limit} holds`}. To measure further: ${stopped.advice}.`,
+    );
+  else if (result.limit === undefined) lines.push(`Even ${result.vary}=${result.trials[0]?.value} deviates: the limit is below the range searched.`);
   else if (result.firstFailing === undefined) lines.push(`Every value up to ${result.limit} holds: the limit is at or above the range searched.`);
   else lines.push(`Limit: ${result.vary}=${result.limit} holds, ${result.firstFailing} deviates; the hypothesis that broke first: ${result.brokeFirst}.`);
   return `${lines.join('\n')}\n`;

@@ -12,15 +12,28 @@ import { binDirOption, note, write } from './shared.js';
 
 function printVerdicts(summary: Summary, dir: string, json: boolean): void {
   if (json) {
-    const { runId, experiment, status, exitCode, message, verdicts, influxdb } = summary;
+    const { runId, experiment, status, exitCode, message, verdicts, influxdb, runner } = summary;
     write(
-      JSON.stringify({ type: 'result', runId, experiment: experiment.name, variant: experiment.variant, status, exitCode, message, dir, verdicts, influxdb }),
+      JSON.stringify({
+        type: 'result',
+        runId,
+        experiment: experiment.name,
+        variant: experiment.variant,
+        status,
+        exitCode,
+        message,
+        dir,
+        verdicts,
+        runner,
+        influxdb,
+      }),
     );
     return;
   }
   for (const v of summary.verdicts)
     write(`${v.status === 'held' ? 'held    ' : v.status.toUpperCase().padEnd(8)} ${v.name}: ${v.observedText} (expected ${v.expected})`);
   const name = summary.experiment.variant ? `${summary.experiment.name} (${summary.experiment.variant})` : summary.experiment.name;
+  if (summary.runner?.saturated) write(`RUNNER   saturated while the faults ran: ${summary.runner.reasons.join('; ')}; ${summary.runner.advice ?? ''}`);
   write(`${summary.status}: ${name}${summary.message ? ` - ${summary.message}` : ''}`);
   const influx = summary.influxdb;
   if (influx)

@@ -42,8 +42,9 @@ export type CoreEvent =
   | Fields<'restarting', { component: string; at: string; backoffMs: number }>
   | Fields<'lost', { component: string; at: string; reason: string }>
   | Fields<'agents-watching' | 'agents-not-watching', { waitedMs: number }>
+  | Fields<'agents-synced', { workerThreads: number }>
   | Fields<'agent-requests', { byType: Record<string, { rewatches: number; cachedLists: number; quorumLists: number }> }>
-  | Fields<'not-steady' | 'not-ready' | 'interrupted' | 'error' | 'teardown-error' | 'agents-synced' | 'scrape-failed' | 'scrape-recovered'>;
+  | Fields<'not-steady' | 'not-ready' | 'interrupted' | 'error' | 'teardown-error' | 'scrape-failed' | 'scrape-recovered'>;
 
 export type CoreEventType = CoreEvent['type'];
 export type CoreEventOf<T extends CoreEventType> = Extract<CoreEvent, { type: T }>;

@@ -22,6 +22,8 @@ export function markdownReport(summary: Summary): string {
     lines.push(`- cluster: ${summary.cluster.provider} \`${summary.cluster.name}\`, Kubernetes ${summary.cluster.kubernetesVersion}, memory limits: ${limits}`);
   }
   if (summary.message) lines.push(`- ${summary.message}`);
+  if (summary.runner?.saturated)
+    lines.push(`- **the runner was saturated while the faults ran**: ${summary.runner.reasons.join('; ')}; ${summary.runner.advice ?? ''}`);
   if (summary.influxdb)
     lines.push(
       `- InfluxDB ${summary.influxdb.url}, database \`${summary.influxdb.database}\`: ${summary.influxdb.written} points written, ${summary.influxdb.dropped} dropped`,

@@ -1,3 +1,4 @@
+import type { RunnerSaturation } from '../run/saturation.js';
 import type { NodeImage } from '../binaries/kind-image/obtain.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -53,6 +54,8 @@ export interface Summary {
   recovery?: { readyAfterMs?: number };
   events: { oomKills: number; restarts: number };
   samplesRecorded: number;
+  /** Whether cpchaos itself ran out of CPU, event-loop time or files while the faults ran. */
+  runner?: RunnerSaturation;
   /** Points sent to InfluxDB, when a run names one; `dropped` is what a down or slow server cost. */
   influxdb?: InfluxSinkReport;
 }

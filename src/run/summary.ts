@@ -1,3 +1,4 @@
+import { runnerSaturation } from './saturation.js';
 import { ExitCode } from '../errors.js';
 import { eventsOf } from '../metrics/sample.js';
 import type { RunStatus, Summary } from '../report/summary.js';
@@ -82,6 +83,7 @@ export function buildSummary(state: RunState, endedAt: number, sinkReports: Reco
     fleet: fleetPart(state),
     ...(state.recoveryChecked ? { recovery: { readyAfterMs: state.readyAfterMs } } : {}),
     events: { oomKills: eventsOf(state.events, 'oom-kill').length, restarts: eventsOf(state.events, 'restarting').length },
+    runner: runnerSaturation(state.store, state.windows.during, state.events),
     samplesRecorded: 0,
     ...(Object.assign({}, ...sinkReports) as Partial<Summary>),
   };

@@ -201,3 +201,18 @@ test.serial('Ctrl-C in the steady state: interrupted (exit 130), teardown still 
   for (const file of ['summary.json', 'report.md', 'junit.xml', 'events.ndjson', 'metrics.ndjson'])
     await t.notThrowsAsync(fs.access(path.join(dir, file)), file);
 });
+
+test.serial('a runner starved on purpose says so in summary.json and report.md: its event loop lagged past 100 ms while the faults ran', async (t) => {
+  fixtureValue.current = 42;
+  const { summary, dir } = await run(
+    t,
+    `faults: [{ type: outage, for: 100ms, blockMs: 400 }]
+hypotheses:
+  - { name: faults ended, builtin: faults-ended }`,
+  );
+  t.is(summary.status, 'passed', 'a saturated runner does not change the verdicts');
+  t.true(summary.runner?.saturated, JSON.stringify(summary.runner));
+  t.true(summary.runner!.eventLoopLagP99! > 0.3, `lag p99 ${summary.runner!.eventLoopLagP99}`);
+  t.regex(summary.runner!.reasons.join(';'), /event-loop lag p99 \d+ ms \(over 100 ms\)/);
+  t.regex(await fs.readFile(path.join(dir, 'report.md'), 'utf8'), /\*\*the runner was saturated while the faults ran\*\*: .*event-loop lag p99/);
+});

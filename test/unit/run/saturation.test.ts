@@ -1,0 +1,51 @@
+import test from 'ava';
+import type { RunEvent } from '../../../src/metrics/sample.js';
+import { SampleStore } from '../../../src/metrics/store.js';
+import { runnerSaturation } from '../../../src/run/saturation.js';
+
+const window = { from: 10_000, to: 20_000 };
+const runner = { component: 'runner' };
+
+/** A runner using `cores` of CPU, with a lag p99 and open files, sampled every second of the window. */
+function store(cores: number, lagSeconds: number, openFds: number): SampleStore {
+  const samples = [];
+  for (let t = window.from; t <= window.to; t += 1000) {
+    samples.push({ t, metric: 'cpchaos_process_cpu_seconds_total', labels: runner, value: ((t - window.from) / 1000) * cores });
+    samples.push({ t, metric: 'cpchaos_process_event_loop_lag_p99_seconds', labels: runner, value: lagSeconds });
+    samples.push({ t, metric: 'cpchaos_process_open_fds', labels: runner, value: openFds });
+    samples.push({ t, metric: 'cpchaos_process_max_fds', labels: runner, value: 1000 });
+    // The apiserver's CPU is not ours.
+    samples.push({ t, metric: 'cpchaos_process_cpu_seconds_total', labels: { component: 'apiserver' }, value: (t - window.from) * 10 });
+  }
+  return SampleStore.fromSamples(samples);
+}
+
+const synced = (workerThreads: number): RunEvent[] => [{ t: 5_000, type: 'agents-synced', message: '', workerThreads }];
+
+test('a runner within every limit is not saturated, and its figures are kept', (t) => {
+  const judged = runnerSaturation(store(0.5, 0.02, 300), window, []);
+  t.false(judged.saturated);
+  t.deepEqual(judged.reasons, []);
+  t.is(judged.cpuPerThread!.toFixed(2), '0.50');
+  t.is(judged.openFilesShare, 0.3);
+  t.is(judged.advice, undefined);
+});
+
+test('each limit alone saturates: a core per thread, a lag p99 over 100 ms, open files over 90 % of the limit', (t) => {
+  t.regex(runnerSaturation(store(0.95, 0.02, 300), window, []).reasons.join(), /^CPU 0\.95 of a core per thread \(over 0\.9\)$/);
+  t.regex(runnerSaturation(store(0.5, 0.25, 300), window, []).reasons.join(), /^event-loop lag p99 250 ms \(over 100 ms\)$/);
+  t.regex(runnerSaturation(store(0.5, 0.02, 950), window, []).reasons.join(), /^95 % of the open-file limit in use \(over 90 %\)$/);
+  t.regex(runnerSaturation(store(0.95, 0.02, 300), window, []).advice!, /agents\[\]\.workers.*agents\[\]\.placement/);
+});
+
+test('CPU is per thread: 1.8 cores over the main thread and two workers is 0.6 each', (t) => {
+  t.true(runnerSaturation(store(1.8, 0.02, 300), window, []).saturated);
+  const judged = runnerSaturation(store(1.8, 0.02, 300), window, synced(2));
+  t.false(judged.saturated);
+  t.is(judged.cpuPerThread!.toFixed(2), '0.60');
+});
+
+test('no fault window, or no runner samples: nothing is claimed', (t) => {
+  t.deepEqual(runnerSaturation(store(5, 5, 999), undefined, []), { saturated: false, reasons: [] });
+  t.deepEqual(runnerSaturation(new SampleStore(), window, []), { saturated: false, reasons: [] });
+});
