@@ -1,5 +1,7 @@
-import { eventsOf, type RunEvent } from '../metrics/sample.js';
+import { eventsOf, type RunEvent, type Sample } from '../metrics/sample.js';
 import type { SampleStore } from '../metrics/store.js';
+
+const runner = { component: 'runner' };
 
 /** Whether cpchaos itself ran out of CPU, event-loop time or files while the faults ran: then a limit found is ours, not the control plane's. */
 export interface RunnerSaturation {
@@ -8,7 +10,9 @@ export interface RunnerSaturation {
   reasons: string[];
   /** The runner's CPU over the fault window, in cores, per thread that runs agents (the main one and the fleet's workers). */
   cpuPerThread?: number;
-  /** The largest per-interval event-loop lag p99 in the window, in seconds. */
+  /** The share of the window's event-loop ticks late by more than 100 ms: over 1 %, the window's lag p99 is over 100 ms. */
+  slowTickShare?: number;
+  /** The worst recording interval's event-loop lag p99, in seconds. */
   eventLoopLagP99?: number;
   /** The largest share of the open-file limit in use. */
   openFilesShare?: number;
@@ -18,14 +22,35 @@ export interface RunnerSaturation {
 
 export const saturationLimits = { cpuPerThread: 0.9, eventLoopLagP99Seconds: 0.1, openFilesShare: 0.9 };
 
-const runner = { component: 'runner' };
+/**
+ * The samples that bracket the window: the last at or before its start and the first at or
+ * after its end (else the nearest inside). A short window, or one the runner was too busy to
+ * sample inside (the very case to catch), still has two ends.
+ */
+function bracket(store: SampleStore, metric: string, from: number, to: number): [Sample, Sample] | undefined {
+  const all = store.select(metric, runner, 0, Number.POSITIVE_INFINITY);
+  const start = all.filter((s) => s.t <= from).at(-1) ?? all.find((s) => s.t >= from);
+  const end = all.find((s) => s.t >= to) ?? all.filter((s) => s.t <= to).at(-1);
+  return start && end && end.t > start.t ? [start, end] : undefined;
+}
+
+/** How much a counter grew over the window. */
+function increase(store: SampleStore, metric: string, from: number, to: number): number | undefined {
+  const ends = bracket(store, metric, from, to);
+  return ends ? ends[1].value - ends[0].value : undefined;
+}
+
+/** The share of ticks that were slow: the window's lag p99 is over the threshold exactly when this is over 1 %. */
+function slowTicks(store: SampleStore, from: number, to: number): number | undefined {
+  const ticks = increase(store, 'cpchaos_process_event_loop_ticks_total', from, to);
+  const slow = increase(store, 'cpchaos_process_event_loop_slow_ticks_total', from, to);
+  return ticks && slow !== undefined ? slow / ticks : undefined;
+}
 
 /** Cores used between the first and last CPU sample of the window. */
 function cpuCores(store: SampleStore, from: number, to: number): number | undefined {
-  const cpu = store.select('cpchaos_process_cpu_seconds_total', runner, from, to);
-  if (cpu.length < 2) return undefined;
-  const [first, last] = [cpu[0]!, cpu.at(-1)!];
-  return last.t > first.t ? (last.value - first.value) / ((last.t - first.t) / 1000) : undefined;
+  const ends = bracket(store, 'cpchaos_process_cpu_seconds_total', from, to);
+  return ends ? (ends[1].value - ends[0].value) / ((ends[1].t - ends[0].t) / 1000) : undefined;
 }
 
 /** The fleet's worker threads, from the event that said the agents were synced. */
@@ -55,12 +80,15 @@ export function runnerSaturation(store: SampleStore, window: { from: number; to:
   const cores = cpuCores(store, from, to);
   const cpuPerThread = cores === undefined ? undefined : cores / (1 + workerThreads(events));
   const eventLoopLagP99 = maxOf(store, 'cpchaos_process_event_loop_lag_p99_seconds', from, to);
+  const slowTickShare = slowTicks(store, from, to);
   const share = openFilesShare(store, from, to);
   const reasons: string[] = [];
   if (cpuPerThread !== undefined && cpuPerThread > saturationLimits.cpuPerThread)
     reasons.push(`CPU ${cpuPerThread.toFixed(2)} of a core per thread (over ${saturationLimits.cpuPerThread})`);
-  if (eventLoopLagP99 !== undefined && eventLoopLagP99 > saturationLimits.eventLoopLagP99Seconds)
-    reasons.push(`event-loop lag p99 ${(eventLoopLagP99 * 1000).toFixed(0)} ms (over ${saturationLimits.eventLoopLagP99Seconds * 1000} ms)`);
+  if (slowTickShare !== undefined && slowTickShare > 0.01)
+    reasons.push(
+      `event-loop lag p99 over ${saturationLimits.eventLoopLagP99Seconds * 1000} ms (${(slowTickShare * 100).toFixed(1)} % of its ticks were later than that)`,
+    );
   if (share !== undefined && share > saturationLimits.openFilesShare)
     reasons.push(`${(share * 100).toFixed(0)} % of the open-file limit in use (over ${saturationLimits.openFilesShare * 100} %)`);
   const saturated = reasons.length > 0;
@@ -68,6 +96,7 @@ export function runnerSaturation(store: SampleStore, window: { from: number; to:
     saturated,
     reasons,
     ...(cpuPerThread !== undefined ? { cpuPerThread } : {}),
+    ...(slowTickShare !== undefined ? { slowTickShare } : {}),
     ...(eventLoopLagP99 !== undefined ? { eventLoopLagP99 } : {}),
     ...(share !== undefined ? { openFilesShare: share } : {}),
     ...(saturated

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import type { Sample } from '../sample.js';
 import type { Scraper } from './types.js';
 import type { ScraperPlugin } from '../../core/plugin.js';
+import { saturationLimits } from '../../run/saturation.js';
 
 /** The soft limit of open files from /proc/self/limits ("Max open files  20000  20000  files"). */
 export function openFileLimit(limits: string): number | undefined {
@@ -10,6 +11,8 @@ export function openFileLimit(limits: string): number | undefined {
 }
 
 const tickMs = 10;
+/** A tick later than the saturation threshold counts as slow, in a counter, so any window's share of them can be read. */
+const slowTickMs = saturationLimits.eventLoopLagP99Seconds * 1000;
 
 /**
  * How late a 10 ms timer of this thread fires: the event-loop lag every request of the
@@ -19,9 +22,14 @@ const tickMs = 10;
 class LoopLag {
   private last = performance.now();
   private lags: number[] = [];
+  ticks = 0;
+  slowTicks = 0;
   private readonly timer = setInterval(() => {
     const now = performance.now();
-    this.lags.push(Math.max(0, now - this.last - tickMs));
+    const lag = Math.max(0, now - this.last - tickMs);
+    this.lags.push(lag);
+    this.ticks++;
+    if (lag > slowTickMs) this.slowTicks++;
     this.last = now;
   }, tickMs).unref();
 
@@ -61,6 +69,7 @@ export class RunnerScraper implements Scraper {
     // The lag since the last round: a round that saw no tick has no sample rather than a made-up zero.
     const lag = this.lag.take();
     if (lag) samples.push(sample('cpchaos_process_event_loop_lag_p99_seconds', lag.p99), sample('cpchaos_process_event_loop_lag_max_seconds', lag.max));
+    samples.push(sample('cpchaos_process_event_loop_ticks_total', this.lag.ticks), sample('cpchaos_process_event_loop_slow_ticks_total', this.lag.slowTicks));
     const [fds, limits, status] = await Promise.all([
       fs.readdir('/proc/self/fd').catch(() => undefined),
       fs.readFile('/proc/self/limits', 'utf8').catch(() => ''),
