@@ -1,3 +1,4 @@
+import { runnerAdvice } from './run/saturation.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, UsageError } from './errors.js';
@@ -154,9 +155,6 @@ export async function capacitySearch(options: CapacityOptions): Promise<Capacity
     ...(inconclusive ? { inconclusive: { value: inconclusive.value, reasons: inconclusive.runnerLimited!, advice: runnerAdvice } } : {}),
   };
 }
-
-const runnerAdvice =
-  'more worker threads for the agents (agents[].workers), agents sharded on a load cluster (agents[].placement), or a bigger host for the runner';
 
 function trialText(trial: Trial): string {
   if (trial.holds) return 'holds';

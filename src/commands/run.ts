@@ -127,8 +127,7 @@ async function runCommands(files: string[], flags: RunFlags): Promise<void> {
   const codes: number[] = [];
   try {
     for (const experiment of loaded) {
-      await runCommand(experiment, flags);
-      codes.push(Number(process.exitCode ?? 0));
+      codes.push(await runCommand(experiment, flags));
       if (codes.at(-1) === ExitCode.interrupted) break;
     }
   } finally {
@@ -145,7 +144,8 @@ async function inClusterIdentity(loaded: LoadedExperiment[], context: string): P
   return identity;
 }
 
-async function runCommand(loaded: LoadedExperiment, flags: RunFlags): Promise<void> {
+/** One experiment (its variants, if it has any); returns its exit code. */
+async function runCommand(loaded: LoadedExperiment, flags: RunFlags): Promise<number> {
   const { runExperiment } = await import('../run/run.js');
   const { expandVariants } = await import('../variants.js');
   const { parseInfluxFlag } = await import('../metrics/sinks/influxdb-config.js');
@@ -159,7 +159,7 @@ async function runCommand(loaded: LoadedExperiment, flags: RunFlags): Promise<vo
   output.close();
   printVerdicts(summary, dir, output.mode === 'json');
   if (output.mode !== 'json') note(`results: ${dir}`);
-  process.exitCode = summary.exitCode;
+  return summary.exitCode;
 }
 
 /** Each variant on a fresh cluster, one after the other; then the comparison and the overlaid report. */
@@ -168,7 +168,7 @@ async function runVariants(
   variants: Variant[],
   flags: RunFlags,
   common: Pick<RunOptions, 'binDir' | 'output' | 'sinkConfig' | 'targetExisting' | 'loadCluster'>,
-): Promise<void> {
+): Promise<number> {
   const { runExperiment, runIdFor } = await import('../run/run.js');
   const output = common.output!;
   const json = output.mode === 'json';
@@ -188,7 +188,7 @@ async function runVariants(
   output.close();
   await writeComparison(loaded, base, summaries, json);
   if (!json) note(`results: ${base}`);
-  process.exitCode = worst(summaries.map((s) => s.summary.exitCode));
+  return worst(summaries.map((s) => s.summary.exitCode));
 }
 
 async function writeComparison(loaded: LoadedExperiment, base: string, summaries: { dir: string; summary: Summary }[], json: boolean): Promise<void> {

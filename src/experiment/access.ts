@@ -1,4 +1,4 @@
-import { resourceOf, rulesFor, type ApiAccess, type PolicyRule } from '../core/access.js';
+import { resourceOf, type ApiAccess } from '../core/access.js';
 import type { Catalog } from '../core/catalog.js';
 import type { Problem } from '../core/plugin.js';
 import { seedAccess } from '../load/seed-access.js';
@@ -29,11 +29,6 @@ export function experimentAccess(experiment: Experiment, catalog: Catalog): Expe
   });
   for (const scraper of catalog.plugins.scrapers) accesses.push(...(scraper.access ?? []));
   return { accesses, problems };
-}
-
-/** The ClusterRole rules a scheduled run of these experiments needs. */
-export function experimentRules(experiments: Experiment[], catalog: Catalog): PolicyRule[] {
-  return rulesFor(experiments.flatMap((e) => experimentAccess(e, catalog).accesses));
 }
 
 /** The resources ("pods", "customresourcedefinitions") a run may create objects of: the ones its teardown sweeps on a cluster it does not own. */

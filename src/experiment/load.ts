@@ -112,7 +112,7 @@ function metricHypothesisProblems(h: MetricHypothesisSpec, experiment: Experimen
 }
 
 /** Reads one file of at most `documentLimits.sourceBytes`; unreadable or too large is a problem with the file, exit 2. */
-async function readSource(file: string): Promise<string> {
+export async function readSource(file: string): Promise<string> {
   try {
     const handle = await fs.open(file, 'r');
     try {

@@ -1,3 +1,4 @@
+import { resourceOf as apiResourceOf } from '../core/access.js';
 import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClientStats } from '../metrics/client-stats.js';
@@ -65,13 +66,9 @@ export class ApiError extends Error {
 
 const verbs: Record<string, string> = { GET: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
-/** "/api/v1/namespaces/x/pods/y?limit=1" -> "pods"; "/apis/apps/v1/deployments" -> "deployments". */
+/** "/api/v1/namespaces/x/pods/y?limit=1" -> "pods"; "/apis/apps/v1/deployments" -> "deployments"; "unknown" for a non-resource URL. */
 export function resourceOf(path: string): string {
-  const parts = path.split('?')[0]!.split('/').filter(Boolean);
-  const start = parts[0] === 'api' ? 2 : 3;
-  const rest = parts.slice(start);
-  if (rest[0] === 'namespaces' && rest.length >= 3) return rest[2]!;
-  return rest[0] ?? 'unknown';
+  return apiResourceOf(path)?.resource ?? 'unknown';
 }
 
 function isNamedGet(path: string): boolean {

@@ -20,6 +20,10 @@ export interface RunnerSaturation {
   advice?: string;
 }
 
+/** What to do when the runner is the limit; capacity's inconclusive verdict says the same. */
+export const runnerAdvice =
+  'more worker threads for the agents (agents[].workers), agents sharded on a load cluster (agents[].placement), or a bigger host for the runner';
+
 export const saturationLimits = { cpuPerThread: 0.9, eventLoopLagP99Seconds: 0.1, openFilesShare: 0.9 };
 
 /**
@@ -99,11 +103,6 @@ export function runnerSaturation(store: SampleStore, window: { from: number; to:
     ...(slowTickShare !== undefined ? { slowTickShare } : {}),
     ...(eventLoopLagP99 !== undefined ? { eventLoopLagP99 } : {}),
     ...(share !== undefined ? { openFilesShare: share } : {}),
-    ...(saturated
-      ? {
-          advice:
-            "a limit found here may be the runner's: spread the agents over more worker threads (agents[].workers), shard them on a load cluster (agents[].placement), or use a bigger host",
-        }
-      : {}),
+    ...(saturated ? { advice: `a limit found here may be the runner's; what helps: ${runnerAdvice}` } : {}),
   };
 }

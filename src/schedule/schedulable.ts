@@ -1,11 +1,10 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { PolicyRule } from '../core/access.js';
 import type { Catalog } from '../core/catalog.js';
 import type { Problem } from '../core/plugin.js';
 import { UsageError } from '../errors.js';
-import { experimentAccess, experimentRules } from '../experiment/access.js';
-import { ExperimentError, loadExperiment } from '../experiment/load.js';
+import { rulesFor, type ApiAccess, type PolicyRule } from '../core/access.js';
+import { experimentAccess } from '../experiment/access.js';
+import { ExperimentError, loadExperimentSource, readSource } from '../experiment/load.js';
 import { locate, parseWithPositions } from '../experiment/positions.js';
 import type { Experiment } from '../experiment/schema.js';
 
@@ -16,8 +15,8 @@ export interface Schedulable {
   experiments: Record<string, string>;
 }
 
-/** What keeps an experiment from running as a Job inside the cluster it targets. */
-function scheduleProblems(experiment: Experiment, catalog: Catalog): Problem[] {
+/** What keeps an experiment from running as a Job inside the cluster it targets, beside its access problems. */
+function scheduleProblems(experiment: Experiment): Problem[] {
   const problems: Problem[] = [];
   if (experiment.cluster?.provider !== 'existing')
     problems.push({
@@ -32,7 +31,6 @@ function scheduleProblems(experiment: Experiment, catalog: Catalog): Problem[] {
     if (agents.placement)
       problems.push({ path: ['agents', i, 'placement'], message: 'a scheduled run keeps its agents in its own pod; placement is for runs from outside' });
   });
-  problems.push(...experimentAccess(experiment, catalog).problems);
   return problems;
 }
 
@@ -43,12 +41,16 @@ function scheduleProblems(experiment: Experiment, catalog: Catalog): Problem[] {
 export async function schedulable(files: string[], catalog: Catalog): Promise<Schedulable> {
   const experiments: Record<string, string> = {};
   const loaded: Experiment[] = [];
+  const accesses: ApiAccess[] = [];
   const errors: string[] = [];
   for (const file of files) {
-    const { experiment } = await loadExperiment(file, catalog);
-    const source = await fs.readFile(file, 'utf8');
+    // Read once: the ConfigMap carries the very text that was checked.
+    const source = await readSource(file);
+    const { experiment } = await loadExperimentSource(source, file, catalog);
     const { root } = parseWithPositions(source, file);
-    for (const p of scheduleProblems(experiment, catalog)) {
+    const access = experimentAccess(experiment, catalog);
+    accesses.push(...access.accesses);
+    for (const p of [...scheduleProblems(experiment), ...access.problems]) {
       const { line, column } = locate(root, p.path);
       errors.push(`${file}:${line}:${column}: ${p.path.join('.')}: ${p.message}`);
     }
@@ -60,5 +62,5 @@ export async function schedulable(files: string[], catalog: Catalog): Promise<Sc
   if (errors.length) throw new ExperimentError(errors);
   const contexts = [...new Set(loaded.map((e) => String(e.cluster?.context)))];
   if (contexts.length > 1) throw new UsageError(`the experiments target ${contexts.join(', ')}; one schedule runs in one cluster, so give them one context`);
-  return { context: contexts[0]!, rules: experimentRules(loaded, catalog), experiments };
+  return { context: contexts[0]!, rules: rulesFor(accesses), experiments };
 }
