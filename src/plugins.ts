@@ -16,6 +16,7 @@ import { nodeJoinBurst } from './faults/node-join-burst.js';
 import { pauseNode } from './faults/pause-node.js';
 import { pauseProcess } from './faults/pause-process.js';
 import { restartLoadBalancer } from './faults/restart-load-balancer.js';
+import { apiCallLatency } from './hypotheses/builtins/api-call-latency.js';
 import { notOomKilled } from './hypotheses/builtins/not-oom-killed.js';
 import { objectsIntact } from './hypotheses/builtins/objects-intact.js';
 import { readyWithin } from './hypotheses/builtins/ready-within.js';
@@ -55,7 +56,7 @@ export const builtinPlugins: Plugins = {
     pauseNode,
     restartLoadBalancer,
   ],
-  hypotheses: [notOomKilled, readyWithin, objectsIntact],
+  hypotheses: [notOomKilled, readyWithin, objectsIntact, apiCallLatency],
   sinks: [ndjsonSink, influxdbSink],
   scrapers: [prometheusScraper, procScraper, cgroupScraper, readinessScraper, clientScraper, fleetScraper, promqlScraper, runnerScraper],
   agents: [kubelet, kubeProxy, cniAgent],

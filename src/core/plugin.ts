@@ -68,7 +68,26 @@ export interface HypothesisPlugin<S = BuiltinHypothesisSpec> {
   needs?: Capability[];
   /** Cross-field rules the schema cannot say; paths are relative to the hypothesis entry. */
   validate?(spec: S, experiment: Experiment): Problem[];
+  /** What must be recorded for it beyond the defaults: series from /metrics, or questions for the user's Prometheus. */
+  recording?(spec: S, experiment: Experiment): Recording;
   evaluate(spec: S, context: EvaluationContext): Verdict;
+}
+
+/** A PromQL expression asked of a Prometheus at every sample time, its answers recorded as `metric` labelled with the hypothesis. */
+export interface PromqlQuery {
+  prometheus: string;
+  expression: string;
+  hypothesis: string;
+  /** The series name its answers are recorded under (default cpchaos_promql). */
+  metric?: string;
+  /** Record an answer series only when its value changed (counters with many series: histogram buckets). */
+  changesOnly?: boolean;
+}
+
+/** What the experiment's hypotheses need recorded: metric names (regular expressions) from /metrics, and PromQL questions. */
+export interface Recording {
+  metrics?: string[];
+  promql?: PromqlQuery[];
 }
 
 export interface ProviderOptions {
@@ -118,6 +137,8 @@ export interface SinkPlugin {
 export interface ScraperContext {
   cluster: Cluster;
   experiment: Experiment;
+  /** What the built-in hypotheses asked to be recorded. */
+  recording: Required<Recording>;
   stats: ClientStats;
   fleet: FleetStats;
 }

@@ -174,7 +174,7 @@ const agentsSchema = (agents: SchemaPlugins['agents']) =>
     ),
   });
 
-const windows = Type.Union([Type.Literal('before'), Type.Literal('during'), Type.Literal('after'), Type.Literal('whole')], {
+export const windows = Type.Union([Type.Literal('before'), Type.Literal('during'), Type.Literal('after'), Type.Literal('whole')], {
   description: 'before: steady state; during: from the first fault to the end of observation; after: after recovery; whole: the run',
 });
 

@@ -1,4 +1,5 @@
 import type { MetricHypothesisSpec } from '../experiment/schema.js';
+import { ApiCallHistograms, callName, sliBucketMetric } from '../hypotheses/api-calls.js';
 import { seriesOf, subjectOf } from '../hypotheses/series.js';
 import { thresholdValue } from '../hypotheses/metric.js';
 import type { LabelMatcher } from '../metrics/store.js';
@@ -29,6 +30,8 @@ export const chartedMetrics = new Set([
   'cpchaos_client_requests_total',
   'cpchaos_fleet_relists_total',
   'cpchaos_fleet_open_watches',
+  // Recorded only when an api-call-latency hypothesis asks for it.
+  sliBucketMetric,
 ]);
 
 export function metricsForCharts(experiment: RunData['experiment']): (metric: string) => boolean {
@@ -156,6 +159,30 @@ function latencyChart(b: ChartBuilder): void {
   b.add({ id: 'latency', title: 'request latency (runner side)', unit: 'seconds', series });
 }
 
+/** The SLO's window: each point is the p99 of the calls in the 5 minutes up to it. */
+const sliChartWindowMs = 5 * 60_000;
+
+/** The SLI p99 of the slowest kinds of call against the SLO's limits, from the apiserver (or else a Prometheus). */
+function sliChart(b: ChartBuilder): void {
+  const direct = b.select(sliBucketMetric, { component: 'apiserver' });
+  const histograms = new ApiCallHistograms(direct.length ? direct : b.select(sliBucketMetric));
+  const times = histograms.changeTimes.filter((_, i, all) => i % Math.ceil(all.length / maxPointsPerSeries) === 0);
+  const lines = histograms.calls().map((call) => {
+    const points = times.map((t): [number, number] => [t, histograms.p99(call, t - sliChartWindowMs, t).p99]).filter(([, p99]) => Number.isFinite(p99));
+    return { call, points, peak: Math.max(0, ...points.map(([, v]) => v)) };
+  });
+  const slowest = lines.sort((x, y) => y.peak - x.peak).slice(0, 8);
+  const thresholds = [{ label: 'SLO: single objects 1s', value: 1 }];
+  if (slowest.some((l) => l.peak > 10)) thresholds.push({ label: 'SLO: namespace and cluster calls 30s', value: 30 });
+  b.add({
+    id: 'api-call-latency',
+    title: 'API call latency (SLI p99 over the last 5m)',
+    unit: 'seconds',
+    series: slowest.map((l) => b.series(callName(l.call), l.points)),
+    thresholds,
+  });
+}
+
 function concurrencyChart(b: ChartBuilder): void {
   const series: (ChartSeries | undefined)[] = [];
   for (const [kind, points] of groupBy(b.select('apiserver_current_inflight_requests'), ['request_kind']))
@@ -237,6 +264,7 @@ export function runCharts(data: RunData, label = data.summary.experiment.variant
   memoryChart(b, 'apiserver');
   memoryChart(b, 'etcd');
   latencyChart(b);
+  sliChart(b);
   concurrencyChart(b);
   throttlingChart(b);
   relistChart(b);

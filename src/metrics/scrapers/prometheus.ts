@@ -1,6 +1,7 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { get } from '../../cluster/https.js';
 import type { ApiserverAccess } from '../../cluster/provider.js';
+import { ChangeFilter } from '../change-filter.js';
 import type { Sample } from '../sample.js';
 import type { Scraper } from './types.js';
 import type { ScraperPlugin } from '../../core/plugin.js';
@@ -31,17 +32,16 @@ function familyOf(name: string): string {
 }
 
 /**
- * Keeps only the lines of wanted families (with their # HELP / # TYPE lines)
- * before parsing: an apiserver's /metrics is megabytes, and we want a few dozen series.
+ * Keeps only the sample lines of wanted series before parsing: an apiserver's /metrics
+ * is megabytes, and we want a few dozen series. The # HELP and # TYPE lines go too: the
+ * parser folds a histogram or summary family into one unlabelled series (it keeps the
+ * buckets of the last one), so every line is handed to it as an untyped sample, its
+ * _bucket, _sum and _count lines under their own names, with all their labels.
  */
 export function filterExposition(text: string, wanted: (name: string) => boolean): string {
   const keep: string[] = [];
   for (const line of text.split('\n')) {
-    if (line.startsWith('# ')) {
-      const family = line.split(' ')[2] ?? '';
-      if (wanted(family) || wanted(`${family}_sum`) || wanted(`${family}_count`) || wanted(`${family}_bucket`)) keep.push(line);
-      continue;
-    }
+    if (line.startsWith('#')) continue;
     const end = line.search(/[{ ]/);
     const name = end < 0 ? line : line.slice(0, end);
     if (name && (wanted(name) || wanted(familyOf(name)))) keep.push(line);
@@ -50,24 +50,26 @@ export function filterExposition(text: string, wanted: (name: string) => boolean
   return `${keep.join('\n')}\n`;
 }
 
-/** Turns a Prometheus text exposition into samples, keeping only the wanted names. */
-export function parseExposition(text: string, t: number, baseLabels: Record<string, string>, wanted: (name: string) => boolean): Sample[] {
+/**
+ * Turns a Prometheus text exposition into samples, keeping only the wanted names.
+ * With `buckets`, a histogram bucket is recorded only when its count changed.
+ */
+export function parseExposition(
+  text: string,
+  t: number,
+  baseLabels: Record<string, string>,
+  wanted: (name: string) => boolean,
+  buckets?: ChangeFilter,
+): Sample[] {
   const samples: Sample[] = [];
-  const push = (metric: string, labels: Record<string, string> | undefined, value: string | undefined) => {
-    if (value === undefined || !wanted(metric)) return;
-    const number = Number(value);
-    if (!Number.isNaN(number)) samples.push({ t, metric, labels: { ...labels, ...baseLabels }, value: number });
-  };
   for (const family of parsePrometheusTextFormat(filterExposition(text, wanted))) {
+    if (!wanted(family.name)) continue;
     for (const metric of family.metrics) {
-      if (family.type === 'HISTOGRAM' || family.type === 'SUMMARY') {
-        push(`${family.name}_sum`, metric.labels, metric.sum);
-        push(`${family.name}_count`, metric.labels, metric.count);
-        for (const [le, count] of Object.entries(metric.buckets ?? {})) push(`${family.name}_bucket`, { ...metric.labels, le }, count);
-        for (const [quantile, value] of Object.entries(metric.quantiles ?? {})) push(family.name, { ...metric.labels, quantile }, value);
-      } else {
-        push(family.name, metric.labels, metric.value);
-      }
+      const value = Number(metric.value);
+      if (metric.value === undefined || Number.isNaN(value)) continue;
+      const labels = { ...metric.labels, ...baseLabels };
+      if (buckets && family.name.endsWith('_bucket') && !buckets.changed(family.name, labels, value)) continue;
+      samples.push({ t, metric: family.name, labels, value });
     }
   }
   return samples;
@@ -81,6 +83,7 @@ export function metricFilter(extra: string[] = []): (name: string) => boolean {
 /** A component's /metrics endpoint (the apiserver with the admin certificate, etcd over plain HTTP on loopback). */
 export class PrometheusScraper implements Scraper {
   readonly name: string;
+  private readonly buckets = new ChangeFilter();
 
   constructor(
     private readonly component: string,
@@ -95,7 +98,7 @@ export class PrometheusScraper implements Scraper {
   async scrape(t: number): Promise<Sample[]> {
     const response = await get(this.url, this.access, this.timeoutMs);
     if (response.status !== 200) throw new Error(`${this.url}: HTTP ${response.status}`);
-    return parseExposition(response.body, t, { component: this.component }, this.wanted);
+    return parseExposition(response.body, t, { component: this.component }, this.wanted, this.buckets);
   }
 }
 
@@ -104,8 +107,8 @@ export const prometheusScraper: ScraperPlugin = {
   name: 'prometheus',
   // On a cluster we do not own this is the apiserver's /metrics, read with the run's identity.
   access: [{ path: '/metrics', verbs: ['get'] }],
-  create: ({ cluster, experiment }) => {
-    const wanted = metricFilter(experiment.metrics?.include);
+  create: ({ cluster, experiment, recording }) => {
+    const wanted = metricFilter([...(experiment.metrics?.include ?? []), ...recording.metrics]);
     return cluster.metricsTargets().map((t) => new PrometheusScraper(t.component, t.url, wanted, t.access));
   },
 };

@@ -1,4 +1,5 @@
 import type { MetricHypothesisSpec } from '../../experiment/schema.js';
+import { experimentRecording } from '../../experiment/recording.js';
 import { evaluate } from '../../hypotheses/evaluate.js';
 import { Recorder } from '../../metrics/recorder.js';
 import { Gauges } from '../../ui/gauges.js';
@@ -38,7 +39,10 @@ export function startRecording(run: RunContext): void {
   const cluster = state.cluster!;
   const fleet = state.environment!.context.fleet;
   // A scraper the cluster cannot feed (no processes here) makes none.
-  const scrapers = catalog.plugins.scrapers.flatMap((p) => p.create({ cluster, experiment: state.experiment, stats: state.stats, fleet: fleet.stats }));
+  const recording = experimentRecording(state.experiment, catalog);
+  const scrapers = catalog.plugins.scrapers.flatMap((p) =>
+    p.create({ cluster, experiment: state.experiment, recording, stats: state.stats, fleet: fleet.stats }),
+  );
   const intervalMs = parseDuration(state.experiment.metrics?.interval ?? '1s');
   const gauges = new Gauges(state.store);
   const check = duringCheck(run);
