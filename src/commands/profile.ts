@@ -28,7 +28,7 @@ export function registerProfile(program: Command): void {
       const { defaultKubeconfig } = await import('../util/kubeconfig-path.js');
       const { startProgress } = await import('../ui/progress.js');
       const { profileCluster } = await import('../profile/profile.js');
-      const { shapeFragment } = await import('../profile/fragment.js');
+      const { shapeFragment, shapeWarnings } = await import('../profile/fragment.js');
       const kubeconfig = flags.kubeconfig ?? defaultKubeconfig();
       const client = await ApiClient.fromKubeconfig(kubeconfig, new ClientStats(), { context: flags.context }).catch((error: unknown) => {
         throw new UsageError(`profile: ${messageOf(error)}`);
@@ -41,6 +41,7 @@ export function registerProfile(program: Command): void {
           }),
         );
         const fragment = shapeFragment(shape, flags.scale);
+        shapeWarnings(shape, flags.scale).forEach((warning) => note(`profile: ${warning}`));
         if (flags.json) await fs.writeFile(flags.json, `${JSON.stringify(shape, null, 2)}\n`);
         if (flags.out) {
           await fs.writeFile(flags.out, fragment);

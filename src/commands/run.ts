@@ -121,6 +121,7 @@ async function runCommands(files: string[], flags: RunFlags): Promise<void> {
     const experiment = await loadExperiment(file, catalog);
     checkConsent(catalog, experiment, file, flags.targetExisting);
     checkLoadConsent(experiment, flags.loadCluster);
+    experiment.warnings.forEach(note);
     loaded.push(experiment);
   }
   const identity = flags.inCluster ? await inClusterIdentity(loaded, flags.targetExisting!) : undefined;

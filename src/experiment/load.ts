@@ -9,6 +9,7 @@ import type { Catalog } from '../core/catalog.js';
 import type { Capability, Problem } from '../core/plugin.js';
 import { documentLimits, documentProblem, templateProblems } from './limits.js';
 import { featureGateProblems } from './feature-gate-problems.js';
+import { experimentLimitsExceeded } from './object-limits.js';
 
 /** Invalid experiment file(s): one line per problem, each "file:line:column: path: what was expected". */
 export class ExperimentError extends UsageError {
@@ -23,6 +24,8 @@ export interface LoadedExperiment {
   experiment: Experiment;
   /** The plugins it was checked against; variants and capacity values are checked against them again. */
   catalog: Catalog;
+  /** "file:line:column: warning: ..." for what is valid but worth knowing: object counts past the documented limits. */
+  warnings: string[];
 }
 
 function pathText(segments: (string | number)[]): string {
@@ -199,5 +202,7 @@ export async function loadExperimentSource(source: string, file: string, catalog
       problems.push(`${at(p.path)}: ${pathText(p.path)}: ${p.message}`);
   }
   if (problems.length) throw new ExperimentError(problems);
-  return { file: path.resolve(file), dir, experiment: document as Experiment, catalog };
+  const experiment = document as Experiment;
+  const warnings = experimentLimitsExceeded(experiment).map((w) => `${at(w.path)}: warning: ${w.path.length ? `${pathText(w.path)}: ` : ''}${w.message}`);
+  return { file: path.resolve(file), dir, experiment, catalog, warnings };
 }

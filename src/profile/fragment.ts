@@ -1,5 +1,6 @@
 import yaml from 'js-yaml';
 import type { Experiment, SeedSet } from '../experiment/schema.js';
+import { experimentLimitsExceeded } from '../experiment/object-limits.js';
 import { formatBytes } from '../units.js';
 import type { ClusterShape, ObjectsShape } from './shape.js';
 
@@ -67,11 +68,21 @@ function headerComments(shape: ClusterShape, scale: number): string[] {
   return lines;
 }
 
-/** The experiment fragment (seed sets and kubelet agents) that rebuilds the shape, `scale` times over, with the profile as comments. */
-export function shapeFragment(shape: ClusterShape, scale: number): string {
+function fragmentOf(shape: ClusterShape, scale: number): Partial<Experiment> {
   const fragment: Partial<Experiment> = { seed: seedSets(shape, scale) };
   const nodes = Math.round(shape.nodes * scale);
   if (nodes > 0) fragment.agents = [{ type: 'kubelet', count: nodes }];
-  const comments = headerComments(shape, scale).map((line) => `# ${line}`.trimEnd());
+  return fragment;
+}
+
+const limitWarnings = (fragment: Partial<Experiment>) => experimentLimitsExceeded(fragment).map((e) => `warning: ${e.message}`);
+
+/** What the rebuilt shape would put past the documented limits of Kubernetes' SLOs (a scaled-up profile often does). */
+export const shapeWarnings = (shape: ClusterShape, scale: number): string[] => limitWarnings(fragmentOf(shape, scale));
+
+/** The experiment fragment (seed sets and kubelet agents) that rebuilds the shape, `scale` times over, with the profile as comments. */
+export function shapeFragment(shape: ClusterShape, scale: number): string {
+  const fragment = fragmentOf(shape, scale);
+  const comments = [...headerComments(shape, scale), ...limitWarnings(fragment)].map((line) => `# ${line}`.trimEnd());
   return `${comments.join('\n')}\n${yaml.dump(fragment, { lineWidth: 160, noRefs: true })}`;
 }

@@ -104,6 +104,16 @@ test('cpchaos validate and cpchaos run: exit 2, one line per problem, no stack t
   }
 });
 
+test('cpchaos validate: counts past the documented limits are warnings at file:line:column, and the file is still valid (exit 0)', async (t) => {
+  const file = await write('big.yaml', valid.replace('kind: configmaps\n    count: 10', 'kind: pods\n    count: 3500'));
+  const result = await runCli(['validate', file]);
+  t.is(result.exitCode, 0, result.all);
+  t.deepEqual(result.stderr.trim().split('\n'), [
+    `${file}:7:12: warning: seed[0].count: 3,500 pods per namespace is past 3,000, the documented limit (sig-scalability thresholds.md), past which the SLOs are not promised`,
+    `${file}: ok`,
+  ]);
+});
+
 test('the experiments in the repository are valid', async (t) => {
   const folder = path.join(repoRoot, 'experiments');
   const files = (await fs.readdir(folder)).filter((f) => f.endsWith('.yaml'));

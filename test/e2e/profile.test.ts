@@ -97,7 +97,12 @@ async function contextOf(cluster: LocalCluster): Promise<string> {
   return (yaml.load(await fs.readFile(cluster.kubeconfigPath, 'utf8')) as { 'current-context': string })['current-context'];
 }
 
-async function profile(cluster: LocalCluster, dir: string, name: string, extra: string[] = []): Promise<{ shape: ClusterShape; fragment: string }> {
+async function profile(
+  cluster: LocalCluster,
+  dir: string,
+  name: string,
+  extra: string[] = [],
+): Promise<{ shape: ClusterShape; fragment: string; stderr: string }> {
   const out = path.join(dir, `${name}.yaml`);
   const json = path.join(dir, `${name}.json`);
   const result = await runCli([
@@ -115,7 +120,7 @@ async function profile(cluster: LocalCluster, dir: string, name: string, extra: 
     ...extra,
   ]);
   if (result.exitCode !== 0) throw new Error(result.all);
-  return { shape: JSON.parse(await fs.readFile(json, 'utf8')) as ClusterShape, fragment: await fs.readFile(out, 'utf8') };
+  return { shape: JSON.parse(await fs.readFile(json, 'utf8')) as ClusterShape, fragment: await fs.readFile(out, 'utf8'), stderr: result.stderr };
 }
 
 /** What users wrote, per kind the fragment rebuilds: count and size quantiles. */
@@ -179,6 +184,13 @@ test('profile a known mix, rebuild it from the profile on a fresh cluster, profi
     doubled.seed!.map((s) => [s.kind, s.count]),
     fragment.seed!.map((s) => [s.kind, s.count * 2]),
   );
+  t.notRegex(first.stderr + first.fragment, /warning/, 'a small cluster is within the documented limits');
+
+  // 60 pods (and those of the deployments) × 3,000 is past the 150,000 pods per cluster within which Kubernetes promises its SLOs.
+  const huge = await profile(source, dir, 'huge', ['--scale', '3000']);
+  const pastLimit = /warning: (18\d|19\d|2\d\d),\d{3} pods is past 150,000 per cluster, the documented limit \(sig-scalability thresholds\.md\)/;
+  t.regex(huge.stderr, new RegExp(`^profile: ${pastLimit.source}`, 'm'));
+  t.regex(huge.fragment, new RegExp(`^# ${pastLimit.source}`, 'm'));
 });
 
 test('profile needs the context spelled out, and names a context the kubeconfig lacks', async (t) => {
