@@ -4,6 +4,7 @@ import { registerBinaries } from './commands/binaries.js';
 import { registerCapacity } from './commands/capacity.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDown } from './commands/down.js';
+import { registerHistory } from './commands/history.js';
 import { registerImage } from './commands/image.js';
 import { registerModel } from './commands/model.js';
 import { registerProfile } from './commands/profile.js';
@@ -17,6 +18,7 @@ import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { ExitCode, exitCodeOf, messageOf } from './errors.js';
 import { ExperimentError } from './experiment/load.js';
+import { cpchaosVersion } from './version.js';
 
 const exitCodes = `
 Exit codes:
@@ -39,7 +41,7 @@ Environment:
 export function buildProgram(): Command {
   const program = new Command('cpchaos')
     .description('Chaos experiments for Kubernetes control planes: real etcd and kube-apiserver, real memory limits, real OOM kills.')
-    .version('0.1.0')
+    .version(cpchaosVersion)
     // One line per error, prefixed like our own errors, so scripts and people see the same shape.
     .configureOutput({ outputError: (text, write) => write(`cpchaos: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`) })
     .addHelpText('after', exitCodes)
@@ -49,6 +51,7 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerReport(program);
   registerCapacity(program);
+  registerHistory(program);
   registerSchedule(program);
   registerModel(program);
   registerProfile(program);

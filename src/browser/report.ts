@@ -95,6 +95,7 @@ function drawThresholdsAndMarks(u: uPlot, chart: ReportData['charts'][number], d
     const marks = [
       ...run.marks.oomKills.map((m) => ({ ...m, text: `OOM kill ${m.component}`, color: '#d00000' })),
       ...run.marks.restarts.map((m) => ({ ...m, text: `restart ${m.component}`, color: '#e08000' })),
+      ...(run.marks.notes ?? []).map((m) => ({ ...m, color: '#1f5fbf' })),
     ];
     marks.forEach((m, i) => {
       const x = u.valToPos(m.at, 'x', true);

@@ -29,6 +29,8 @@ export interface RunMarks {
   faults: { name: string; from: number; to: number }[];
   oomKills: { component: string; at: number }[];
   restarts: { component: string; at: number }[];
+  /** Labelled points of the x axis: in a history, the runs where the Kubernetes version or the setup changed. */
+  notes?: { at: number; text: string }[];
 }
 
 export interface RunCharts {

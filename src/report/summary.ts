@@ -27,6 +27,8 @@ export interface PhaseTiming {
 /** summary.json: everything a scheduler, a CI gate or a later `cpchaos compare` needs about one run. */
 export interface Summary {
   runId: string;
+  /** The cpchaos that ran it (absent in folders written before it was recorded). */
+  cpchaosVersion?: string;
   experiment: { name: string; description?: string; file: string; variant?: string };
   status: RunStatus;
   exitCode: number;

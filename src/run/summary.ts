@@ -1,4 +1,5 @@
 import { runnerSaturation } from './saturation.js';
+import { cpchaosVersion } from '../version.js';
 import { ExitCode } from '../errors.js';
 import { eventsOf } from '../metrics/sample.js';
 import type { RunStatus, Summary } from '../report/summary.js';
@@ -62,6 +63,7 @@ export function buildSummary(state: RunState, endedAt: number, sinkReports: Reco
   const { experiment } = state;
   return {
     runId: state.runId,
+    cpchaosVersion,
     experiment: {
       name: experiment.metadata.name,
       description: experiment.metadata.description,
