@@ -111,6 +111,36 @@ export function dashboardPanels(): Panel[] {
       unit: 'short',
       targets: [target('A', 'cpchaos_fleet_open_watches', 'mean', '$tag_agent open watches', { groupBy: ['agent'] })],
     },
+    ...runnerPanels(),
+  ];
+}
+
+/** cpchaos itself, as a component: a limit found while these were saturated is the runner's, not the control plane's. */
+function runnerPanels(): Panel[] {
+  const where = { component: 'runner' };
+  return [
+    {
+      title: 'runner CPU (cores)',
+      unit: 'short',
+      targets: [target('A', 'cpchaos_process_cpu_seconds_total', 'rate', 'runner CPU (cores)', { where })],
+    },
+    { title: 'runner memory', unit: 'bytes', targets: [target('A', 'cpchaos_process_resident_memory_bytes', 'mean', 'runner RSS', { where })] },
+    {
+      title: 'runner event-loop lag',
+      unit: 's',
+      targets: [
+        target('A', 'cpchaos_process_event_loop_lag_p99_seconds', 'mean', 'lag p99', { where }),
+        target('B', 'cpchaos_process_event_loop_lag_max_seconds', 'mean', 'lag max', { where }),
+      ],
+    },
+    {
+      title: 'runner open files',
+      unit: 'short',
+      targets: [
+        target('A', 'cpchaos_process_open_fds', 'mean', 'open files', { where }),
+        target('B', 'cpchaos_process_max_fds', 'mean', 'limit (ulimit -n)', { where }),
+      ],
+    },
   ];
 }
 
