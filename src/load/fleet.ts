@@ -120,6 +120,10 @@ export class Fleet {
       if (workers <= 1 || !this.options.identity) await this.runPlan(plan);
       else await Promise.all(splitPlan(plan, workers).map((part, i) => this.worker(i).start(part)));
     }
+    this.stats.setLayout(
+      this.workers.length,
+      this.remotes.reduce((sum, r) => sum + r.shards, 0),
+    );
   }
 
   /** Which nodes the spec's agents are, and what each lists and watches: plain data, so a worker thread can run it. */

@@ -89,6 +89,12 @@ test('the same storm with the agents spread over three worker threads: the same 
     .map((l) => JSON.parse(l) as { type: string; dropped?: number; message?: string });
   t.true((events.find((e) => e.type === 'connections-dropped')?.dropped ?? 0) >= 60);
   t.is(events.find((e) => e.type === 'agents-synced')?.message, '60 kubelet listed and watching (in 3 worker threads)');
+  // The layout is recorded as series of the runner too (the dashboard and capacity read these, not the journal).
+  const layout = (await fs.readFile(path.join(runDir, 'metrics.ndjson'), 'utf8'))
+    .split('\n')
+    .filter((l) => l.includes('"cpchaos_fleet_worker_threads"') || l.includes('"cpchaos_fleet_shards"'))
+    .map((l) => JSON.parse(l) as { metric: string; value: number });
+  t.deepEqual(new Set(layout.map((s) => `${s.metric}=${s.value}`)), new Set(['cpchaos_fleet_worker_threads=3', 'cpchaos_fleet_shards=0']));
   // Forced to relist from the cache: each agent lists at rv=0 and watches from there.
   t.deepEqual(agentRequests(events), { kubelet: { rewatches: 60, cachedLists: 60, quorumLists: 0 } });
 });

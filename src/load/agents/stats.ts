@@ -169,8 +169,23 @@ export class FleetStats {
     }
   }
 
+  /** Where the agents run besides the main thread: set by the fleet once they all started. */
+  private layout?: { workerThreads: number; shards: number };
+
+  setLayout(workerThreads: number, shards: number): void {
+    this.layout = { workerThreads, shards };
+  }
+
   drain(t: number): Sample[] {
     const samples: Sample[] = [];
+    if (this.layout) {
+      // The runner's CPU is judged per thread: these say how many threads (and shards elsewhere) carried the agents.
+      const labels = { component: 'runner' };
+      samples.push(
+        { t, metric: 'cpchaos_fleet_worker_threads', labels, value: this.layout.workerThreads },
+        { t, metric: 'cpchaos_fleet_shards', labels, value: this.layout.shards },
+      );
+    }
     for (const [type, s] of this.byType) {
       const labels = { component: 'runner', agent: type };
       samples.push(

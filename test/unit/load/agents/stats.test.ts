@@ -57,3 +57,18 @@ test('a plan is dealt round-robin: every agent in exactly one part, parts as eve
   t.true(parts.every((p) => p.rampUpMs === 1000));
   t.is(splitPlan({ ...plan, agents: plan.agents.slice(0, 2) }, 3).length, 2);
 });
+
+test('the fleet’s layout is recorded beside its counts: worker threads and shards, as the runner’s', async (t) => {
+  const stats = new FleetStats();
+  activity(stats, 'kubelet', 0);
+  t.false(
+    stats.drain(1).some((s) => s.metric === 'cpchaos_fleet_worker_threads'),
+    'no layout until the fleet says where its agents run',
+  );
+  stats.setLayout(2, 3);
+  const layout = stats.drain(2).filter((s) => s.metric === 'cpchaos_fleet_worker_threads' || s.metric === 'cpchaos_fleet_shards');
+  t.deepEqual(layout, [
+    { t: 2, metric: 'cpchaos_fleet_worker_threads', labels: { component: 'runner' }, value: 2 },
+    { t: 2, metric: 'cpchaos_fleet_shards', labels: { component: 'runner' }, value: 3 },
+  ]);
+});
