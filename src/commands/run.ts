@@ -31,7 +31,9 @@ function printVerdicts(summary: Summary, dir: string, json: boolean): void {
     return;
   }
   for (const v of summary.verdicts)
-    write(`${v.status === 'held' ? 'held    ' : v.status.toUpperCase().padEnd(8)} ${v.name}: ${v.observedText} (expected ${v.expected})`);
+    write(
+      `${v.status === 'held' ? 'held    ' : v.status.toUpperCase().padEnd(8)} ${v.name}: ${v.observedText} (expected ${v.expected})${v.runnerSaturated ? `, while ${v.runnerSaturated}` : ''}`,
+    );
   const name = summary.experiment.variant ? `${summary.experiment.name} (${summary.experiment.variant})` : summary.experiment.name;
   if (summary.runner?.saturated) write(`RUNNER   saturated while the faults ran: ${summary.runner.reasons.join('; ')}; ${summary.runner.advice ?? ''}`);
   write(`${summary.status}: ${name}${summary.message ? ` - ${summary.message}` : ''}`);

@@ -29,6 +29,8 @@ export interface Verdict {
   expected: string;
   window?: WindowName;
   detail?: string;
+  /** It deviated while the runner itself was saturated: why, so the deviation is not taken for the control plane's limit. */
+  runnerSaturated?: string;
 }
 
 /** The schema of a built-in hypothesis entry: name and builtin plus its own keys, nothing else. */

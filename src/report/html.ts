@@ -68,7 +68,8 @@ function verdictTable(runs: RunData[], labels: string[]): string {
   const rows = names.map((name) => {
     const cells = runs.map((run) => {
       const v = run.summary.verdicts.find((x) => x.name === name);
-      return v ? `<td>${badge(v.status)} ${escapeHtml(v.observedText)}</td>` : '<td>–</td>';
+      const saturated = v?.runnerSaturated ? ` <span class="badge warn">runner saturated</span> ${escapeHtml(v.runnerSaturated)}` : '';
+      return v ? `<td>${badge(v.status)} ${escapeHtml(v.observedText)}${saturated}</td>` : '<td>–</td>';
     });
     return `<tr><td>${escapeHtml(name)}</td><td><code>${escapeHtml(expected(name))}</code></td>${cells.join('')}</tr>`;
   });

@@ -10,7 +10,7 @@ export function junitXml(summary: Summary): string {
   const skipped = summary.verdicts.filter((v) => v.status === 'not-checked').length;
   const cases = summary.verdicts.map((v) => {
     const open = `    <testcase classname="cpchaos.${escape(summary.experiment.name)}" name="${escape(v.name)}" time="0">`;
-    const text = `observed ${v.observedText}; expected ${v.expected}${v.detail ? `; ${v.detail}` : ''}`;
+    const text = `observed ${v.observedText}; expected ${v.expected}${v.detail ? `; ${v.detail}` : ''}${v.runnerSaturated ? `; ${v.runnerSaturated}` : ''}`;
     if (v.status === 'deviated' || v.status === 'no-data') return `${open}\n      <failure message="${escape(text)}" type="${v.status}"/>\n    </testcase>`;
     if (v.status === 'not-checked') return `${open}\n      <skipped message="${escape(text)}"/>\n    </testcase>`;
     return `${open}\n      <system-out>${escape(text)}</system-out>\n    </testcase>`;

@@ -30,7 +30,9 @@ export function markdownReport(summary: Summary): string {
     );
   lines.push('', '## Hypotheses', '', '| hypothesis | verdict | observed | expected | window |', '|---|---|---|---|---|');
   for (const v of summary.verdicts) {
-    lines.push(`| ${v.name} | ${mark[v.status]} | ${v.observedText}${v.detail ? ` (${v.detail})` : ''} | \`${v.expected}\` | ${v.window ?? ''} |`);
+    lines.push(
+      `| ${v.name} | ${mark[v.status]} | ${v.observedText}${v.detail ? ` (${v.detail})` : ''}${v.runnerSaturated ? `; ${v.runnerSaturated}` : ''} | \`${v.expected}\` | ${v.window ?? ''} |`,
+    );
   }
   if (summary.seeded.length) {
     lines.push('', '## Seeding', '', '| set | kind | created | failed | time | objects/s |', '|---|---|---|---|---|---|');

@@ -1,4 +1,5 @@
-import { runnerSaturation } from './saturation.js';
+import { runnerSaturation, type RunnerSaturation } from './saturation.js';
+import type { Verdict } from '../hypotheses/types.js';
 import { cpchaosVersion } from '../version.js';
 import { ExitCode } from '../errors.js';
 import { eventsOf } from '../metrics/sample.js';
@@ -55,12 +56,20 @@ function fleetPart(state: RunState): Summary['fleet'] {
   }));
 }
 
+/** A deviation while the runner was saturated says so in itself: it may be cpchaos's limit, not the control plane's. */
+function withRunnerSaturation(verdicts: Verdict[], runner: RunnerSaturation): Verdict[] {
+  if (!runner.saturated) return verdicts;
+  const why = `the runner was saturated while the faults ran (${runner.reasons.join('; ')})`;
+  return verdicts.map((v) => (v.status === 'deviated' ? { ...v, runnerSaturated: why } : v));
+}
+
 /**
  * summary.json from the journal alone: no clock, no files, no cluster calls, so the
  * same journal always gives the same summary. `sinkReports` are what the sinks say of themselves.
  */
 export function buildSummary(state: RunState, endedAt: number, sinkReports: Record<string, unknown>[] = []): Summary {
   const { experiment } = state;
+  const runner = runnerSaturation(state.store, state.windows.during, state.events);
   return {
     runId: state.runId,
     cpchaosVersion,
@@ -79,13 +88,13 @@ export function buildSummary(state: RunState, endedAt: number, sinkReports: Reco
     cluster: clusterPart(state),
     binaries: (state.cluster?.binaries ?? []).map(({ name, source, cachedFrom, reportedVersion }) => ({ name, source, cachedFrom, reportedVersion })),
     phases: state.phases,
-    verdicts: state.verdicts,
+    verdicts: withRunnerSaturation(state.verdicts, runner),
     seeded: seededPart(state),
     client: state.stats.totals(),
     fleet: fleetPart(state),
     ...(state.recoveryChecked ? { recovery: { readyAfterMs: state.readyAfterMs } } : {}),
     events: { oomKills: eventsOf(state.events, 'oom-kill').length, restarts: eventsOf(state.events, 'restarting').length },
-    runner: runnerSaturation(state.store, state.windows.during, state.events),
+    runner,
     samplesRecorded: 0,
     ...(Object.assign({}, ...sinkReports) as Partial<Summary>),
   };
