@@ -16,6 +16,7 @@ const rate = (text: string) => {
 };
 
 interface HistoryFlags {
+  influxdb?: string;
   experiment?: string;
   variant?: string;
   since?: string;
@@ -32,11 +33,15 @@ export function registerHistory(program: Command): void {
     .description(
       'one experiment over time, from its run folders and capacity searches: verdicts, limits found, peak apiserver and etcd memory, LIST, relist and SLO p99s, the runner’s CPU; a figure worse than its recent baseline by more than its noise is a regression, and exit 1 while one is open at the latest run',
     )
-    .argument('<paths...>', 'results roots, run folders or capacity searches (e.g. results/, or the claim a scheduled run writes to)')
+    .argument('[paths...]', 'results roots, run folders or capacity searches (e.g. results/, or the claim a scheduled run writes to)')
+    .option(
+      '--influxdb <url>',
+      'also the runs recorded in InfluxDB 1.x by the sink: http://[user@]host:8086/database (password from CPCHAOS_INFLUXDB_PASSWORD)',
+    )
     .option('--experiment <name>', 'only this experiment (default: each experiment found, each its own history)')
     .option('--variant <name>', 'only this variant')
     .option('--since <run-id>', 'start the history (and its baseline) at this run or search: a change accepted, e.g. an upgrade that costs memory on purpose')
-    .option('--out <dir>', 'where history.md, history.json and history.html go (default: the first path)')
+    .option('--out <dir>', 'where history.md, history.json and history.html go (default: the first path; needed with --influxdb alone)')
     .option('--json', 'print history.json instead of the markdown')
     .option('--window <runs>', 'the baseline: at most this many earlier runs that were not regressions', whole('--window', 2), 10)
     .option('--min-baseline <runs>', 'judge a run only with at least this many such runs before it', whole('--min-baseline', 2), 3)
@@ -47,9 +52,14 @@ export function registerHistory(program: Command): void {
       0.001,
     )
     .action(async (paths: string[], flags: HistoryFlags) => {
+      if (!paths.length && !flags.influxdb) throw new UsageError('history needs run folders, a results root, or --influxdb');
+      if (!paths.length && !flags.out) throw new UsageError('with --influxdb alone, say where the history goes: --out DIR');
       const { buildHistory } = await import('../history/history.js');
       const { writeHistory } = await import('../history/write.js');
+      const { influxSinkOptions, parseInfluxFlag } = await import('../metrics/sinks/influxdb-config.js');
+      const influxdb = flags.influxdb ? influxSinkOptions(parseInfluxFlag(flags.influxdb), {}) : undefined;
       const result = await buildHistory(paths, {
+        influxdb,
         experiment: flags.experiment,
         variant: flags.variant,
         since: flags.since,

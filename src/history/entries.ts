@@ -37,8 +37,6 @@ export const capacityFigure: HistoryFigure = {
   measure: () => undefined,
 };
 
-const wantedMetrics = new Set(historyFigures.flatMap((f) => f.metrics));
-
 const exists = (p: string) =>
   fs.access(p).then(
     () => true,
@@ -74,12 +72,17 @@ function measure(run: RunData): Record<string, number | undefined> {
   return Object.fromEntries(figures.map((f) => [f.name, f.measure(run)]));
 }
 
-export async function runEntry(dir: string): Promise<HistoryEntry> {
-  const run = await loadRunData(dir, () => (metric) => wantedMetrics.has(metric));
+/** The metrics the figures read: all a history needs of a run's samples. */
+export const historyMetrics: ReadonlySet<string> = new Set(historyFigures.flatMap((f) => f.metrics));
+
+export const runEntry = async (dir: string): Promise<HistoryEntry> => entryOf(await loadRunData(dir, () => (metric) => historyMetrics.has(metric)));
+
+/** A run as a point of its history, from its summary, the experiment as it ran and its samples (a folder's, or InfluxDB's). */
+export function entryOf(run: RunData): HistoryEntry {
   const { summary } = run;
   return {
     id: summary.runId,
-    dir,
+    dir: run.dir,
     kind: 'run',
     startedAt: summary.startedAt,
     experiment: summary.experiment.name,

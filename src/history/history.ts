@@ -2,9 +2,12 @@ import { UsageError } from '../errors.js';
 import { changesBetween } from './changes.js';
 import { capacityFigure, findHistoryFolders, runEntry, searchEntry, type HistoryEntry } from './entries.js';
 import { historyFigures, verdictFigure, type HistoryFigure } from './figures.js';
+import { influxEntries } from './influx.js';
 import { defaultDetection, judgeSeries, regressionsOf, type DetectionOptions, type Judged, type Regression } from './regressions.js';
 
 export interface HistoryOptions {
+  /** Also (or only) the runs an InfluxDB holds: those the sink recorded with their summary. */
+  influxdb?: Parameters<typeof influxEntries>[0];
   experiment?: string;
   variant?: string;
   /** The baseline starts anew at this run (or search): a change accepted, e.g. an upgrade that costs memory on purpose. */
@@ -92,8 +95,12 @@ function historyOf(entries: HistoryEntry[], detection: DetectionOptions): Experi
 /** Reads run folders and capacity searches, groups them by experiment and variant, oldest first, and judges every figure over time. */
 export async function buildHistory(paths: string[], options: HistoryOptions = {}): Promise<HistoryResult> {
   const detection = { ...defaultDetection, ...options.detection };
-  const { runs, searches } = await findHistoryFolders(paths);
-  let entries = [...(await Promise.all(runs.map(runEntry))), ...(await Promise.all(searches.map(searchEntry)))]
+  const { runs, searches } = paths.length ? await findHistoryFolders(paths) : { runs: [], searches: [] };
+  const fromInflux = options.influxdb ? await influxEntries(options.influxdb, options.experiment) : [];
+  // A run both in a folder and in InfluxDB is one point: the folder's (it has the whole record).
+  const inFolders = await Promise.all(runs.map(runEntry));
+  const folderIds = new Set(inFolders.map((e) => e.id));
+  let entries = [...inFolders, ...fromInflux.filter((e) => !folderIds.has(e.id)), ...(await Promise.all(searches.map(searchEntry)))]
     .filter(
       (e) => (options.experiment === undefined || e.experiment === options.experiment) && (options.variant === undefined || e.variant === options.variant),
     )
@@ -103,8 +110,9 @@ export async function buildHistory(paths: string[], options: HistoryOptions = {}
     if (start < 0) throw new UsageError(`--since ${options.since}: no such run or search among ${entries.length} found`);
     entries = entries.slice(start);
   }
+  const sources = [...paths, ...(options.influxdb ? [`${options.influxdb.url}/${options.influxdb.database}`] : [])];
   if (!entries.length)
-    throw new UsageError(`no runs of ${options.experiment ?? 'any experiment'}${options.variant ? ` (${options.variant})` : ''} in ${paths.join(', ')}`);
+    throw new UsageError(`no runs of ${options.experiment ?? 'any experiment'}${options.variant ? ` (${options.variant})` : ''} in ${sources.join(', ')}`);
   const groups = new Map<string, HistoryEntry[]>();
   for (const e of entries) groups.set(keyOf(e), [...(groups.get(keyOf(e)) ?? []), e]);
   const histories = [...groups.values()].map((group) => historyOf(group, detection));

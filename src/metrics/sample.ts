@@ -15,6 +15,8 @@ export interface Sink {
   /** What the run's summary says of this sink (samples recorded, points written, ...). */
   summary?(): Record<string, unknown>;
   close(): Promise<void>;
+  /** After close and the summary: the run's result files (summary.json, experiment.json) as text, for a sink that keeps runs (`cpchaos history` reads them back). */
+  recordRun?(files: { summary: string; experiment: string }): Promise<void>;
 }
 
 // A type, not an interface: every event then also fits PluginEvent's index signature.

@@ -157,6 +157,9 @@ async function writeResults(run: RunContext): Promise<Summary> {
   );
   const { dir } = run.state;
   await writeSummary(dir, summary);
+  const files = { summary: JSON.stringify(summary), experiment: JSON.stringify(run.state.experiment) };
+  for (const sink of run.sinks)
+    await sink.recordRun?.(files).catch((error: unknown) => run.log(`${sink.name}: the run's record not written: ${messageOf(error)}`));
   await writeMarkdown(dir, summary);
   await writeJunit(dir, summary);
   await writeRunReport(dir).catch((error: unknown) => run.log(`report.html not written: ${messageOf(error)}`));

@@ -2,63 +2,34 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { oldestKubernetesVersion } from '../../src/binaries/versions.js';
 import type { HistoryResult } from '../../src/history/history.js';
 import { isolatedStateDir, runCli, writeExperiment } from '../helpers/cluster.js';
-
-/** The OOM test's flood: a generous apiserver limit holds it, 450Mi does not. Only the limit changes between runs. */
-const experiment = (apiserverLimit: string) => `apiVersion: cpchaos.io/v1alpha1
-kind: Experiment
-metadata:
-  name: nightly
-cluster:
-  etcdUnsafeNoFsync: true
-  memoryLimits:
-    apiserver: ${apiserverLimit}
-  kubernetesVersion: ${oldestKubernetesVersion}
-  featureGates:
-    ConsistentListFromCache: false
-seed:
-  - kind: configmaps
-    count: 3000
-    dataSize: 10Ki
-    qps: 0
-    concurrency: 30
-steadyState:
-  duration: 1s
-faults:
-  - type: list-flood
-    resource: configmaps
-    clients: 8
-    listsPerClient: 3
-    resourceVersion: ""
-observe: 5s
-recovery:
-  timeout: 60s
-hypotheses:
-  - name: apiserver not OOM-killed
-    builtin: not-oom-killed
-    component: apiserver
-  - name: ready again within 45s
-    builtin: ready-within
-    within: 45s
-`;
+import { oomFloodExperiment } from '../helpers/oom-flood.js';
+import { influxSkipReason, startInfluxd, type InfluxServer } from '../helpers/influxdb.js';
 
 let results: string;
+/** Where every run also goes, when Debian's influxd is here: history must read the same runs back from it. */
+let influx: InfluxServer | undefined;
 
 test.before(async () => {
   await isolatedStateDir();
+  if (!influxSkipReason) influx = await startInfluxd();
+});
+
+test.after.always(async () => {
+  await influx?.stop();
 });
 
 async function nightly(t: { log: (line: string) => void }, runId: string, limit: string): Promise<void> {
-  const { file } = await writeExperiment('nightly', experiment(limit));
-  const run = await runCli(['run', file, '--results', results, '--run-id', runId]);
+  const { file } = await writeExperiment('nightly', oomFloodExperiment('nightly', limit));
+  const sink = influx ? ['--influxdb', `${influx.url}/history`] : [];
+  const run = await runCli(['run', file, '--results', results, '--run-id', runId, ...sink]);
   t.log(`${runId} (${limit}): exit ${run.exitCode}`);
   if (run.exitCode !== 0 && limit !== '450Mi') throw new Error(`the baseline run ${runId} did not pass: ${run.all}`);
 }
 
-async function history(out: string, extra: string[] = []): Promise<{ exitCode: number | undefined; stdout: string; result: HistoryResult }> {
-  const run = await runCli(['history', results, '--out', out, ...extra]);
+async function history(out: string, extra: string[] = [], from = [results]): Promise<{ exitCode: number | undefined; stdout: string; result: HistoryResult }> {
+  const run = await runCli(['history', ...from, '--out', out, ...extra]);
   const text = await fs.readFile(path.join(out, 'history.json'), 'utf8').catch(() => undefined);
   if (!text) throw new Error(run.all);
   return { exitCode: run.exitCode, stdout: run.stdout, result: JSON.parse(text) as HistoryResult };
@@ -101,8 +72,34 @@ test.serial(
     t.regex(html, /"text":"Kubernetes v1\.31\.\d+"/, 'the first run’s Kubernetes version is marked on the trend charts');
     t.regex(html, /"text":"cluster\.memoryLimits\.apiserver: \\"4Gi\\" → \\"450Mi\\""/, 'the change is marked where it happened');
 
+    // The same runs read back from InfluxDB alone (summary, experiment and samples the sink wrote): the same figures and regressions.
+    if (influx) {
+      const fromInflux = await history(path.join(dir, 'influx'), ['--influxdb', `${influx.url}/history`], []);
+      t.is(fromInflux.exitCode, 1, fromInflux.stdout);
+      const figures = (r: HistoryResult) => r.histories[0]!.figures.map((f) => [f.name, f.judged.map((j) => [j.index, j.value, j.regressed])]);
+      t.deepEqual(figures(fromInflux.result), figures(result));
+      t.deepEqual(
+        fromInflux.result.histories[0]!.regressions.map((r) => [r.figure, r.beganAt, r.changes]),
+        regressions.map((r) => [r.figure, r.beganAt, r.changes]),
+      );
+    } else t.log(`not read back from InfluxDB: ${influxSkipReason}`);
+
     // The change accepted: a history that starts at the fifth run has nothing to compare it with.
     const accepted = await history(dir, ['--since', 'night-5']);
     t.is(accepted.exitCode, 0, accepted.stdout);
   },
 );
+
+test('history without runs to read, or with a false-alarm rate out of range: exit 2, one line', async (t) => {
+  const nothing = await runCli(['history']);
+  t.is(nothing.exitCode, 2);
+  t.is(nothing.stderr.trim(), 'cpchaos: history needs run folders, a results root, or --influxdb');
+  const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-history-'));
+  t.teardown(() => fs.rm(empty, { recursive: true, force: true }));
+  const none = await runCli(['history', empty]);
+  t.is(none.exitCode, 2);
+  t.is(none.stderr.trim(), `cpchaos: no run folders (with a summary.json) or capacity searches in ${empty}`);
+  const badRate = await runCli(['history', empty, '--false-alarm-rate', '2']);
+  t.is(badRate.exitCode, 2);
+  t.regex(badRate.stderr, /--false-alarm-rate must lie between 0 and 0\.5/);
+});

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import test from 'ava';
-import { oldestKubernetesVersion } from '../../src/binaries/versions.js';
 import { isolatedStateDir, runExperimentText } from '../helpers/cluster.js';
+import { oomFloodExperiment } from '../helpers/oom-flood.js';
 import { embeddedReportData } from '../helpers/report.js';
 
 test.before(async () => {
@@ -9,46 +9,7 @@ test.before(async () => {
 });
 
 test('a tight memory limit plus a quorum list-flood: the apiserver is OOM-killed and the run says so (exit 1)', async (t) => {
-  const { result, summary, runDir } = await runExperimentText(
-    'oom',
-    `apiVersion: cpchaos.io/v1alpha1
-kind: Experiment
-metadata:
-  name: oom
-cluster:
-  etcdUnsafeNoFsync: true
-  memoryLimits:
-    apiserver: 450Mi
-  # The apiservers of the field reports: the oldest minor (no streamed encoding yet), no LIST from the watch cache.
-  kubernetesVersion: ${oldestKubernetesVersion}
-  featureGates:
-    ConsistentListFromCache: false
-seed:
-  - kind: configmaps
-    count: 3000
-    dataSize: 10Ki
-    qps: 0
-    concurrency: 30
-steadyState:
-  duration: 1s
-faults:
-  - type: list-flood
-    resource: configmaps
-    clients: 8
-    listsPerClient: 3
-    resourceVersion: ""
-observe: 5s
-recovery:
-  timeout: 60s
-hypotheses:
-  - name: apiserver not OOM-killed
-    builtin: not-oom-killed
-    component: apiserver
-  - name: ready again within 45s
-    builtin: ready-within
-    within: 45s
-`,
-  );
+  const { result, summary, runDir } = await runExperimentText('oom', oomFloodExperiment('oom', '450Mi'));
   t.is(result.exitCode, 1, result.all);
   t.like(
     summary.verdicts.find((v) => v.name === 'apiserver not OOM-killed'),

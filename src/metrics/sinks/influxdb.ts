@@ -1,4 +1,4 @@
-import { InfluxDB, type IPoint } from 'influx';
+import { InfluxDB, type IPoint, type IPoolOptions } from 'influx';
 import { messageOf } from '../../errors.js';
 import type { PluginEvent, RunEvent, Sample, Sink } from '../sample.js';
 import type { SinkPlugin } from '../../core/plugin.js';
@@ -16,6 +16,23 @@ export function publicUrl(url: string): string {
     return '(invalid URL)';
   }
 }
+
+/** A client of the server and database the options name (the sink's, and `cpchaos history`'s). */
+export function influxClient(options: Pick<InfluxSinkOptions, 'url' | 'database' | 'username' | 'password'>, pool?: IPoolOptions): InfluxDB {
+  const url = new URL(options.url);
+  return new InfluxDB({
+    host: url.hostname,
+    port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)),
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+    database: options.database,
+    username: options.username,
+    password: options.password,
+    ...(pool ? { pool } : {}),
+  });
+}
+
+/** Where each run's summary and experiment are kept. */
+export const runMeasurement = 'cpchaos_run';
 
 /**
  * Samples and events to InfluxDB 1.x: one measurement per metric, labels and run
@@ -37,17 +54,8 @@ export class InfluxSink implements Sink {
   private lastError?: string;
 
   constructor(private readonly options: InfluxSinkOptions) {
-    const url = new URL(options.url);
-    this.client = new InfluxDB({
-      host: url.hostname,
-      port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)),
-      protocol: url.protocol === 'https:' ? 'https' : 'http',
-      database: options.database,
-      username: options.username,
-      password: options.password,
-      // Retries are ours (the buffer); the pool's own would hold a batch for a minute.
-      pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? 5000 },
-    });
+    // Retries are ours (the buffer); the pool's own would hold a batch for a minute.
+    this.client = influxClient(options, { maxRetries: 0, requestTimeout: options.requestTimeoutMs ?? 5000 });
     this.batchSize = options.batchSize ?? 5000;
     this.maxBuffer = options.maxBuffer ?? 200_000;
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1000);
@@ -141,6 +149,26 @@ export class InfluxSink implements Sink {
     }
     this.dropped += this.buffer.length;
     this.buffer = [];
+  }
+
+  /**
+   * One point of measurement `cpchaos_run` per run, tagged like the samples: its summary and
+   * the experiment as it ran, as strings (neither holds a credential). `cpchaos history
+   * --influxdb` reads them back with the run's samples. Written directly, after close: the
+   * summary already counted the buffered points.
+   */
+  async recordRun(files: { summary: string; experiment: string }): Promise<void> {
+    await this.client.writePoints(
+      [
+        {
+          measurement: runMeasurement,
+          tags: this.tagsOf({}),
+          fields: { summary_json: files.summary, experiment_json: files.experiment },
+          timestamp: new Date(),
+        },
+      ],
+      { precision: 'ms' },
+    );
   }
 
   summary(): { influxdb: InfluxSinkReport } {
