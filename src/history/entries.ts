@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { isDirectory, pathExists } from '../util/paths.js';
 import type { Experiment } from '../experiment/schema.js';
 import type { CapacityResult } from '../capacity.js';
 import { loadRunData, type RunData } from '../report/run-data.js';
@@ -37,28 +38,17 @@ export const capacityFigure: HistoryFigure = {
   measure: () => undefined,
 };
 
-const exists = (p: string) =>
-  fs.access(p).then(
-    () => true,
-    () => false,
-  );
-const isDir = (p: string) =>
-  fs.stat(p).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-
 /** Run folders and capacity searches under the paths: each is one, or a results root of them (two levels at most). */
 export async function findHistoryFolders(paths: string[]): Promise<{ runs: string[]; searches: string[] }> {
   const runs: string[] = [];
   const searches: string[] = [];
   const visit = async (dir: string, depth: number): Promise<void> => {
-    if (await exists(path.join(dir, 'capacity.json'))) searches.push(dir);
-    else if (await exists(path.join(dir, 'summary.json'))) runs.push(dir);
-    else if (depth > 0 && (await isDir(dir))) for (const child of (await fs.readdir(dir)).sort()) await visit(path.join(dir, child), depth - 1);
+    if (await pathExists(path.join(dir, 'capacity.json'))) searches.push(dir);
+    else if (await pathExists(path.join(dir, 'summary.json'))) runs.push(dir);
+    else if (depth > 0 && (await isDirectory(dir))) for (const child of (await fs.readdir(dir)).sort()) await visit(path.join(dir, child), depth - 1);
   };
   for (const p of paths) {
-    if (!(await isDir(p))) throw new UsageError(`${p} is not a folder of runs`);
+    if (!(await isDirectory(p))) throw new UsageError(`${p} is not a folder of runs`);
     await visit(p, 2);
   }
   if (!runs.length && !searches.length) throw new UsageError(`no run folders (with a summary.json) or capacity searches in ${paths.join(', ')}`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { isDirectory, pathExists } from '../util/paths.js';
 import type { Experiment } from '../experiment/schema.js';
 import { loadRunData, type RunData } from '../report/run-data.js';
 import { parsePath } from '../variants.js';
@@ -13,25 +14,14 @@ export interface ModelRun {
   run: RunData;
 }
 
-const isDir = (p: string) =>
-  fs.stat(p).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-const exists = (p: string) =>
-  fs.access(p).then(
-    () => true,
-    () => false,
-  );
-
 /** Run folders under the paths given: each is a run folder, or a folder of them (a capacity search). */
 export async function runFolders(paths: string[]): Promise<string[]> {
   const found: string[] = [];
   for (const p of paths) {
-    if (await exists(path.join(p, 'summary.json'))) found.push(p);
-    else if (await isDir(p)) {
+    if (await pathExists(path.join(p, 'summary.json'))) found.push(p);
+    else if (await isDirectory(p)) {
       const children = (await fs.readdir(p)).sort().map((name) => path.join(p, name));
-      for (const child of children) if (await exists(path.join(child, 'summary.json'))) found.push(child);
+      for (const child of children) if (await pathExists(path.join(child, 'summary.json'))) found.push(child);
     } else throw new UsageError(`${p} is neither a run folder nor a folder of runs`);
   }
   if (!found.length) throw new UsageError(`no run folders (with a summary.json) in ${paths.join(', ')}`);

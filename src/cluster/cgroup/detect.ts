@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { cgroupV1Driver } from './v1.js';
 import { cgroupV2Driver } from './v2.js';
 import type { CgroupDriver, MemoryCgroup } from './types.js';
+import { pathExists } from '../../util/paths.js';
 import { MemoryCgroupV1 } from './v1.js';
 import { MemoryCgroupV2 } from './v2.js';
 
@@ -12,13 +13,6 @@ export function openCgroup(version: 1 | 2 | undefined, absolutePath: string): Me
 
 const mountRoot = process.env.CPCHAOS_CGROUP_MOUNT ?? '/sys/fs/cgroup';
 
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * The memory cgroup driver of this machine: v2 when the unified hierarchy is
  * mounted at /sys/fs/cgroup with the memory controller, else v1's memory
@@ -28,7 +22,7 @@ export async function detectCgroupDriver(): Promise<CgroupDriver | undefined> {
   const parentOverride = process.env.CPCHAOS_CGROUP_PARENT;
   const controllers = await fs.readFile(`${mountRoot}/cgroup.controllers`, 'utf8').catch(() => undefined);
   if (controllers?.split(/\s+/).includes('memory')) return cgroupV2Driver(mountRoot, parentOverride);
-  if (await exists(`${mountRoot}/memory/memory.limit_in_bytes`)) return cgroupV1Driver(`${mountRoot}/memory`, parentOverride);
+  if (await pathExists(`${mountRoot}/memory/memory.limit_in_bytes`)) return cgroupV1Driver(`${mountRoot}/memory`, parentOverride);
   return undefined;
 }
 
