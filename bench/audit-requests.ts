@@ -12,10 +12,20 @@ rules:
   - level: None
 `;
 
-/** The apiserver flags that write `podReadsAuditPolicy`'s log into `dir`; the policy file is written there too. */
-export async function auditArgs(dir: string): Promise<{ args: Record<string, string>; log: string }> {
+/** An audit policy that logs every resource request once it is answered (or its stream starts), with its user agent. */
+export const agentRequestsAuditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: None
+    nonResourceURLs: ["*"]
+  - level: Metadata
+`;
+
+/** The apiserver flags that write an audit log (by default `podReadsAuditPolicy`'s) into `dir`; the policy file is written there too. */
+export async function auditArgs(dir: string, policyText = podReadsAuditPolicy): Promise<{ args: Record<string, string>; log: string }> {
   const policy = path.join(dir, 'audit-policy.yaml');
-  await fs.writeFile(policy, podReadsAuditPolicy);
+  await fs.writeFile(policy, policyText);
   const log = path.join(dir, 'audit.log');
   return { args: { 'audit-policy-file': policy, 'audit-log-path': log, 'audit-log-mode': 'blocking' }, log };
 }
@@ -24,6 +34,8 @@ interface AuditEvent {
   auditID: string;
   verb: string;
   requestURI: string;
+  userAgent?: string;
+  objectRef?: { resource?: string; subresource?: string };
   requestReceivedTimestamp: string;
   responseStatus?: { code?: number };
 }
@@ -112,4 +124,46 @@ export async function settledRequests(log: string, filter: RequestFilter, quietM
     if ((total > 0 && Date.now() - changedAt >= quietMs) || Date.now() > deadline) return counts;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/**
+ * Any request of an agent as the apiserver saw it, by verb, resource and selector:
+ * "WATCHLIST pods fieldSelector=spec.nodeName=<node> rv=", "PUT leases", "GET nodes rv=0",
+ * "PATCH nodes/status", with its answer when not a 2xx. Node names are written <node>.
+ */
+export function agentRequestClass(event: Pick<AuditEvent, 'verb' | 'requestURI' | 'objectRef'> & { code?: number }): string {
+  const query = new URLSearchParams(event.requestURI.split('?')[1] ?? '');
+  const ref = event.objectRef ?? {};
+  const parts = [
+    { list: 'LIST', watch: query.get('sendInitialEvents') === 'true' ? 'WATCHLIST' : 'WATCH', get: 'GET', create: 'POST', update: 'PUT', patch: 'PATCH' }[
+      event.verb
+    ] ?? event.verb.toUpperCase(),
+    `${ref.resource ?? '?'}${ref.subresource ? `/${ref.subresource}` : ''}`,
+  ];
+  for (const key of ['fieldSelector', 'labelSelector']) if (query.get(key)) parts.push(`${key}=${query.get(key)!.replace(/cpchaos-node-\d+/g, '<node>')}`);
+  const rv = query.get('resourceVersion');
+  if (event.verb === 'list' || event.verb === 'watch' || rv !== null) parts.push(`rv=${rv === null || rv === '' || rv === '0' ? (rv ?? '') : 'N'}`);
+  if (query.get('limit')) parts.push(`limit=${query.get('limit')}`);
+  if (query.get('continue')) parts.push('continue');
+  const code = event.code ?? 200;
+  return code < 300 ? parts.join(' ') : `${parts.join(' ')} -> ${code}`;
+}
+
+/** Every request whose user agent starts with `userAgent`, received in [sinceMs, untilMs), counted by `agentRequestClass`. */
+export async function requestsOf(log: string, userAgent: string, sinceMs: number, untilMs = Number.POSITIVE_INFINITY): Promise<Record<string, number>> {
+  const text = await fs.readFile(log, 'utf8').catch(() => '');
+  const seen = new Set<string>();
+  const counts: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.includes(userAgent)) continue;
+    const event = JSON.parse(line) as AuditEvent;
+    // A watch is logged when its stream starts and again when it ends: the first says what it got.
+    if (seen.has(event.auditID) || !event.userAgent?.startsWith(userAgent)) continue;
+    seen.add(event.auditID);
+    const received = Date.parse(event.requestReceivedTimestamp);
+    if (received < sinceMs || received >= untilMs) continue;
+    const request = agentRequestClass({ ...event, requestURI: decodeURIComponent(event.requestURI), code: event.responseStatus?.code });
+    counts[request] = (counts[request] ?? 0) + 1;
+  }
+  return counts;
 }

@@ -24,7 +24,10 @@ export function clientGoVersionOf(kubernetesVersion: string): string {
 export async function buildFleetGo(kubernetesVersion: string): Promise<string> {
   const version = clientGoVersionOf(kubernetesVersion);
   const main = await fs.readFile(path.join(source, 'main.go'), 'utf8');
-  const goMod = (await fs.readFile(path.join(source, 'go.mod'), 'utf8')).replace(/(k8s\.io\/(?:api|apimachinery|client-go)) v[\d.]+/g, `$1 ${version}`);
+  const goMod = (await fs.readFile(path.join(source, 'go.mod'), 'utf8')).replace(
+    /(k8s\.io\/(?:api|apimachinery|client-go|component-helpers)) v[\d.]+/g,
+    `$1 ${version}`,
+  );
   const key = createHash('sha256').update(main).update(goMod).digest('hex').slice(0, 12);
   const dir = path.join(cacheDir(), 'bench', `fleet-go-${version}-${key}`);
   const binary = path.join(dir, 'fleet-go');

@@ -3,8 +3,9 @@
  * agent, and how sharp the relist storm is after all connections are dropped.
  * Also the CPU each side spends in the storm (runner, apiserver, etcd, from /proc), and
  * with --profile FILE a V8 CPU profile of the runner during the storm only (main thread);
- * --workers N spreads the agents over N worker threads.
- * Run: npm run build && node dist/bench/fleet.js [--agents 5000] [--relist cache|quorum|streaming] [--pods 1000] [--profile storm.cpuprofile] [--workers 1]
+ * --workers N spreads the agents over N worker threads; --relay puts the runner's relay between the
+ * agents and the apiserver (by default they dial it and the drop resets their own sockets).
+ * Run: npm run build && node dist/bench/fleet.js [--agents 5000] [--relist cache|quorum|streaming] [--pods 1000] [--profile storm.cpuprofile] [--workers 1] [--relay]
  */
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs/promises';
@@ -22,6 +23,12 @@ const relist = flag('relist', 'cache') as RelistPolicy;
 const pods = Number(flag('pods', '1000'));
 const profile = flag('profile', '');
 const workers = Number(flag('workers', '1'));
+const relay = process.argv.includes('--relay');
+
+/** File descriptors this process holds. */
+async function openFiles(): Promise<number> {
+  return (await fs.readdir('/proc/self/fd')).length;
+}
 
 /** CPU seconds of the runner and each control-plane process. */
 async function cpuOf(processes: { component: string; pid: number }[]): Promise<Record<string, number>> {
@@ -36,9 +43,15 @@ async function cpuOf(processes: { component: string; pid: number }[]): Promise<R
 const cluster = await benchCluster(relist === 'streaming' ? { WatchList: true } : {});
 const controller = new AbortController();
 setMaxListeners(0, controller.signal);
-const env = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: controller.signal, event: () => undefined });
+const env = await createFaultEnvironment(cluster, {
+  agentKinds: catalog.agents,
+  stats: new ClientStats(),
+  signal: controller.signal,
+  event: () => undefined,
+  relay,
+});
 try {
-  const { fleet, proxy, client } = env.context;
+  const { fleet, connections, client } = env.context;
   if (pods)
     await seed([{ kind: 'pods', count: pods, qps: 0, concurrency: 50 }], { client, runId: 'bench', experimentDir: '.', quiet: true, event: () => undefined });
   const rssBefore = process.memoryUsage().rss;
@@ -55,7 +68,7 @@ try {
     `${agents} kubelet agents in ${workers} thread(s) (${relist} relists, ${pods} pods in the cluster): all listed and watching ${(syncedMs / 1000).toFixed(1)} s after the first started (20 s ramp-up)`,
   );
   console.log(
-    `  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the fleet = ${formatBytes((rss - rssBefore) / agents)} per agent); ${proxy.connections} proxied connections`,
+    `  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the fleet = ${formatBytes((rss - rssBefore) / agents)} per agent); ${await openFiles()} open files${relay ? ' (relayed)' : ''}`,
   );
 
   const session = new Session();
@@ -67,7 +80,7 @@ try {
   const processes = cluster.host?.processes() ?? [];
   const cpuBefore = await cpuOf(processes);
   const dropAt = Date.now();
-  const dropped = proxy.drop(1);
+  const { reset: dropped } = await connections.reset(1);
   const deadline = Date.now() + 600_000;
   while ((stats.relists < agents || stats.openWatches < agents) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   const offsets = stats.relistTimes.map((t) => t - dropAt).sort((a, b) => a - b);

@@ -16,7 +16,7 @@ export interface PolicyRule {
   verbs: string[];
 }
 
-/** Group and resource of a built-in or custom API path; undefined for a non-resource URL. */
+/** Group and resource (or resource/subresource) of a built-in or custom API path; undefined for a non-resource URL. */
 export function resourceOf(path: string): { group: string; resource: string } | undefined {
   const parts = path.split('?')[0]!.split('/').filter(Boolean);
   let rest: string[];
@@ -26,7 +26,8 @@ export function resourceOf(path: string): { group: string; resource: string } | 
   else return undefined;
   // namespaces/<ns>/<resource>/... names the resource after the namespace; namespaces or namespaces/<name> is the namespace itself.
   if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
-  return { group, resource: rest[0]! };
+  // <resource>/<name>/<subresource>: RBAC names the subresource ("nodes/status").
+  return { group, resource: rest.length >= 3 ? `${rest[0]}/${rest[2]}` : rest[0]! };
 }
 
 const verbOrder: ApiVerb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];

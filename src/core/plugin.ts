@@ -4,10 +4,9 @@ import type { Cluster, ClusterProvider } from '../cluster/provider.js';
 import type { BuiltinHypothesisSpec, ClusterConfig, Experiment } from '../experiment/schema.js';
 import type { ApiClient } from '../load/client.js';
 import type { Fleet } from '../load/fleet.js';
-import type { LoadBalancerProxy } from '../load/proxy.js';
 import type { SeededSet } from '../load/seed.js';
 import type { EvaluationContext, Verdict } from '../hypotheses/types.js';
-import type { InformerTarget } from '../load/agents/types.js';
+import type { AgentModel } from './agent-model.js';
 import type { FleetStats } from '../load/agents/stats.js';
 import type { ClientStats } from '../metrics/client-stats.js';
 import type { Sink } from '../metrics/sample.js';
@@ -22,6 +21,18 @@ import type { Scraper } from '../metrics/scrapers/types.js';
  */
 export type Capability = 'processes' | 'node-containers';
 
+/** The agents' connections as a load balancer in front of the apiserver sees them. */
+export interface AgentConnections {
+  /** The agents' bytes pass the runner's relay: only then can they be slowed or swallowed. */
+  readonly relayed: boolean;
+  /** Resets a fraction of the connections of the agents in this process at once, with an RST as a load balancer failover sends. */
+  reset(fraction: number): Promise<{ open: number; reset: number }>;
+  /** Delays every chunk either way by `ms` (relayed only). */
+  setLatency(ms: number): void;
+  /** While on, swallows every byte and hangs new connections; turning it off resets what it swallowed (relayed only). */
+  setBlackhole(on: boolean): void;
+}
+
 /** What a fault works with. */
 export interface FaultContext {
   cluster: Cluster;
@@ -30,8 +41,8 @@ export interface FaultContext {
   /** A client of the fault's own (its own connections and protocol), counted in the same series. */
   newClient(options: { protocol: 'http1' | 'http2'; maxSockets?: number }): Promise<ApiClient>;
   seeded: SeededSet[];
-  /** The load balancer between the simulated agents and the apiserver. */
-  proxy: LoadBalancerProxy;
+  /** The simulated agents' connections to the apiserver, as a load balancer in front of it acts on them. */
+  connections: AgentConnections;
   /** The simulated node agents (empty unless the experiment has agents or a fault adds some). */
   fleet: Fleet;
   /** Aborted on Ctrl-C: a fault must stop promptly and return. */
@@ -51,6 +62,8 @@ export interface FaultPlugin<P = Record<string, unknown>> {
   description: string;
   schema: TObject;
   needs?: Capability[];
+  /** True when it acts on the agents' bytes (latency, a blackhole): the agents then reach the apiserver through the runner's relay. */
+  relay?(params: P): boolean;
   /** What it asks of the API on a cluster it does not own: the RBAC of a scheduled run. Absent: it cannot run there. */
   access?(params: P): ApiAccess[];
   // Method syntax on purpose: each fault's own params type still fits the registry's list.
@@ -151,11 +164,15 @@ export interface ScraperPlugin {
   create(context: ScraperContext): Scraper[];
 }
 
-/** A kind of node agent (`agents[].type`): which informers it runs for its node. */
+/** A kind of node agent (`agents[].type`): what it watches and writes for its node, modelled on its real counterpart. */
 export interface AgentKindPlugin {
   type: string;
   description: string;
-  informers(node: string): InformerTarget[];
+  /** What a user may switch off (`agents[].parts.<name>: false`), each with what it is; all on unless said. */
+  parts: Readonly<Record<string, string>>;
+  model(node: string, off: ReadonlySet<string>): AgentModel;
+  /** CustomResourceDefinitions it watches, installed before the agents start (as an operator would). */
+  crds?(): Record<string, unknown>[];
 }
 
 /** Everything the composition root lists; the core never imports a plugin. */

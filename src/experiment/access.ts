@@ -2,6 +2,7 @@ import { resourceOf, type ApiAccess } from '../core/access.js';
 import type { Catalog } from '../core/catalog.js';
 import type { Problem } from '../core/plugin.js';
 import { seedAccess } from '../load/seed-access.js';
+import { agentAccess } from '../load/agents/access.js';
 import type { Experiment } from './schema.js';
 
 export interface ExperimentAccess {
@@ -20,7 +21,17 @@ export function experimentAccess(experiment: Experiment, catalog: Catalog): Expe
   accesses.push(...seedAccess((experiment.seed ?? []).map((set) => ({ ...set, name: set.name ?? set.kind }))));
   (experiment.agents ?? []).forEach((agents) => {
     const kind = catalog.agents.get(agents.type);
-    for (const informer of kind?.informers('node') ?? []) accesses.push({ path: informer.path, verbs: ['list', 'watch'] });
+    if (kind)
+      accesses.push(
+        ...agentAccess(
+          kind,
+          new Set(
+            Object.entries(agents.parts ?? {})
+              .filter(([, on]) => !on)
+              .map(([part]) => part),
+          ),
+        ),
+      );
   });
   (experiment.faults ?? []).forEach((fault, index) => {
     const plugin = catalog.faults.get(fault.type);

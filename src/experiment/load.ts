@@ -90,6 +90,15 @@ function crossReferenceProblems(experiment: Experiment, catalog: Catalog): Probl
     if (set.dataSize && parseBytes(set.dataSize) > 1024 * 1024) problems.push({ path: ['seed', i, 'dataSize'], message: 'at most 1Mi of data per object' });
     setNames.push(name);
   });
+  (experiment.agents ?? []).forEach((agents, i) => {
+    const parts = catalog.agents.get(agents.type)?.parts ?? {};
+    for (const part of Object.keys(agents.parts ?? {}))
+      if (!(part in parts))
+        problems.push({
+          path: ['agents', i, 'parts', part],
+          message: `${agents.type} has no part "${part}" (it has: ${Object.keys(parts).join(', ') || 'none'})`,
+        });
+  });
   (experiment.faults ?? []).forEach((fault, i) => {
     if (typeof fault.set === 'string' && !setNames.includes(fault.set))
       problems.push({ path: ['faults', i, 'set'], message: `no seed set named "${fault.set}"` });

@@ -11,7 +11,7 @@ export interface SchemaPlugins {
   providers: readonly { name: string; description: string; schema?: TProperties }[];
   faults: readonly { type: string; schema: TObject }[];
   hypotheses: readonly { name: string; schema: TObject }[];
-  agents: readonly { type: string; description: string }[];
+  agents: readonly { type: string; description: string; parts: Readonly<Record<string, string>> }[];
   /** A sink with settings has them under `metrics.<name>`. */
   sinks: readonly { name: string; schema?: TSchema }[];
 }
@@ -134,6 +134,11 @@ const agentsSchema = (agents: SchemaPlugins['agents']) =>
         ),
         watchList: Type.Optional(Type.Boolean({ description: 'WatchListClient (default: on from client-go 1.35)' })),
         protobuf: Type.Optional(Type.Boolean({ description: 'ask protobuf for built-in kinds, as the kubelet, kube-proxy and cilium do (default true)' })),
+      }),
+    ),
+    parts: Type.Optional(
+      Type.Record(Type.String(), Type.Boolean(), {
+        description: `switch parts of the agent off (false) or on (true, the default); ${agents.map((a) => `${a.type}: ${Object.keys(a.parts).join(', ')}`).join('; ')}`,
       }),
     ),
     paginate: Type.Optional(Type.Boolean({ description: 'LIST with limit=500 and continue tokens (default false)' })),

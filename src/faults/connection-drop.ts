@@ -18,39 +18,44 @@ const schema = faultSchema('connection-drop', {
  */
 export const connectionDrop = defineFault({
   type: 'connection-drop',
-  description: "reset, slow or blackhole the agents' connections through the runner's load balancer",
+  description: "reset the agents' connections (an RST, as a load balancer failover), or slow or blackhole them through the runner's relay",
   schema,
+  // Resets need no relay: the runner resets its agents' own sockets. Latency and a blackhole act on their bytes.
+  relay: (params) => Boolean(params.blackhole ?? params.latency),
   // Only the runner's own load balancer: the agents' watches are theirs to declare.
   access: () => [],
   async run(params, context) {
-    const { proxy } = context;
+    const { connections } = context;
     if (params.blackhole) {
-      proxy.setBlackhole(true);
-      context.event('blackhole-on', `swallowing agent traffic for ${params.blackhole}`, { connections: proxy.connections });
+      connections.setBlackhole(true);
+      context.event('blackhole-on', `swallowing agent traffic for ${params.blackhole}`);
       try {
         await sleep(parseDuration(params.blackhole), context.signal);
       } finally {
-        proxy.setBlackhole(false);
-        const dropped = proxy.drop(1);
+        connections.setBlackhole(false);
+        const { reset: dropped } = await connections.reset(1);
         context.event('blackhole-off', `blackhole lifted; ${dropped} connections reset`, { dropped });
       }
       return;
     }
     if (params.latency) {
       const ms = parseDuration(params.latency);
-      proxy.setLatency(ms);
+      connections.setLatency(ms);
       context.event('latency-on', `+${params.latency} on agent traffic for ${params.for}`, { latencyMs: ms });
       try {
         await sleep(parseDuration(params.for), context.signal);
       } finally {
-        proxy.setLatency(0);
+        connections.setLatency(0);
         context.event('latency-off', 'agent traffic at full speed again');
       }
       return;
     }
-    const open = proxy.connections;
-    const dropped = proxy.drop(params.fraction);
-    context.event('connections-dropped', `${dropped} of ${open} agent connections reset`, { dropped, open });
+    const { open, reset: dropped } = await connections.reset(params.fraction);
+    context.event('connections-dropped', `${dropped} of ${open} agent connections reset${connections.relayed ? ' at the relay' : ''}`, {
+      dropped,
+      open,
+      relayed: connections.relayed,
+    });
     // Sharded agents: every shard resets its own at one wall-clock instant, a couple of seconds ahead.
     const sharded = await context.fleet.dropSharded(params.fraction);
     if (sharded)

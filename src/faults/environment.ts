@@ -3,6 +3,7 @@ import { ApiClient, kubeconfigIdentity } from '../load/client.js';
 import type { AgentKind } from '../load/agents/types.js';
 import { Fleet, type ShardingContext } from '../load/fleet.js';
 import { LoadBalancerProxy, upstreamOf } from '../load/proxy.js';
+import { agentConnections } from '../load/agent-connections.js';
 import type { SeededSet } from '../load/seed.js';
 import type { ClientStats } from '../metrics/client-stats.js';
 import type { FaultContext } from './types.js';
@@ -14,7 +15,8 @@ export interface FaultEnvironment {
 
 /**
  * What faults work with: the load identity's client, a way to open more clients,
- * and the load balancer proxy with the (initially empty) agent fleet behind it.
+ * and the (initially empty) agent fleet, dialling the apiserver itself or, when a
+ * fault acts on the agents' bytes, through the runner's relay.
  */
 export async function createFaultEnvironment(
   cluster: Cluster,
@@ -26,6 +28,8 @@ export async function createFaultEnvironment(
     seeded?: SeededSet[];
     client?: ApiClient;
     createLabels?: Record<string, string>;
+    /** Put the runner's relay between the agents and the apiserver: a fault acts on their bytes (latency, a blackhole). */
+    relay?: boolean;
     /** What sharded agents need of the run (without it, agents with a placement are refused). */
     sharding?: Pick<ShardingContext, 'runId' | 'consent' | 'progress'>;
   },
@@ -33,11 +37,14 @@ export async function createFaultEnvironment(
   const client = options.client ?? (await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, { context: cluster.kubeconfigContext }));
   if (options.createLabels) client.createLabels = options.createLabels;
   const upstream = upstreamOf(cluster.access.server);
-  const proxy = new LoadBalancerProxy(upstream.host, upstream.port);
-  await proxy.start();
+  const proxy = options.relay ? new LoadBalancerProxy(upstream.host, upstream.port) : undefined;
+  await proxy?.start();
   const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath, cluster.kubeconfigContext);
-  // The agents dial the proxy; the certificate they check is the apiserver's.
-  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, { ...tls, serverName: upstream.host }, options.agentKinds, {
+  // Through the relay the agents dial it; the certificate they check is still the apiserver's.
+  const server = proxy ? `https://127.0.0.1:${proxy.port}` : cluster.access.server;
+  const fleet = new Fleet(server, { ...tls, serverName: upstream.host }, options.agentKinds, {
+    relayed: Boolean(proxy),
+    ...(options.createLabels ? { labels: options.createLabels } : {}),
     identity: { kubeconfigPath: cluster.loadKubeconfigPath, context: cluster.kubeconfigContext },
     ...(options.sharding
       ? {
@@ -61,7 +68,7 @@ export async function createFaultEnvironment(
       return extra;
     },
     seeded: options.seeded ?? [],
-    proxy,
+    connections: agentConnections(fleet, proxy),
     fleet,
     signal: options.signal,
     event: options.event,
@@ -70,7 +77,7 @@ export async function createFaultEnvironment(
     context,
     async close() {
       await fleet.stop();
-      await proxy.stop();
+      await proxy?.stop();
       for (const extra of opened) extra.close();
       if (!options.client) client.close();
     },

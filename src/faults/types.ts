@@ -29,14 +29,16 @@ export function defineFault<T extends TObject>(definition: {
   description: string;
   schema: T;
   needs?: Capability[];
+  relay?(params: Resolved<T>): boolean;
   access?(params: Resolved<T>): ApiAccess[];
   run(params: Resolved<T>, context: FaultContext): Promise<void>;
 }): FaultPlugin<Static<T>> {
   const resolved = (params: Static<T>) => Value.Default(definition.schema, structuredClone(params)) as Resolved<T>;
-  const { access } = definition;
+  const { access, relay } = definition;
   return {
     ...definition,
     ...(access ? { access: (params: Static<T>) => access(resolved(params)) } : {}),
+    ...(relay ? { relay: (params: Static<T>) => relay(resolved(params)) } : {}),
     run: (params, context) => definition.run(resolved(params), context),
   };
 }

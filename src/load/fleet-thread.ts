@@ -22,6 +22,10 @@ try {
       void fleet.runPlan(message.plan).then(() => post({ type: 'started', id: message.id }));
       return;
     }
+    if (message.type === 'reset') {
+      void fleet.resetConnections(message.fraction).then((result) => post({ type: 'reset', id: message.id, result }));
+      return;
+    }
     void fleet.stop().then(() => {
       clearInterval(report);
       post({ type: 'stats', delta: fleet.stats.delta() });

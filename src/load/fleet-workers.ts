@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { RelistPolicy } from './agents/informer.js';
 import type { ClientModel } from './agents/reflector.js';
 import type { FleetStats, FleetStatsDelta } from './agents/stats.js';
-import type { InformerTarget } from './agents/types.js';
+import type { AgentWrite, InformerTarget } from './agents/types.js';
 
 /** A spec's agents made concrete: their nodes and what each lists and watches. Plain data, so it crosses to a worker thread. */
 export interface AgentPlan {
@@ -13,7 +13,9 @@ export interface AgentPlan {
   paginate: boolean;
   rampUpMs: number;
   backoff: { initialMs: number; maxMs: number };
-  agents: { node: string; targets: InformerTarget[] }[];
+  agents: { node: string; targets: InformerTarget[]; writes: AgentWrite[] }[];
+  /** Labels on every object the agents create. */
+  labels: Record<string, string>;
 }
 
 /** The client-go model of an agent set: its release's reflector, and how it talks (HTTP/2 by default, as client-go). */
@@ -32,9 +34,19 @@ export interface FleetThreadInit {
   identity: FleetIdentity;
 }
 
-export type ToThread = { type: 'start'; id: number; plan: AgentPlan } | { type: 'stop' };
+/** What a connection reset found: the agents' connections open, and how many of them it reset. */
+export interface ConnectionsReset {
+  open: number;
+  reset: number;
+}
+
+export type ToThread = { type: 'start'; id: number; plan: AgentPlan } | { type: 'reset'; id: number; fraction: number } | { type: 'stop' };
 export type FromThread =
-  { type: 'stats'; delta: FleetStatsDelta } | { type: 'started'; id: number } | { type: 'stopped' } | { type: 'failed'; message: string };
+  | { type: 'stats'; delta: FleetStatsDelta }
+  | { type: 'started'; id: number }
+  | { type: 'reset'; id: number; result: ConnectionsReset }
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string };
 
 /** A plan's agents dealt round-robin into `parts` plans, each with the same ramp-up, so together they start at the same rate. */
 export function splitPlan(plan: AgentPlan, parts: number): AgentPlan[] {
@@ -48,6 +60,7 @@ export function splitPlan(plan: AgentPlan, parts: number): AgentPlan[] {
 export class FleetWorker {
   private readonly worker: Worker;
   private readonly pending = new Map<number, () => void>();
+  private readonly resets = new Map<number, (result: ConnectionsReset) => void>();
   private nextId = 0;
   private failure?: Error;
   private readonly stopped: Promise<void>;
@@ -60,6 +73,7 @@ export class FleetWorker {
     this.worker.on('message', (message: FromThread) => {
       if (message.type === 'stats') stats.add(message.delta);
       else if (message.type === 'started') this.settle(message.id);
+      else if (message.type === 'reset') this.resets.get(message.id)?.(message.result);
       else if (message.type === 'failed') this.fail(new Error(message.message));
       else void this.worker.terminate();
     });
@@ -73,6 +87,21 @@ export class FleetWorker {
   private fail(error: Error): void {
     this.failure = error;
     for (const id of [...this.pending.keys()]) this.settle(id);
+    for (const answer of this.resets.values()) answer({ open: 0, reset: 0 });
+    this.resets.clear();
+  }
+
+  /** Resets a fraction of the thread's agent connections (an RST each). */
+  resetConnections(fraction: number): Promise<ConnectionsReset> {
+    if (this.failure) return Promise.resolve({ open: 0, reset: 0 });
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.resets.set(id, (result) => {
+        this.resets.delete(id);
+        resolve(result);
+      });
+      this.worker.postMessage({ type: 'reset', id, fraction } satisfies ToThread);
+    });
   }
 
   /** Resolves once the thread has started every agent of the plan (after its ramp-up). */

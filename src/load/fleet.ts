@@ -1,4 +1,6 @@
 import https from 'node:https';
+import net from 'node:net';
+import type tls from 'node:tls';
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import { InfrastructureError } from '../errors.js';
@@ -15,8 +17,11 @@ import type { AgentKind } from './agents/types.js';
 import type { ApiClient } from './client.js';
 import { ShardedFleet, shardsName, type KubernetesPlacement } from './shards/remote.js';
 import { agentToken } from './shards/target-identity.js';
-import { FleetWorker, splitPlan, type AgentClient, type AgentPlan, type FleetIdentity } from './fleet-workers.js';
+import { FleetWorker, splitPlan, type ConnectionsReset, type AgentClient, type AgentPlan, type FleetIdentity } from './fleet-workers.js';
 import { FleetStats } from './agents/stats.js';
+import { AgentWriter } from './agents/writes.js';
+import { ensureCrds } from './agents/crds.js';
+import { AgentSockets } from './agents/sockets.js';
 import { secureContextOf, verifyOptions, type TlsMaterial } from './transports/types.js';
 import type { Authorization } from './authorization.js';
 
@@ -31,6 +36,8 @@ export interface FleetSpec {
   /** Agents start evenly over this long (0: all at once, itself a storm). */
   rampUpMs: number;
   backoff?: { initialMs: number; maxMs: number };
+  /** Parts of the agent kind switched off (its `parts`: leases, nodeStatus, services, ...). */
+  off?: string[];
   /** Node names are `cpchaos-node-<firstIndex + i>`; by default the next unused indexes. */
   firstIndex?: number;
   /** Worker threads to spread the agents over (1: this thread); by default one per 1,000 agents, at most one per two cores. */
@@ -61,6 +68,17 @@ export function defaultWorkers(count: number): number {
   return Math.max(1, Math.min(Math.floor(os.availableParallelism() / 2), Math.ceil(count / 1000)));
 }
 
+/** The connections a plan's agents hold: one each over HTTP/2 (client-go's default), else one per informer. */
+function connectionsOf(plan: AgentPlan): number {
+  if (plan.relist === 'client-go' && plan.client?.protocol !== 'http1') return plan.agents.length;
+  return plan.agents.reduce((sum, agent) => sum + agent.targets.length, 0);
+}
+
+/** What the agent says it is, the way client-go's default user agent does ("kubelet/v1.37 (linux/amd64) ..."). */
+export function userAgentOf(type: string, minor?: number): string {
+  return `${type}/${minor ? `v1.${minor}` : 'v0.0.0'} (linux/amd64) cpchaos`;
+}
+
 export function nodeName(index: number): string {
   return `cpchaos-node-${index}`;
 }
@@ -71,14 +89,16 @@ export function nodeName(index: number): string {
  */
 export class Fleet {
   readonly stats = new FleetStats();
+  /** The TCP sockets of this thread's agents: what a connection drop resets when no relay carries them. */
+  readonly sockets = new AgentSockets();
   private readonly controller = new AbortController();
   private readonly cancellation = new Cancellation();
   private readonly agent: https.Agent;
   private readonly credentials?: Authorization;
   private readonly running: Promise<void>[] = [];
   private informers = new Map<string, number>();
-  /** Informers whose connections this process holds (in any of its threads), and how many files it may open. */
-  private localInformers = 0;
+  /** Connections this process's agents hold (in any of its threads), and how many files it may open. */
+  private localConnections = 0;
   private fileLimit?: number;
   private readonly workers: FleetWorker[] = [];
   private readonly remotes: { remote: ShardedFleet; shards: number }[] = [];
@@ -91,7 +111,14 @@ export class Fleet {
     /** The agent kinds the composition root lists, by type. */
     private readonly kinds: ReadonlyMap<string, AgentKind>,
     /** Where worker threads read the load identity from; without it every agent runs in this thread. */
-    private readonly options: { identity?: FleetIdentity; sharding?: ShardingContext } = {},
+    private readonly options: {
+      identity?: FleetIdentity;
+      sharding?: ShardingContext;
+      /** `server` is the runner's relay: every connection costs two more sockets there. */
+      relayed?: boolean;
+      /** Labels on every object the agents create (the run's), so its teardown finds them. */
+      labels?: Record<string, string>;
+    } = {},
   ) {
     this.tls = tls;
     setMaxListeners(0, this.controller.signal);
@@ -104,12 +131,27 @@ export class Fleet {
       secureContext: secureContextOf(tls),
       ...verifyOptions(tls),
     });
+    this.trackAgentSockets(this.agent);
     this.credentials = tls.credentials;
+  }
+
+  /** Every HTTP/1.1 connection the agent opens goes over a TCP socket of ours, which `sockets` can reset. */
+  private trackAgentSockets(agent: https.Agent): void {
+    type Create = (options: https.RequestOptions & net.TcpNetConnectOpts, callback?: unknown) => net.Socket;
+    const agentWithCreate = agent as unknown as { createConnection: Create };
+    const create = agentWithCreate.createConnection.bind(agent);
+    agentWithCreate.createConnection = (options, callback) => {
+      const tcp = net.connect({ host: options.host ?? undefined, port: Number(options.port) });
+      const socket = create({ ...options, socket: tcp } as Parameters<Create>[0], callback);
+      this.sockets.add(tcp, socket as tls.TLSSocket);
+      return socket;
+    };
   }
 
   async start(specs: FleetSpec[], signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', () => this.controller.abort(), { once: true });
     const planned = specs.map((spec) => ({ spec, plan: this.plan(spec) }));
+    await this.installCrds(new Set(specs.map((spec) => spec.type)));
     this.reserveOpenFiles(planned.filter(({ spec }) => !spec.placement).map(({ plan }) => plan));
     for (const { spec, plan } of planned) {
       if (spec.placement) {
@@ -126,12 +168,32 @@ export class Fleet {
     );
   }
 
+  /** The custom resources the agent kinds watch, made before any of them starts (as their operator would). */
+  private async installCrds(types: Set<string>): Promise<void> {
+    const labels = this.options.labels ?? {};
+    const crds = [...types]
+      .flatMap((type) => this.kinds.get(type)?.crds?.() ?? [])
+      .map((crd) => ({ ...crd, metadata: { ...(crd.metadata as object), labels } }));
+    if (!crds.length) return;
+    const wire = new Http2Wire(this.server, this.tls, { credentials: this.credentials, cancellation: this.cancellation });
+    try {
+      await ensureCrds(wire, crds, this.cancellation);
+    } finally {
+      wire.close();
+    }
+  }
+
   /** Which nodes the spec's agents are, and what each lists and watches: plain data, so a worker thread can run it. */
   private plan(spec: FleetSpec): AgentPlan {
     const kind = this.kinds.get(spec.type);
     if (!kind) throw new Error(`no agent kind "${spec.type}"`);
     const first = spec.firstIndex ?? this.allocateNodes(spec.count);
-    const agents = Array.from({ length: spec.count }, (_, i) => ({ node: nodeName(first + i), targets: kind.informers(nodeName(first + i)) }));
+    const off = new Set(spec.off ?? []);
+    for (const part of off) if (!(part in kind.parts)) throw new Error(`${spec.type} has no part "${part}" (it has ${Object.keys(kind.parts).join(', ')})`);
+    const agents = Array.from({ length: spec.count }, (_, i) => {
+      const { informers: targets, writes } = kind.model(nodeName(first + i), off);
+      return { node: nodeName(first + i), targets, writes };
+    });
     const informers = agents.reduce((sum, agent) => sum + agent.targets.length, 0);
     this.informers.set(spec.type, (this.informers.get(spec.type) ?? 0) + informers);
     const { type, relist, paginate, rampUpMs } = spec;
@@ -142,6 +204,7 @@ export class Fleet {
       rampUpMs,
       backoff: spec.backoff ?? { initialMs: 800, maxMs: 30_000 },
       agents,
+      labels: this.options.labels ?? {},
       ...(spec.client ? { client: spec.client } : {}),
     };
   }
@@ -149,38 +212,44 @@ export class Fleet {
   /** Starts a plan's agents in this thread, evenly over its ramp-up. */
   async runPlan(plan: AgentPlan): Promise<void> {
     const gapMs = plan.agents.length > 1 ? plan.rampUpMs / plan.agents.length : 0;
-    for (const { targets } of plan.agents) {
+    for (const { targets, writes } of plan.agents) {
       if (this.controller.signal.aborted) return;
-      if (plan.relist === 'client-go') this.startClientGoAgent(plan, targets);
-      else this.startForcedAgent(plan, targets, plan.relist);
+      const wire = plan.relist === 'client-go' ? this.startClientGoAgent(plan, targets) : this.startForcedAgent(plan, targets, plan.relist);
+      if (writes.length) {
+        const writer = new AgentWriter({ wire: wire(), agentType: plan.type, stats: this.stats, cancellation: this.cancellation, labels: plan.labels });
+        this.running.push(writer.run(writes));
+      }
       this.stats.agentStarted(plan.type);
       if (gapMs > 0) await sleep(gapMs, this.controller.signal).catch(() => undefined);
     }
   }
 
-  /** One agent as its client-go release runs it: one connection carrying a reflector per informer. */
-  private startClientGoAgent(plan: AgentPlan, targets: AgentPlan['agents'][number]['targets']): void {
+  /** One agent as its client-go release runs it: one connection carrying a reflector per informer, and its writes. */
+  private startClientGoAgent(plan: AgentPlan, targets: AgentPlan['agents'][number]['targets']): () => AgentWire {
     const client = plan.client;
     if (!client) throw new Error('a client-go agent set needs its client model');
+    const options = { credentials: this.credentials, cancellation: this.cancellation, userAgent: userAgentOf(plan.type, client.minor) };
     const wire: AgentWire =
       client.protocol === 'http1'
-        ? new Http1Wire(this.server, this.agent, this.credentials, this.cancellation)
-        : new Http2Wire(this.server, this.tls, this.credentials, this.cancellation);
+        ? new Http1Wire(this.server, this.agent, options)
+        : new Http2Wire(this.server, this.tls, { ...options, sockets: this.sockets });
     for (const target of targets) {
       const backoff = new ClientGoBackoff(plan.backoff.initialMs, plan.backoff.maxMs);
       const reflector = new Reflector({ target, wire, model: client, backoff, agentType: plan.type, stats: this.stats, cancellation: this.cancellation });
       this.running.push(reflector.run());
     }
+    return () => wire;
   }
 
-  /** One agent of a forced relist policy: an informer per target, each relisting on every break. */
-  private startForcedAgent(plan: AgentPlan, targets: AgentPlan['agents'][number]['targets'], policy: RelistPolicy): void {
+  /** One agent of a forced relist policy: an informer per target, each relisting on every break; its writes go over HTTP/1.1 too. */
+  private startForcedAgent(plan: AgentPlan, targets: AgentPlan['agents'][number]['targets'], policy: RelistPolicy): () => AgentWire {
     for (const target of targets) {
       const informer = new Informer(target, {
         server: this.server,
         agent: this.agent,
         credentials: this.credentials,
         agentType: plan.type,
+        userAgent: userAgentOf(plan.type),
         policy,
         paginate: plan.paginate,
         backoff: plan.backoff,
@@ -189,6 +258,7 @@ export class Fleet {
       });
       this.running.push(informer.run());
     }
+    return () => new Http1Wire(this.server, this.agent, { credentials: this.credentials, cancellation: this.cancellation, userAgent: userAgentOf(plan.type) });
   }
 
   /** Worker threads running agents (0: every agent runs in this thread). */
@@ -211,6 +281,13 @@ export class Fleet {
     await remote.waitStarted(plans.length, 300_000 + plan.rampUpMs, signal);
   }
 
+  /** Resets a fraction of the agents' connections in this process, every thread's, with an RST; how many were open and reset. */
+  async resetConnections(fraction: number): Promise<ConnectionsReset> {
+    const here = { open: this.sockets.count, reset: this.sockets.reset(fraction) };
+    const threads = await Promise.all(this.workers.map((worker) => worker.resetConnections(fraction)));
+    return threads.reduce((sum, part) => ({ open: sum.open + part.open, reset: sum.reset + part.reset }), here);
+  }
+
   /** Resets the connections of every sharded agent at one instant; how many, and how far apart the shards did it. */
   async dropSharded(fraction: number): Promise<{ dropped: number; skewMs: number } | undefined> {
     if (!this.remotes.length) return undefined;
@@ -224,20 +301,21 @@ export class Fleet {
   }
 
   /**
-   * Each informer holds a connection, and through the runner's proxy two more sockets:
-   * past the process's file limit agents fail with EMFILE and never sync. Said at once,
-   * with what to do, rather than after five minutes of failed LISTs. Worker threads
-   * share the process's limit, so they count too.
+   * Each agent holds connections (one over HTTP/2, one per watch over HTTP/1.1), and through
+   * the runner's relay two more sockets each: past the process's file limit agents fail with
+   * EMFILE and never sync. Said at once, with what to do, rather than after five minutes of
+   * failed LISTs. Worker threads share the process's limit, so they count too.
    */
   private reserveOpenFiles(inProcess: AgentPlan[]): void {
-    const informers = inProcess.reduce((sum, plan) => sum + plan.agents.reduce((n, agent) => n + agent.targets.length, 0), 0);
-    const needed = (this.localInformers + informers) * 3 + 1_000;
+    const connections = inProcess.reduce((sum, plan) => sum + connectionsOf(plan), 0);
+    const perConnection = this.options.relayed ? 3 : 1;
+    const needed = (this.localConnections + connections) * perConnection + 1_000;
     this.fileLimit ??= openFilesLimit() ?? Number.POSITIVE_INFINITY;
     if (needed > this.fileLimit)
       throw new InfrastructureError(
-        `${informers} more agent informers need about ${needed} open files here (a connection each, two more through the load-balancer proxy), and this process may open ${this.fileLimit} (ulimit -n): raise the limit, or run the agents on a load cluster (agents[].placement)`,
+        `${connections} more agent connections need about ${needed} open files here (${this.options.relayed ? "a socket each, two more through the runner's relay" : 'a socket each'}), and this process may open ${this.fileLimit} (ulimit -n): raise the limit, or run the agents on a load cluster (agents[].placement)`,
       );
-    this.localInformers += informers;
+    this.localConnections += connections;
   }
 
   /** Reserves `count` node indexes no agent or joined node uses yet; returns the first. */

@@ -12,7 +12,7 @@ metadata:
 cluster:
   etcdUnsafeNoFsync: true
 seed:
-  - kind: pods
+  - kind: services
     count: 100
     qps: 0
 agents:
@@ -28,7 +28,7 @@ observe: 2s
 hypotheses:
   - name: the set's size holds
     builtin: objects-intact
-  - name: every pod change reached every CNI agent
+  - name: every Service change reached every CNI agent
     metric: cpchaos_fleet_watch_events_total
     labels: { agent: cni-agent }
     aggregate: increase
@@ -41,7 +41,7 @@ test('churn deletes and recreates a share of a set every interval: the size hold
   const { result, summary, runDir } = await runExperimentText(
     'churn',
     experiment(`  - type: churn
-    set: pods
+    set: services
     percent: 20
     interval: 1s
     duration: 4s
@@ -52,10 +52,10 @@ test('churn deletes and recreates a share of a set every interval: the size hold
     summary.verdicts.map((v) => [v.name, v.status]),
     [
       ["the set's size holds", 'held'],
-      ['every pod change reached every CNI agent', 'held'],
+      ['every Service change reached every CNI agent', 'held'],
     ],
   );
-  // 20 pods a round, about four rounds: each a DELETE and an ADDED event (two for a pod, as it gets its deletion timestamp) to each of 5 agents.
+  // 20 Services a round, about four rounds: each a DELETE and an ADDED event to each of 5 agents (which watch every Service, and only their own node's pods).
   const { readFile } = await import('node:fs/promises');
   const events = (await readFile(`${runDir}/events.ndjson`, 'utf8'))
     .split('\n')
@@ -65,23 +65,23 @@ test('churn deletes and recreates a share of a set every interval: the size hold
   t.true((done?.rounds ?? 0) >= 3, JSON.stringify(done));
   t.is(done?.failed, 0);
   t.is(done?.recreated, (done?.rounds ?? 0) * 20);
-  const pods = (verb: string) =>
-    summary.client.filter((c) => c.verb === verb && c.resource === 'pods').reduce((sum, c) => sum + (c.codes['200'] ?? 0) + (c.codes['201'] ?? 0), 0);
-  t.true(pods('delete') >= done!.recreated!, `deletes counted: ${pods('delete')}`);
-  t.true(pods('create') >= 100 + done!.recreated!, `creates counted: ${pods('create')}`);
+  const services = (verb: string) =>
+    summary.client.filter((c) => c.verb === verb && c.resource === 'services').reduce((sum, c) => sum + (c.codes['200'] ?? 0) + (c.codes['201'] ?? 0), 0);
+  t.true(services('delete') >= done!.recreated!, `deletes counted: ${services('delete')}`);
+  t.true(services('create') >= 100 + done!.recreated!, `creates counted: ${services('create')}`);
 });
 
 test('without churn the same watchers see next to nothing in the same window: the rise is the churn', async (t) => {
   const { result, summary } = await runExperimentText(
     'churn-none',
-    experiment(`  - type: delete-objects\n    set: pods\n    count: 1`).replace('name: churn\n', 'name: churn-none\n'),
+    experiment(`  - type: delete-objects\n    set: services\n    count: 1`).replace('name: churn\n', 'name: churn-none\n'),
   );
   t.is(result.exitCode, 1, 'one pod deleted: objects-intact deviates, and so does the watch event rise');
   t.deepEqual(
     summary.verdicts.map((v) => [v.name, v.status]),
     [
       ["the set's size holds", 'deviated'],
-      ['every pod change reached every CNI agent', 'deviated'],
+      ['every Service change reached every CNI agent', 'deviated'],
     ],
   );
 });

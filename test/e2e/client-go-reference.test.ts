@@ -13,6 +13,7 @@ import { kubeconfigIdentity } from '../../src/load/client.js';
 import { Fleet } from '../../src/load/fleet.js';
 import { LoadBalancerProxy } from '../../src/load/proxy.js';
 import { catalog } from '../../src/plugins.js';
+import { podsOnlyKubelet } from '../helpers/agents.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
 
 test.before(async () => {
@@ -44,7 +45,8 @@ async function seedPods(cluster: LocalCluster): Promise<void> {
 
 /** The client-go reference fleet (bench/fleet-go) behind the same load balancer; resolves once every reflector has synced. */
 async function startReference(t: ExecutionContext, binary: string, kubeconfig: string, server: string): Promise<void> {
-  const child: ResultPromise = execa(binary, ['-kubeconfig', kubeconfig, '-server', server, '-agents', String(agents), '-first-index', String(goFirstNode)], {
+  const args = ['-kubeconfig', kubeconfig, '-server', server, '-agents', String(agents), '-first-index', String(goFirstNode), '-pods-only'];
+  const child: ResultPromise = execa(binary, args, {
     reject: false,
     forceKillAfterDelay: 5000,
   });
@@ -103,7 +105,9 @@ for (const version of referenceClientVersions) {
       const started = Date.now();
       const client = { ...clientModel(parseKubernetesVersion(version).minor), protocol: 'http2' as const };
       await Promise.all([
-        fleet.start([{ type: 'kubelet', count: agents, relist: 'client-go', client, paginate: false, rampUpMs: 0 }]).then(() => fleet.waitSynced(30_000)),
+        fleet
+          .start([{ type: 'kubelet', off: podsOnlyKubelet, count: agents, relist: 'client-go', client, paginate: false, rampUpMs: 0 }])
+          .then(() => fleet.waitSynced(30_000)),
         startReference(t, binary, cluster.loadKubeconfigPath, server),
       ]);
       // A watch cut in its first second is one client-go relists: let every watch age past it.

@@ -5,6 +5,7 @@ import yaml from 'js-yaml';
 import { get } from '../../src/cluster/https.js';
 import { fixedAuthorization } from '../../src/load/authorization.js';
 import type { Summary } from '../../src/report/summary.js';
+import { podsOnlyKubeletParts } from '../helpers/agents.js';
 import { isolatedStateDir, repoRoot, runCli, startCluster, writeExperiment } from '../helpers/cluster.js';
 import { startTokenWebhook } from '../helpers/token-webhook.js';
 
@@ -52,6 +53,7 @@ seed:
 agents:
   - type: kubelet
     count: 20
+    ${podsOnlyKubeletParts}
     relist: quorum
     rampUp: 1s
     backoff: { initial: 200ms, max: 2s }

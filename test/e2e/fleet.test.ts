@@ -6,6 +6,7 @@ import { catalog } from '../../src/plugins.js';
 import { LoadBalancerProxy } from '../../src/load/proxy.js';
 import type { RelistPolicy } from '../../src/load/agents/informer.js';
 import { clientModel } from '../../src/load/agents/reflector.js';
+import { podsOnlyKubelet } from '../helpers/agents.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
 
 test.before(async () => {
@@ -39,7 +40,9 @@ for (const [policy, expectedRv, gates] of [
 ] as [RelistPolicy, string, Record<string, boolean>][]) {
   test.serial(`connection drop: every kubelet relists exactly once (${policy})`, async (t) => {
     const { proxy, fleet } = await fleetBehindProxy(t, { featureGates: gates });
-    await fleet.start([{ type: 'kubelet', count: agents, relist: policy, paginate: false, rampUpMs: 0, backoff: { initialMs: 200, maxMs: 1000 } }]);
+    await fleet.start([
+      { type: 'kubelet', off: podsOnlyKubelet, count: agents, relist: policy, paginate: false, rampUpMs: 0, backoff: { initialMs: 200, maxMs: 1000 } },
+    ]);
     await fleet.waitSynced(30_000);
     const stats = fleet.stats.byType.get('kubelet')!;
     t.true(await until(() => stats.openWatches === agents, 10_000), `watches open: ${stats.openWatches}`);
@@ -59,7 +62,9 @@ for (const [policy, expectedRv, gates] of [
 
 test.serial('a blackholed load balancer stalls watches; lifting it makes the agents relist', async (t) => {
   const { proxy, fleet } = await fleetBehindProxy(t);
-  await fleet.start([{ type: 'kubelet', count: 10, relist: 'cache', paginate: true, rampUpMs: 0, backoff: { initialMs: 200, maxMs: 1000 } }]);
+  await fleet.start([
+    { type: 'kubelet', off: podsOnlyKubelet, count: 10, relist: 'cache', paginate: true, rampUpMs: 0, backoff: { initialMs: 200, maxMs: 1000 } },
+  ]);
   await fleet.waitSynced(30_000);
   const stats = fleet.stats.byType.get('kubelet')!;
   proxy.setBlackhole(true);
@@ -79,12 +84,13 @@ test.serial('kube-proxy and cni-agent agents list what they should and watch it'
   await fleet.waitSynced(30_000);
   const kubeProxy = fleet.stats.byType.get('kube-proxy')!;
   const cni = fleet.stats.byType.get('cni-agent')!;
-  // kube-proxy runs two informers (services, endpointslices) per agent; a CNI agent one (all pods).
-  t.is(kubeProxy.lists, 6);
-  t.is(cni.lists, 2);
-  t.true(await until(() => kubeProxy.openWatches === 6 && cni.openWatches === 2, 10_000));
-  t.deepEqual([...kubeProxy.resourceVersions], [['0', 6]]);
-  t.deepEqual([...cni.resourceVersions], [['', 2]]);
+  // kube-proxy runs three informers (Services, EndpointSlices, its Node) per agent; a CNI agent ten (its pods, Services, ... Cilium's CRDs).
+  t.is(kubeProxy.lists, 9);
+  t.is(cni.lists, 20);
+  t.true(await until(() => kubeProxy.openWatches === 9 && cni.openWatches === 20, 10_000));
+  t.deepEqual([...kubeProxy.resourceVersions], [['0', 9]]);
+  // Paged at 500 from etcd (quorum): every informer's first page, none needed a second.
+  t.deepEqual([...cni.resourceVersions], [['', 20]]);
   // The default/kubernetes Service exists, so kube-proxy's service LISTs carry it.
   t.true(kubeProxy.listBytes > 500);
 });
@@ -93,7 +99,7 @@ for (const minor of [33, 37]) {
   test.serial(`client-go ${minor} model: one connection per agent, and a drop is a re-watch from the last resourceVersion, not a relist`, async (t) => {
     const { proxy, fleet } = await fleetBehindProxy(t);
     const client = { ...clientModel(minor), protocol: 'http2' as const };
-    await fleet.start([{ type: 'kubelet', count: agents, relist: 'client-go', client, paginate: false, rampUpMs: 0 }]);
+    await fleet.start([{ type: 'kubelet', off: podsOnlyKubelet, count: agents, relist: 'client-go', client, paginate: false, rampUpMs: 0 }]);
     await fleet.waitSynced(30_000);
     const stats = fleet.stats.byType.get('kubelet')!;
     t.true(await until(() => stats.openWatches === agents, 10_000), `watches open: ${stats.openWatches}`);

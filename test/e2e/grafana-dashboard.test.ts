@@ -3,6 +3,7 @@ import path from 'node:path';
 import test from 'ava';
 import type { Sample } from '../../src/metrics/sample.js';
 import { dashboardPanels, type PanelTarget } from '../../src/report/grafana.js';
+import { podsOnlyKubeletParts } from '../helpers/agents.js';
 import { isolatedStateDir, runCli, writeExperiment } from '../helpers/cluster.js';
 import { influxSkipReason, startInfluxd } from '../helpers/influxdb.js';
 
@@ -28,6 +29,7 @@ seed:
 agents:
   - type: kubelet
     count: 20
+    ${podsOnlyKubeletParts}
     relist: cache
     rampUp: 1s
     backoff: { initial: 200ms, max: 2s }

@@ -13,6 +13,7 @@ import type { Cluster } from '../../src/cluster/provider.js';
 import { ApiClient } from '../../src/load/client.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
 import type { Summary } from '../../src/report/summary.js';
+import { podsOnlyKubeletParts } from '../helpers/agents.js';
 import { isolatedStateDir, runCli, testSpec, writeExperiment } from '../helpers/cluster.js';
 import { kindSkipReason } from '../helpers/kind.js';
 
@@ -83,6 +84,7 @@ seed:
 agents:
   - type: kubelet
     count: 10
+    ${podsOnlyKubeletParts}
     rampUp: 1s
 steadyState:
   duration: 2s

@@ -8,6 +8,7 @@ import { KindProvider } from '../../src/cluster/kind.js';
 import type { Cluster } from '../../src/cluster/provider.js';
 import { ApiClient } from '../../src/load/client.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
+import { podsOnlyKubeletParts } from '../helpers/agents.js';
 import { cliPath, isolatedStateDir, runCli, testSpec, writeExperiment } from '../helpers/cluster.js';
 import { kindSkipReason } from '../helpers/kind.js';
 import type { Summary } from '../../src/report/summary.js';
@@ -45,6 +46,7 @@ cluster:
 agents:
   - type: kubelet
     count: 30
+    ${podsOnlyKubeletParts}
     relist: cache
     rampUp: 1s
     backoff: { initial: 200ms, max: 2s }

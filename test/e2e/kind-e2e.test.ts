@@ -4,6 +4,7 @@ import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { defaultKubernetesVersion, oldestKubernetesVersion } from '../../src/binaries/versions.js';
 import { resolveKind } from '../../src/binaries/kind-binary.js';
+import { podsOnlyKubeletParts } from '../helpers/agents.js';
 import { kindSkipReason } from '../helpers/kind.js';
 import { cliPath, exists, isolatedStateDir, runCli, runExperimentText, writeExperiment } from '../helpers/cluster.js';
 
@@ -64,6 +65,7 @@ seed:
 agents:
   - type: kubelet
     count: 40
+    ${podsOnlyKubeletParts}
     relist: quorum
     rampUp: 1s
     backoff: { initial: 200ms, max: 2s }

@@ -56,16 +56,22 @@ test('list-flood: recorded bytes match the responses; pagination, resourceVersio
   t.true(last().bytes < 300);
 });
 
-test('the load balancer adds latency when asked', async (t) => {
+test("the runner's relay adds latency when asked, and a direct environment refuses to", async (t) => {
   const cluster = await startCluster(t);
   const controller = new AbortController();
-  const { context, close } = await createFaultEnvironment(cluster, {
-    agentKinds: catalog.agents,
-    stats: new ClientStats(),
-    signal: controller.signal,
-    event: () => undefined,
-  });
-  t.teardown(close);
+  const environment = (relay: boolean) =>
+    createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: controller.signal, event: () => undefined, relay });
+  const direct = await environment(false);
+  t.teardown(direct.close);
+  t.false(direct.context.connections.relayed);
+  t.throws(() => direct.context.connections.setLatency(300), { message: /relay/ });
+  const { upstreamOf, LoadBalancerProxy } = await import('../../src/load/proxy.js');
+  const upstream = upstreamOf(cluster.access.server);
+  const proxy = new LoadBalancerProxy(upstream.host, upstream.port);
+  await proxy.start();
+  t.teardown(() => proxy.stop());
+  const { agentConnections } = await import('../../src/load/agent-connections.js');
+  const connections = agentConnections(direct.context.fleet, proxy);
   const { kubeconfigIdentity } = await import('../../src/load/client.js');
   const https = await import('node:https');
   const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
@@ -73,16 +79,16 @@ test('the load balancer adds latency when asked', async (t) => {
     new Promise<number>((resolve, reject) => {
       const started = performance.now();
       https
-        .get(`https://127.0.0.1:${context.proxy.port}/readyz`, { ...tls, agent: false }, (response) => {
+        .get(`https://127.0.0.1:${proxy.port}/readyz`, { ...tls, agent: false }, (response) => {
           response.resume();
           response.on('end', () => resolve(performance.now() - started));
         })
         .on('error', reject);
     });
   const fast = await timeGet();
-  context.proxy.setLatency(300);
+  connections.setLatency(300);
   const slow = await timeGet();
-  context.proxy.setLatency(0);
+  connections.setLatency(0);
   // A fresh TLS connection crosses the proxy at least four times each way.
   t.true(slow > fast + 900, `fast ${fast.toFixed(0)} ms, slow ${slow.toFixed(0)} ms`);
 });

@@ -7,6 +7,7 @@ import type { FaultContext } from '../../src/faults/types.js';
 import { createFaultEnvironment } from '../../src/faults/environment.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
 import type { LocalCluster } from '../../src/cluster/local.js';
+import { podsOnlyKubeletParts } from '../helpers/agents.js';
 import { isolatedStateDir, runExperimentText, startCluster } from '../helpers/cluster.js';
 import { catalog } from '../../src/plugins.js';
 
@@ -80,6 +81,7 @@ seed:
 agents:
   - type: kubelet
     count: 10
+    ${podsOnlyKubeletParts}
     relist: cache
     rampUp: 0s
     backoff: { initial: 200ms, max: 2s }

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
+import { podsOnlyKubeletParts } from '../helpers/agents.js';
 import { isolatedStateDir, runExperimentText } from '../helpers/cluster.js';
 
 test.before(async () => {
@@ -21,6 +22,7 @@ seed:
 agents:
   - type: kubelet
     count: 60
+    ${podsOnlyKubeletParts}
     ${forced ? 'relist: cache' : '# client-go of the cluster release'}
     rampUp: 1s
     backoff: { initial: 200ms, max: 2s }

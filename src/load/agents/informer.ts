@@ -13,6 +13,7 @@ export interface InformerOptions {
   /** A token identity's Authorization header, kept fresh (certificate identities need none). */
   credentials?: Authorization;
   agentType: string;
+  userAgent: string;
   policy: RelistPolicy;
   /** Page LISTs with limit=500 and continue tokens, as client-go's pager does. */
   paginate: boolean;
@@ -33,6 +34,8 @@ const headBytes = 4096;
  */
 export class Informer {
   private failures = 0;
+  /** A LIST (or WatchList) has completed: the next one is a relist. A first LIST that failed and is tried again is not. */
+  private listed = false;
 
   constructor(
     private readonly target: InformerTarget,
@@ -60,7 +63,7 @@ export class Informer {
         `${this.options.server}${this.target.path}?${query}`,
         {
           agent: this.options.agent,
-          headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
+          headers: { accept: 'application/json', 'user-agent': this.options.userAgent, ...(authorization ? { authorization } : {}) },
         },
         (response) => {
           let head = '';
@@ -104,6 +107,7 @@ export class Informer {
       ({ resourceVersion, continueToken } = jsonListHead(response.head));
     } while (continueToken);
     stats.listDone(agentType, relist, performance.now() - started, bytes);
+    this.listed = true;
     if (!resourceVersion) throw new Error(`LIST ${this.target.resource}: no resourceVersion in the response`);
     return resourceVersion;
   }
@@ -135,6 +139,7 @@ export class Informer {
         if (!initialDone && line.includes('"type":"BOOKMARK"') && line.includes('k8s.io/initial-events-end')) {
           initialDone = true;
           stats.listDone(agentType, relist, performance.now() - started, bytes);
+          this.listed = true;
         }
       });
       if (response.status !== 200) throw Object.assign(new Error(`WATCH ${this.target.resource}: HTTP ${response.status}`), { code: String(response.status) });
@@ -145,14 +150,14 @@ export class Informer {
 
   async run(): Promise<void> {
     const { cancellation, backoff, stats, agentType, policy } = this.options;
-    for (let cycle = 0; !cancellation.stopped; cycle++) {
+    while (!cancellation.stopped) {
       try {
         if (policy === 'streaming') {
-          await this.watch(undefined, cycle > 0);
+          await this.watch(undefined, this.listed);
         } else {
-          const resourceVersion = await this.list(cycle > 0);
+          const resourceVersion = await this.list(this.listed);
           this.failures = 0;
-          await this.watch(resourceVersion, cycle > 0);
+          await this.watch(resourceVersion, this.listed);
         }
         stats.watchBroken(agentType, 'closed');
       } catch (error) {

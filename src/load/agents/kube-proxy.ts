@@ -1,15 +1,25 @@
 import type { AgentKindPlugin } from '../../core/plugin.js';
+import type { InformerTarget } from '../../core/agent-model.js';
 
-/** kube-proxy: every Service and EndpointSlice of the cluster. */
+/** What kube-proxy's informer factory filters out: headless Services and those another proxy serves. */
+const proxied = '!service.kubernetes.io/headless,!service.kubernetes.io/service-proxy-name';
+
+const parts = {
+  services: 'every Service it proxies (labelSelector without headless and other proxies)',
+  endpointSlices: 'every EndpointSlice of those Services',
+  node: 'its own Node (fieldSelector metadata.name), for its topology and PodCIDR',
+} as const;
+
+/** kube-proxy, as cmd/kube-proxy wires its informers; it writes nothing in steady state. */
 export const kubeProxy: AgentKindPlugin = {
   type: 'kube-proxy',
-  description: 'services and endpointslices',
-  informers: () => [
-    { resource: 'services', path: '/api/v1/services', labelSelector: '!service.kubernetes.io/headless,!service.kubernetes.io/service-proxy-name' },
-    {
-      resource: 'endpointslices',
-      path: '/apis/discovery.k8s.io/v1/endpointslices',
-      labelSelector: '!service.kubernetes.io/headless,!service.kubernetes.io/service-proxy-name',
-    },
-  ],
+  description: 'Services and EndpointSlices (without headless ones), its Node',
+  parts,
+  model(node, off) {
+    const informers: InformerTarget[] = [];
+    if (!off.has('services')) informers.push({ resource: 'services', path: '/api/v1/services', labelSelector: proxied });
+    if (!off.has('endpointSlices')) informers.push({ resource: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices', labelSelector: proxied });
+    if (!off.has('node')) informers.push({ resource: 'nodes', path: '/api/v1/nodes', fieldSelector: `metadata.name=${node}` });
+    return { informers, writes: [] };
+  },
 };

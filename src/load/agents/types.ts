@@ -1,15 +1,10 @@
-/** What one informer of an agent lists and watches. */
-export interface InformerTarget {
-  resource: string;
-  /** Collection path across namespaces, e.g. /api/v1/pods. */
-  path: string;
-  fieldSelector?: string;
-  labelSelector?: string;
-  /** A custom resource: real agents ask JSON for these (and protobuf for built-in kinds). */
-  json?: boolean;
-}
+import type { AgentModel } from '../../core/agent-model.js';
 
-/** What the fleet needs of a kind of node agent: which informers it runs for a given node. */
+export type { AgentModel, AgentWrite, InformerTarget } from '../../core/agent-model.js';
+
+/** What the fleet needs of a kind of node agent: what it runs for a node, with some of its parts switched off. */
 export interface AgentKind {
-  informers(node: string): InformerTarget[];
+  parts: Readonly<Record<string, string>>;
+  model(node: string, off: ReadonlySet<string>): AgentModel;
+  crds?(): Record<string, unknown>[];
 }

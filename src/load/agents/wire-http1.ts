@@ -1,7 +1,5 @@
 import https from 'node:https';
-import type { Cancellation } from '../../util/cancellation.js';
-import type { Authorization } from '../authorization.js';
-import { jsonAccept, protobufAccept, RequestWire, type RawResponse } from './wire.js';
+import { RequestWire, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
 
 /** HTTP/1.1, a keep-alive connection per request in flight: client-go with DISABLE_HTTP2, each watch on its own connection. */
 export class Http1Wire extends RequestWire {
@@ -11,23 +9,27 @@ export class Http1Wire extends RequestWire {
   constructor(
     private readonly server: string,
     private readonly agent: https.Agent,
-    credentials: Authorization | undefined,
-    cancellation: Cancellation,
+    options: WireOptions,
   ) {
-    super(credentials);
-    this.unhook = cancellation.onStop(() => this.close());
+    super(options);
+    this.unhook = options.cancellation.onStop(() => this.close());
   }
 
-  protected open(pathAndQuery: string, protobuf: boolean, authorization: string | undefined): Promise<RawResponse> {
+  protected open(open: OpenRequest, authorization: string | undefined): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
-      const request = https.get(
-        `${this.server}${pathAndQuery}`,
-        { agent: this.agent, headers: { accept: protobuf ? protobufAccept : jsonAccept, ...(authorization ? { authorization } : {}) } },
-        (response) => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response, abort: () => request.destroy() }),
+      const headers = {
+        accept: open.accept,
+        'user-agent': open.userAgent,
+        ...(open.contentType ? { 'content-type': open.contentType } : {}),
+        ...(authorization ? { authorization } : {}),
+      };
+      const request = https.request(`${this.server}${open.path}`, { method: open.method, agent: this.agent, headers }, (response) =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response, abort: () => request.destroy() }),
       );
       this.requests.add(request);
       request.on('close', () => this.requests.delete(request));
       request.on('error', reject);
+      request.end(open.body);
     });
   }
 

@@ -1,8 +1,9 @@
 import http2 from 'node:http2';
-import type { Cancellation } from '../../util/cancellation.js';
-import type { Authorization } from '../authorization.js';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { connectTls, type TlsMaterial } from '../transports/types.js';
-import { jsonAccept, protobufAccept, RequestWire, type RawResponse } from './wire.js';
+import type { AgentSockets } from './sockets.js';
+import { RequestWire, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
 
 /**
  * One agent's HTTP/2 connection, carrying all its informers as streams, as client-go's
@@ -15,21 +16,26 @@ export class Http2Wire extends RequestWire {
   private sessionError?: NodeJS.ErrnoException;
   private readonly unhook: () => void;
 
+  private readonly sockets?: AgentSockets;
+
   constructor(
     private readonly server: string,
     private readonly tls: TlsMaterial,
-    credentials: Authorization | undefined,
-    cancellation: Cancellation,
+    /** With `sockets`, where the connection's TCP socket is kept, so the fleet can reset it. */
+    options: WireOptions & { sockets?: AgentSockets },
   ) {
-    super(credentials);
-    this.unhook = cancellation.onStop(() => this.close());
+    super(options);
+    this.sockets = options.sockets;
+    this.unhook = options.cancellation.onStop(() => this.close());
   }
 
   private connect(): http2.ClientHttp2Session {
     const live = this.session;
     if (live && !live.closed && !live.destroyed) return live;
     this.sessionError = undefined;
-    const session = http2.connect(this.server, { createConnection: (authority: URL) => connectTls(authority, this.tls, ['h2']) });
+    const sockets = this.sockets;
+    const track = sockets ? (tcp: Socket, tls: TLSSocket) => sockets.add(tcp, tls) : undefined;
+    const session = http2.connect(this.server, { createConnection: (authority: URL) => connectTls(authority, this.tls, ['h2'], track) });
     session.on('error', (error: NodeJS.ErrnoException) => {
       if (this.session === session) this.sessionError = error;
     });
@@ -41,16 +47,23 @@ export class Http2Wire extends RequestWire {
     return session;
   }
 
-  protected open(pathAndQuery: string, protobuf: boolean, authorization: string | undefined): Promise<RawResponse> {
+  protected open(request: OpenRequest, authorization: string | undefined): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       let stream: http2.ClientHttp2Stream;
       try {
-        stream = this.connect().request({
-          ':method': 'GET',
-          ':path': pathAndQuery,
-          accept: protobuf ? protobufAccept : jsonAccept,
-          ...(authorization ? { authorization } : {}),
-        });
+        // A GET ends its stream with its headers, as Go's client does.
+        stream = this.connect().request(
+          {
+            ':method': request.method,
+            ':path': request.path,
+            accept: request.accept,
+            'user-agent': request.userAgent,
+            ...(request.contentType ? { 'content-type': request.contentType } : {}),
+            ...(authorization ? { authorization } : {}),
+          },
+          { endStream: request.body === undefined },
+        );
+        if (request.body !== undefined) stream.end(request.body);
       } catch (error) {
         reject(error as Error);
         return;

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { withFreshCredentials, type Authorization } from '../authorization.js';
+import type { Cancellation } from '../../util/cancellation.js';
 import {
   JsonLines,
   LengthDelimitedFrames,
@@ -40,8 +41,33 @@ export interface OpenWatch {
  */
 export interface AgentWire {
   list(pathAndQuery: string, protobuf: boolean): Promise<ListPage>;
+  /** One request read whole: a GET of one object, a write. */
+  send(request: WireRequest): Promise<WireResponse>;
   watch(pathAndQuery: string, protobuf: boolean, onFrame: (frame: WatchFrame) => void): Promise<OpenWatch>;
   close(): void;
+}
+
+export interface WireRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH';
+  path: string;
+  protobuf: boolean;
+  body?: string;
+  contentType?: string;
+}
+
+export interface WireResponse {
+  status: number;
+  body: Buffer;
+}
+
+/** What a wire opens: the request line, the accept header's choice, and a body to send. */
+export interface OpenRequest {
+  method: string;
+  userAgent: string;
+  path: string;
+  accept: string;
+  body?: string;
+  contentType?: string;
 }
 
 /** A response as both HTTP versions give it: status, headers, the body stream, and how to end it early. */
@@ -126,20 +152,57 @@ export async function consumeWatch(response: RawResponse, protobuf: boolean, onF
   return { status: 200, ended, stop: () => response.abort() };
 }
 
+/** What every agent wire is made with. */
+export interface WireOptions {
+  /** A token identity's Authorization header, kept fresh (certificate identities need none). */
+  credentials?: Authorization;
+  /** The fleet's stop: closes the wire. */
+  cancellation: Cancellation;
+  /** As client-go sends it ("kubelet/v1.37 (linux/amd64) ..."), so the apiserver's logs tell the agents apart. */
+  userAgent?: string;
+}
+
 /** What both HTTP versions share: a GET opened with the current credentials (sent again fresh on a 401), read as a LIST or a watch. */
 export abstract class RequestWire implements AgentWire {
-  constructor(private readonly credentials: Authorization | undefined) {}
+  private readonly credentials: Authorization | undefined;
+  private readonly userAgent: string;
 
-  protected abstract open(pathAndQuery: string, protobuf: boolean, authorization: string | undefined): Promise<RawResponse>;
+  constructor(options: WireOptions) {
+    this.credentials = options.credentials;
+    this.userAgent = options.userAgent ?? 'cpchaos';
+  }
+
+  protected abstract open(request: OpenRequest, authorization: string | undefined): Promise<RawResponse>;
   abstract close(): void;
 
+  private get(path: string, protobuf: boolean): OpenRequest {
+    return { method: 'GET', userAgent: this.userAgent, path, accept: protobuf ? protobufAccept : jsonAccept };
+  }
+
   list(pathAndQuery: string, protobuf: boolean): Promise<ListPage> {
-    return withFreshCredentials(this.credentials, async (authorization) => consumeList(await this.open(pathAndQuery, protobuf, authorization), protobuf));
+    return withFreshCredentials(this.credentials, async (authorization) =>
+      consumeList(await this.open(this.get(pathAndQuery, protobuf), authorization), protobuf),
+    );
   }
 
   watch(pathAndQuery: string, protobuf: boolean, onFrame: (frame: WatchFrame) => void): Promise<OpenWatch> {
     return withFreshCredentials(this.credentials, async (authorization) =>
-      consumeWatch(await this.open(pathAndQuery, protobuf, authorization), protobuf, onFrame),
+      consumeWatch(await this.open(this.get(pathAndQuery, protobuf), authorization), protobuf, onFrame),
     );
+  }
+
+  send(request: WireRequest): Promise<WireResponse> {
+    const { method, path, protobuf, body, contentType } = request;
+    const open: OpenRequest = {
+      method,
+      userAgent: this.userAgent,
+      path,
+      accept: protobuf ? protobufAccept : jsonAccept,
+      ...(body !== undefined ? { body, contentType } : {}),
+    };
+    return withFreshCredentials(this.credentials, async (authorization) => {
+      const response = await this.open(open, authorization);
+      return { status: response.status, body: await readAll(response.body) };
+    });
   }
 }

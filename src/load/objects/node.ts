@@ -25,7 +25,7 @@ export function nodeObject(name: string, runId: string): Record<string, unknown>
         'kubernetes.io/arch': 'amd64',
         'node.kubernetes.io/instance-type': 'm5.xlarge',
         'topology.kubernetes.io/zone': `zone-${name.length % 3}`,
-        'cpchaos.io/run': runId,
+        ...(runId ? { 'cpchaos.io/run': runId } : {}),
         'cpchaos.io/node': 'true',
       },
       annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },

@@ -1,25 +1,24 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { fixedAuthorization } from '../authorization.js';
 import { Fleet } from '../fleet.js';
-import { LoadBalancerProxy, upstreamOf } from '../proxy.js';
+import { upstreamOf } from '../proxy.js';
 import { runLabel } from '../seed.js';
 import { Cancellation } from '../../util/cancellation.js';
 import { readConfigMapJson, writeConfigMap } from './configmaps.js';
 import { shardsLabel, statsName, type ShardControl, type ShardReport, type ShardsConfig } from './protocol.js';
 
 /**
- * One shard of a sharded fleet, in a pod of the load cluster: its share of the agents
- * behind a load-balancer proxy of its own, started at the common instant; drops
+ * One shard of a sharded fleet, in a pod of the load cluster: its share of the agents,
+ * dialling the target directly, started at the common instant; drops
  * applied at the instants the runner sets; its stats published every second.
  */
 export async function runShard(config: ShardsConfig, shard: number, load: CoreV1Api, log: (line: string) => void = () => undefined): Promise<void> {
   const plan = config.plans[shard];
   if (!plan) throw new Error(`no plan for shard ${shard} (${config.plans.length} shards)`);
-  const { host, port } = upstreamOf(config.server);
-  const proxy = new LoadBalancerProxy(host, port);
-  await proxy.start();
+  const { host } = upstreamOf(config.server);
   const tls = { ca: config.caPem, credentials: fixedAuthorization(`Bearer ${config.token}`), serverName: host };
-  const fleet = new Fleet(`https://127.0.0.1:${proxy.port}`, tls, new Map());
+  // The agents dial the target themselves; a drop resets their own sockets.
+  const fleet = new Fleet(config.server, tls, new Map());
   const report: ShardReport = { shard, started: false, stats: {}, drops: [] };
   const labels = { [runLabel]: config.runId, [shardsLabel]: 'stats' };
   const publish = () =>
@@ -38,7 +37,13 @@ export async function runShard(config: ShardsConfig, shard: number, load: CoreV1
     for (const drop of control?.drops ?? []) {
       if (scheduled.has(drop.id)) continue;
       scheduled.add(drop.id);
-      setTimeout(() => report.drops.push({ id: drop.id, at: Date.now(), dropped: proxy.drop(drop.fraction) }), Math.max(0, drop.at - Date.now()));
+      setTimeout(
+        () => {
+          const at = Date.now();
+          void fleet.resetConnections(drop.fraction).then(({ reset }) => report.drops.push({ id: drop.id, at, dropped: reset }));
+        },
+        Math.max(0, drop.at - Date.now()),
+      );
     }
     if (control?.stop) done.stop();
     // Every second, and at once after a drop: the runner waits for every shard's word on it.
@@ -50,7 +55,6 @@ export async function runShard(config: ShardsConfig, shard: number, load: CoreV1
     await done.sleep(250);
   }
   await fleet.stop();
-  await proxy.stop();
   report.stopped = true;
   await publish();
   log(`shard ${shard}: stopped`);

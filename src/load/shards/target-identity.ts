@@ -1,25 +1,20 @@
+import { rulesFor, type ApiAccess, type PolicyRule } from '../../core/access.js';
+import { writeAccess } from '../agents/access.js';
 import type { ApiClient } from '../client.js';
 import type { AgentPlan } from '../fleet-workers.js';
 
-/** "/api/v1/pods" -> core group, pods; "/apis/discovery.k8s.io/v1/endpointslices" -> discovery.k8s.io, endpointslices. */
-function groupResource(path: string): { group: string; resource: string } {
-  const parts = path.split('/').filter(Boolean);
-  return parts[0] === 'api' ? { group: '', resource: parts[2]! } : { group: parts[1]!, resource: parts[3]! };
-}
-
-/** What the plans' agents list and watch, and nothing else: the whole of what the shards may do on the target. */
-export function agentRules(plans: AgentPlan[]): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
-  const byGroup = new Map<string, Set<string>>();
-  for (const target of plans.flatMap((p) => p.agents.flatMap((a) => a.targets))) {
-    const { group, resource } = groupResource(target.path);
-    byGroup.set(group, (byGroup.get(group) ?? new Set()).add(resource));
-  }
-  return [...byGroup].map(([group, resources]) => ({ apiGroups: [group], resources: [...resources].sort(), verbs: ['list', 'watch'] }));
+/** What the plans' agents list, watch and write, and nothing else: the whole of what the shards may do on the target. */
+export function agentRules(plans: AgentPlan[]): PolicyRule[] {
+  const agents = plans.flatMap((plan) => plan.agents);
+  return rulesFor([
+    ...agents.flatMap((agent) => agent.targets.map((target) => ({ path: target.path, verbs: ['list', 'watch'] }) satisfies ApiAccess)),
+    ...agents.flatMap((agent) => agent.writes.flatMap(writeAccess)),
+  ]);
 }
 
 /**
  * A least-privilege identity on the target for the shards: a ServiceAccount allowed to
- * list and watch what the agents do, and a token for it that outlives the run. Made
+ * do what the agents do, and a token for it that outlives the run. Made
  * with the run's client, so it carries the run's label and teardown removes it.
  */
 export async function agentToken(client: ApiClient, name: string, plans: AgentPlan[]): Promise<string> {

@@ -1,5 +1,5 @@
 import type { Authorization } from '../authorization.js';
-import { isIP } from 'node:net';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect, createSecureContext, type PeerCertificate, type SecureContext, type SecureContextOptions, TLSSocket } from 'node:tls';
 
 export interface TransportRequest {
@@ -77,17 +77,24 @@ export function verifyOptions(tls: TlsMaterial): {
  * alternative names, which the abbreviated certificate carries at a fifth of the cost; OpenSSL
  * has verified the chain before either runs. (getPeerX509Certificate would be cheaper still, but
  * on a client socket Node 20 takes the leaf out of the peer chain when it is called.)
+ *
+ * With `onTcp`, the TCP socket is dialled first and handed over, so the caller can reset it.
  */
-export function connectTls(server: URL, tls: TlsMaterial, alpn: string[]): TLSSocket {
+export function connectTls(server: URL, tls: TlsMaterial, alpn: string[], onTcp?: (tcp: Socket, tls: TLSSocket) => void): TLSSocket {
   const host = server.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(server.port || 443);
+  // The TCP socket of our own when someone must reset it: a TLS socket has no RST to send.
+  const tcp = onTcp ? connectTcp({ host, port }) : undefined;
   const socket: TLSSocket = connect({
     host,
-    port: Number(server.port || 443),
+    port,
+    ...(tcp ? { socket: tcp } : {}),
     secureContext: secureContextOf(tls),
     ALPNProtocols: alpn,
     ...(isIP(host) ? {} : { servername: host }),
     ...verifyOptions(tls),
   });
+  if (tcp && onTcp) onTcp(tcp, socket);
   socket.getPeerCertificate = (() => TLSSocket.prototype.getPeerCertificate.call(socket, false)) as TLSSocket['getPeerCertificate'];
   // Once connected, getPeerCertificate is Node's again for anyone who asks for the details.
   socket.once('secureConnect', () => Reflect.deleteProperty(socket, 'getPeerCertificate'));

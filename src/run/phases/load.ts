@@ -55,6 +55,9 @@ function fleetSpec(agents: AgentsSpec, clusterVersion: string): FleetSpec {
     relist: agents.relist ?? 'client-go',
     ...(agents.relist ? {} : { client: agentClient(agents, clusterVersion) }),
     paginate: agents.paginate ?? false,
+    off: Object.entries(agents.parts ?? {})
+      .filter(([, on]) => !on)
+      .map(([part]) => part),
     rampUpMs: parseDuration(agents.rampUp ?? '10s'),
     ...(agents.workers ? { workers: agents.workers } : {}),
     ...(agents.placement ? { placement: placementOf(agents.placement.kubernetes) } : {}),

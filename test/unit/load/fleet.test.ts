@@ -4,12 +4,12 @@ import { execa } from 'execa';
 import { repoRoot } from '../../helpers/cluster.js';
 
 /** Starts a fleet of `count` kubelets in a node process whose open-files limit is `limit`; what it says. */
-async function startUnderLimit(limit: number, count: number): Promise<string> {
+async function startUnderLimit(limit: number, count: number, relayed = false): Promise<string> {
   const fleetModule = path.join(repoRoot, 'dist', 'src', 'load', 'fleet.js');
   const script = `
     const { Fleet } = await import(${JSON.stringify(fleetModule)});
-    const kinds = new Map([['kubelet', { informers: (node) => [{ resource: 'pods', path: '/api/v1/pods', fieldSelector: 'spec.nodeName=' + node }] }]]);
-    const fleet = new Fleet('https://127.0.0.1:9', {}, kinds);
+    const kinds = new Map([['kubelet', { parts: {}, model: (node) => ({ informers: [{ resource: 'pods', path: '/api/v1/pods', fieldSelector: 'spec.nodeName=' + node }], writes: [] }) }]]);
+    const fleet = new Fleet('https://127.0.0.1:9', {}, kinds, { relayed: ${relayed} });
     try { await fleet.start([{ type: 'kubelet', count: ${count}, relist: 'cache', paginate: false, rampUpMs: 0, workers: 1 }]); console.log('started'); }
     catch (error) { console.log(error.constructor.name + ': ' + error.message); }
     await fleet.stop();`;
@@ -18,10 +18,12 @@ async function startUnderLimit(limit: number, count: number): Promise<string> {
 }
 
 test('a fleet larger than the open-files limit is refused at once, saying what to do', async (t) => {
-  const refused = await startUnderLimit(4_000, 2_000);
+  // Through the relay a connection costs three descriptors; direct, one.
   t.regex(
-    refused,
-    /^InfrastructureError: 2000 more agent informers need about 7000 open files here .* this process may open 4000 \(ulimit -n\): raise the limit, or run the agents on a load cluster/,
+    await startUnderLimit(4_000, 2_000, true),
+    /^InfrastructureError: 2000 more agent connections need about 7000 open files here \(a socket each, two more through the runner's relay\), and this process may open 4000 \(ulimit -n\): raise the limit, or run the agents on a load cluster/,
   );
-  t.is(await startUnderLimit(4_000, 500), 'started');
+  t.is(await startUnderLimit(4_000, 500, true), 'started');
+  t.is(await startUnderLimit(4_000, 2_000), 'started');
+  t.regex(await startUnderLimit(4_000, 3_500), /^InfrastructureError: 3500 more agent connections need about 4500 open files here \(a socket each\)/);
 });

@@ -80,8 +80,8 @@ test('the ClusterRole allows what the seeds, agents, faults and scrapers ask, an
   t.deepEqual(role.rules, [
     { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create', 'delete'] },
     { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'create', 'delete'] },
+    { apiGroups: [''], resources: ['nodes', 'services'], verbs: ['list', 'watch'] },
     { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-    { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
     { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'create', 'delete'] },
     { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
     { nonResourceURLs: ['/metrics', '/version'], verbs: ['get'] },

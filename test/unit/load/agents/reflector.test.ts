@@ -36,6 +36,10 @@ class ScriptedWire implements AgentWire {
     return step;
   }
 
+  send(): never {
+    throw new Error('a reflector only lists and watches');
+  }
+
   list(pathAndQuery: string): Promise<ListPage> {
     const step = this.next(pathAndQuery);
     if (!step) return Promise.reject(Object.assign(new Error('stopped'), { name: 'AbortError' }));

@@ -46,7 +46,8 @@ test('a plan is dealt round-robin: every agent in exactly one part, parts as eve
     paginate: false,
     rampUpMs: 1000,
     backoff: { initialMs: 1, maxMs: 2 },
-    agents: Array.from({ length: 7 }, (_, i) => ({ node: `n${i}`, targets: [] })),
+    agents: Array.from({ length: 7 }, (_, i) => ({ node: `n${i}`, targets: [], writes: [] })),
+    labels: {},
   };
   const parts = splitPlan(plan, 3);
   t.deepEqual(

@@ -1,0 +1,124 @@
+/**
+ * bench/node-agents: a cluster of N nodes as its node agents load the control plane: each node a
+ * kubelet, a kube-proxy and a CNI agent (client-go's reflectors over one direct HTTP/2 connection
+ * each, their Lease renewals and Node status), all in this runner. It reports how long they take
+ * to sync, the runner's memory and open files per agent, the steady writes, the apiserver's and
+ * etcd's CPU and memory at rest, and the storm when every agent connection is reset at once.
+ * Run: npm run build && node --expose-gc dist/bench/node-agents.js [--nodes 5000] [--kinds kubelet,kube-proxy,cni-agent]
+ *   [--pods-per-node 0] [--rest 60] [--ramp 60] [--workers 1]
+ */
+import fs from 'node:fs/promises';
+import { setMaxListeners } from 'node:events';
+import { benchCluster, cpuSeconds, flag, residentBytes } from './common.js';
+import { defaultKubernetesVersion, parseKubernetesVersion } from '../src/binaries/versions.js';
+import { createFaultEnvironment } from '../src/faults/environment.js';
+import { clientModel } from '../src/load/agents/reflector.js';
+import { nodeName } from '../src/load/fleet.js';
+import { ClientStats } from '../src/metrics/client-stats.js';
+import { catalog } from '../src/plugins.js';
+import { formatBytes } from '../src/units.js';
+
+const nodes = Number(flag('nodes', '5000'));
+const kinds = flag('kinds', 'kubelet,kube-proxy,cni-agent').split(',');
+const podsPerNode = Number(flag('pods-per-node', '0'));
+const restS = Number(flag('rest', '60'));
+const rampS = Number(flag('ramp', '60'));
+const workers = Number(flag('workers', '1'));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const openFiles = async () => (await fs.readdir('/proc/self/fd')).length;
+
+/** CPU seconds of the runner, the apiserver and etcd. */
+async function cpu(pids: { apiserver: number; etcd: number }): Promise<Record<string, number>> {
+  return { runner: await cpuSeconds('self'), apiserver: await cpuSeconds(pids.apiserver), etcd: await cpuSeconds(pids.etcd) };
+}
+
+function cores(before: Record<string, number>, after: Record<string, number>, seconds: number): string {
+  return Object.keys(after)
+    .map((name) => `${name} ${((after[name]! - before[name]!) / seconds).toFixed(2)}`)
+    .join(', ');
+}
+
+const cluster = await benchCluster();
+const controller = new AbortController();
+setMaxListeners(0, controller.signal);
+const env = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: controller.signal, event: () => undefined });
+try {
+  const { fleet, client, connections } = env.context;
+  const pids = { apiserver: cluster.state.processes.apiserver!.pid, etcd: cluster.state.processes.etcd!.pid };
+  const memory = () => `apiserver ${formatBytes(residentBytes(pids.apiserver))}, etcd ${formatBytes(residentBytes(pids.etcd))}`;
+  for (let i = 0; i < nodes * podsPerNode; i += 50)
+    await Promise.all(
+      Array.from({ length: Math.min(50, nodes * podsPerNode - i) }, (_, k) =>
+        client.request('POST', '/api/v1/namespaces/default/pods', {
+          body: {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: `p-${i + k}` },
+            spec: { nodeName: nodeName((i + k) % nodes), containers: [{ name: 'c', image: 'none' }] },
+          },
+          keepBody: false,
+          verb: 'create',
+        }),
+      ),
+    );
+  const agents = nodes * kinds.length;
+  const rssBefore = process.memoryUsage().rss;
+  const filesBefore = await openFiles();
+  const started = Date.now();
+  const model = { ...clientModel(parseKubernetesVersion(defaultKubernetesVersion).minor), protocol: 'http2' as const };
+  const first = fleet.allocateNodes(nodes);
+  await fleet.start(
+    kinds.map((type) => ({
+      type,
+      count: nodes,
+      firstIndex: first,
+      relist: 'client-go' as const,
+      client: model,
+      paginate: false,
+      rampUpMs: rampS * 1000,
+      workers,
+    })),
+  );
+  await fleet.waitSynced(1_800_000);
+  while (!fleet.watching()) await sleep(200);
+  const syncedS = (Date.now() - started) / 1000;
+  await sleep(5000);
+  global.gc?.();
+  const rss = process.memoryUsage().rss;
+  console.log(
+    `${nodes} nodes x ${kinds.join(' + ')} = ${agents} agents, ${podsPerNode * nodes} pods bound to them: all synced and watching ${syncedS.toFixed(1)} s after the first started (${rampS} s ramp-up)`,
+  );
+  console.log(
+    `  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the agents = ${formatBytes((rss - rssBefore) / agents)} per agent); ${(await openFiles()) - filesBefore} more open files (${((await openFiles()) - filesBefore) / agents} per agent)`,
+  );
+
+  const requests = () => new Map([...fleet.requestCounts()].flatMap(([type, counts]) => [...counts].map(([what, n]) => [`${type} ${what}`, n] as const)));
+  const before = { requests: requests(), cpu: await cpu(pids) };
+  await sleep(restS * 1000);
+  const atRest = await cpu(pids);
+  const rates = [...requests()]
+    .map(([what, n]) => [what, (n - (before.requests.get(what) ?? 0)) / restS] as const)
+    .filter(([, rate]) => rate > 0)
+    .map(([what, rate]) => `${what} ${rate.toFixed(1)}/s`);
+  console.log(`  at rest over ${restS} s: CPU in cores: ${cores(before.cpu, atRest, restS)}; ${memory()}`);
+  console.log(`  steady requests: ${rates.join(', ') || 'none'}`);
+
+  const stats = () => [...fleet.stats.byType.values()];
+  const watchesBefore = stats().reduce((sum, s) => sum + (s.requests.get('WATCH rv=last-synced') ?? 0), 0);
+  const stormCpu = await cpu(pids);
+  const resetAt = Date.now();
+  const { reset } = await connections.reset(1);
+  await sleep(1000);
+  while (!fleet.watching() && Date.now() - resetAt < 900_000) await sleep(200);
+  const stormS = (Date.now() - resetAt) / 1000;
+  const rewatches = stats().reduce((sum, s) => sum + (s.requests.get('WATCH rv=last-synced') ?? 0), 0) - watchesBefore;
+  const relists = stats().reduce((sum, s) => sum + s.relists, 0);
+  console.log(
+    `  reset ${reset} connections: every informer watching again after ${stormS.toFixed(1)} s; ${rewatches} re-watches, ${relists} relists; CPU in cores meanwhile: ${cores(stormCpu, await cpu(pids), stormS)}; ${memory()}`,
+  );
+  console.log(`  runner RSS after the storm ${formatBytes(residentBytes('self'))}`);
+} finally {
+  await env.close();
+  await cluster.down();
+}

@@ -1,0 +1,159 @@
+import fs from 'node:fs/promises';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, CoordinationV1Api } from '@kubernetes/client-node';
+import test, { type ExecutionContext } from 'ava';
+import { clientModel } from '../../src/load/agents/reflector.js';
+import { kubeconfigIdentity } from '../../src/load/client.js';
+import { Fleet, type FleetSpec } from '../../src/load/fleet.js';
+import { catalog } from '../../src/plugins.js';
+import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+
+test.before(async () => {
+  await isolatedStateDir();
+});
+
+const perKind = 20;
+const client = { ...clientModel(37), protocol: 'http2' as const };
+const runLabel = { 'cpchaos.io/run': 'agent-kinds-test' };
+
+const openFiles = async () => (await fs.readdir('/proc/self/fd')).length;
+
+/** This process's established TCP connections to `port`: its descriptors whose socket /proc/net/tcp shows connected there. */
+async function connectionsTo(port: number): Promise<number> {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of (await fs.readFile(table, 'utf8').catch(() => '')).split('\n').slice(1)) {
+      const columns = line.trim().split(/\s+/);
+      if (columns.length > 9 && parseInt(columns[2]!.split(':')[1]!, 16) === port && columns[3] === '01') inodes.add(columns[9]!);
+    }
+  }
+  let count = 0;
+  for (const fd of await fs.readdir('/proc/self/fd')) {
+    const inode = /^socket:\[(\d+)\]$/.exec(await fs.readlink(`/proc/self/fd/${fd}`).catch(() => ''))?.[1];
+    if (inode && inodes.has(inode)) count++;
+  }
+  return count;
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  return condition();
+}
+
+/** A real control plane and a fleet dialling its apiserver directly (no relay), able to use worker threads. */
+async function directFleet(t: ExecutionContext) {
+  const cluster = await startCluster(t);
+  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
+  const fleet = new Fleet(cluster.access.server, tls, catalog.agents, { identity: { kubeconfigPath: cluster.loadKubeconfigPath }, labels: runLabel });
+  t.teardown(() => fleet.stop());
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfigPath);
+  return { cluster, fleet, kc, port: Number(new URL(cluster.access.server).port) };
+}
+
+const spec = (type: string, workers = 1): FleetSpec => ({ type, count: perKind, relist: 'client-go', client, paginate: false, rampUpMs: 0, workers });
+
+test.serial(
+  "the agent kinds sync every informer, write what their real counterparts write, over one direct connection each, and a drop resets each with the runner's RST",
+  async (t) => {
+    const { fleet, kc, port } = await directFleet(t);
+    const before = await openFiles();
+    // The cluster's own readiness client may hold one too.
+    const others = await connectionsTo(port);
+    await fleet.start([spec('kubelet'), spec('kube-proxy'), spec('cni-agent')]);
+    await fleet.waitSynced(60_000);
+    t.true(await until(() => fleet.watching(), 20_000), 'every informer watches');
+    t.is((await connectionsTo(port)) - others, 3 * perKind, 'one connection to the apiserver per agent');
+    const held = (await openFiles()) - before;
+    t.true(held <= 3 * perKind + 10, `${held} more open files for ${3 * perKind} agents`);
+
+    const counts = (type: string) => Object.fromEntries(fleet.stats.byType.get(type)!.requests);
+    // kubelet: pods, its Node, Services, RuntimeClasses; kube-proxy: Services, EndpointSlices, its Node; the CNI agent ten.
+    t.is(counts('kubelet')['WATCHLIST rv='], 4 * perKind);
+    t.is(counts('kube-proxy')['WATCHLIST rv='], 3 * perKind);
+    t.is(counts('cni-agent')['WATCHLIST rv='], 10 * perKind);
+    t.true(await until(() => (counts('kubelet')['PATCH nodes/status'] ?? 0) === perKind, 20_000), JSON.stringify(counts('kubelet')));
+
+    const nodes = await kc.makeApiClient(CoreV1Api).listNode({ labelSelector: 'cpchaos.io/run=agent-kinds-test' });
+    t.is(nodes.items.length, perKind, 'every kubelet registered its Node, with the run label');
+    t.true(nodes.items.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')));
+    const leasesApi = kc.makeApiClient(CoordinationV1Api);
+    let ours: Awaited<ReturnType<typeof leasesApi.listNamespacedLease>>['items'] = [];
+    for (const deadline = Date.now() + 15_000; ours.length < perKind && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250)))
+      ours = (await leasesApi.listNamespacedLease({ namespace: 'kube-node-lease', labelSelector: 'cpchaos.io/run=agent-kinds-test' })).items;
+    t.is(ours.length, perKind, 'every kubelet created its Lease');
+    t.true(
+      ours.every((l) => l.metadata?.ownerReferences?.[0]?.kind === 'Node'),
+      'each Lease is owned by its Node, as the kubelet sets it',
+    );
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const ciliumNodes = async () =>
+      (
+        (await custom.listClusterCustomObject({
+          group: 'cilium.io',
+          version: 'v2',
+          plural: 'ciliumnodes',
+          labelSelector: 'cpchaos.io/run=agent-kinds-test',
+        })) as { items: unknown[] }
+      ).items.length;
+    let registered = 0;
+    for (const deadline = Date.now() + 15_000; registered < perKind && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250)))
+      registered = await ciliumNodes();
+    t.is(registered, perKind, 'every CNI agent registered its CiliumNode');
+
+    // Lease renewals: a PUT every 10 s per kubelet, the Lease it wrote in hand (no GET).
+    t.true(await until(() => (counts('kubelet')['PUT leases'] ?? 0) >= perKind, 15_000), JSON.stringify(counts('kubelet')));
+    t.is(counts('kubelet')['GET leases'], perKind, `one GET each, at start: ${JSON.stringify([...fleet.stats.byType.get('kubelet')!.breaks])}`);
+    // A burst of registrations may meet the apiserver's in-flight limit (429); they are tried again, as the kubelet does.
+    const failed = [...fleet.stats.byType.get('kubelet')!.breaks.keys()].filter((k) => k.includes(' -> ') && !k.endsWith(' -> 429'));
+    t.deepEqual(failed, [], 'no write failed but for 429s');
+
+    const watchesBefore = (type: string) => counts(type)['WATCH rv=last-synced'] ?? 0;
+    const rewatched = { kubelet: watchesBefore('kubelet'), proxy: watchesBefore('kube-proxy') };
+    const reset = await fleet.resetConnections(1);
+    t.deepEqual(reset, { open: 3 * perKind, reset: 3 * perKind }, 'one connection per agent, each reset');
+    t.true(
+      await until(
+        () => watchesBefore('kubelet') >= rewatched.kubelet + 4 * perKind && watchesBefore('kube-proxy') >= rewatched.proxy + 3 * perKind && fleet.watching(),
+        30_000,
+      ),
+      'every informer re-watched',
+    );
+    for (const type of ['kubelet', 'kube-proxy', 'cni-agent']) {
+      t.is(fleet.stats.byType.get(type)!.relists, 0, `${type}: a reset is a re-watch, not a relist`);
+      t.is(counts(type)['WATCHLIST rv='], type === 'kubelet' ? 4 * perKind : type === 'kube-proxy' ? 3 * perKind : 10 * perKind);
+    }
+  },
+);
+
+test.serial('worker threads hold the same connections and reset them the same', async (t) => {
+  const { fleet, port } = await directFleet(t);
+  const before = await openFiles();
+  const others = await connectionsTo(port);
+  await fleet.start([spec('kube-proxy', 2)]);
+  await fleet.waitSynced(60_000);
+  t.true(await until(() => fleet.watching(), 20_000));
+  t.is(fleet.workerThreads, 2);
+  t.is((await connectionsTo(port)) - others, perKind, 'one connection to the apiserver per agent');
+  const held = (await openFiles()) - before;
+  // A thread's event loop holds a few descriptors of its own.
+  t.true(held <= perKind + 20, `${held} more open files for ${perKind} agents in 2 threads`);
+  // A watch cut within its first second with no event is one client-go relists ("very short watch"): let them age.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  t.deepEqual(await fleet.resetConnections(1), { open: perKind, reset: perKind });
+  const stats = fleet.stats.byType.get('kube-proxy')!;
+  t.true(
+    await until(() => (stats.requests.get('WATCH rv=last-synced') ?? 0) >= 3 * perKind && fleet.watching(), 30_000),
+    JSON.stringify({ requests: [...stats.requests], breaks: [...stats.breaks], open: stats.openWatches }),
+  );
+  t.is(fleet.stats.byType.get('kube-proxy')!.relists, 0);
+});
+
+test.serial('parts switched off are not run, and a part the kind lacks is refused', async (t) => {
+  const { fleet } = await directFleet(t);
+  await t.throwsAsync(fleet.start([{ ...spec('kubelet'), off: ['leases'] }]), { message: /no part "leases".*lease/ });
+  await fleet.start([{ ...spec('kubelet'), count: 5, off: ['lease', 'nodeStatus', 'services', 'runtimeClasses', 'node'] }]);
+  await fleet.waitSynced(30_000);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  t.deepEqual(Object.fromEntries(fleet.stats.byType.get('kubelet')!.requests), { 'WATCHLIST rv=': 5 });
+});

@@ -1,0 +1,133 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import test, { type ExecutionContext } from 'ava';
+import { execa, type ResultPromise } from 'execa';
+import { agentRequestsAuditPolicy, auditArgs, requestsOf } from '../../bench/audit-requests.js';
+import { buildFleetGo } from '../../bench/fleet-go-build.js';
+import { defaultKubernetesVersion, parseKubernetesVersion } from '../../src/binaries/versions.js';
+import { ensureCrds } from '../../src/load/agents/crds.js';
+import { clientModel } from '../../src/load/agents/reflector.js';
+import { Http2Wire } from '../../src/load/agents/wire-http2.js';
+import { Cancellation } from '../../src/util/cancellation.js';
+import { kubeconfigIdentity } from '../../src/load/client.js';
+import { Fleet } from '../../src/load/fleet.js';
+import { LoadBalancerProxy } from '../../src/load/proxy.js';
+import { catalog } from '../../src/plugins.js';
+import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+
+test.before(async () => {
+  await isolatedStateDir();
+});
+
+const agents = 10;
+/** client-go's agents are nodes from here on, ours from 0. */
+const goFirstNode = 1000;
+/** Long enough for every periodic write to beat twice (at start and about 10 s later). */
+const steadyMs = 15_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Pods on both fleets' nodes and a few Services, so every informer has something to list and watch. */
+async function seedObjects(kubeconfigPath: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const core = kc.makeApiClient(CoreV1Api);
+  const nodes = [...Array(agents).keys()].flatMap((i) => [i, goFirstNode + i]);
+  await Promise.all([
+    ...nodes.map((node) =>
+      core.createNamespacedPod({
+        namespace: 'default',
+        body: { metadata: { name: `p-${node}` }, spec: { nodeName: `cpchaos-node-${node}`, containers: [{ name: 'c', image: 'none' }] } },
+      }),
+    ),
+    ...[0, 1, 2].map((i) => core.createNamespacedService({ namespace: 'default', body: { metadata: { name: `s-${i}` }, spec: { ports: [{ port: 80 }] } } })),
+  ]);
+}
+
+/** The client-go reference fleet of `kind`, dialling through a relay the test can reset; resolves once every reflector has synced. */
+async function startReference(t: ExecutionContext, binary: string, kind: string, kubeconfig: string, server: string): Promise<void> {
+  const args = ['-kubeconfig', kubeconfig, '-server', server, '-kind', kind, '-agents', String(agents), '-first-index', String(goFirstNode)];
+  const child: ResultPromise = execa(binary, args, { reject: false, forceKillAfterDelay: 5000 });
+  t.teardown(async () => {
+    child.kill('SIGTERM');
+    await child;
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('synced') && resolve());
+    void child.then((result) => reject(new Error(`fleet-go exited: ${String(result.stderr)}`)));
+  });
+}
+
+const isInformer = (request: string) => /^(LIST|WATCH|WATCHLIST) /.test(request);
+
+/**
+ * Lists and watches must match one for one (but for those the server answered 429). Periodic reads and writes may be a beat apart per
+ * agent, as the two fleets started apart, and so may the answers that depend on when they came
+ * (a GET from the watch cache just before it holds the Node just registered: a 404, then a GET from etcd).
+ */
+function assertSameRequests(t: ExecutionContext, what: string, ours: Record<string, number>, theirs: Record<string, number>): void {
+  // A 429 says when the server was ready (a watch cache still initializing), not what the client asked: both retry it.
+  const informers = (counts: Record<string, number>) =>
+    Object.fromEntries(Object.entries(counts).filter(([request]) => isInformer(request) && !request.endsWith(' -> 429')));
+  t.deepEqual(informers(ours), informers(theirs), `${what}: the same lists and watches`);
+  for (const request of new Set([...Object.keys(ours), ...Object.keys(theirs)].filter((r) => !isInformer(r)))) {
+    const [mine, count] = [ours[request] ?? 0, theirs[request] ?? 0];
+    t.true(Math.abs(mine - count) <= agents, `${what}: ${request}: ours ${mine}, client-go's ${count}`);
+  }
+  const writes = (counts: Record<string, number>) => Object.keys(counts).filter((r) => !isInformer(r) && !r.includes(' -> '));
+  t.deepEqual(writes(ours).sort(), writes(theirs).sort(), `${what}: the same reads and writes beside the informers`);
+}
+
+for (const kind of ['kubelet', 'kube-proxy', 'cni-agent']) {
+  test.serial(
+    `${kind}: ours and client-go's ask a real apiserver the same, by verb, resource and selector: sync, steady state, a connection reset`,
+    async (t) => {
+      const binary = await buildFleetGo(defaultKubernetesVersion);
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'agent-reference-'));
+      t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+      const audit = await auditArgs(dir, agentRequestsAuditPolicy);
+      const cluster = await startCluster(t, { apiserverArgs: audit.args });
+      await seedObjects(cluster.kubeconfigPath);
+      const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
+      const fleet = new Fleet(cluster.access.server, tls, catalog.agents);
+      t.teardown(() => fleet.stop());
+      const relay = new LoadBalancerProxy('127.0.0.1', Number(new URL(cluster.access.server).port));
+      await relay.start();
+      t.teardown(() => relay.stop());
+
+      const client = { ...clientModel(parseKubernetesVersion(defaultKubernetesVersion).minor), protocol: 'http2' as const };
+      // Custom resources the kind watches exist, and their watch caches are ready, before either fleet starts:
+      // a watch of one still initializing is answered 429, whichever fleet comes first.
+      const crds = catalog.agents.get(kind)?.crds?.() ?? [];
+      if (crds.length) {
+        const wire = new Http2Wire(cluster.access.server, tls, { cancellation: new Cancellation() });
+        await ensureCrds(wire, crds, new Cancellation());
+        wire.close();
+        await sleep(3000);
+      }
+      const oursFrom = Date.now();
+      // Ours first: the fleet installs the CNI agent's custom resources before its agents start.
+      await fleet.start([{ type: kind, count: agents, relist: 'client-go', client, paginate: false, rampUpMs: 0 }]);
+      const theirsFrom = Date.now();
+      await startReference(t, binary, kind, cluster.loadKubeconfigPath, `https://127.0.0.1:${relay.port}`);
+      await fleet.waitSynced(60_000);
+      await sleep(Math.max(0, theirsFrom + steadyMs - Date.now()) + 1000);
+      const ours = (since: number, until?: number) => requestsOf(audit.log, `${kind}/v1.`, since, until);
+      const theirs = (since: number, until?: number) => requestsOf(audit.log, `fleet-go-${kind}`, since, until);
+      const steady = { ours: await ours(oursFrom, oursFrom + steadyMs), theirs: await theirs(theirsFrom, theirsFrom + steadyMs) };
+      t.log('sync and steady state', steady);
+      assertSameRequests(t, 'sync and steady state', steady.ours, steady.theirs);
+
+      const resetAt = Date.now();
+      const reset = await fleet.resetConnections(1);
+      t.is(reset.reset, agents, 'one connection per agent, each reset');
+      t.true(relay.drop(1) >= agents);
+      await sleep(8000);
+      const after = { ours: await ours(resetAt, resetAt + 8000), theirs: await theirs(resetAt, resetAt + 8000) };
+      t.log('after a reset', after);
+      assertSameRequests(t, 'after a reset', after.ours, after.theirs);
+      t.true(fleet.watching(), 'every informer of ours watches again');
+    },
+  );
+}

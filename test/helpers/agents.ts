@@ -1,0 +1,9 @@
+/**
+ * A kubelet with its pod reflector alone: what the tests of relist storms and connection
+ * drops measure, without the Node, Service and RuntimeClass informers and the heartbeats
+ * that the full model adds (test/e2e/agent-kinds.test.ts covers those).
+ */
+export const podsOnlyKubelet = ['node', 'services', 'runtimeClasses', 'lease', 'nodeStatus'];
+
+/** The same as an experiment's `parts:` line. */
+export const podsOnlyKubeletParts = `parts: { ${podsOnlyKubelet.map((part) => `${part}: false`).join(', ')} }`;
