@@ -9,7 +9,9 @@
  * agent (the fleet process's resident growth past what it held before its agents).
  * `--node` runs ours on other Node.js binaries as well (comma-separated paths), each a side of
  * its own in the same interleaving, so that Node releases are compared on one control plane.
- * Run: npm run build && node dist/bench/fleet-client-go.js [--agents 500] [--pods-per-node 3] [--rounds 3] [--client v1.37.2] [--window 15 (seconds of storm measured)] [--node /path/to/node,...]
+ * `--kind` takes kube-proxy or cni-agent instead of kubelets (each the full model: every informer and
+ * write of the kind); `--steady` seconds of steady state are measured before each drop.
+ * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--agents 500] [--pods-per-node 3] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--node /path/to/node,...]
  */
 import { execa, execaSync } from 'execa';
 import { benchCluster, cpuSeconds, flag, median, residentBytes } from './common.js';
@@ -21,8 +23,19 @@ import { ApiClient } from '../src/load/client.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { LoadBalancerProxy } from '../src/load/proxy.js';
 import { waitFor } from '../src/util/wait.js';
+import { ensureCrds } from '../src/load/agents/crds.js';
+import { Http2Wire } from '../src/load/agents/wire-http2.js';
+import { kubeconfigIdentity } from '../src/load/client.js';
+import { catalog } from '../src/plugins.js';
+import { Cancellation } from '../src/util/cancellation.js';
 
 const agents = Number(flag('agents', '500'));
+const kind = flag('kind', 'kubelet');
+const steadyMs = Number(flag('steady', '15')) * 1000;
+const agentKind = catalog.agents.get(kind);
+if (!agentKind) throw new Error(`no agent kind ${kind}`);
+/** The watches one agent holds: the apiserver's count of them says when every agent is watching. */
+const watchesPerAgent = agentKind.model('n', new Set()).informers.length;
 const podsPerNode = Number(flag('pods-per-node', '3'));
 const rounds = Number(flag('rounds', '3'));
 const clientVersion = flag('client', defaultKubernetesVersion);
@@ -34,6 +47,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Round {
   syncMs: number;
+  /** CPU seconds over the steady window before the drop. */
+  steadyApiserverCpu: number;
+  steadyFleetCpu: number;
   backMs: number;
   apiserverCpu: number;
   /** The agents' process. */
@@ -52,11 +68,11 @@ interface Round {
   toClientReads: number;
 }
 
-/** The pod WATCHes the apiserver holds open, from its own gauge. */
-async function podWatches(client: ApiClient): Promise<number> {
+/** The WATCHes the apiserver holds open, of every resource, from its own gauge. */
+async function watches(client: ApiClient): Promise<number> {
   const text = (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
-  const line = text.split('\n').find((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes('resource="pods"') && l.includes('verb="WATCH"'));
-  return Number(line?.split(' ').pop() ?? 0);
+  const lines = text.split('\n').filter((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes('verb="WATCH"'));
+  return lines.reduce((sum, line) => sum + Number(line.split(' ').pop() ?? 0), 0);
 }
 
 const cluster = await benchCluster();
@@ -71,6 +87,15 @@ try {
         }),
       ),
     );
+  const crds = agentKind.crds?.() ?? [];
+  if (crds.length) {
+    // Both sides find the kind's custom resources served, as the operator would have made them.
+    const { tls } = await kubeconfigIdentity(cluster.kubeconfigPath);
+    const wire = new Http2Wire(cluster.access.server, tls, { cancellation: new Cancellation() });
+    await ensureCrds(wire, crds, new Cancellation());
+    wire.close();
+    await sleep(3000);
+  }
   const proxy = new LoadBalancerProxy('127.0.0.1', Number(new URL(cluster.access.server).port));
   await proxy.start();
   const server = `https://127.0.0.1:${proxy.port}`;
@@ -81,9 +106,9 @@ try {
   async function round(
     start: () => Promise<{ pid: number; baselineRss: number; syncMs: number; stop: () => Promise<void>; rss: () => number }>,
   ): Promise<Round> {
-    const baseline = await podWatches(client);
+    const baseline = await watches(client);
     const side = await start();
-    await waitFor('every agent watching', async () => (await podWatches(client)) >= baseline + agents, { timeoutMs: 600_000, intervalMs: 100 });
+    await waitFor('every agent watching', async () => (await watches(client)) >= baseline + agents * watchesPerAgent, { timeoutMs: 600_000, intervalMs: 100 });
     await sleep(3000);
     const bytesPerAgent = (side.rss() - side.baselineRss) / agents;
     const cpu = async () => ({
@@ -91,6 +116,8 @@ try {
       self: await cpuSeconds('self'),
       side: await cpuSeconds(side.pid),
     });
+    const steadyFrom = await cpu();
+    await sleep(steadyMs);
     const before = await cpu();
     const relayBefore = relayTally();
     const dropAt = Date.now();
@@ -104,7 +131,7 @@ try {
     let reads = 0;
     while (backMs === undefined && Date.now() - dropAt < windowMs) {
       reads++;
-      if ((await podWatches(client)) >= baseline + agents) backMs = Date.now() - dropAt;
+      if ((await watches(client)) >= baseline + agents * watchesPerAgent) backMs = Date.now() - dropAt;
       else await sleep(250);
     }
     await sleep(dropAt + windowMs - Date.now());
@@ -112,11 +139,13 @@ try {
     const relay = relayTally();
     if (backMs === undefined) throw new Error(`not every watch was back within the ${windowMs / 1000} s window: give a longer --window`);
     await side.stop();
-    await waitFor('every watch of the side gone', async () => (await podWatches(client)) <= baseline, { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor('every watch of the side gone', async () => (await watches(client)) <= baseline, { timeoutMs: 60_000, intervalMs: 100 });
     const agentsCpu = after.side - before.side;
     const relayCpu = after.self - before.self;
     return {
       syncMs: side.syncMs,
+      steadyApiserverCpu: before.apiserver - steadyFrom.apiserver,
+      steadyFleetCpu: before.side - steadyFrom.side + (before.self - steadyFrom.self),
       backMs,
       apiserverCpu: after.apiserver - before.apiserver,
       agentsCpu,
@@ -156,7 +185,7 @@ try {
       rss: () => residentBytes(pid),
     };
   }
-  const common = ['-kubeconfig', cluster.loadKubeconfigPath, '-server', server, '-agents', String(agents)];
+  const common = ['-kubeconfig', cluster.loadKubeconfigPath, '-server', server, '-agents', String(agents), '-kind', kind];
   const nodeVersion = (node: string) => execaSync(node, ['--version']).stdout.trim();
   const sides: [string, () => ReturnType<typeof child>][] = nodes.map((node) => {
     const label = nodes.length > 1 ? `ours on node ${nodeVersion(node)}` : 'ours';
@@ -174,11 +203,15 @@ try {
     }
   }
   const med = (name: string, key: keyof Round) => median(results.get(name)!.map((r) => r[key]));
-  console.log(`\n${agents} kubelets (client ${clientVersion}, ${podsPerNode} pods each), medians of ${rounds} interleaved rounds: each side / client-go`);
+  console.log(
+    `\n${agents} ${kind} agents (client ${clientVersion}, ${podsPerNode} pods per node), medians of ${rounds} interleaved rounds: each side / client-go`,
+  );
   for (const [name] of sides.slice(0, -1)) {
     console.log(name);
     for (const key of [
       'syncMs',
+      'steadyApiserverCpu',
+      'steadyFleetCpu',
       'backMs',
       'apiserverCpu',
       'fleetCpu',

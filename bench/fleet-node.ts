@@ -1,9 +1,9 @@
 /**
- * bench/fleet-node: our kubelet fleet in a process of its own, the twin of bench/fleet-go, so that
+ * bench/fleet-node: our fleet of one agent kind in a process of its own, the twin of bench/fleet-go, so that
  * bench/fleet-client-go reads both sides' CPU and memory the same way (per process, from /proc).
  * Prints "baseline <resident bytes before the agents>", then "synced <ms>" once every agent has synced and, on SIGTERM or when its standard input
  * closes, "asked <requests by class as JSON>" before it exits.
- * Run: node dist/bench/fleet-node.js --kubeconfig <path> --server <url> --agents <n> --client v1.37.2
+ * Run: node dist/bench/fleet-node.js --kubeconfig <path> --server <url> --agents <n> --client v1.37.2 [--kind kubelet|kube-proxy|cni-agent]
  */
 import { flag, residentBytes } from './common.js';
 import { parseKubernetesVersion } from '../src/binaries/versions.js';
@@ -13,6 +13,7 @@ import { Fleet } from '../src/load/fleet.js';
 import { catalog } from '../src/plugins.js';
 
 const agents = Number(flag('agents', '10'));
+const kind = flag('kind', 'kubelet');
 // What this process holds before its agents: the bench's per-agent memory is the growth past it.
 const baseline = residentBytes('self');
 process.stdout.write(`baseline ${baseline}\n`);
@@ -20,7 +21,7 @@ const model = { ...clientModel(parseKubernetesVersion(flag('client', 'v1.37.2'))
 const { tls } = await kubeconfigIdentity(flag('kubeconfig', ''));
 const fleet = new Fleet(flag('server', ''), tls, catalog.agents);
 const started = Date.now();
-await fleet.start([{ type: 'kubelet', count: agents, relist: 'client-go', client: model, paginate: false, rampUpMs: 0 }]);
+await fleet.start([{ type: kind, count: agents, relist: 'client-go', client: model, paginate: false, rampUpMs: 0 }]);
 await fleet.waitSynced(600_000);
 process.stdout.write(`synced ${Date.now() - started}\n`);
 
@@ -28,8 +29,8 @@ let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  const kubelet = fleet.stats.byType.get('kubelet');
-  process.stdout.write(`asked ${JSON.stringify(Object.fromEntries(kubelet?.requests ?? []))}\n`);
+  const stats = fleet.stats.byType.get(kind);
+  process.stdout.write(`asked ${JSON.stringify(Object.fromEntries(stats?.requests ?? []))}\n`);
   await fleet.stop();
   process.exit(0);
 }

@@ -5,7 +5,7 @@
  * to sync, the runner's memory and open files per agent, the steady writes, the apiserver's and
  * etcd's CPU and memory at rest, and the storm when every agent connection is reset at once.
  * Run: npm run build && node --expose-gc dist/bench/node-agents.js [--nodes 5000] [--kinds kubelet,kube-proxy,cni-agent]
- *   [--pods-per-node 0] [--rest 60] [--ramp 60] [--workers 1]
+ *   [--pods-per-node 0] [--rest 60] [--ramp 60] [--workers 1] [--off cni-agent:ciliumNodes,...]
  */
 import fs from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
@@ -24,6 +24,11 @@ const podsPerNode = Number(flag('pods-per-node', '0'));
 const restS = Number(flag('rest', '60'));
 const rampS = Number(flag('ramp', '60'));
 const workers = Number(flag('workers', '1'));
+/** Parts switched off, as kind:part pairs (cni-agent:ciliumNodes,...). */
+const off = flag('off', '')
+  .split(',')
+  .filter(Boolean)
+  .map((pair) => pair.split(':') as [string, string]);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const openFiles = async () => (await fs.readdir('/proc/self/fd')).length;
@@ -43,6 +48,14 @@ const cluster = await benchCluster();
 const controller = new AbortController();
 setMaxListeners(0, controller.signal);
 const env = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: controller.signal, event: () => undefined });
+// A bench stopped early (Ctrl-C, timeout -s INT) still takes its control plane down.
+process.once('SIGINT', () => {
+  console.log('interrupted: stopping the agents and the control plane');
+  void env
+    .close()
+    .finally(() => cluster.down())
+    .finally(() => process.exit(130));
+});
 try {
   const { fleet, client, connections } = env.context;
   const pids = { apiserver: cluster.state.processes.apiserver!.pid, etcd: cluster.state.processes.etcd!.pid };
@@ -90,7 +103,7 @@ try {
     `${nodes} nodes x ${kinds.join(' + ')} = ${agents} agents, ${podsPerNode * nodes} pods bound to them: all synced and watching ${syncedS.toFixed(1)} s after the first started (${rampS} s ramp-up)`,
   );
   console.log(
-    `  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the agents = ${formatBytes((rss - rssBefore) / agents)} per agent); ${(await openFiles()) - filesBefore} more open files (${((await openFiles()) - filesBefore) / agents} per agent)`,
+    `  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the agents = ${formatBytes((rss - rssBefore) / agents)} per agent); ${(await openFiles()) - filesBefore} more open files (${(((await openFiles()) - filesBefore) / agents).toFixed(2)} per agent)`,
   );
 
   const requests = () => new Map([...fleet.requestCounts()].flatMap(([type, counts]) => [...counts].map(([what, n]) => [`${type} ${what}`, n] as const)));
@@ -117,7 +130,11 @@ try {
   console.log(
     `  reset ${reset} connections: every informer watching again after ${stormS.toFixed(1)} s; ${rewatches} re-watches, ${relists} relists; CPU in cores meanwhile: ${cores(stormCpu, await cpu(pids), stormS)}; ${memory()}`,
   );
-  console.log(`  runner RSS after the storm ${formatBytes(residentBytes('self'))}`);
+  const breaks = new Map<string, number>();
+  for (const s of stats()) for (const [reason, n] of s.breaks) breaks.set(reason, (breaks.get(reason) ?? 0) + n);
+  console.log(
+    `  runner RSS after the storm ${formatBytes(residentBytes('self'))}; watches ended and failed requests by reason: ${JSON.stringify(Object.fromEntries(breaks))}`,
+  );
 } finally {
   await env.close();
   await cluster.down();

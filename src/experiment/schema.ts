@@ -261,7 +261,8 @@ export const experimentSchema = (plugins: SchemaPlugins) =>
       steadyState: Type.Optional(Strict({ duration: Duration('how long to observe before the faults (default 5s)') })),
       agents: Type.Optional(
         Type.Array(agentsSchema(plugins.agents), {
-          description: "simulated node agents, started after seeding and reaching the apiserver through the runner's load balancer",
+          description:
+            "simulated node agents, started after seeding, each dialling the apiserver over its own connection (through the runner's relay when a fault needs latency or a blackhole)",
         }),
       ),
       faults: Type.Optional(Type.Array(faultSchema(plugins.faults))),

@@ -97,7 +97,11 @@ export const nodeJoinBurst = defineFault({
           totals.nodes++;
           await ensure(client, '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', leaseObject(name), `Lease ${name}`);
           totals.leases++;
-          await fleet.start([{ type: 'kubelet', count: 1, firstIndex: first + i, relist: params.relist, paginate: false, rampUpMs: 0 }], signal);
+          // Its Lease is renewed below, at leaseRenew: the agent's own lease controller stays off.
+          await fleet.start(
+            [{ type: 'kubelet', off: ['lease'], count: 1, firstIndex: first + i, relist: params.relist, paginate: false, rampUpMs: 0 }],
+            signal,
+          );
           if (!viaController) {
             for (let p = 0; p < perNodePods; p++) {
               await ensure(client, `/api/v1/namespaces/${daemonNamespace}/pods`, daemonPod(name, p), `pod for ${name}`);
