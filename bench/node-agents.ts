@@ -84,6 +84,7 @@ try {
   await fleet.start(
     kinds.map((type) => ({
       type,
+      off: off.filter(([kind]) => kind === type).map(([, part]) => part),
       count: nodes,
       firstIndex: first,
       relist: 'client-go' as const,
