@@ -86,11 +86,18 @@ test.serial('kube-proxy and cni-agent agents list what they should and watch it'
   const cni = fleet.stats.byType.get('cni-agent')!;
   // kube-proxy runs three informers (Services, EndpointSlices, its Node) per agent; a CNI agent ten (its pods, Services, ... Cilium's CRDs).
   t.is(kubeProxy.lists, 9);
-  t.is(cni.lists, 20);
   t.true(await until(() => kubeProxy.openWatches === 9 && cni.openWatches === 20, 10_000));
   t.deepEqual([...kubeProxy.resourceVersions], [['0', 9]]);
-  // Paged at 500 from etcd (quorum): every informer's first page, none needed a second.
-  t.deepEqual([...cni.resourceVersions], [['', 20]]);
+  // Every informer listed from etcd (quorum), one page each. A watch of a custom resource whose
+  // watch cache is still initializing is refused (429), and a forced policy relists after it: so at least 20.
+  t.deepEqual(
+    [...cni.resourceVersions].map(([rv]) => rv),
+    [''],
+  );
+  t.true(
+    cni.lists - cni.relists === 20 && (cni.resourceVersions.get('') ?? 0) >= 20,
+    JSON.stringify({ lists: cni.lists, relists: cni.relists, breaks: [...cni.breaks] }),
+  );
   // The default/kubernetes Service exists, so kube-proxy's service LISTs carry it.
   t.true(kubeProxy.listBytes > 500);
 });
