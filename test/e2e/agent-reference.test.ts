@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import test, { type ExecutionContext } from 'ava';
-import { execa, type ResultPromise } from 'execa';
 import { agentRequestsAuditPolicy, auditArgs, requestsOf } from '../../bench/audit-requests.js';
 import { buildFleetGo } from '../../bench/fleet-go-build.js';
 import { defaultKubernetesVersion, parseKubernetesVersion } from '../../src/binaries/versions.js';
@@ -16,6 +15,7 @@ import { Fleet } from '../../src/load/fleet.js';
 import { LoadBalancerProxy } from '../../src/load/proxy.js';
 import { catalog } from '../../src/plugins.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+import { startFleetGo } from '../helpers/fleet-go.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -48,15 +48,7 @@ async function seedObjects(kubeconfigPath: string): Promise<void> {
 /** The client-go reference fleet of `kind`, dialling through a relay the test can reset; resolves once every reflector has synced. */
 async function startReference(t: ExecutionContext, binary: string, kind: string, kubeconfig: string, server: string): Promise<void> {
   const args = ['-kubeconfig', kubeconfig, '-server', server, '-kind', kind, '-agents', String(agents), '-first-index', String(goFirstNode)];
-  const child: ResultPromise = execa(binary, args, { reject: false, forceKillAfterDelay: 5000 });
-  t.teardown(async () => {
-    child.kill('SIGTERM');
-    await child;
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('synced') && resolve());
-    void child.then((result) => reject(new Error(`fleet-go exited: ${String(result.stderr)}`)));
-  });
+  await startFleetGo(t, binary, args);
 }
 
 const isInformer = (request: string) => /^(LIST|WATCH|WATCHLIST) /.test(request);

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import test, { type ExecutionContext } from 'ava';
-import { execa, type ResultPromise } from 'execa';
 import { auditArgs, agentRequests, agentSequences, settledRequests } from '../../bench/audit-requests.js';
 import { buildFleetGo, referenceClientVersions } from '../../bench/fleet-go-build.js';
 import { defaultKubernetesVersion, parseKubernetesVersion } from '../../src/binaries/versions.js';
@@ -15,6 +14,7 @@ import { LoadBalancerProxy } from '../../src/load/proxy.js';
 import { catalog } from '../../src/plugins.js';
 import { podsOnlyKubelet } from '../helpers/agents.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+import { startFleetGo } from '../helpers/fleet-go.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -46,18 +46,7 @@ async function seedPods(cluster: LocalCluster): Promise<void> {
 /** The client-go reference fleet (bench/fleet-go) behind the same load balancer; resolves once every reflector has synced. */
 async function startReference(t: ExecutionContext, binary: string, kubeconfig: string, server: string): Promise<void> {
   const args = ['-kubeconfig', kubeconfig, '-server', server, '-agents', String(agents), '-first-index', String(goFirstNode), '-pods-only'];
-  const child: ResultPromise = execa(binary, args, {
-    reject: false,
-    forceKillAfterDelay: 5000,
-  });
-  t.teardown(async () => {
-    child.kill('SIGTERM');
-    await child;
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('synced') && resolve());
-    void child.then((result) => reject(new Error(`fleet-go exited: ${String(result.stderr)}`)));
-  });
+  await startFleetGo(t, binary, args);
 }
 
 /** The requests without their answers. */
