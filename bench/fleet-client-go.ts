@@ -11,12 +11,15 @@
  * its own in the same interleaving, so that Node releases are compared on one control plane.
  * `--kind` takes kube-proxy or cni-agent instead of kubelets (each the full model: every informer and
  * write of the kind); `--steady` seconds of steady state are measured before each drop.
- * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--agents 500] [--pods-per-node 3] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--node /path/to/node,...]
+ * `--pprof DIR` saves the apiserver's CPU profile over each storm window there (side-round.pb.gz),
+ * to compare with `go tool pprof -top -diff_base client-go-1.pb.gz ours-1.pb.gz`.
+ * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--node /path/to/node,...]
  */
 import { execa, execaSync } from 'execa';
 import { benchCluster, cpuSeconds, flag, median, residentBytes } from './common.js';
 import { buildFleetGo } from './fleet-go-build.js';
 import path from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defaultKubernetesVersion } from '../src/binaries/versions.js';
 import { ApiClient } from '../src/load/client.js';
@@ -40,6 +43,7 @@ const podsPerNode = Number(flag('pods-per-node', '3'));
 const rounds = Number(flag('rounds', '3'));
 const clientVersion = flag('client', defaultKubernetesVersion);
 const windowMs = Number(flag('window', '15')) * 1000;
+const pprofDir = flag('pprof', '');
 const nodes = [process.execPath, ...flag('node', '').split(',').filter(Boolean)];
 
 const fleetNode = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fleet-node.js');
@@ -60,6 +64,8 @@ interface Round {
   /** How often the apiserver's /metrics was read in the window. */
   metricsReads: number;
   bytesPerAgent: number;
+  /** TLS handshakes the apiserver counted as errors in the window (a client that closed before finishing its own). */
+  handshakeErrors: number;
   /** Connections the relay accepted in the window, and what it carried each way (KiB, reads). */
   connections: number;
   toServerKiB: number;
@@ -68,9 +74,16 @@ interface Round {
   toClientReads: number;
 }
 
+const metricsText = async (client: ApiClient) => (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
+
+/** TLS handshakes the apiserver saw fail or left unfinished by their client. */
+async function handshakeErrors(client: ApiClient): Promise<number> {
+  return Number(/^apiserver_tls_handshake_errors_total (\S+)$/m.exec(await metricsText(client))?.[1] ?? 0);
+}
+
 /** The WATCHes the apiserver holds open, of every resource, from its own gauge. */
 async function watches(client: ApiClient): Promise<number> {
-  const text = (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
+  const text = await metricsText(client);
   const lines = text.split('\n').filter((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes('verb="WATCH"'));
   return lines.reduce((sum, line) => sum + Number(line.split(' ').pop() ?? 0), 0);
 }
@@ -105,6 +118,7 @@ try {
   /** One round of one side: `start` returns its process's pid, its resident memory before its agents, and a stop function. */
   async function round(
     start: () => Promise<{ pid: number; baselineRss: number; syncMs: number; stop: () => Promise<void>; rss: () => number }>,
+    profileName: string,
   ): Promise<Round> {
     const baseline = await watches(client);
     const side = await start();
@@ -120,7 +134,9 @@ try {
     await sleep(steadyMs);
     const before = await cpu();
     const relayBefore = relayTally();
+    const handshakeErrorsBefore = await handshakeErrors(client);
     const dropAt = Date.now();
+    const profile = pprofDir ? apiserverProfile(profileName) : Promise.resolve();
     proxy.drop(1);
     // The gauge falls as the server sees the resets, then climbs back as the agents re-watch. The
     // CPU is read over the same fixed window for both sides, so that the apiserver's own watches
@@ -137,6 +153,8 @@ try {
     await sleep(dropAt + windowMs - Date.now());
     const after = await cpu();
     const relay = relayTally();
+    const handshakeErrorsAfter = await handshakeErrors(client);
+    await profile;
     if (backMs === undefined) throw new Error(`not every watch was back within the ${windowMs / 1000} s window: give a longer --window`);
     await side.stop();
     await waitFor('every watch of the side gone', async () => (await watches(client)) <= baseline, { timeoutMs: 60_000, intervalMs: 100 });
@@ -152,6 +170,7 @@ try {
       relayCpu,
       fleetCpu: agentsCpu + relayCpu,
       bytesPerAgent,
+      handshakeErrors: handshakeErrorsAfter - handshakeErrorsBefore,
       metricsReads: reads,
       connections: relay.accepted - relayBefore.accepted,
       toServerKiB: (relay.toServer.bytes - relayBefore.toServer.bytes) / 1024,
@@ -159,6 +178,14 @@ try {
       toClientKiB: (relay.toClient.bytes - relayBefore.toClient.bytes) / 1024,
       toClientReads: relay.toClient.chunks - relayBefore.toClient.chunks,
     };
+  }
+
+  /** The apiserver's CPU profile over the storm window, saved for `go tool pprof`. */
+  async function apiserverProfile(name: string): Promise<void> {
+    mkdirSync(pprofDir, { recursive: true });
+    const seconds = Math.floor(windowMs / 1000);
+    const response = await client.request('GET', `/debug/pprof/profile?seconds=${seconds}`, { keepBody: true, timeoutMs: windowMs + 30_000 });
+    writeFileSync(path.join(pprofDir, `${name}.pb.gz`), response.body ?? Buffer.alloc(0));
   }
 
   /** A fleet in a child process: its pid, and a stop that prints what it says on the way out. */
@@ -195,10 +222,10 @@ try {
   const results = new Map<string, Round[]>(sides.map(([name]) => [name, []]));
   for (let i = 0; i < rounds; i++) {
     for (const [name, start] of sides) {
-      const r = await round(start);
+      const r = await round(start, `${name.replace(/\W+/g, '-')}-${i + 1}`);
       results.get(name)!.push(r);
       console.log(
-        `round ${i + 1} ${name}: synced ${(r.syncMs / 1000).toFixed(2)} s; watches back ${(r.backMs / 1000).toFixed(2)} s after the drop; storm CPU apiserver ${r.apiserverCpu.toFixed(2)} s, fleet ${r.fleetCpu.toFixed(2)} s (agents ${r.agentsCpu.toFixed(2)}, relay ${r.relayCpu.toFixed(2)}); ${(r.bytesPerAgent / 1024).toFixed(0)} KiB per agent; ${r.metricsReads} /metrics reads; relay: ${r.connections} connections, to the apiserver ${r.toServerKiB.toFixed(0)} KiB in ${r.toServerReads} reads, back ${r.toClientKiB.toFixed(0)} KiB in ${r.toClientReads}`,
+        `round ${i + 1} ${name}: synced ${(r.syncMs / 1000).toFixed(2)} s; watches back ${(r.backMs / 1000).toFixed(2)} s after the drop; storm CPU apiserver ${r.apiserverCpu.toFixed(2)} s, fleet ${r.fleetCpu.toFixed(2)} s (agents ${r.agentsCpu.toFixed(2)}, relay ${r.relayCpu.toFixed(2)}); ${(r.bytesPerAgent / 1024).toFixed(0)} KiB per agent; ${r.handshakeErrors} handshake errors; ${r.metricsReads} /metrics reads; relay: ${r.connections} connections, to the apiserver ${r.toServerKiB.toFixed(0)} KiB in ${r.toServerReads} reads, back ${r.toClientKiB.toFixed(0)} KiB in ${r.toClientReads}`,
       );
     }
   }
@@ -218,6 +245,7 @@ try {
       'agentsCpu',
       'relayCpu',
       'bytesPerAgent',
+      'handshakeErrors',
       'connections',
       'toServerKiB',
       'toServerReads',

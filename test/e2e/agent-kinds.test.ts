@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, CoordinationV1Api } from '@kubernetes/client-node';
 import test, { type ExecutionContext } from 'ava';
 import { clientModel } from '../../src/load/agents/reflector.js';
-import { kubeconfigIdentity } from '../../src/load/client.js';
+import { ApiClient, kubeconfigIdentity } from '../../src/load/client.js';
+import { ClientStats } from '../../src/metrics/client-stats.js';
 import { Fleet, type FleetSpec } from '../../src/load/fleet.js';
 import { catalog } from '../../src/plugins.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
@@ -65,12 +66,19 @@ async function directFleet(t: ExecutionContext) {
   return { cluster, fleet, kc, port: Number(new URL(cluster.access.server).port) };
 }
 
+/** The apiserver's count of TLS handshakes its clients left unfinished (or that failed). */
+async function handshakeErrors(kubeconfigPath: string): Promise<number> {
+  const client = await ApiClient.fromKubeconfig(kubeconfigPath, new ClientStats());
+  const text = (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
+  return Number(/^apiserver_tls_handshake_errors_total (\S+)$/m.exec(text)?.[1] ?? 'NaN');
+}
+
 const spec = (type: string, workers = 1): FleetSpec => ({ type, count: perKind, relist: 'client-go', client, paginate: false, rampUpMs: 0, workers });
 
 test.serial(
   "the agent kinds sync every informer, write what their real counterparts write, over one direct connection each, and a drop resets each with the runner's RST",
   async (t) => {
-    const { fleet, kc, port } = await directFleet(t);
+    const { cluster, fleet, kc, port } = await directFleet(t);
     const before = await openFiles();
     // The cluster's own readiness client may hold one too.
     const others = await connectionsTo(port);
@@ -100,6 +108,15 @@ test.serial(
       ours.every((l) => l.metadata?.ownerReferences?.[0]?.kind === 'Node'),
       'each Lease is owned by its Node, as the kubelet sets it',
     );
+    // Written in protobuf, as the kubelet's heartbeat client does: what the apiserver decoded.
+    t.true(
+      ours.every((l) => l.spec?.holderIdentity === l.metadata?.name && l.spec?.leaseDurationSeconds === 40),
+      JSON.stringify(ours[0]?.spec),
+    );
+    t.true(
+      ours.every((l) => Math.abs(new Date(l.spec!.renewTime!).getTime() - Date.now()) < 60_000),
+      'each renewTime is this minute',
+    );
     const custom = kc.makeApiClient(CustomObjectsApi);
     const ciliumNodes = async () =>
       (
@@ -124,6 +141,7 @@ test.serial(
 
     const watchesBefore = (type: string) => counts(type)['WATCH rv=last-synced'] ?? 0;
     const rewatched = { kubelet: watchesBefore('kubelet'), proxy: watchesBefore('kube-proxy') };
+    const unfinishedBefore = await handshakeErrors(cluster.kubeconfigPath);
     const reset = await fleet.resetConnections(1);
     t.deepEqual(reset, { open: 3 * perKind, reset: 3 * perKind }, 'one connection per agent, each reset');
     t.true(
@@ -133,6 +151,10 @@ test.serial(
       ),
       'every informer re-watched',
     );
+    // The spare connections dialled in the storm finish their handshakes before they close, as Go's
+    // do: the apiserver verifies each one's client certificate, and logs no handshake error.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    t.is((await handshakeErrors(cluster.kubeconfigPath)) - unfinishedBefore, 0, 'every handshake in the storm was finished');
     for (const type of ['kubelet', 'kube-proxy', 'cni-agent']) {
       t.is(fleet.stats.byType.get(type)!.relists, 0, `${type}: a reset is a re-watch, not a relist`);
       t.is(counts(type)['WATCHLIST rv='], type === 'kubelet' ? 4 * perKind : type === 'kube-proxy' ? 3 * perKind : 10 * perKind);
