@@ -51,7 +51,7 @@ export interface WireRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH';
   path: string;
   protobuf: boolean;
-  body?: string;
+  body?: string | Buffer;
   contentType?: string;
 }
 
@@ -66,7 +66,7 @@ export interface OpenRequest {
   userAgent: string;
   path: string;
   accept: string;
-  body?: string;
+  body?: string | Buffer;
   contentType?: string;
 }
 

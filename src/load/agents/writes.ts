@@ -1,7 +1,8 @@
 import type { AgentWrite, RegisterTemplate } from '../../core/agent-model.js';
 import type { Cancellation } from '../../util/cancellation.js';
 import { ciliumNodeObject } from '../objects/cilium.js';
-import { microTime, nodeObject } from '../objects/node.js';
+import { nodeObject } from '../objects/node.js';
+import { leaseHasOwner, newLease, renewedLease, uidOf, type LeaseRenewal } from './lease-protobuf.js';
 import type { FleetStats } from './stats.js';
 import type { AgentWire, WireRequest, WireResponse } from './wire.js';
 
@@ -16,6 +17,7 @@ export interface WriterOptions {
 }
 
 const json = 'application/json';
+const protobuf = 'application/vnd.kubernetes.protobuf';
 const templates: Record<RegisterTemplate, (name: string) => Record<string, unknown>> = {
   node: (name) => nodeObject(name, ''),
   'cilium-node': ciliumNodeObject,
@@ -79,56 +81,43 @@ export class AgentWriter {
   }
 
   /**
-   * client-go's lease controller (component-helpers/apimachinery/lease): with the last Lease it
-   * wrote in hand, a PUT with a new renewTime; without one (at start, or after a failed PUT),
-   * GET it, CREATE it when missing, else PUT. While the Lease has no owner, the kubelet's
-   * post-processing GETs its Node to set one.
+   * client-go's lease controller (component-helpers/apimachinery/lease), in protobuf as the
+   * kubelet's heartbeat client sends it: with the last Lease it wrote in hand, a PUT with a new
+   * renewTime; without one (at start, or after a failed PUT), GET it, CREATE it when missing,
+   * else PUT. While the Lease has no owner, the kubelet's post-processing GETs its Node to set one.
    */
   private lease(write: Extract<AgentWrite, { kind: 'lease' }>): Promise<void> {
     const path = `/apis/coordination.k8s.io/v1/namespaces/${write.namespace}/leases`;
-    let latest: Record<string, unknown> | undefined;
-    const owned = async (lease: Record<string, unknown>) => {
-      const metadata = (lease.metadata ?? {}) as { ownerReferences?: unknown[] };
-      if (!write.ownerNode || metadata.ownerReferences?.length) return lease;
-      const node = await this.send('GET nodes', { method: 'GET', path: `/api/v1/nodes/${write.ownerNode}`, protobuf: false });
-      const uid = node?.status === 200 ? (JSON.parse(node.body.toString()) as { metadata?: { uid?: string } }).metadata?.uid : undefined;
-      if (!uid) return lease;
-      return { ...lease, metadata: { ...metadata, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: write.ownerNode, uid }] } };
+    let latest: Buffer | undefined;
+    const owner = async (lease: Buffer | undefined) => {
+      if (!write.ownerNode || (lease && leaseHasOwner(lease))) return undefined;
+      const node = await this.send('GET nodes', { method: 'GET', path: `/api/v1/nodes/${write.ownerNode}`, protobuf: true });
+      const uid = node?.status === 200 ? uidOf(node.body) : undefined;
+      return uid ? { name: write.ownerNode, uid } : undefined;
     };
-    const renewed = async (lease: Record<string, unknown>) => ({
-      ...(await owned(lease)),
-      spec: { ...(lease.spec as object), holderIdentity: write.holder, leaseDurationSeconds: write.durationSeconds, renewTime: microTime() },
-    });
-    const put = async (lease: Record<string, unknown>) => {
-      const response = await this.send('PUT leases', {
-        method: 'PUT',
-        path: `${path}/${write.name}`,
-        protobuf: false,
-        body: JSON.stringify(await renewed(lease)),
-        contentType: json,
-      });
-      return response?.status === 200 ? (JSON.parse(response.body.toString()) as Record<string, unknown>) : undefined;
+    const renewal = async (lease: Buffer | undefined): Promise<LeaseRenewal> => {
+      const owned = await owner(lease);
+      return { holder: write.holder, durationSeconds: write.durationSeconds, renewTime: new Date(), ...(owned ? { owner: owned } : {}) };
+    };
+    const put = async (lease: Buffer) => {
+      const body = renewedLease(lease, await renewal(lease));
+      const response = await this.send('PUT leases', { method: 'PUT', path: `${path}/${write.name}`, protobuf: true, body, contentType: protobuf });
+      return response?.status === 200 ? response.body : undefined;
     };
     return this.beat(write.everyMs, async () => {
       if (latest) {
         latest = await put(latest);
         if (latest) return;
       }
-      const got = await this.send('GET leases', { method: 'GET', path: `${path}/${write.name}`, protobuf: false }, 404);
+      const got = await this.send('GET leases', { method: 'GET', path: `${path}/${write.name}`, protobuf: true }, 404);
       if (got?.status === 200) {
-        latest = await put(JSON.parse(got.body.toString()) as Record<string, unknown>);
+        latest = await put(got.body);
         return;
       }
       if (got?.status !== 404) return;
-      const fresh = this.withLabels({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: write.name, namespace: write.namespace } });
-      const created = await this.send('POST leases', {
-        method: 'POST',
-        path,
-        protobuf: false,
-        body: JSON.stringify(await renewed(fresh)),
-        contentType: json,
-      });
-      if (created?.status === 201) latest = JSON.parse(created.body.toString()) as Record<string, unknown>;
+      const body = newLease({ name: write.name, namespace: write.namespace, labels: this.o.labels, ...(await renewal(undefined)) });
+      const created = await this.send('POST leases', { method: 'POST', path, protobuf: true, body, contentType: protobuf });
+      if (created?.status === 201) latest = created.body;
     });
   }
 
