@@ -5,7 +5,7 @@
 //     RuntimeClasses; registers its Node, runs client-go's lease controller
 //     (component-helpers/apimachinery/lease, renewed every 10 s, owned by its Node) and the
 //     node status loop (a GET from the watch cache every 10 s, a PATCH at once and every 5 min);
-//   - kube-proxy: Services and EndpointSlices without headless ones or other proxies', its Node;
+//   - kube-proxy: Services and EndpointSlices without headless ones or other proxies', its Node, ServiceCIDRs;
 //   - cni-agent (modelled on cilium-agent): its pods, Services, EndpointSlices, Namespaces,
 //     NetworkPolicies and Cilium's custom resources (JSON, through the dynamic client); registers
 //     its CiliumNode.
@@ -91,6 +91,8 @@ func targets(kind, node string, cs *kubernetes.Clientset) []target {
 			builtin(core, "services", &v1.Service{}, "", proxied),
 			builtin(cs.DiscoveryV1().RESTClient(), "endpointslices", &discoveryv1.EndpointSlice{}, "", proxied),
 			builtin(core, "nodes", &v1.Node{}, named, ""),
+			// MultiCIDRServiceAllocator, GA and locked on from 1.33 (the oldest release this builds for).
+			builtin(cs.NetworkingV1().RESTClient(), "servicecidrs", &networkingv1.ServiceCIDR{}, "", ""),
 		}
 	case "cni-agent":
 		return []target{

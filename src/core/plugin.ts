@@ -170,7 +170,8 @@ export interface AgentKindPlugin {
   description: string;
   /** What a user may switch off (`agents[].parts.<name>: false`), each with what it is; all on unless said. */
   parts: Readonly<Record<string, string>>;
-  model(node: string, off: ReadonlySet<string>): AgentModel;
+  /** What the agent of `node` lists, watches and writes; `minor` is its release (1.33 -> 33), the newest when not said. */
+  model(node: string, off: ReadonlySet<string>, minor?: number): AgentModel;
   /** CustomResourceDefinitions it watches, installed before the agents start (as an operator would). */
   crds?(): Record<string, unknown>[];
 }

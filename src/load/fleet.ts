@@ -32,6 +32,8 @@ export interface FleetSpec {
   /** client-go (with `client`): what the agent's release does; the others force a relist on every break. */
   relist: RelistPolicy | 'client-go';
   client?: AgentClient;
+  /** The agents' release (1.33 -> 33): which informers their kind runs (kube-proxy's ServiceCIDRs from 33); `client`'s, else the newest. */
+  minor?: number;
   paginate: boolean;
   /** Agents start evenly over this long (0: all at once, itself a storm). */
   rampUpMs: number;
@@ -191,7 +193,7 @@ export class Fleet {
     const off = new Set(spec.off ?? []);
     for (const part of off) if (!(part in kind.parts)) throw new Error(`${spec.type} has no part "${part}" (it has ${Object.keys(kind.parts).join(', ')})`);
     const agents = Array.from({ length: spec.count }, (_, i) => {
-      const { informers: targets, writes } = kind.model(nodeName(first + i), off);
+      const { informers: targets, writes } = kind.model(nodeName(first + i), off, spec.minor ?? spec.client?.minor);
       return { node: nodeName(first + i), targets, writes };
     });
     const informers = agents.reduce((sum, agent) => sum + agent.targets.length, 0);

@@ -90,9 +90,9 @@ test.serial(
     t.true(held <= 3 * perKind + 10, `${held} more open files for ${3 * perKind} agents`);
 
     const counts = (type: string) => Object.fromEntries(fleet.stats.byType.get(type)!.requests);
-    // kubelet: pods, its Node, Services, RuntimeClasses; kube-proxy: Services, EndpointSlices, its Node; the CNI agent ten.
+    // kubelet: pods, its Node, Services, RuntimeClasses; kube-proxy: Services, EndpointSlices, its Node, ServiceCIDRs; the CNI agent ten.
     t.is(counts('kubelet')['WATCHLIST rv='], 4 * perKind);
-    t.is(counts('kube-proxy')['WATCHLIST rv='], 3 * perKind);
+    t.is(counts('kube-proxy')['WATCHLIST rv='], 4 * perKind);
     t.is(counts('cni-agent')['WATCHLIST rv='], 10 * perKind);
     t.true(await until(() => (counts('kubelet')['PATCH nodes/status'] ?? 0) === perKind, 20_000), JSON.stringify(counts('kubelet')));
 
@@ -146,7 +146,7 @@ test.serial(
     t.deepEqual(reset, { open: 3 * perKind, reset: 3 * perKind }, 'one connection per agent, each reset');
     t.true(
       await until(
-        () => watchesBefore('kubelet') >= rewatched.kubelet + 4 * perKind && watchesBefore('kube-proxy') >= rewatched.proxy + 3 * perKind && fleet.watching(),
+        () => watchesBefore('kubelet') >= rewatched.kubelet + 4 * perKind && watchesBefore('kube-proxy') >= rewatched.proxy + 4 * perKind && fleet.watching(),
         30_000,
       ),
       'every informer re-watched',
@@ -157,7 +157,7 @@ test.serial(
     t.is((await handshakeErrors(cluster.kubeconfigPath)) - unfinishedBefore, 0, 'every handshake in the storm was finished');
     for (const type of ['kubelet', 'kube-proxy', 'cni-agent']) {
       t.is(fleet.stats.byType.get(type)!.relists, 0, `${type}: a reset is a re-watch, not a relist`);
-      t.is(counts(type)['WATCHLIST rv='], type === 'kubelet' ? 4 * perKind : type === 'kube-proxy' ? 3 * perKind : 10 * perKind);
+      t.is(counts(type)['WATCHLIST rv='], type === 'cni-agent' ? 10 * perKind : 4 * perKind);
     }
   },
 );
@@ -179,7 +179,7 @@ test.serial('worker threads hold the same connections and reset them the same', 
   t.deepEqual(await fleet.resetConnections(1), { open: perKind, reset: perKind });
   const stats = fleet.stats.byType.get('kube-proxy')!;
   t.true(
-    await until(() => (stats.requests.get('WATCH rv=last-synced') ?? 0) >= 3 * perKind && fleet.watching(), 30_000),
+    await until(() => (stats.requests.get('WATCH rv=last-synced') ?? 0) >= 4 * perKind && fleet.watching(), 30_000),
     JSON.stringify({ requests: [...stats.requests], breaks: [...stats.breaks], open: stats.openWatches }),
   );
   t.is(fleet.stats.byType.get('kube-proxy')!.relists, 0);

@@ -84,10 +84,10 @@ test.serial('kube-proxy and cni-agent agents list what they should and watch it'
   await fleet.waitSynced(30_000);
   const kubeProxy = fleet.stats.byType.get('kube-proxy')!;
   const cni = fleet.stats.byType.get('cni-agent')!;
-  // kube-proxy runs three informers (Services, EndpointSlices, its Node) per agent; a CNI agent ten (its pods, Services, ... Cilium's CRDs).
-  t.is(kubeProxy.lists, 9);
-  t.true(await until(() => kubeProxy.openWatches === 9 && cni.openWatches === 20, 10_000));
-  t.deepEqual([...kubeProxy.resourceVersions], [['0', 9]]);
+  // kube-proxy runs four informers (Services, EndpointSlices, its Node, ServiceCIDRs) per agent; a CNI agent ten (its pods, Services, ... Cilium's CRDs).
+  t.is(kubeProxy.lists, 12);
+  t.true(await until(() => kubeProxy.openWatches === 12 && cni.openWatches === 20, 10_000));
+  t.deepEqual([...kubeProxy.resourceVersions], [['0', 12]]);
   // Every informer listed from etcd (quorum), one page each. A watch of a custom resource whose
   // watch cache is still initializing is refused (429), and a forced policy relists after it: so at least 20.
   t.deepEqual(

@@ -5,6 +5,7 @@ export type { AgentModel, AgentWrite, InformerTarget } from '../../core/agent-mo
 /** What the fleet needs of a kind of node agent: what it runs for a node, with some of its parts switched off. */
 export interface AgentKind {
   parts: Readonly<Record<string, string>>;
-  model(node: string, off: ReadonlySet<string>): AgentModel;
+  /** `minor`: the agent's release (1.33 -> 33), the newest when not said. */
+  model(node: string, off: ReadonlySet<string>, minor?: number): AgentModel;
   crds?(): Record<string, unknown>[];
 }

@@ -54,6 +54,7 @@ function fleetSpec(agents: AgentsSpec, clusterVersion: string): FleetSpec {
     count: agents.count,
     relist: agents.relist ?? 'client-go',
     ...(agents.relist ? {} : { client: agentClient(agents, clusterVersion) }),
+    minor: minorOf(agents.client?.version ?? clusterVersion),
     paginate: agents.paginate ?? false,
     off: Object.entries(agents.parts ?? {})
       .filter(([, on]) => !on)
