@@ -13,7 +13,7 @@
  * write of the kind); `--steady` seconds of steady state are measured before each drop.
  * `--pprof DIR` saves the apiserver's CPU profile over each storm window there (side-round.pb.gz),
  * to compare with `go tool pprof -top -diff_base client-go-1.pb.gz ours-1.pb.gz`.
- * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--node /path/to/node,...]
+ * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...]
  */
 import { execa, execaSync } from 'execa';
 import { benchCluster, cpuSeconds, flag, median, residentBytes } from './common.js';
@@ -21,7 +21,7 @@ import { buildFleetGo } from './fleet-go-build.js';
 import path from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defaultKubernetesVersion } from '../src/binaries/versions.js';
+import { defaultKubernetesVersion, parseKubernetesVersion } from '../src/binaries/versions.js';
 import { ApiClient } from '../src/load/client.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { LoadBalancerProxy } from '../src/load/proxy.js';
@@ -33,17 +33,19 @@ import { catalog } from '../src/plugins.js';
 import { Cancellation } from '../src/util/cancellation.js';
 
 const agents = Number(flag('agents', '500'));
+const clientVersion = flag('client', defaultKubernetesVersion);
 const kind = flag('kind', 'kubelet');
 const steadyMs = Number(flag('steady', '15')) * 1000;
 const agentKind = catalog.agents.get(kind);
 if (!agentKind) throw new Error(`no agent kind ${kind}`);
 /** The watches one agent holds: the apiserver's count of them says when every agent is watching. */
-const watchesPerAgent = agentKind.model('n', new Set()).informers.length;
+const watchesPerAgent = agentKind.model('n', new Set(), parseKubernetesVersion(clientVersion).minor).informers.length;
 const podsPerNode = Number(flag('pods-per-node', '3'));
 const rounds = Number(flag('rounds', '3'));
-const clientVersion = flag('client', defaultKubernetesVersion);
 const windowMs = Number(flag('window', '15')) * 1000;
 const pprofDir = flag('pprof', '');
+/** /metrics reads in each storm window, the same for both sides. */
+const metricsReads = Number(flag('metrics-reads', '12'));
 const nodes = [process.execPath, ...flag('node', '').split(',').filter(Boolean)];
 
 const fleetNode = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fleet-node.js');
@@ -140,15 +142,18 @@ try {
     proxy.drop(1);
     // The gauge falls as the server sees the resets, then climbs back as the agents re-watch. The
     // CPU is read over the same fixed window for both sides, so that the apiserver's own watches
-    // and the runner's timers cost both the same; the gauge is read only until every watch is back
-    // (a /metrics read costs the apiserver about 20 ms), and the reads are counted.
+    // and the runner's timers cost both the same. A /metrics read costs the apiserver tens of ms
+    // (more with CRDs), so both sides get the same number of reads: every 500 ms until every
+    // watch is back, then more at that pace up to `metricsReads` (a side slower than that pays
+    // for its extra reads, and they are counted).
     await sleep(500);
     let backMs: number | undefined;
     let reads = 0;
-    while (backMs === undefined && Date.now() - dropAt < windowMs) {
+    while ((backMs === undefined || reads < metricsReads) && Date.now() - dropAt < windowMs - 500) {
       reads++;
-      if ((await watches(client)) >= baseline + agents * watchesPerAgent) backMs = Date.now() - dropAt;
-      else await sleep(250);
+      const watching = await watches(client);
+      if (backMs === undefined && watching >= baseline + agents * watchesPerAgent) backMs = Date.now() - dropAt;
+      await sleep(500);
     }
     await sleep(dropAt + windowMs - Date.now());
     const after = await cpu();
