@@ -32,11 +32,30 @@ function bindable(port: number): Promise<boolean> {
   });
 }
 
-/** A port that was free on 127.0.0.1 a moment ago, outside the range outgoing connections use. */
+/**
+ * Claims a port machine-wide until this process exits, so that a second run (or a parallel
+ * test) cannot pick it in the seconds between our check and etcd's or the apiserver's bind
+ * (seen in CI: two clusters drew the same apiserver port). The claim is a socket in Linux's
+ * abstract namespace: no file to leave behind, and the kernel drops it when the process ends.
+ * Elsewhere there is no such namespace, and the claim always succeeds.
+ */
+export function claimPort(port: number): Promise<boolean> {
+  if (process.platform !== 'linux') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code !== 'EADDRINUSE'));
+    server.listen({ path: `\0cpchaos-port-${port}` }, () => {
+      server.unref();
+      resolve(true);
+    });
+  });
+}
+
+/** A port that was free on 127.0.0.1 a moment ago, outside the range outgoing connections use, and claimed by no other run. */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = candidate();
-    if (await bindable(port)) return port;
+    if ((await bindable(port)) && (await claimPort(port))) return port;
   }
   throw new Error('no free port found on 127.0.0.1 below the ephemeral range');
 }
