@@ -84,6 +84,7 @@ test('the ClusterRole allows what the seeds, agents, faults and scrapers ask, an
     { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
     { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'create', 'delete'] },
     { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+    { apiGroups: ['networking.k8s.io'], resources: ['servicecidrs'], verbs: ['list', 'watch'] },
     { nonResourceURLs: ['/metrics', '/version'], verbs: ['get'] },
   ]);
   const binding = manifests.find((m) => m.kind === 'ClusterRoleBinding')!;
