@@ -134,7 +134,13 @@ test.serial(
 
     // Lease renewals: a PUT every 10 s per kubelet, the Lease it wrote in hand (no GET).
     t.true(await until(() => (counts('kubelet')['PUT leases'] ?? 0) >= perKind, 15_000), JSON.stringify(counts('kubelet')));
-    t.is(counts('kubelet')['GET leases'], perKind, `one GET each, at start: ${JSON.stringify([...fleet.stats.byType.get('kubelet')!.breaks])}`);
+    // One GET each at start, and one more for each GET the apiserver turned away with a 429 (seen in CI under load).
+    const kubeletBreaks = fleet.stats.byType.get('kubelet')!.breaks;
+    t.is(
+      counts('kubelet')['GET leases'],
+      perKind + (kubeletBreaks.get('GET leases -> 429') ?? 0),
+      `one GET each, at start: ${JSON.stringify([...kubeletBreaks])}`,
+    );
     // A burst of registrations may meet the apiserver's in-flight limit (429); they are tried again, as the kubelet does.
     const failed = [...fleet.stats.byType.get('kubelet')!.breaks.keys()].filter((k) => k.includes(' -> ') && !k.endsWith(' -> 429'));
     t.deepEqual(failed, [], 'no write failed but for 429s');
