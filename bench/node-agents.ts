@@ -120,6 +120,8 @@ try {
 
   const stats = () => [...fleet.stats.byType.values()];
   const watchesBefore = stats().reduce((sum, s) => sum + (s.requests.get('WATCH rv=last-synced') ?? 0), 0);
+  const dialled = () => stats().reduce((sum, s) => ({ kept: sum.kept + s.connections, spares: sum.spares + s.spareConnections }), { kept: 0, spares: 0 });
+  const dialledBefore = dialled();
   const stormCpu = await cpu(pids);
   const resetAt = Date.now();
   const { reset } = await connections.reset(1);
@@ -130,6 +132,10 @@ try {
   const relists = stats().reduce((sum, s) => sum + s.relists, 0);
   console.log(
     `  reset ${reset} connections: every informer watching again after ${stormS.toFixed(1)} s; ${rewatches} re-watches, ${relists} relists; CPU in cores meanwhile: ${cores(stormCpu, await cpu(pids), stormS)}; ${memory()}`,
+  );
+  const dialledInStorm = dialled();
+  console.log(
+    `  TLS connections the agents dialled meanwhile: ${dialledInStorm.kept - dialledBefore.kept} kept, ${dialledInStorm.spares - dialledBefore.spares} spares (closed after their handshake)`,
   );
   const breaks = new Map<string, number>();
   for (const s of stats()) for (const [reason, n] of s.breaks) breaks.set(reason, (breaks.get(reason) ?? 0) + n);

@@ -234,7 +234,7 @@ export class Fleet {
     const wire: AgentWire =
       client.protocol === 'http1'
         ? new Http1Wire(this.server, this.agent, options)
-        : new Http2Wire(this.server, this.tls, { ...options, sockets: this.sockets });
+        : new Http2Wire(this.server, this.tls, { ...options, sockets: this.sockets, onDial: (spare) => this.stats.connectionDialled(plan.type, spare) });
     for (const target of targets) {
       const backoff = new ClientGoBackoff(plan.backoff.initialMs, plan.backoff.maxMs);
       const reflector = new Reflector({ target, wire, model: client, backoff, agentType: plan.type, stats: this.stats, cancellation: this.cancellation });

@@ -73,6 +73,39 @@ async function handshakeErrors(kubeconfigPath: string): Promise<number> {
   return Number(/^apiserver_tls_handshake_errors_total (\S+)$/m.exec(text)?.[1] ?? 'NaN');
 }
 
+/** Resets every agent's connection: each re-watches from where it was, over a new connection and the spares Go would dial, with no relist and no unfinished handshake. */
+async function resetAndRewatch(t: ExecutionContext, fleet: Fleet, kubeconfigPath: string): Promise<void> {
+  const counts = (type: string) => Object.fromEntries(fleet.stats.byType.get(type)!.requests);
+  const watchesBefore = (type: string) => counts(type)['WATCH rv=last-synced'] ?? 0;
+  const rewatched = { kubelet: watchesBefore('kubelet'), proxy: watchesBefore('kube-proxy') };
+  const unfinishedBefore = await handshakeErrors(kubeconfigPath);
+  const dialled = (type: string) => ({ kept: fleet.stats.byType.get(type)!.connections, spares: fleet.stats.byType.get(type)!.spareConnections });
+  const dialledBefore = new Map(['kubelet', 'kube-proxy', 'cni-agent'].map((type) => [type, dialled(type)]));
+  const reset = await fleet.resetConnections(1);
+  t.deepEqual(reset, { open: 3 * perKind, reset: 3 * perKind }, 'one connection per agent, each reset');
+  t.true(
+    await until(
+      () => watchesBefore('kubelet') >= rewatched.kubelet + 4 * perKind && watchesBefore('kube-proxy') >= rewatched.proxy + 4 * perKind && fleet.watching(),
+      30_000,
+    ),
+    'every informer re-watched',
+  );
+  // The spare connections dialled in the storm finish their handshakes before they close, as Go's
+  // do: the apiserver verifies each one's client certificate, and logs no handshake error.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  t.is((await handshakeErrors(kubeconfigPath)) - unfinishedBefore, 0, 'every handshake in the storm was finished');
+  for (const type of ['kubelet', 'kube-proxy', 'cni-agent']) {
+    t.is(fleet.stats.byType.get(type)!.relists, 0, `${type}: a reset is a re-watch, not a relist`);
+    t.is(counts(type)['WATCHLIST rv='], type === 'cni-agent' ? 10 * perKind : 4 * perKind);
+    // Each agent dials a connection again; its informers, re-watching at once, find it still being made and dial spares.
+    const before = dialledBefore.get(type)!;
+    const after = dialled(type);
+    t.log(`${type}: ${after.kept - before.kept} connections and ${after.spares - before.spares} spares dialled after the reset`);
+    t.true(after.kept - before.kept >= perKind, `${type}: ${after.kept - before.kept} connections dialled again for ${perKind} agents`);
+    t.true(after.spares > before.spares, `${type}: spares dialled in the storm (${after.spares - before.spares})`);
+  }
+}
+
 const spec = (type: string, workers = 1): FleetSpec => ({ type, count: perKind, relist: 'client-go', client, paginate: false, rampUpMs: 0, workers });
 
 test.serial(
@@ -145,26 +178,7 @@ test.serial(
     const failed = [...fleet.stats.byType.get('kubelet')!.breaks.keys()].filter((k) => k.includes(' -> ') && !k.endsWith(' -> 429'));
     t.deepEqual(failed, [], 'no write failed but for 429s');
 
-    const watchesBefore = (type: string) => counts(type)['WATCH rv=last-synced'] ?? 0;
-    const rewatched = { kubelet: watchesBefore('kubelet'), proxy: watchesBefore('kube-proxy') };
-    const unfinishedBefore = await handshakeErrors(cluster.kubeconfigPath);
-    const reset = await fleet.resetConnections(1);
-    t.deepEqual(reset, { open: 3 * perKind, reset: 3 * perKind }, 'one connection per agent, each reset');
-    t.true(
-      await until(
-        () => watchesBefore('kubelet') >= rewatched.kubelet + 4 * perKind && watchesBefore('kube-proxy') >= rewatched.proxy + 4 * perKind && fleet.watching(),
-        30_000,
-      ),
-      'every informer re-watched',
-    );
-    // The spare connections dialled in the storm finish their handshakes before they close, as Go's
-    // do: the apiserver verifies each one's client certificate, and logs no handshake error.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    t.is((await handshakeErrors(cluster.kubeconfigPath)) - unfinishedBefore, 0, 'every handshake in the storm was finished');
-    for (const type of ['kubelet', 'kube-proxy', 'cni-agent']) {
-      t.is(fleet.stats.byType.get(type)!.relists, 0, `${type}: a reset is a re-watch, not a relist`);
-      t.is(counts(type)['WATCHLIST rv='], type === 'cni-agent' ? 10 * perKind : 4 * perKind);
-    }
+    await resetAndRewatch(t, fleet, cluster.kubeconfigPath);
   },
 );
 
@@ -177,6 +191,7 @@ test.serial('worker threads hold the same connections and reset them the same', 
   t.true(await until(() => fleet.watching(), 20_000));
   t.is(fleet.workerThreads, 2);
   t.is((await connectionsTo(port)) - others, perKind, 'one connection to the apiserver per agent');
+  t.true(fleet.stats.byType.get('kube-proxy')!.connections >= perKind, 'the threads report the connections they dialled');
   // A thread's event loop holds a few descriptors of its own.
   const held = await settledOpenFiles(before, perKind + 20);
   t.true(held <= perKind + 20, `${held} more open files for ${perKind} agents in 2 threads`);

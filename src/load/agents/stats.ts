@@ -9,6 +9,9 @@ interface TypeStats {
   watchEvents: number;
   breaks: Map<string, number>;
   listBytes: number;
+  /** TLS connections the agents dialled to the apiserver: the ones they kept, and spares closed after their handshake. */
+  connections: number;
+  spareConnections: number;
   recentRelistMs: number[];
   /** How many LIST requests asked for each resourceVersion ("" = quorum, "0" = cache). */
   resourceVersions: Map<string, number>;
@@ -27,7 +30,7 @@ export type FleetStatsDelta = Record<
   }
 >;
 
-const counters = ['agents', 'lists', 'relists', 'openWatches', 'watchEvents', 'listBytes'] as const;
+const counters = ['agents', 'lists', 'relists', 'openWatches', 'watchEvents', 'listBytes', 'connections', 'spareConnections'] as const;
 
 type Counts = Record<(typeof counters)[number], number>;
 
@@ -57,6 +60,8 @@ export class FleetStats {
         watchEvents: 0,
         breaks: new Map(),
         listBytes: 0,
+        connections: 0,
+        spareConnections: 0,
         recentRelistMs: [],
         resourceVersions: new Map(),
         requests: new Map(),
@@ -90,6 +95,11 @@ export class FleetStats {
       stats.recentRelistMs.push(ms);
       stats.relistTimes.push(Date.now());
     }
+  }
+
+  /** A TLS connection an agent dialled: a spare is closed once its handshake is done, as Go's transport does. */
+  connectionDialled(type: string, spare: boolean): void {
+    this.of(type)[spare ? 'spareConnections' : 'connections']++;
   }
 
   watchOpened(type: string): void {
@@ -148,7 +158,7 @@ export class FleetStats {
   setTotals(totals: FleetStatsDelta): void {
     for (const [type, published] of Object.entries(totals)) {
       const s = this.of(type);
-      for (const key of counters) s[key] = published[key];
+      for (const key of counters) s[key] = published[key] ?? 0;
       s.breaks = new Map(published.breaks);
       s.resourceVersions = new Map(published.resourceVersions);
       s.requests = new Map(published.requests ?? []);
@@ -196,6 +206,12 @@ export class FleetStats {
         { t, metric: 'cpchaos_fleet_watch_events_total', labels, value: s.watchEvents },
         { t, metric: 'cpchaos_fleet_list_bytes_total', labels, value: s.listBytes },
       );
+      // Each is a TLS handshake the apiserver completes: in a storm, spares can outnumber the connections kept.
+      if (s.connections || s.spareConnections)
+        samples.push(
+          { t, metric: 'cpchaos_fleet_connections_total', labels, value: s.connections },
+          { t, metric: 'cpchaos_fleet_spare_connections_total', labels, value: s.spareConnections },
+        );
       for (const [reason, count] of s.breaks) samples.push({ t, metric: 'cpchaos_fleet_watch_breaks_total', labels: { ...labels, reason }, value: count });
       if (s.recentRelistMs.length) {
         const sorted = s.recentRelistMs.sort((a, b) => a - b);

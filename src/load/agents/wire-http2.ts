@@ -17,15 +17,17 @@ export class Http2Wire extends RequestWire {
   private readonly unhook: () => void;
 
   private readonly sockets?: AgentSockets;
+  private readonly onDial?: (spare: boolean) => void;
 
   constructor(
     private readonly server: string,
     private readonly tls: TlsMaterial,
-    /** With `sockets`, where the connection's TCP socket is kept, so the fleet can reset it. */
-    options: WireOptions & { sockets?: AgentSockets },
+    /** With `sockets`, where the connection's TCP socket is kept, so the fleet can reset it; `onDial` is told of every connection dialled. */
+    options: WireOptions & { sockets?: AgentSockets; onDial?: (spare: boolean) => void },
   ) {
     super(options);
     this.sockets = options.sockets;
+    this.onDial = options.onDial;
     this.unhook = options.cancellation.onStop(() => this.close());
   }
 
@@ -36,6 +38,7 @@ export class Http2Wire extends RequestWire {
       return live;
     }
     this.sessionError = undefined;
+    this.onDial?.(false);
     const sockets = this.sockets;
     const track = sockets ? (tcp: Socket, tls: TLSSocket) => sockets.add(tcp, tls) : undefined;
     const session = http2.connect(this.server, { createConnection: (authority: URL) => connectTls(authority, this.tls, ['h2'], track) });
@@ -57,6 +60,7 @@ export class Http2Wire extends RequestWire {
    * apiserver complete a handshake per informer (bench/README.md), and so do ours.
    */
   private dialSpare(): void {
+    this.onDial?.(true);
     const spare = connectTls(new URL(this.server), this.tls, ['h2']);
     // As Go's tls.Conn.Close: the client's last handshake flight and a close_notify are flushed,
     // then the socket is closed without waiting for the server. Destroying it at secureConnect

@@ -7,10 +7,13 @@ function activity(stats: FleetStats, type: string, relists: number): void {
   stats.listRequested(type, '0');
   stats.listDone(type, false, 5, 100);
   stats.watchOpened(type);
+  stats.connectionDialled(type, false);
   for (let i = 0; i < relists; i++) {
     stats.watchBroken(type, 'ECONNRESET');
     stats.listRequested(type, '0');
     stats.listDone(type, true, 10 + i, 50);
+    stats.connectionDialled(type, false);
+    stats.connectionDialled(type, true);
   }
 }
 
@@ -31,7 +34,15 @@ test('the deltas of worker threads add up to the stats one thread would have kep
   for (const type of ['kubelet', 'kube-proxy']) {
     const a = alone.byType.get(type)!;
     const m = merged.byType.get(type)!;
-    t.like(m, { agents: a.agents, lists: a.lists, relists: a.relists, openWatches: a.openWatches, listBytes: a.listBytes });
+    t.like(m, {
+      agents: a.agents,
+      lists: a.lists,
+      relists: a.relists,
+      openWatches: a.openWatches,
+      listBytes: a.listBytes,
+      connections: a.connections,
+      spareConnections: a.spareConnections,
+    });
     t.deepEqual(m.breaks, a.breaks);
     t.deepEqual(m.resourceVersions, a.resourceVersions);
     t.deepEqual([...m.recentRelistMs].sort(), [...a.recentRelistMs].sort());
@@ -72,4 +83,17 @@ test('the fleet’s layout is recorded beside its counts: worker threads and sha
     { t: 2, metric: 'cpchaos_fleet_worker_threads', labels: { component: 'runner' }, value: 2 },
     { t: 2, metric: 'cpchaos_fleet_shards', labels: { component: 'runner' }, value: 3 },
   ]);
+});
+
+test('connections the agents dialled are series of their own, the spares apart', (t) => {
+  const stats = new FleetStats();
+  activity(stats, 'kubelet', 2);
+  const dialled = stats.drain(1).filter((s) => s.metric.includes('connections_total'));
+  t.deepEqual(dialled, [
+    { t: 1, metric: 'cpchaos_fleet_connections_total', labels: { component: 'runner', agent: 'kubelet' }, value: 3 },
+    { t: 1, metric: 'cpchaos_fleet_spare_connections_total', labels: { component: 'runner', agent: 'kubelet' }, value: 2 },
+  ]);
+  const shard = new FleetStats();
+  shard.setTotals(stats.totals());
+  t.like(shard.byType.get('kubelet'), { connections: 3, spareConnections: 2 }, 'a shard publishes them too');
 });
