@@ -73,9 +73,12 @@ async function handshakeErrors(kubeconfigPath: string): Promise<number> {
   return Number(/^apiserver_tls_handshake_errors_total (\S+)$/m.exec(text)?.[1] ?? 'NaN');
 }
 
+/** What a fleet's agents of one kind asked the apiserver, by request ("WATCHLIST rv=", "PUT leases"...). */
+const requestsOf = (fleet: Fleet) => (type: string) => Object.fromEntries(fleet.stats.byType.get(type)!.requests);
+
 /** Resets every agent's connection: each re-watches from where it was, over a new connection and the spares Go would dial, with no relist and no unfinished handshake. */
 async function resetAndRewatch(t: ExecutionContext, fleet: Fleet, kubeconfigPath: string): Promise<void> {
-  const counts = (type: string) => Object.fromEntries(fleet.stats.byType.get(type)!.requests);
+  const counts = requestsOf(fleet);
   const watchesBefore = (type: string) => counts(type)['WATCH rv=last-synced'] ?? 0;
   const rewatched = { kubelet: watchesBefore('kubelet'), proxy: watchesBefore('kube-proxy') };
   const unfinishedBefore = await handshakeErrors(kubeconfigPath);
@@ -122,7 +125,7 @@ test.serial(
     const held = await settledOpenFiles(before, 3 * perKind + 10);
     t.true(held <= 3 * perKind + 10, `${held} more open files for ${3 * perKind} agents`);
 
-    const counts = (type: string) => Object.fromEntries(fleet.stats.byType.get(type)!.requests);
+    const counts = requestsOf(fleet);
     // kubelet: pods, its Node, Services, RuntimeClasses; kube-proxy: Services, EndpointSlices, its Node, ServiceCIDRs; the CNI agent ten.
     t.is(counts('kubelet')['WATCHLIST rv='], 4 * perKind);
     t.is(counts('kube-proxy')['WATCHLIST rv='], 4 * perKind);
