@@ -23,12 +23,15 @@ export function clientGoVersionOf(kubernetesVersion: string): string {
  */
 export async function buildFleetGo(kubernetesVersion: string): Promise<string> {
   const version = clientGoVersionOf(kubernetesVersion);
-  const main = await fs.readFile(path.join(source, 'main.go'), 'utf8');
+  const goFiles = (await fs.readdir(source)).filter((name) => name.endsWith('.go')).sort();
+  const sources = await Promise.all(goFiles.map(async (name) => [name, await fs.readFile(path.join(source, name), 'utf8')] as const));
   const goMod = (await fs.readFile(path.join(source, 'go.mod'), 'utf8')).replace(
     /(k8s\.io\/(?:api|apimachinery|client-go|component-helpers)) v[\d.]+/g,
     `$1 ${version}`,
   );
-  const key = createHash('sha256').update(main).update(goMod).digest('hex').slice(0, 12);
+  const hash = createHash('sha256');
+  for (const [name, text] of sources) hash.update(name).update(text);
+  const key = hash.update(goMod).digest('hex').slice(0, 12);
   const dir = path.join(cacheDir(), 'bench', `fleet-go-${version}-${key}`);
   const binary = path.join(dir, 'fleet-go');
   if (
@@ -41,7 +44,7 @@ export async function buildFleetGo(kubernetesVersion: string): Promise<string> {
   const work = `${dir}.build-${process.pid}`;
   await fs.mkdir(work, { recursive: true });
   try {
-    await fs.writeFile(path.join(work, 'main.go'), main);
+    for (const [name, text] of sources) await fs.writeFile(path.join(work, name), text);
     await fs.writeFile(path.join(work, 'go.mod'), goMod);
     await execa('go', ['mod', 'tidy'], { cwd: work });
     await execa('go', ['build', '-o', 'fleet-go', '.'], { cwd: work });

@@ -17,6 +17,7 @@ import { nodeName } from '../src/load/fleet.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { catalog } from '../src/plugins.js';
 import { formatBytes } from '../src/units.js';
+import type { ApiClient } from '../src/load/client.js';
 
 const nodes = Number(flag('nodes', '5000'));
 const kinds = flag('kinds', 'kubelet,kube-proxy,cni-agent').split(',');
@@ -42,6 +43,12 @@ function cores(before: Record<string, number>, after: Record<string, number>, se
   return Object.keys(after)
     .map((name) => `${name} ${((after[name]! - before[name]!) / seconds).toFixed(2)}`)
     .join(', ');
+}
+
+/** TLS handshakes the apiserver saw fail or left unfinished by their client. */
+async function handshakeErrors(client: { request: ApiClient['request'] }): Promise<number> {
+  const text = (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
+  return Number(/^apiserver_tls_handshake_errors_total (\S+)$/m.exec(text)?.[1] ?? 0);
 }
 
 const cluster = await benchCluster();
@@ -122,6 +129,7 @@ try {
   const watchesBefore = stats().reduce((sum, s) => sum + (s.requests.get('WATCH rv=last-synced') ?? 0), 0);
   const dialled = () => stats().reduce((sum, s) => ({ kept: sum.kept + s.connections, spares: sum.spares + s.spareConnections }), { kept: 0, spares: 0 });
   const dialledBefore = dialled();
+  const handshakeErrorsBefore = await handshakeErrors(client);
   const stormCpu = await cpu(pids);
   const resetAt = Date.now();
   const { reset } = await connections.reset(1);
@@ -136,6 +144,9 @@ try {
   const dialledInStorm = dialled();
   console.log(
     `  TLS connections the agents dialled meanwhile: ${dialledInStorm.kept - dialledBefore.kept} kept, ${dialledInStorm.spares - dialledBefore.spares} spares (closed after their handshake)`,
+  );
+  console.log(
+    `  TLS handshakes the apiserver counted as failed meanwhile (apiserver_tls_handshake_errors_total; its log names them only at -v=5): ${(await handshakeErrors(client)) - handshakeErrorsBefore}`,
   );
   const breaks = new Map<string, number>();
   for (const s of stats()) for (const [reason, n] of s.breaks) breaks.set(reason, (breaks.get(reason) ?? 0) + n);

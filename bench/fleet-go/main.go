@@ -2,7 +2,8 @@
 // its own transport and so its own connection, made with client-go the way the real
 // component makes them:
 //   - kubelet: reflectors on its pods (spec.nodeName), its Node (metadata.name), Services and
-//     RuntimeClasses; registers its Node, runs client-go's lease controller
+//     RuntimeClasses, and one on each Secret and ConfigMap its live pods reference (its
+//     watch-based managers, pod_objects.go); registers its Node, runs client-go's lease controller
 //     (component-helpers/apimachinery/lease, renewed every 10 s, owned by its Node) and the
 //     node status loop (a GET from the watch cache every 10 s, a PATCH at once and every 5 min);
 //   - kube-proxy: Services and EndpointSlices without headless ones or other proxies', its Node, ServiceCIDRs;
@@ -142,6 +143,7 @@ func main() {
 	first := flag.Int("first-index", 0, "the first node index: nodes are cpchaos-node-<i>")
 	protobuf := flag.Bool("protobuf", true, "ask for protobuf for built-in kinds, as the real agents do")
 	podsOnly := flag.Bool("pods-only", false, "kubelets with their pod reflector alone: no other informer, no writes")
+	noPodObjects := flag.Bool("no-pod-objects", false, "kubelets without their Secret and ConfigMap watches")
 	klog.InitFlags(nil) // -v=4 says why each watch ended and what the reflector did next
 	flag.Parse()
 
@@ -198,8 +200,12 @@ func main() {
 		if *podsOnly {
 			list = list[:1]
 		}
-		for _, t := range list {
-			r := cache.NewReflector(listWatch(t, dyn), t.object, cache.NewStore(cache.MetaNamespaceKeyFunc), 0)
+		for i, t := range list {
+			var store cache.Store = cache.NewStore(cache.MetaNamespaceKeyFunc)
+			if *kind == "kubelet" && i == 0 && !*podsOnly && !*noPodObjects {
+				store = &podStore{Store: store, objects: newPodObjects(ctx, cs)}
+			}
+			r := cache.NewReflector(listWatch(t, dyn), t.object, store, 0)
 			reflectors = append(reflectors, r)
 			go r.RunWithContext(ctx)
 		}

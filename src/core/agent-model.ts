@@ -7,6 +7,8 @@ export interface InformerTarget {
   labelSelector?: string;
   /** A custom resource: real agents ask JSON for these (and protobuf for built-in kinds). */
   json?: boolean;
+  /** Pods whose referenced Secrets and ConfigMaps the agent watches one by one, as the kubelet's watch-based managers do. */
+  podObjects?: boolean;
 }
 
 /**

@@ -13,7 +13,8 @@ import { ClientGoBackoff } from './agents/client-go-backoff.js';
 import { Http2Wire } from './agents/wire-http2.js';
 import { Http1Wire } from './agents/wire-http1.js';
 import type { AgentWire } from './agents/wire.js';
-import type { AgentKind } from './agents/types.js';
+import type { AgentKind, InformerTarget } from './agents/types.js';
+import { PodObjectWatches, podObjectsType, type ObjectSink } from './agents/pod-object-watches.js';
 import type { ApiClient } from './client.js';
 import { ShardedFleet, shardsName, type KubernetesPlacement } from './shards/remote.js';
 import { agentToken } from './shards/target-identity.js';
@@ -235,12 +236,31 @@ export class Fleet {
       client.protocol === 'http1'
         ? new Http1Wire(this.server, this.agent, options)
         : new Http2Wire(this.server, this.tls, { ...options, sockets: this.sockets, onDial: (spare) => this.stats.connectionDialled(plan.type, spare) });
-    for (const target of targets) {
+    const reflect = (target: InformerTarget, agentType: string, cancellation: Cancellation, objects?: ObjectSink) => {
       const backoff = new ClientGoBackoff(plan.backoff.initialMs, plan.backoff.maxMs);
-      const reflector = new Reflector({ target, wire, model: client, backoff, agentType: plan.type, stats: this.stats, cancellation: this.cancellation });
-      this.running.push(reflector.run());
+      return new Reflector({ target, wire, model: client, backoff, agentType, stats: this.stats, cancellation, ...(objects ? { objects } : {}) }).run();
+    };
+    for (const target of targets) {
+      const objects = target.podObjects
+        ? this.podObjectWatches(plan.type, (objectTarget, stop) => reflect(objectTarget, podObjectsType(plan.type), stop))
+        : undefined;
+      this.running.push(reflect(target, plan.type, this.cancellation, objects));
     }
     return () => wire;
+  }
+
+  /** The Secret and ConfigMap watches an agent's pods call for: each a reflector of its own, stopped on its own or with the fleet. */
+  private podObjectWatches(type: string, run: (target: InformerTarget, cancellation: Cancellation) => Promise<void>): PodObjectWatches {
+    const watches = new PodObjectWatches((target) => {
+      const cancellation = new Cancellation();
+      const unhook = this.cancellation.onStop(() => cancellation.stop());
+      this.running.push(run(target, cancellation));
+      return () => {
+        unhook();
+        cancellation.stop();
+      };
+    });
+    return watches;
   }
 
   /** One agent of a forced relist policy: an informer per target, each relisting on every break; its writes go over HTTP/1.1 too. */

@@ -12,6 +12,7 @@ import { Http2Wire } from '../../src/load/agents/wire-http2.js';
 import { Cancellation } from '../../src/util/cancellation.js';
 import { kubeconfigIdentity } from '../../src/load/client.js';
 import { Fleet } from '../../src/load/fleet.js';
+import { podObjectsType } from '../../src/load/agents/pod-object-watches.js';
 import { LoadBalancerProxy } from '../../src/load/proxy.js';
 import { catalog } from '../../src/plugins.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
@@ -28,20 +29,32 @@ const goFirstNode = 1000;
 const steadyMs = 15_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Pods on both fleets' nodes and a few Services, so every informer has something to list and watch. */
+/**
+ * Pods on both fleets' nodes and a few Services, so every informer has something to list and watch.
+ * Each pod names a ConfigMap in a volume, a Secret in an env var and, through a projected volume,
+ * kube-root-ca.crt (which need not exist, as for a kubelet): the kubelets watch each of those
+ * objects. Agent i of either fleet gets the same names, so both fleets ask for the same objects.
+ */
 async function seedObjects(kubeconfigPath: string): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const core = kc.makeApiClient(CoreV1Api);
-  const nodes = [...Array(agents).keys()].flatMap((i) => [i, goFirstNode + i]);
+  const pod = (node: number, i: number) => ({
+    metadata: { name: `p-${node}` },
+    spec: {
+      nodeName: `cpchaos-node-${node}`,
+      volumes: [
+        { name: 'settings', configMap: { name: `cm-${i % 3}` } },
+        { name: 'ca', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }] } },
+      ],
+      containers: [{ name: 'c', image: 'none', env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: `secret-${i % 2}`, key: 'p' } } }] }],
+    },
+  });
   await Promise.all([
-    ...nodes.map((node) =>
-      core.createNamespacedPod({
-        namespace: 'default',
-        body: { metadata: { name: `p-${node}` }, spec: { nodeName: `cpchaos-node-${node}`, containers: [{ name: 'c', image: 'none' }] } },
-      }),
-    ),
+    ...[...Array(agents).keys()].flatMap((i) => [i, goFirstNode + i].map((node) => core.createNamespacedPod({ namespace: 'default', body: pod(node, i) }))),
     ...[0, 1, 2].map((i) => core.createNamespacedService({ namespace: 'default', body: { metadata: { name: `s-${i}` }, spec: { ports: [{ port: 80 }] } } })),
+    ...[0, 1, 2].map((i) => core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `cm-${i}` }, data: { k: 'v' } } })),
+    ...[0, 1].map((i) => core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `secret-${i}` }, stringData: { p: 'x' } } })),
   ]);
 }
 
@@ -69,6 +82,19 @@ function assertSameRequests(t: ExecutionContext, what: string, ours: Record<stri
   }
   const writes = (counts: Record<string, number>) => Object.keys(counts).filter((r) => !isInformer(r) && !r.includes(' -> '));
   t.deepEqual(writes(ours).sort(), writes(theirs).sort(), `${what}: the same reads and writes beside the informers`);
+}
+
+/** Our kubelets watch the three objects each pod names; once the pods' deletion is asked, every one of those watches ends. */
+async function podsGoneStopObjectWatches(t: ExecutionContext, fleet: Fleet, kubeconfigPath: string): Promise<void> {
+  const objectWatches = () => fleet.stats.byType.get(podObjectsType('kubelet'))?.openWatches ?? 0;
+  t.is(objectWatches(), 3 * agents, 'three object watches per kubelet');
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const core = kc.makeApiClient(CoreV1Api);
+  await Promise.all([...Array(agents).keys()].map((i) => core.deleteNamespacedPod({ namespace: 'default', name: `p-${i}` })));
+  const deadline = Date.now() + 10_000;
+  while (objectWatches() > 0 && Date.now() < deadline) await sleep(100);
+  t.is(objectWatches(), 0, 'no object watch left once no live pod names them');
 }
 
 for (const kind of ['kubelet', 'kube-proxy', 'cni-agent']) {
@@ -109,6 +135,21 @@ for (const kind of ['kubelet', 'kube-proxy', 'cni-agent']) {
       const theirs = (since: number, until?: number) => requestsOf(audit.log, `fleet-go-${kind}`, since, until);
       const steady = { ours: await ours(oursFrom, oursFrom + steadyMs), theirs: await theirs(theirsFrom, theirsFrom + steadyMs) };
       t.log('sync and steady state', steady);
+      if (kind === 'kubelet') {
+        // One watch per object for each kubelet whose pod names it (agent i names cm-<i % 3> and secret-<i % 2>).
+        const objectWatches = (counts: Record<string, number>) =>
+          Object.fromEntries(Object.entries(counts).filter(([r]) => /^WATCHLIST (configmaps|secrets) /.test(r)));
+        const expected = {
+          'WATCHLIST configmaps fieldSelector=metadata.name=cm-0 rv=': 4,
+          'WATCHLIST configmaps fieldSelector=metadata.name=cm-1 rv=': 3,
+          'WATCHLIST configmaps fieldSelector=metadata.name=cm-2 rv=': 3,
+          'WATCHLIST configmaps fieldSelector=metadata.name=kube-root-ca.crt rv=': agents,
+          'WATCHLIST secrets fieldSelector=metadata.name=secret-0 rv=': 5,
+          'WATCHLIST secrets fieldSelector=metadata.name=secret-1 rv=': 5,
+        };
+        t.deepEqual(objectWatches(steady.theirs), expected, "client-go's kubelets: one watch per object their pod names");
+        t.deepEqual(objectWatches(steady.ours), expected, 'ours: the same');
+      }
       assertSameRequests(t, 'sync and steady state', steady.ours, steady.theirs);
 
       const resetAt = Date.now();
@@ -120,6 +161,7 @@ for (const kind of ['kubelet', 'kube-proxy', 'cni-agent']) {
       t.log('after a reset', after);
       assertSameRequests(t, 'after a reset', after.ours, after.theirs);
       t.true(fleet.watching(), 'every informer of ours watches again');
+      if (kind === 'kubelet') await podsGoneStopObjectWatches(t, fleet, cluster.kubeconfigPath);
     },
   );
 }

@@ -30,7 +30,7 @@ function varint(buf: Buffer, at: number): [number, number] {
 }
 
 /** Walks a message's fields until `visit` returns true or the range ends. A field cut off by the end of the buffer stops the walk. */
-function walk(buf: Buffer, start: number, end: number, visit: (f: Field) => boolean | void): void {
+export function walk(buf: Buffer, start: number, end: number, visit: (f: Field) => boolean | void): void {
   let at = start;
   while (at < end) {
     const [key, afterKey] = varint(buf, at);
@@ -52,7 +52,7 @@ function walk(buf: Buffer, start: number, end: number, visit: (f: Field) => bool
   }
 }
 
-function child(buf: Buffer, start: number, end: number, number: number): [number, number] | undefined {
+export function child(buf: Buffer, start: number, end: number, number: number): [number, number] | undefined {
   let found: [number, number] | undefined;
   walk(buf, start, end, (f) => {
     if (f.field !== number) return false;
@@ -62,13 +62,13 @@ function child(buf: Buffer, start: number, end: number, number: number): [number
   return found;
 }
 
-function stringField(buf: Buffer, start: number, end: number, number: number): string | undefined {
+export function stringField(buf: Buffer, start: number, end: number, number: number): string | undefined {
   const range = child(buf, start, end, number);
   return range ? buf.toString('utf8', range[0], range[1]) : undefined;
 }
 
 /** The object inside the "k8s\0" envelope: runtime.Unknown's raw (field 2). */
-function unwrap(buf: Buffer, start = 0, end = buf.length): [number, number] | undefined {
+export function unwrap(buf: Buffer, start = 0, end = buf.length): [number, number] | undefined {
   if (end - start < 4 || buf.compare(magic, 0, 4, start, start + 4) !== 0) return undefined;
   return child(buf, start + 4, end, 2);
 }
@@ -101,6 +101,8 @@ export interface WatchFrame {
   code?: number;
   /** The frame's size on the wire. */
   bytes: number;
+  /** The event's object for whoever reads objects (frames.ts reads none): a protobuf object's message, or a JSON event's whole line. */
+  raw?: Buffer | string;
 }
 
 /** ObjectMeta (field 1 of every object): resourceVersion is field 6, annotations field 12 (map entries: key 1, value 2). */
@@ -131,7 +133,7 @@ export function protobufWatchFrame(frame: Buffer): WatchFrame {
     });
     return { type, initialEventsEnd: false, code, bytes };
   }
-  return { type, ...objectMeta(frame, object[0], object[1]), bytes };
+  return { type, ...objectMeta(frame, object[0], object[1]), bytes, raw: frame.subarray(object[0], object[1]) };
 }
 
 /** One line of a JSON watch stream. Go writes metadata's fields in order, so the first resourceVersion is the object's. */
@@ -147,6 +149,7 @@ export function jsonWatchFrame(line: string): WatchFrame {
     bytes,
     resourceVersion: /"resourceVersion":"([^"]*)"/.exec(line)?.[1],
     initialEventsEnd: type === 'BOOKMARK' && line.includes(`"${initialEventsEnd}":"true"`),
+    raw: line,
   };
 }
 

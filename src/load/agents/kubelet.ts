@@ -8,6 +8,7 @@ const leaseSeconds = 40;
 
 const parts = {
   pods: "its node's pods (fieldSelector spec.nodeName), the pod config source",
+  podObjects: 'a watch on each Secret and ConfigMap its live pods reference (fieldSelector metadata.name), as its watch-based managers',
   node: 'its own Node (fieldSelector metadata.name), the node lister',
   services: "every Service, for the pods' environment variables",
   runtimeClasses: 'RuntimeClasses (node.k8s.io/v1)',
@@ -21,12 +22,13 @@ const parts = {
  */
 export const kubelet: AgentKindPlugin = {
   type: 'kubelet',
-  description: "its node's pods, its Node, Services, RuntimeClasses; Lease renewals and Node status",
+  description: "its node's pods and the Secrets and ConfigMaps they reference, its Node, Services, RuntimeClasses; Lease renewals and Node status",
   parts,
   model(node, off): AgentModel {
     const on = (part: keyof typeof parts) => !off.has(part);
     const informers: InformerTarget[] = [];
-    if (on('pods')) informers.push({ resource: 'pods', path: '/api/v1/pods', fieldSelector: `spec.nodeName=${node}` });
+    if (on('pods'))
+      informers.push({ resource: 'pods', path: '/api/v1/pods', fieldSelector: `spec.nodeName=${node}`, ...(on('podObjects') ? { podObjects: true } : {}) });
     if (on('node')) informers.push({ resource: 'nodes', path: '/api/v1/nodes', fieldSelector: `metadata.name=${node}` });
     if (on('services')) informers.push({ resource: 'services', path: '/api/v1/services' });
     if (on('runtimeClasses')) informers.push({ resource: 'runtimeclasses', path: '/apis/node.k8s.io/v1/runtimeclasses' });

@@ -2,6 +2,7 @@ import type { Cancellation } from '../../util/cancellation.js';
 import type { ClientGoBackoff } from './client-go-backoff.js';
 import type { WatchFrame } from './frames.js';
 import { ApiStatusError, codeOf, isProbableEof, isUnavailableResourceVersion, isWatchErrorRetriable, withRequestRetries } from './request-retries.js';
+import type { ObjectSink } from './pod-object-watches.js';
 import type { FleetStats } from './stats.js';
 import type { InformerTarget } from './types.js';
 import type { AgentWire, OpenWatch } from './wire.js';
@@ -28,6 +29,8 @@ export interface ReflectorOptions {
   agentType: string;
   stats: FleetStats;
   cancellation: Cancellation;
+  /** Where the objects it lists and watches go (the reflector's store); without it no object is kept or read. */
+  objects?: ObjectSink;
   now?: () => number;
   random?: () => number;
 }
@@ -42,7 +45,7 @@ interface Stream {
   /** Keep each event's resourceVersion from the start (a watch from a known resourceVersion). */
   propagate: boolean;
   /** A WatchList still streaming its initial events, and the resourceVersion its events reached. */
-  initial?: { resourceVersion: string; ended: boolean; onEnd: () => void };
+  initial?: { resourceVersion: string; ended: boolean; onEnd: () => void; frames: (Buffer | string)[] };
   errorCode?: number;
 }
 
@@ -143,7 +146,7 @@ export class Reflector {
     const resourceVersion = this.relistResourceVersion();
     // The pager is made once per list() and keeps its page size for the quorum retry.
     const pageSize = this.paginatedResult ? 500 : resourceVersion !== '' && resourceVersion !== '0' ? 0 : 500;
-    let result: { resourceVersion: string; paginated: boolean; bytes: number };
+    let result: { resourceVersion: string; paginated: boolean; bytes: number; pages: Buffer[] };
     try {
       result = await this.pagedList(resourceVersion, pageSize);
     } catch (error) {
@@ -154,15 +157,16 @@ export class Reflector {
     if (resourceVersion === '0' && result.paginated) this.paginatedResult = true;
     this.resourceVersionUnavailable = false;
     this.lastSyncResourceVersion = result.resourceVersion;
+    this.o.objects?.replace({ pages: result.pages });
     stats.listDone(agentType, this.synced, this.now() - started, result.bytes);
     this.synced = true;
   }
 
   /** client-go's pager: pages of `pageSize` (0: one request) on continue tokens; an expired continue token falls back to one full LIST. */
-  private async pagedList(resourceVersion: string, pageSize: number): Promise<{ resourceVersion: string; paginated: boolean; bytes: number }> {
+  private async pagedList(resourceVersion: string, pageSize: number): Promise<{ resourceVersion: string; paginated: boolean; bytes: number; pages: Buffer[] }> {
     let continueToken: string | undefined;
     let bytes = 0;
-    let pages = 0;
+    let pages: Buffer[] = [];
     for (let limit = pageSize; ;) {
       const query = new URLSearchParams();
       if (!continueToken && resourceVersion !== '') query.set('resourceVersion', resourceVersion);
@@ -173,19 +177,21 @@ export class Reflector {
         this.o.agentType,
         `LIST ${continueToken ? 'continue' : `rv=${this.classOf(resourceVersion)}`}${limit > 0 ? ` limit=${limit}` : ''}`,
       );
-      const page = await withRequestRetries(() => this.o.wire.list(this.url(query), this.protobuf()), isProbableEof, this.retryDeps());
+      const keepBody = this.o.objects !== undefined;
+      const page = await withRequestRetries(() => this.o.wire.list(this.url(query), this.protobuf(), keepBody), isProbableEof, this.retryDeps());
       bytes += page.bytes;
-      pages++;
       if (page.status === 410 && continueToken) {
         continueToken = undefined;
         limit = 0;
+        pages = [];
         continue;
       }
       if (page.status !== 200) throw ApiStatusError.of(page.status, page.errorBody);
+      pages.push(page.body ?? Buffer.alloc(0));
       continueToken = page.head.continueToken;
       if (!continueToken) {
         if (page.head.resourceVersion === undefined) throw new Error(`LIST ${this.o.target.resource}: no resourceVersion in the response`);
-        return { resourceVersion: page.head.resourceVersion, paginated: pages > 1, bytes };
+        return { resourceVersion: page.head.resourceVersion, paginated: pages.length > 1, bytes, pages: keepBody ? pages : [] };
       }
     }
   }
@@ -212,7 +218,12 @@ export class Reflector {
     opened.open = open;
     opened.started = started;
     this.o.stats.watchOpened(this.o.agentType);
-    void open.ended.then(() => this.o.stats.watchClosed(this.o.agentType));
+    // A reflector stopped on its own (an object no pod references any more) ends its watch, as client-go's stopCh does.
+    const unhook = this.o.cancellation.onStop(() => open.stop());
+    void open.ended.then(() => {
+      unhook();
+      this.o.stats.watchClosed(this.o.agentType);
+    });
     return opened;
   }
 
@@ -227,8 +238,10 @@ export class Reflector {
     if (frame.type !== 'ADDED') stream.besidesAdded = true;
     const resourceVersion = frame.resourceVersion ?? '';
     const initial = stream.initial;
+    const isObjectEvent = frame.type === 'ADDED' || frame.type === 'MODIFIED' || frame.type === 'DELETED';
     if (initial && !initial.ended) {
       if (stream.besidesAdded) initial.resourceVersion = resourceVersion;
+      if (this.o.objects && frame.raw !== undefined && frame.type === 'ADDED') initial.frames.push(frame.raw);
       if (frame.initialEventsEnd) {
         initial.ended = true;
         initial.onEnd();
@@ -236,6 +249,7 @@ export class Reflector {
       return;
     }
     if (stream.propagate || stream.besidesAdded) this.lastSyncResourceVersion = resourceVersion;
+    if (this.o.objects && frame.raw !== undefined && isObjectEvent) this.o.objects.event(frame.type, frame.raw);
   }
 
   /** The reflector's watchList(): a WatchList from the last synced resourceVersion (or "" once it is unavailable) until its initial-events-end bookmark. */
@@ -258,7 +272,7 @@ export class Reflector {
           events: 0,
           besidesAdded: false,
           propagate: false,
-          initial: { resourceVersion: '', ended: false, onEnd: bookmark },
+          initial: { resourceVersion: '', ended: false, onEnd: bookmark, frames: [] },
         });
       } catch (error) {
         if (await this.retriedWithSideEffects(error)) continue;
@@ -277,6 +291,8 @@ export class Reflector {
   private watchListSynced(stream: Stream, started: number): Stream {
     this.resourceVersionUnavailable = false;
     this.lastSyncResourceVersion = stream.initial!.resourceVersion;
+    this.o.objects?.replace({ frames: stream.initial!.frames });
+    stream.initial!.frames = [];
     this.o.stats.listDone(this.o.agentType, this.synced, this.now() - started, 0);
     this.synced = true;
     // The same stream goes on as the watch: from here every event's resourceVersion is kept.

@@ -22,6 +22,8 @@ export interface ListPage {
   bytes: number;
   errorBody?: Buffer;
   retryAfterS?: number;
+  /** The whole body, when asked for: the items, for whoever reads objects. */
+  body?: Buffer;
 }
 
 /** A watch whose response has arrived: an error (status and body), or a stream whose frames go to `onFrame` until `ended`. */
@@ -40,7 +42,8 @@ export interface OpenWatch {
  * its errno code (ECONNREFUSED, ECONNRESET, ...), as Go's net errors tell client-go.
  */
 export interface AgentWire {
-  list(pathAndQuery: string, protobuf: boolean): Promise<ListPage>;
+  /** `keepBody`: the page's whole body comes back (else only its head is kept). */
+  list(pathAndQuery: string, protobuf: boolean, keepBody?: boolean): Promise<ListPage>;
   /** One request read whole: a GET of one object, a write. */
   send(request: WireRequest): Promise<WireResponse>;
   watch(pathAndQuery: string, protobuf: boolean, onFrame: (frame: WatchFrame) => void): Promise<OpenWatch>;
@@ -94,8 +97,8 @@ function readAll(body: Readable): Promise<Buffer> {
   });
 }
 
-/** Drains a LIST response, keeping only its head (the list metadata comes before the items). */
-export function consumeList(response: RawResponse, protobuf: boolean): Promise<ListPage> {
+/** Drains a LIST response, keeping only its head (the list metadata comes before the items), or with `keepBody` all of it. */
+export function consumeList(response: RawResponse, protobuf: boolean, keepBody = false): Promise<ListPage> {
   if (response.status !== 200)
     return readAll(response.body).then((errorBody) => ({
       status: response.status,
@@ -107,10 +110,12 @@ export function consumeList(response: RawResponse, protobuf: boolean): Promise<L
   const isProtobuf = protobuf && String(response.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf');
   return new Promise((resolve, reject) => {
     const head: Buffer[] = [];
+    const whole: Buffer[] = [];
     let kept = 0;
     let bytes = 0;
     response.body.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
+      if (keepBody) whole.push(chunk);
       if (kept < headBytes) {
         head.push(chunk.subarray(0, headBytes - kept));
         kept += Math.min(chunk.length, headBytes - kept);
@@ -118,7 +123,12 @@ export function consumeList(response: RawResponse, protobuf: boolean): Promise<L
     });
     response.body.on('end', () => {
       const buf = Buffer.concat(head);
-      resolve({ status: 200, bytes, head: isProtobuf ? protobufListHead(buf) : jsonListHead(buf.toString('utf8')) });
+      resolve({
+        status: 200,
+        bytes,
+        head: isProtobuf ? protobufListHead(buf) : jsonListHead(buf.toString('utf8')),
+        ...(keepBody ? { body: Buffer.concat(whole) } : {}),
+      });
     });
     response.body.on('error', reject);
   });
@@ -179,9 +189,9 @@ export abstract class RequestWire implements AgentWire {
     return { method: 'GET', userAgent: this.userAgent, path, accept: protobuf ? protobufAccept : jsonAccept };
   }
 
-  list(pathAndQuery: string, protobuf: boolean): Promise<ListPage> {
+  list(pathAndQuery: string, protobuf: boolean, keepBody = false): Promise<ListPage> {
     return withFreshCredentials(this.credentials, async (authorization) =>
-      consumeList(await this.open(this.get(pathAndQuery, protobuf), authorization), protobuf),
+      consumeList(await this.open(this.get(pathAndQuery, protobuf), authorization), protobuf, keepBody),
     );
   }
 
