@@ -25,6 +25,10 @@ export function agentAccess(kind: AgentKind, off: ReadonlySet<string>): ApiAcces
   const { informers, writes } = kind.model('node', off);
   return [
     ...informers.map((informer) => ({ path: informer.path, verbs: ['list', 'watch'] }) satisfies ApiAccess),
+    // The objects its pods name, in any namespace (the kubelet's Node authorizer grants just those).
+    ...informers
+      .filter((informer) => informer.podObjects)
+      .flatMap((): ApiAccess[] => ['/api/v1/configmaps', '/api/v1/secrets'].map((path) => ({ path, verbs: ['list', 'watch'] }))),
     ...writes.flatMap(writeAccess),
     ...(kind.crds ? [{ path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', verbs: ['create', 'get'] } satisfies ApiAccess] : []),
   ];
