@@ -11,9 +11,10 @@
  * its own in the same interleaving, so that Node releases are compared on one control plane.
  * `--kind` takes kube-proxy or cni-agent instead of kubelets (each the full model: every informer and
  * write of the kind); `--steady` seconds of steady state are measured before each drop.
+ * `--pod-objects`: each pod names a ConfigMap, a Secret and kube-root-ca.crt, which kubelets watch one by one.
  * `--pprof DIR` saves the apiserver's CPU profile over each storm window there (side-round.pb.gz),
  * to compare with `go tool pprof -top -diff_base client-go-1.pb.gz ours-1.pb.gz`.
- * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...]
+ * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...]
  */
 import { execa, execaSync } from 'execa';
 import { benchCluster, cpuSeconds, flag, median, residentBytes } from './common.js';
@@ -38,9 +39,22 @@ const kind = flag('kind', 'kubelet');
 const steadyMs = Number(flag('steady', '15')) * 1000;
 const agentKind = catalog.agents.get(kind);
 if (!agentKind) throw new Error(`no agent kind ${kind}`);
-/** The watches one agent holds: the apiserver's count of them says when every agent is watching. */
-const watchesPerAgent = agentKind.model('n', new Set(), parseKubernetesVersion(clientVersion).minor).informers.length;
 const podsPerNode = Number(flag('pods-per-node', '3'));
+/** Each pod names ConfigMap cm-<k> in a volume, Secret secret-<k> in an env var and kube-root-ca.crt in a projected volume: the kubelets watch each. */
+const podObjects = process.argv.includes('--pod-objects');
+const podSpec = (k: number) =>
+  podObjects
+    ? {
+        volumes: [
+          { name: 'settings', configMap: { name: `cm-${k}` } },
+          { name: 'ca', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }] } },
+        ],
+        containers: [{ name: 'c', image: 'none', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: `secret-${k}`, key: 'p' } } }] }],
+      }
+    : { containers: [{ name: 'c', image: 'none' }] };
+/** The watches one agent holds: the apiserver's count of them says when every agent is watching. */
+const watchesPerAgent =
+  agentKind.model('n', new Set(), parseKubernetesVersion(clientVersion).minor).informers.length + (podObjects && kind === 'kubelet' ? 2 * podsPerNode + 1 : 0);
 const rounds = Number(flag('rounds', '3'));
 const windowMs = Number(flag('window', '15')) * 1000;
 const pprofDir = flag('pprof', '');
@@ -94,11 +108,15 @@ const cluster = await benchCluster();
 const binary = await buildFleetGo(clientVersion);
 try {
   const client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
+  for (let k = 0; podObjects && k < podsPerNode; k++) {
+    await client.request('POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: `cm-${k}` }, data: { k: 'v' } } });
+    await client.request('POST', '/api/v1/namespaces/default/secrets', { body: { metadata: { name: `secret-${k}` }, stringData: { p: 'x' } } });
+  }
   for (let node = 0; node < agents; node++)
     await Promise.all(
       [...Array(podsPerNode).keys()].map((k) =>
         client.request('POST', '/api/v1/namespaces/default/pods', {
-          body: { metadata: { name: `p-${node}-${k}` }, spec: { nodeName: `cpchaos-node-${node}`, containers: [{ name: 'c', image: 'none' }] } },
+          body: { metadata: { name: `p-${node}-${k}` }, spec: { nodeName: `cpchaos-node-${node}`, ...podSpec(k) } },
         }),
       ),
     );
@@ -236,7 +254,7 @@ try {
   }
   const med = (name: string, key: keyof Round) => median(results.get(name)!.map((r) => r[key]));
   console.log(
-    `\n${agents} ${kind} agents (client ${clientVersion}, ${podsPerNode} pods per node), medians of ${rounds} interleaved rounds: each side / client-go`,
+    `\n${agents} ${kind} agents (client ${clientVersion}, ${podsPerNode} pods per node${podObjects ? `, each naming 3 objects: ${2 * podsPerNode + 1} object watches per kubelet` : ''}), medians of ${rounds} interleaved rounds: each side / client-go`,
   );
   for (const [name] of sides.slice(0, -1)) {
     console.log(name);

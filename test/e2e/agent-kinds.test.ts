@@ -4,7 +4,8 @@ import test, { type ExecutionContext } from 'ava';
 import { clientModel } from '../../src/load/agents/reflector.js';
 import { ApiClient, kubeconfigIdentity } from '../../src/load/client.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
-import { Fleet, type FleetSpec } from '../../src/load/fleet.js';
+import { Fleet, nodeName, type FleetSpec } from '../../src/load/fleet.js';
+import { podObjectsType } from '../../src/load/agents/pod-object-watches.js';
 import { catalog } from '../../src/plugins.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
 
@@ -207,6 +208,39 @@ test.serial('worker threads hold the same connections and reset them the same', 
     JSON.stringify({ requests: [...stats.requests], breaks: [...stats.breaks], open: stats.openWatches }),
   );
   t.is(fleet.stats.byType.get('kube-proxy')!.relists, 0);
+});
+
+test.serial("kubelets in worker threads watch each object their pods name, and the threads report those watches apart from the kubelets' own", async (t) => {
+  const { fleet, kc } = await directFleet(t);
+  const core = kc.makeApiClient(CoreV1Api);
+  const labels = runLabel;
+  await Promise.all([
+    ...[0, 1].map((i) => core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `kinds-cm-${i}`, labels } } })),
+    ...[...Array(perKind).keys()].map((i) =>
+      core.createNamespacedPod({
+        namespace: 'default',
+        body: {
+          metadata: { name: `kinds-p-${i}`, labels },
+          spec: {
+            nodeName: nodeName(i),
+            volumes: [
+              { name: 'settings', configMap: { name: `kinds-cm-${i % 2}` } },
+              { name: 'ca', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }] } },
+            ],
+            containers: [{ name: 'c', image: 'none' }],
+          },
+        },
+      }),
+    ),
+  ]);
+  await fleet.start([{ ...spec('kubelet', 2), firstIndex: 0, off: ['lease', 'nodeStatus'] }]);
+  await fleet.waitSynced(60_000);
+  t.is(fleet.workerThreads, 2);
+  const objects = () => fleet.stats.byType.get(podObjectsType('kubelet'));
+  t.true(await until(() => (objects()?.openWatches ?? 0) === 2 * perKind, 20_000), `object watches: ${objects()?.openWatches}`);
+  t.is(objects()!.requests.get('WATCHLIST rv='), 2 * perKind, 'one WatchList per object per kubelet: its ConfigMap and kube-root-ca.crt');
+  t.is(requestsOf(fleet)('kubelet')['WATCHLIST rv='], 4 * perKind, "the kubelets' own informers, counted apart");
+  t.true(fleet.watching());
 });
 
 test.serial('parts switched off are not run, and a part the kind lacks is refused', async (t) => {
