@@ -85,6 +85,9 @@ function crossReferenceProblems(experiment: Experiment, catalog: Catalog): Probl
       const target = (experiment.seed ?? []).slice(0, i).find((s) => (s.name ?? s.kind) === set.crdSet);
       if (!target || target.kind !== 'crds') problems.push({ path: ['seed', i, 'crdSet'], message: `"${set.crdSet}" is not an earlier crds set` });
     }
+    if (set.onAgentNodes && set.kind !== 'pods') problems.push({ path: ['seed', i, 'onAgentNodes'], message: 'only pods are bound to nodes' });
+    if (set.onAgentNodes && !(experiment.agents ?? []).length)
+      problems.push({ path: ['seed', i, 'onAgentNodes'], message: 'no agents: declare agents: for the pods to be bound to their nodes' });
     if (set.template && set.templateFile) problems.push({ path: ['seed', i], message: 'use template or templateFile, not both' });
     // Each object carries this much data; etcd refuses requests over 1.5 MiB anyway.
     if (set.dataSize && parseBytes(set.dataSize) > 1024 * 1024) problems.push({ path: ['seed', i, 'dataSize'], message: 'at most 1Mi of data per object' });

@@ -102,7 +102,15 @@ export const SeedSetSchema = Strict({
   ),
   qps: Type.Optional(Type.Number({ minimum: 0, description: 'target create rate; 0 = as fast as concurrency allows (default 100)' })),
   concurrency: Type.Optional(PositiveInt('requests in flight at most (default 20)', 10_000)),
-  template: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'object template; "{{index}}" and "{{set}}" are replaced' })),
+  template: Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), { description: 'object template; "{{index}}", "{{set}}" (and with onAgentNodes "{{node}}") are replaced' }),
+  ),
+  onAgentNodes: Type.Optional(
+    Type.Boolean({
+      description:
+        "pods: bound (spec.nodeName) to the nodes of the experiment's agents, round-robin, as a scheduler would: their kubelets and CNI agents list and watch them, and each kubelet the Secrets and ConfigMaps they name",
+    }),
+  ),
   templateFile: Type.Optional(Type.String({ description: 'YAML object template file, relative to the experiment file' })),
 });
 

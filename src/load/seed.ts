@@ -45,6 +45,8 @@ export interface SeedOptions {
   /** Where progress goes (a run's live output); by default a line of its own on stderr. */
   progress?: (label: string) => Progress;
   event: EventFn;
+  /** The node of the index-th object of a set with `onAgentNodes` (the experiment's agent nodes, round-robin). */
+  agentNode?: (index: number) => string;
 }
 
 function render(template: unknown, values: Record<string, string>): unknown {
@@ -58,6 +60,12 @@ async function loadTemplate(set: SeedSet, experimentDir: string): Promise<Record
   if (set.template) return set.template;
   if (!set.templateFile) return undefined;
   return yaml.load(await fs.readFile(path.resolve(experimentDir, set.templateFile), 'utf8')) as Record<string, unknown>;
+}
+
+/** A pod bound to a node, as the scheduler binds it: that node's kubelet and CNI agent list and watch it. */
+function bindToNode(object: KubeObject, node: string): void {
+  const pod = object as KubeObject & { spec?: { nodeName?: string } };
+  pod.spec = { ...pod.spec, nodeName: node };
 }
 
 async function ensureNamespace(client: ApiClient, name: string, runId: string): Promise<void> {
@@ -131,7 +139,9 @@ async function seedSet(set: SeedSet & { name: string }, previous: SeededSet[], o
 
   const build = (index: number) => {
     const context: BuildContext = { set, index, namespace: namespaces[index % namespaces.length], crds };
-    const object = (template ? render(template, { index: String(index), set: set.name }) : kind.build(context)) as KubeObject;
+    const node = set.onAgentNodes ? options.agentNode?.(index) : undefined;
+    const object = (template ? render(template, { index: String(index), set: set.name, ...(node ? { node } : {}) }) : kind.build(context)) as KubeObject;
+    if (node) bindToNode(object, node);
     object.metadata = { ...object.metadata, name: object.metadata?.name ?? `${set.name}-${index}` };
     object.metadata.labels = { ...object.metadata.labels, [runLabel]: runId, [setLabel]: set.name };
     return { context, object, collection: kind.collectionPath(context) };

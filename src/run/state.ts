@@ -35,6 +35,8 @@ export interface RunState {
   environment?: FaultEnvironment;
   recorder?: Recorder;
   seeded: SeededSet[];
+  /** The fleet's first node for the experiment's agents (and the pods seeded onto their nodes), once allocated. */
+  agentNodes?: number;
   integrity?: IntegrityResult[];
   /** When the last fault ended; recovery counts from here. */
   faultsEnd?: number;

@@ -6,13 +6,26 @@ import { seed } from '../../load/seed.js';
 import { defaultKubeconfig } from '../../util/kubeconfig-path.js';
 import { parseDuration } from '../../units.js';
 import type { RunContext } from '../context.js';
+import { nodeName } from '../../load/fleet.js';
+import { agentNodeCount, firstNodes } from '../agent-nodes.js';
+
+/** The experiment's agent nodes in the fleet: allocated once, by the first phase that needs them. */
+function agentNodesBase(run: RunContext): number {
+  const { state } = run;
+  state.agentNodes ??= state.environment!.context.fleet.allocateNodes(agentNodeCount(state.experiment.agents ?? []));
+  return state.agentNodes;
+}
 
 /** seed: the experiment's object sets, created before anything is measured against them. */
 export async function seedObjects(run: RunContext): Promise<void> {
   run.phase('seed');
   const { state } = run;
   const quiet = run.output.mode === 'quiet' || run.output.mode === 'json';
-  state.seeded = await seed(state.experiment.seed ?? [], {
+  const sets = state.experiment.seed ?? [];
+  const nodes = agentNodeCount(state.experiment.agents ?? []);
+  const base = sets.some((set) => set.onAgentNodes) ? agentNodesBase(run) : 0;
+  state.seeded = await seed(sets, {
+    ...(nodes > 0 ? { agentNode: (index: number) => nodeName(base + (index % nodes)) } : {}),
     client: state.client!,
     runId: state.runId,
     experimentDir: run.loaded.dir,
@@ -73,8 +86,9 @@ export async function startAgents(run: RunContext): Promise<void> {
   run.phase('agents');
   const { fleet } = run.state.environment!.context;
   const clusterVersion = run.state.cluster?.serverVersion ?? run.state.spec.kubernetesVersion;
+  const first = firstNodes(agents, agentNodesBase(run));
   await fleet.start(
-    agents.map((a) => fleetSpec(a, clusterVersion)),
+    agents.map((a, i) => ({ ...fleetSpec(a, clusterVersion), firstIndex: first[i]! })),
     run.signal,
   );
   await fleet.waitSynced(300_000, run.signal);

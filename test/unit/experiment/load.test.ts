@@ -176,3 +176,11 @@ test('what the bounds say: aliases, sizes, durations, counts, templates, files',
     /seed\[0\]\.templateFile: \/dev\/zero: not a regular file/,
   );
 });
+
+test('onAgentNodes binds pods only, and only to agents the experiment declares', async (t) => {
+  const problems = async (experiment: object) => ((await outcome(yaml.dump(experiment))).error as ExperimentError | undefined)?.problems ?? [];
+  const pods = { kind: 'pods', count: 10, onAgentNodes: true };
+  t.deepEqual(await problems({ ...valid, seed: [pods] }), []);
+  t.regex((await problems({ ...valid, seed: [{ ...valid.seed[0], onAgentNodes: true }] })).join('\n'), /seed\[0\]\.onAgentNodes: only pods are bound to nodes/);
+  t.regex((await problems({ ...valid, agents: [], seed: [pods] })).join('\n'), /seed\[0\]\.onAgentNodes: no agents/);
+});
