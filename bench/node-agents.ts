@@ -5,7 +5,7 @@
  * to sync, the runner's memory and open files per agent, the steady writes, the apiserver's and
  * etcd's CPU and memory at rest, and the storm when every agent connection is reset at once.
  * Run: npm run build && node --expose-gc dist/bench/node-agents.js [--nodes 5000] [--kinds kubelet,kube-proxy,cni-agent]
- *   [--pods-per-node 0] [--rest 60] [--ramp 60] [--workers 1] [--off cni-agent:ciliumNodes,...]
+ *   [--pods-per-node 0] [--pod-objects] [--rest 60] [--ramp 60] [--workers 1] [--off cni-agent:ciliumNodes,...]
  */
 import fs from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
@@ -14,6 +14,7 @@ import { defaultKubernetesVersion, parseKubernetesVersion } from '../src/binarie
 import { createFaultEnvironment } from '../src/faults/environment.js';
 import { clientModel } from '../src/load/agents/reflector.js';
 import { nodeName } from '../src/load/fleet.js';
+import { podObjectsType } from '../src/load/agents/pod-object-watches.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { catalog } from '../src/plugins.js';
 import { formatBytes } from '../src/units.js';
@@ -22,6 +23,20 @@ import type { ApiClient } from '../src/load/client.js';
 const nodes = Number(flag('nodes', '5000'));
 const kinds = flag('kinds', 'kubelet,kube-proxy,cni-agent').split(',');
 const podsPerNode = Number(flag('pods-per-node', '0'));
+/** ConfigMaps and Secrets the pods name: a prime, so that the pods of one node (i, i + nodes, ...) name different ones. */
+const objectNames = 47;
+/** Pod i names ConfigMap cm-<i % objectNames> in a volume, Secret secret-<i % objectNames> in an env var and kube-root-ca.crt in a projected volume. */
+const podObjects = process.argv.includes('--pod-objects');
+const podSpec = (index: number) =>
+  podObjects
+    ? {
+        volumes: [
+          { name: 'settings', configMap: { name: `cm-${index % objectNames}` } },
+          { name: 'ca', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }] } },
+        ],
+        containers: [{ name: 'c', image: 'none', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: `secret-${index % objectNames}`, key: 'p' } } }] }],
+      }
+    : { containers: [{ name: 'c', image: 'none' }] };
 const restS = Number(flag('rest', '60'));
 const rampS = Number(flag('ramp', '60'));
 const workers = Number(flag('workers', '1'));
@@ -51,6 +66,17 @@ async function handshakeErrors(client: { request: ApiClient['request'] }): Promi
   return Number(/^apiserver_tls_handshake_errors_total (\S+)$/m.exec(text)?.[1] ?? 0);
 }
 
+/** Distinct objects the pods of each node name: node n holds pods n, n + nodes, ...; pod i names cm-<i % objectNames>, secret-<i % objectNames> and kube-root-ca.crt. */
+function objectWatchCount(): number {
+  let count = 0;
+  for (let node = 0; node < nodes; node++) {
+    const slots = new Set<number>();
+    for (let i = node; i < nodes * podsPerNode; i += nodes) slots.add(i % objectNames);
+    if (slots.size) count += 2 * slots.size + 1;
+  }
+  return count;
+}
+
 const cluster = await benchCluster();
 const controller = new AbortController();
 setMaxListeners(0, controller.signal);
@@ -67,6 +93,13 @@ try {
   const { fleet, client, connections } = env.context;
   const pids = { apiserver: cluster.state.processes.apiserver!.pid, etcd: cluster.state.processes.etcd!.pid };
   const memory = () => `apiserver ${formatBytes(residentBytes(pids.apiserver))}, etcd ${formatBytes(residentBytes(pids.etcd))}`;
+  for (let k = 0; podObjects && k < objectNames; k++) {
+    await client.request('POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: `cm-${k}` }, data: { k: 'v' } }, keepBody: false });
+    await client.request('POST', '/api/v1/namespaces/default/secrets', {
+      body: { metadata: { name: `secret-${k}` }, stringData: { p: 'x' } },
+      keepBody: false,
+    });
+  }
   for (let i = 0; i < nodes * podsPerNode; i += 50)
     await Promise.all(
       Array.from({ length: Math.min(50, nodes * podsPerNode - i) }, (_, k) =>
@@ -75,7 +108,7 @@ try {
             apiVersion: 'v1',
             kind: 'Pod',
             metadata: { name: `p-${i + k}` },
-            spec: { nodeName: nodeName((i + k) % nodes), containers: [{ name: 'c', image: 'none' }] },
+            spec: { nodeName: nodeName((i + k) % nodes), ...podSpec(i + k) },
           },
           keepBody: false,
           verb: 'create',
@@ -102,13 +135,18 @@ try {
     })),
   );
   await fleet.waitSynced(1_800_000);
-  while (!fleet.watching()) await sleep(200);
+  // The kubelets' Secret and ConfigMap watches: one per object a node's pods name, counted apart from their informers.
+  const objectWatches = () => fleet.stats.byType.get(podObjectsType('kubelet'))?.openWatches ?? 0;
+  const expectedObjectWatches =
+    podObjects && kinds.includes('kubelet') && !off.some(([k, p]) => k === 'kubelet' && p === 'podObjects') ? objectWatchCount() : 0;
+  const allWatching = () => fleet.watching() && objectWatches() >= expectedObjectWatches;
+  while (!allWatching()) await sleep(200);
   const syncedS = (Date.now() - started) / 1000;
   await sleep(5000);
   global.gc?.();
   const rss = process.memoryUsage().rss;
   console.log(
-    `${nodes} nodes x ${kinds.join(' + ')} = ${agents} agents, ${podsPerNode * nodes} pods bound to them: all synced and watching ${syncedS.toFixed(1)} s after the first started (${rampS} s ramp-up)`,
+    `${nodes} nodes x ${kinds.join(' + ')} = ${agents} agents, ${podsPerNode * nodes} pods bound to them${expectedObjectWatches ? ` (the kubelets watch ${expectedObjectWatches} objects they name)` : ''}: all synced and watching ${syncedS.toFixed(1)} s after the first started (${rampS} s ramp-up)`,
   );
   console.log(
     `  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the agents = ${formatBytes((rss - rssBefore) / agents)} per agent); ${(await openFiles()) - filesBefore} more open files (${(((await openFiles()) - filesBefore) / agents).toFixed(2)} per agent)`,
@@ -134,7 +172,7 @@ try {
   const resetAt = Date.now();
   const { reset } = await connections.reset(1);
   await sleep(1000);
-  while (!fleet.watching() && Date.now() - resetAt < 900_000) await sleep(200);
+  while (!allWatching() && Date.now() - resetAt < 900_000) await sleep(200);
   const stormS = (Date.now() - resetAt) / 1000;
   const rewatches = stats().reduce((sum, s) => sum + (s.requests.get('WATCH rv=last-synced') ?? 0), 0) - watchesBefore;
   const relists = stats().reduce((sum, s) => sum + s.relists, 0);

@@ -97,11 +97,34 @@ async function podsGoneStopObjectWatches(t: ExecutionContext, fleet: Fleet, kube
   t.is(objectWatches(), 0, 'no object watch left once no live pod names them');
 }
 
-for (const kind of ['kubelet', 'kube-proxy', 'cni-agent']) {
+/** Each kubelet's first request for each object its pod names (agent i names cm-<i % 3>, secret-<i % 2> and kube-root-ca.crt), on both sides. */
+function assertObjectWatches(t: ExecutionContext, steady: Record<'ours' | 'theirs', Record<string, number>>, watchList: boolean): void {
+  const first = watchList ? 'WATCHLIST' : 'LIST';
+  const tail = watchList ? 'rv=' : 'rv=0 limit=500';
+  const objectSyncs = (counts: Record<string, number>) =>
+    Object.fromEntries(Object.entries(counts).filter(([r]) => r.startsWith(`${first} configmaps `) || r.startsWith(`${first} secrets `)));
+  const expected = Object.fromEntries(
+    [
+      ['configmaps', 'cm-0', 4],
+      ['configmaps', 'cm-1', 3],
+      ['configmaps', 'cm-2', 3],
+      ['configmaps', 'kube-root-ca.crt', agents],
+      ['secrets', 'secret-0', 5],
+      ['secrets', 'secret-1', 5],
+    ].map(([resource, name, count]) => [`${first} ${resource} fieldSelector=metadata.name=${name} ${tail}`, count]),
+  );
+  t.deepEqual(objectSyncs(steady.theirs), expected, "client-go's kubelets: one reflector per object their pod names");
+  t.deepEqual(objectSyncs(steady.ours), expected, 'ours: the same');
+}
+
+/** Each kind at the default release; the kubelet also at 1.33, whose reflectors LIST (no WatchList) and so hand the pods over in list pages. */
+const cases = [...['kubelet', 'kube-proxy', 'cni-agent'].map((kind) => ({ kind, version: defaultKubernetesVersion })), { kind: 'kubelet', version: 'v1.33.4' }];
+
+for (const { kind, version } of cases) {
   test.serial(
-    `${kind}: ours and client-go's ask a real apiserver the same, by verb, resource and selector: sync, steady state, a connection reset`,
+    `${kind} (client-go ${version}): ours and client-go's ask a real apiserver the same, by verb, resource and selector: sync, steady state, a connection reset`,
     async (t) => {
-      const binary = await buildFleetGo(defaultKubernetesVersion);
+      const binary = await buildFleetGo(version);
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'agent-reference-'));
       t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
       const audit = await auditArgs(dir, agentRequestsAuditPolicy);
@@ -114,7 +137,8 @@ for (const kind of ['kubelet', 'kube-proxy', 'cni-agent']) {
       await relay.start();
       t.teardown(() => relay.stop());
 
-      const client = { ...clientModel(parseKubernetesVersion(defaultKubernetesVersion).minor), protocol: 'http2' as const };
+      const client = { ...clientModel(parseKubernetesVersion(version).minor), protocol: 'http2' as const };
+      const watchList = client.watchList;
       // Custom resources the kind watches exist, and their watch caches are ready, before either fleet starts:
       // a watch of one still initializing is answered 429, whichever fleet comes first.
       const crds = catalog.agents.get(kind)?.crds?.() ?? [];
@@ -135,21 +159,7 @@ for (const kind of ['kubelet', 'kube-proxy', 'cni-agent']) {
       const theirs = (since: number, until?: number) => requestsOf(audit.log, `fleet-go-${kind}`, since, until);
       const steady = { ours: await ours(oursFrom, oursFrom + steadyMs), theirs: await theirs(theirsFrom, theirsFrom + steadyMs) };
       t.log('sync and steady state', steady);
-      if (kind === 'kubelet') {
-        // One watch per object for each kubelet whose pod names it (agent i names cm-<i % 3> and secret-<i % 2>).
-        const objectWatches = (counts: Record<string, number>) =>
-          Object.fromEntries(Object.entries(counts).filter(([r]) => /^WATCHLIST (configmaps|secrets) /.test(r)));
-        const expected = {
-          'WATCHLIST configmaps fieldSelector=metadata.name=cm-0 rv=': 4,
-          'WATCHLIST configmaps fieldSelector=metadata.name=cm-1 rv=': 3,
-          'WATCHLIST configmaps fieldSelector=metadata.name=cm-2 rv=': 3,
-          'WATCHLIST configmaps fieldSelector=metadata.name=kube-root-ca.crt rv=': agents,
-          'WATCHLIST secrets fieldSelector=metadata.name=secret-0 rv=': 5,
-          'WATCHLIST secrets fieldSelector=metadata.name=secret-1 rv=': 5,
-        };
-        t.deepEqual(objectWatches(steady.theirs), expected, "client-go's kubelets: one watch per object their pod names");
-        t.deepEqual(objectWatches(steady.ours), expected, 'ours: the same');
-      }
+      if (kind === 'kubelet') assertObjectWatches(t, steady, watchList);
       assertSameRequests(t, 'sync and steady state', steady.ours, steady.theirs);
 
       const resetAt = Date.now();

@@ -1,13 +1,6 @@
 import { framePodReferences, listPodReferences, type PodReferences } from './pod-references.js';
+import type { ObjectSink } from './reflector.js';
 import type { InformerTarget } from './types.js';
-
-/** What a reflector tells whoever keeps its objects: client-go's Store calls, with the objects as the wire gave them. */
-export interface ObjectSink {
-  /** A LIST's pages (their bodies) or a WatchList's initial events: the store's Replace. */
-  replace(objects: { pages: Buffer[] } | { frames: (Buffer | string)[] }): void;
-  /** A watch event past the initial ones: ADDED, MODIFIED or DELETED. */
-  event(type: string, raw: Buffer | string): void;
-}
 
 /** The stats type of an agent kind's object watches: counted apart, so that they do not stand in for its informers in synced() and watching(). */
 export const podObjectsType = (type: string): string => `${type}/pod-objects`;

@@ -2,7 +2,6 @@ import type { Cancellation } from '../../util/cancellation.js';
 import type { ClientGoBackoff } from './client-go-backoff.js';
 import type { WatchFrame } from './frames.js';
 import { ApiStatusError, codeOf, isProbableEof, isUnavailableResourceVersion, isWatchErrorRetriable, withRequestRetries } from './request-retries.js';
-import type { ObjectSink } from './pod-object-watches.js';
 import type { FleetStats } from './stats.js';
 import type { InformerTarget } from './types.js';
 import type { AgentWire, OpenWatch } from './wire.js';
@@ -19,6 +18,14 @@ export interface ClientModel {
 
 export function clientModel(minor: number, overrides: Partial<Omit<ClientModel, 'minor'>> = {}): ClientModel {
   return { minor, watchList: minor >= 35, protobuf: true, ...overrides };
+}
+
+/** What a reflector tells whoever keeps its objects: client-go's Store calls, with the objects as the wire gave them. */
+export interface ObjectSink {
+  /** A LIST's pages (their bodies) or a WatchList's initial events: the store's Replace. */
+  replace(objects: { pages: Buffer[] } | { frames: (Buffer | string)[] }): void;
+  /** A watch event past the initial ones: ADDED, MODIFIED or DELETED. */
+  event(type: string, raw: Buffer | string): void;
 }
 
 export interface ReflectorOptions {
@@ -244,6 +251,9 @@ export class Reflector {
       if (this.o.objects && frame.raw !== undefined && frame.type === 'ADDED') initial.frames.push(frame.raw);
       if (frame.initialEventsEnd) {
         initial.ended = true;
+        // Here, not once the reflector has seen the end: events later in the same chunk follow at once.
+        this.o.objects?.replace({ frames: initial.frames });
+        initial.frames = [];
         initial.onEnd();
       }
       return;
@@ -291,8 +301,6 @@ export class Reflector {
   private watchListSynced(stream: Stream, started: number): Stream {
     this.resourceVersionUnavailable = false;
     this.lastSyncResourceVersion = stream.initial!.resourceVersion;
-    this.o.objects?.replace({ frames: stream.initial!.frames });
-    stream.initial!.frames = [];
     this.o.stats.listDone(this.o.agentType, this.synced, this.now() - started, 0);
     this.synced = true;
     // The same stream goes on as the watch: from here every event's resourceVersion is kept.

@@ -1,14 +1,14 @@
 import test from 'ava';
 import { ClientGoBackoff } from '../../../../src/load/agents/client-go-backoff.js';
 import type { WatchFrame } from '../../../../src/load/agents/frames.js';
-import { clientModel, Reflector } from '../../../../src/load/agents/reflector.js';
+import { clientModel, Reflector, type ObjectSink } from '../../../../src/load/agents/reflector.js';
 import { FleetStats } from '../../../../src/load/agents/stats.js';
 import type { AgentWire, ListPage, OpenWatch } from '../../../../src/load/agents/wire.js';
 import { Cancellation } from '../../../../src/util/cancellation.js';
 
 /** What the apiserver answers, one step per request: a list page, a watch (its frames, how long it lasts, how it ends), or a connection error. */
 type Step =
-  | { list: { rv: string; continueToken?: string } }
+  | { list: { rv: string; continueToken?: string; body?: string } }
   | { status: number; retryAfterS?: number; body?: string }
   | { watch: { frames: Partial<WatchFrame>[]; lastsMs?: number } }
   | { error: string };
@@ -40,11 +40,17 @@ class ScriptedWire implements AgentWire {
     throw new Error('a reflector only lists and watches');
   }
 
-  list(pathAndQuery: string): Promise<ListPage> {
+  list(pathAndQuery: string, _protobuf: boolean, keepBody = false): Promise<ListPage> {
     const step = this.next(pathAndQuery);
     if (!step) return Promise.reject(Object.assign(new Error('stopped'), { name: 'AbortError' }));
     if ('error' in step) return Promise.reject(Object.assign(new Error(step.error), { code: step.error }));
-    if ('list' in step) return Promise.resolve({ status: 200, bytes: 100, head: { resourceVersion: step.list.rv, continueToken: step.list.continueToken } });
+    if ('list' in step)
+      return Promise.resolve({
+        status: 200,
+        bytes: 100,
+        head: { resourceVersion: step.list.rv, continueToken: step.list.continueToken },
+        ...(keepBody ? { body: Buffer.from(step.list.body ?? '') } : {}),
+      });
     if ('status' in step)
       return Promise.resolve({ status: step.status, bytes: 10, head: {}, errorBody: Buffer.from(step.body ?? ''), retryAfterS: step.retryAfterS });
     throw new Error(`a LIST was answered with ${JSON.stringify(step)}`);
@@ -81,7 +87,7 @@ class ScriptedWire implements AgentWire {
 }
 
 /** Runs one reflector of a `minor` client against the script; returns the requests and the waits between them. */
-async function replay(minor: number, script: Step[]): Promise<{ sent: string[]; sleeps: number[]; stats: FleetStats }> {
+async function replay(minor: number, script: Step[], objects?: ObjectSink): Promise<{ sent: string[]; sleeps: number[]; stats: FleetStats }> {
   const cancellation = new Cancellation();
   const wire = new ScriptedWire(script, cancellation);
   const sleeps: number[] = [];
@@ -108,6 +114,7 @@ async function replay(minor: number, script: Step[]): Promise<{ sent: string[]; 
     cancellation,
     now: () => wire.clock,
     random: () => 0,
+    ...(objects ? { objects } : {}),
   });
   await reflector.run();
   return { sent: wire.sent, sleeps, stats };
@@ -241,4 +248,47 @@ test('1.37 against a server whose WatchList gate is off: each sync tries the Wat
 test('a LIST past one page follows its continue tokens with no resourceVersion; a paged answer at rv=0 keeps later relists paged', async (t) => {
   const { sent } = await replay(33, [{ list: { rv: '10', continueToken: 'c1' } }, listed('10'), { status: 410 }, { list: { rv: '20' } }]);
   t.deepEqual(sent, ['LIST rv=0 limit=500', 'LIST rv= limit=500 continue=c1', 'WATCH rv=10', 'LIST rv=10 limit=500', 'WATCH rv=20']);
+});
+
+/** A store that writes down what its reflector handed it. */
+function recordingSink(): ObjectSink & { calls: string[] } {
+  const text = (raw: Buffer | string) => raw.toString();
+  const calls: string[] = [];
+  return {
+    calls,
+    replace: (objects) => calls.push(`replace ${'pages' in objects ? objects.pages.map(text).join(',') : objects.frames.map(text).join(',')}`),
+    event: (type, raw) => calls.push(`${type} ${text(raw)}`),
+  };
+}
+
+test("a store gets the list's pages as one replace, then each watch event's object (not bookmarks); the pages are read only when a store wants them", async (t) => {
+  const sink = recordingSink();
+  const pages: Step[] = [{ list: { rv: '10', continueToken: 'c', body: 'page-1' } }, { list: { rv: '10', body: 'page-2' } }];
+  const events: Step = {
+    watch: {
+      frames: [
+        { type: 'MODIFIED', resourceVersion: '11', raw: 'pod-a' },
+        { type: 'BOOKMARK', resourceVersion: '12', raw: 'bookmark' },
+        { type: 'DELETED', resourceVersion: '13', raw: 'pod-b' },
+      ],
+    },
+  };
+  await replay(33, [...pages, events], sink);
+  t.deepEqual(sink.calls, ['replace page-1,page-2', 'MODIFIED pod-a', 'DELETED pod-b']);
+});
+
+test("a WatchList's initial events are one replace at its initial-events-end bookmark; the events after it go one by one", async (t) => {
+  const sink = recordingSink();
+  const stream: Step = {
+    watch: {
+      frames: [
+        { type: 'ADDED', resourceVersion: '5', raw: 'pod-a' },
+        { type: 'ADDED', resourceVersion: '6', raw: 'pod-b' },
+        { type: 'BOOKMARK', resourceVersion: '7', initialEventsEnd: true, raw: 'bookmark' },
+        { type: 'ADDED', resourceVersion: '8', raw: 'pod-c' },
+      ],
+    },
+  };
+  await replay(37, [stream], sink);
+  t.deepEqual(sink.calls, ['replace pod-a,pod-b', 'ADDED pod-c']);
 });
