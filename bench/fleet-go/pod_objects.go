@@ -3,17 +3,21 @@ package main
 // The kubelet's watch-based Secret and ConfigMap managers (pkg/kubelet/util/manager), fed by its
 // pod reflector's store: a live pod registers every object it references, the first reference
 // to an object starts a reflector on that object alone (fieldSelector metadata.name in its
-// namespace), the last one going stops it. Like cpchaos's model, it leaves out the managers'
-// stop of an immutable object's reflector and of one not read for 5 minutes.
+// namespace), the last one going stops it. As the kubelet reads them: a new pod's objects when
+// it starts, its volumes' and pull secrets' at every sync (each minute); an immutable object's
+// reflector stops once synced, one not read for 5 minutes at the next minute's look, and runs
+// again when read again.
 
 import (
 	"context"
 	"sync"
+	"time"
 
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -21,33 +25,54 @@ import (
 
 type objectKey struct{ resource, namespace, name string }
 
-type objectWatch struct {
-	references int
-	stop       context.CancelFunc
+// An object cache item of the managers: its reflector, stopped and run again as the kubelet reads the object.
+type objectItem struct {
+	references      int
+	oftenReferences int // from volumes and pull secrets, read at every sync of the pod
+	reflector       *cache.Reflector
+	stop            context.CancelFunc // nil while stopped
+	synced          bool
+	immutable       bool
+	lastAccess      time.Time
 }
 
 type podObjects struct {
 	ctx        context.Context
 	cs         *kubernetes.Clientset
 	mu         sync.Mutex
-	registered map[string][]objectKey
-	watched    map[objectKey]*objectWatch
+	registered map[string]registration
+	items      map[objectKey]*objectItem
 }
 
+type registration struct {
+	objects []objectKey
+	envOnly map[objectKey]bool
+}
+
+// The kubelet's syncFrequency, and the managers' maxIdleTime of 5 of them.
+const syncEvery, maxIdle = time.Minute, 5 * time.Minute
+
 func newPodObjects(ctx context.Context, cs *kubernetes.Clientset) *podObjects {
-	return &podObjects{ctx: ctx, cs: cs, registered: map[string][]objectKey{}, watched: map[objectKey]*objectWatch{}}
+	p := &podObjects{ctx: ctx, cs: cs, registered: map[string]registration{}, items: map[objectKey]*objectItem{}}
+	go wait.Until(p.tick, syncEvery, ctx.Done())
+	return p
 }
 
 // What podutil.VisitPodSecretNames and VisitPodConfigmapNames visit, but the in-tree volume
 // plugins' secret references (iSCSI, RBD, CephFS, FlexVolume, Azure File, ScaleIO, StorageOS).
-func referencedObjects(pod *v1.Pod) []objectKey {
+func referencedObjects(pod *v1.Pod) ([]objectKey, map[objectKey]bool) {
 	seen := map[objectKey]bool{}
+	often := map[objectKey]bool{}
 	var keys []objectKey
+	reading := true // volumes and pull secrets: read at every sync; env only at container start
 	add := func(resource, name string) {
 		key := objectKey{resource, pod.Namespace, name}
 		if name != "" && !seen[key] {
 			seen[key] = true
 			keys = append(keys, key)
+		}
+		if name != "" && reading {
+			often[key] = true
 		}
 	}
 	for _, volume := range pod.Spec.Volumes {
@@ -71,6 +96,10 @@ func referencedObjects(pod *v1.Pod) []objectKey {
 			}
 		}
 	}
+	for _, pullSecret := range pod.Spec.ImagePullSecrets {
+		add("secrets", pullSecret.Name)
+	}
+	reading = false
 	containers := append(append([]v1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...)
 	for _, ephemeral := range pod.Spec.EphemeralContainers {
 		containers = append(containers, v1.Container{Env: ephemeral.Env, EnvFrom: ephemeral.EnvFrom})
@@ -93,10 +122,13 @@ func referencedObjects(pod *v1.Pod) []objectKey {
 			}
 		}
 	}
-	for _, pullSecret := range pod.Spec.ImagePullSecrets {
-		add("secrets", pullSecret.Name)
+	envOnly := map[objectKey]bool{}
+	for _, key := range keys {
+		if !often[key] {
+			envOnly[key] = true
+		}
 	}
-	return keys
+	return keys, envOnly
 }
 
 // The kubelet syncs (and registers) a pod until its deletion is asked or it reached a terminal phase.
@@ -112,14 +144,20 @@ func (p *podObjects) register(pod *v1.Pod) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	objects := referencedObjects(pod)
+	objects, envOnly := referencedObjects(pod)
 	for _, object := range objects {
-		p.reference(object)
+		p.reference(object, !envOnly[object])
 	}
-	previous := p.registered[key]
-	p.registered[key] = objects
-	for _, object := range previous {
-		p.dereference(object)
+	previous, known := p.registered[key]
+	p.registered[key] = registration{objects, envOnly}
+	for _, object := range previous.objects {
+		p.dereference(object, !previous.envOnly[object])
+	}
+	// A new pod's containers start and read every object it names; a pod synced again reads its volumes' and pull secrets'.
+	for _, object := range objects {
+		if !known || !envOnly[object] {
+			p.access(p.items[object])
+		}
 	}
 }
 
@@ -128,34 +166,125 @@ func (p *podObjects) unregister(key string) {
 	defer p.mu.Unlock()
 	previous := p.registered[key]
 	delete(p.registered, key)
-	for _, object := range previous {
-		p.dereference(object)
+	for _, object := range previous.objects {
+		p.dereference(object, !previous.envOnly[object])
 	}
 }
 
-func (p *podObjects) reference(object objectKey) {
-	if w, ok := p.watched[object]; ok {
-		w.references++
-		return
+func (p *podObjects) reference(object objectKey, often bool) {
+	item, ok := p.items[object]
+	if !ok {
+		item = &objectItem{lastAccess: time.Now()}
+		item.reflector = p.reflector(object, item)
+		p.items[object] = item
+		p.run(item)
 	}
-	ctx, stop := context.WithCancel(p.ctx)
-	p.watched[object] = &objectWatch{references: 1, stop: stop}
-	go p.reflector(object).RunWithContext(ctx)
+	item.references++
+	if often {
+		item.oftenReferences++
+	}
 }
 
-func (p *podObjects) dereference(object objectKey) {
-	w, ok := p.watched[object]
+func (p *podObjects) dereference(object objectKey, often bool) {
+	item, ok := p.items[object]
 	if !ok {
 		return
 	}
-	if w.references--; w.references == 0 {
-		delete(p.watched, object)
-		w.stop()
+	if often {
+		item.oftenReferences--
+	}
+	if item.references--; item.references == 0 {
+		delete(p.items, object)
+		p.halt(item)
 	}
 }
 
+// Runs the item's reflector (again: from the resourceVersion it had synced, as restartReflectorIfNeeded does).
+func (p *podObjects) run(item *objectItem) {
+	ctx, stop := context.WithCancel(p.ctx)
+	item.stop = stop
+	go item.reflector.RunWithContext(ctx)
+}
+
+func (p *podObjects) halt(item *objectItem) {
+	if item.stop == nil {
+		return
+	}
+	item.stop()
+	item.stop = nil
+	if !item.immutable {
+		item.synced = false
+	}
+}
+
+// A Get of the managers: the access time kept, a reflector stopped while idle run again.
+func (p *podObjects) access(item *objectItem) {
+	item.lastAccess = time.Now()
+	if item.stop == nil && !item.immutable {
+		p.run(item)
+	}
+}
+
+// Each minute: the pods' syncs read their volumes' and pull secrets' objects; what nobody read for 5 minutes stops.
+func (p *podObjects) tick() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, item := range p.items {
+		if item.oftenReferences > 0 {
+			p.access(item)
+		} else if item.stop != nil && item.synced && time.Since(item.lastAccess) > maxIdle {
+			p.halt(item)
+		}
+	}
+}
+
+// The object's store has synced: a Get waiting on it returns, and an immutable object stops its reflector for good.
+func (p *podObjects) synced(item *objectItem, objects ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	item.synced = true
+	for _, object := range objects {
+		if immutable(object) {
+			item.immutable = true
+			p.halt(item)
+		}
+	}
+}
+
+func immutable(object any) bool {
+	switch o := object.(type) {
+	case *v1.ConfigMap:
+		return o.Immutable != nil && *o.Immutable
+	case *v1.Secret:
+		return o.Immutable != nil && *o.Immutable
+	}
+	return false
+}
+
+// An object reflector's store: what it syncs tells the managers.
+type objectStore struct {
+	cache.Store
+	objects *podObjects
+	item    *objectItem
+}
+
+func (s *objectStore) Replace(list []any, resourceVersion string) error {
+	s.objects.synced(s.item, list...)
+	return s.Store.Replace(list, resourceVersion)
+}
+
+func (s *objectStore) Add(obj any) error {
+	s.objects.synced(s.item, obj)
+	return s.Store.Add(obj)
+}
+
+func (s *objectStore) Update(obj any) error {
+	s.objects.synced(s.item, obj)
+	return s.Store.Update(obj)
+}
+
 // newReflector of the kubelet's objectCache, with the clientset's WatchList semantics as its managers wrap it.
-func (p *podObjects) reflector(object objectKey) *cache.Reflector {
+func (p *podObjects) reflector(object objectKey, item *objectItem) *cache.Reflector {
 	selector := fields.Set{"metadata.name": object.name}.AsSelector().String()
 	var example runtime.Object = &v1.Secret{}
 	client := p.cs.CoreV1().Secrets(object.namespace)
@@ -181,7 +310,8 @@ func (p *podObjects) reflector(object objectKey) *cache.Reflector {
 	}
 	name := "object-" + object.namespace + "/" + object.name
 	// The managers wrap it with the clientset's WatchList semantics (client-go 1.35+); a plain ListWatch has the same (supported).
-	return cache.NewNamedReflector(name, lw, example, cache.NewStore(cache.MetaNamespaceKeyFunc), 0)
+	store := &objectStore{Store: cache.NewStore(cache.MetaNamespaceKeyFunc), objects: p, item: item}
+	return cache.NewNamedReflector(name, lw, example, store, 0)
 }
 
 // The kubelet's pod store: every pod the reflector adds, updates, deletes or replaces is

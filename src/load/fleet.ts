@@ -8,7 +8,7 @@ import { Cancellation } from '../util/cancellation.js';
 import { openFilesLimit } from '../util/open-files.js';
 import { sleep } from '../util/wait.js';
 import { Informer, type RelistPolicy } from './agents/informer.js';
-import { Reflector, type ObjectSink } from './agents/reflector.js';
+import { Reflector, type ReflectorOptions } from './agents/reflector.js';
 import { ClientGoBackoff } from './agents/client-go-backoff.js';
 import { Http2Wire } from './agents/wire-http2.js';
 import { Http1Wire } from './agents/wire-http1.js';
@@ -236,30 +236,37 @@ export class Fleet {
       client.protocol === 'http1'
         ? new Http1Wire(this.server, this.agent, options)
         : new Http2Wire(this.server, this.tls, { ...options, sockets: this.sockets, onDial: (spare) => this.stats.connectionDialled(plan.type, spare) });
-    const reflect = (target: InformerTarget, agentType: string, cancellation: Cancellation, objects?: ObjectSink) => {
+    const reflector = (target: InformerTarget, agentType: string, cancellation: Cancellation, more: Pick<ReflectorOptions, 'objects' | 'resumeFrom'> = {}) => {
       const backoff = new ClientGoBackoff(plan.backoff.initialMs, plan.backoff.maxMs);
-      return new Reflector({ target, wire, model: client, backoff, agentType, stats: this.stats, cancellation, ...(objects ? { objects } : {}) }).run();
+      return new Reflector({ target, wire, model: client, backoff, agentType, stats: this.stats, cancellation, ...more });
     };
     for (const target of targets) {
       const objects = target.podObjects
-        ? this.podObjectWatches(plan.type, (objectTarget, stop) => reflect(objectTarget, podObjectsType(plan.type), stop))
+        ? this.podObjectWatches((objectTarget, cancellation, more) => reflector(objectTarget, podObjectsType(plan.type), cancellation, more))
         : undefined;
-      this.running.push(reflect(target, plan.type, this.cancellation, objects));
+      this.running.push(reflector(target, plan.type, this.cancellation, objects ? { objects } : {}).run());
     }
     return () => wire;
   }
 
   /** The Secret and ConfigMap watches an agent's pods call for: each a reflector of its own, stopped on its own or with the fleet. */
-  private podObjectWatches(type: string, run: (target: InformerTarget, cancellation: Cancellation) => Promise<void>): PodObjectWatches {
-    const watches = new PodObjectWatches((target) => {
+  private podObjectWatches(
+    reflector: (target: InformerTarget, cancellation: Cancellation, more: Pick<ReflectorOptions, 'objects' | 'resumeFrom'>) => Reflector,
+  ): PodObjectWatches {
+    const watches = new PodObjectWatches((target, objects, resumeFrom) => {
       const cancellation = new Cancellation();
       const unhook = this.cancellation.onStop(() => cancellation.stop());
-      this.running.push(run(target, cancellation));
-      return () => {
-        unhook();
-        cancellation.stop();
+      const running = reflector(target, cancellation, { objects, ...(resumeFrom !== undefined ? { resumeFrom } : {}) });
+      this.running.push(running.run());
+      return {
+        stop: () => {
+          unhook();
+          cancellation.stop();
+        },
+        lastSynced: () => running.lastSynced,
       };
     });
+    this.cancellation.onStop(() => watches.stop());
     return watches;
   }
 

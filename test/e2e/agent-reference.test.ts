@@ -31,9 +31,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Pods on both fleets' nodes and a few Services, so every informer has something to list and watch.
- * Each pod names a ConfigMap in a volume, a Secret in an env var and, through a projected volume,
- * kube-root-ca.crt (which need not exist, as for a kubelet): the kubelets watch each of those
- * objects. Agent i of either fleet gets the same names, so both fleets ask for the same objects.
+ * Each pod names a ConfigMap in a volume, a Secret in an env var, through a projected volume
+ * kube-root-ca.crt (which need not exist, as for a kubelet), and the immutable ConfigMap "frozen":
+ * the kubelets watch each of those objects, "frozen" only until they have read it. Agent i of either fleet gets the same names, so both fleets ask for the same objects.
  */
 async function seedObjects(kubeconfigPath: string): Promise<void> {
   const kc = new KubeConfig();
@@ -46,6 +46,7 @@ async function seedObjects(kubeconfigPath: string): Promise<void> {
       volumes: [
         { name: 'settings', configMap: { name: `cm-${i % 3}` } },
         { name: 'ca', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }] } },
+        { name: 'frozen', configMap: { name: 'frozen' } },
       ],
       containers: [{ name: 'c', image: 'none', env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: `secret-${i % 2}`, key: 'p' } } }] }],
     },
@@ -54,6 +55,7 @@ async function seedObjects(kubeconfigPath: string): Promise<void> {
     ...[...Array(agents).keys()].flatMap((i) => [i, goFirstNode + i].map((node) => core.createNamespacedPod({ namespace: 'default', body: pod(node, i) }))),
     ...[0, 1, 2].map((i) => core.createNamespacedService({ namespace: 'default', body: { metadata: { name: `s-${i}` }, spec: { ports: [{ port: 80 }] } } })),
     ...[0, 1, 2].map((i) => core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `cm-${i}` }, data: { k: 'v' } } })),
+    core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'frozen' }, data: { k: 'v' }, immutable: true } }),
     ...[0, 1].map((i) => core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `secret-${i}` }, stringData: { p: 'x' } } })),
   ]);
 }
@@ -87,7 +89,7 @@ function assertSameRequests(t: ExecutionContext, what: string, ours: Record<stri
 /** Our kubelets watch the three objects each pod names; once the pods' deletion is asked, every one of those watches ends. */
 async function podsGoneStopObjectWatches(t: ExecutionContext, fleet: Fleet, kubeconfigPath: string): Promise<void> {
   const objectWatches = () => fleet.stats.byType.get(podObjectsType('kubelet'))?.openWatches ?? 0;
-  t.is(objectWatches(), 3 * agents, 'three object watches per kubelet');
+  t.is(objectWatches(), 3 * agents, 'three object watches per kubelet: the immutable ConfigMap is no longer watched');
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const core = kc.makeApiClient(CoreV1Api);
@@ -109,6 +111,7 @@ function assertObjectWatches(t: ExecutionContext, steady: Record<'ours' | 'their
       ['configmaps', 'cm-1', 3],
       ['configmaps', 'cm-2', 3],
       ['configmaps', 'kube-root-ca.crt', agents],
+      ['configmaps', 'frozen', agents],
       ['secrets', 'secret-0', 5],
       ['secrets', 'secret-1', 5],
     ].map(([resource, name, count]) => [`${first} ${resource} fieldSelector=metadata.name=${name} ${tail}`, count]),
@@ -170,6 +173,11 @@ for (const { kind, version } of cases) {
       const after = { ours: await ours(resetAt, resetAt + 8000), theirs: await theirs(resetAt, resetAt + 8000) };
       t.log('after a reset', after);
       assertSameRequests(t, 'after a reset', after.ours, after.theirs);
+      if (kind === 'kubelet')
+        t.false(
+          Object.keys(after.ours).some((r) => r.includes('metadata.name=frozen')),
+          'the immutable ConfigMap is not watched again',
+        );
       t.true(fleet.watching(), 'every informer of ours watches again');
       if (kind === 'kubelet') await podsGoneStopObjectWatches(t, fleet, cluster.kubeconfigPath);
     },

@@ -38,6 +38,8 @@ export interface ReflectorOptions {
   cancellation: Cancellation;
   /** Where the objects it lists and watches go (the reflector's store); without it no object is kept or read. */
   objects?: ObjectSink;
+  /** A reflector run again after a stop (the kubelet's object reflectors): it relists from the resourceVersion it had synced. */
+  resumeFrom?: string;
   now?: () => number;
   random?: () => number;
 }
@@ -81,6 +83,15 @@ export class Reflector {
   constructor(private readonly o: ReflectorOptions) {
     this.now = o.now ?? performance.now.bind(performance);
     this.random = o.random ?? Math.random;
+    if (o.resumeFrom !== undefined) {
+      this.lastSyncResourceVersion = o.resumeFrom;
+      this.synced = true;
+    }
+  }
+
+  /** The resourceVersion it last synced ("" before its first sync). */
+  get lastSynced(): string {
+    return this.lastSyncResourceVersion;
   }
 
   private get stopped(): boolean {

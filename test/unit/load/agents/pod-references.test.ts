@@ -1,7 +1,14 @@
 import test from 'ava';
-import { framePodReferences, jsonPodReferences, listPodReferences, protobufPodReferences } from '../../../../src/load/agents/pod-references.js';
+import {
+  framePodReferences,
+  jsonPodReferences,
+  listPodReferences,
+  objectImmutable,
+  protobufPodReferences,
+} from '../../../../src/load/agents/pod-references.js';
 import { PodObjectWatches } from '../../../../src/load/agents/pod-object-watches.js';
-import { bytesField, envelopeMagic } from '../../../../src/load/agents/protobuf-write.js';
+import type { ObjectSink } from '../../../../src/load/agents/reflector.js';
+import { bytesField, envelopeMagic, varintField } from '../../../../src/load/agents/protobuf-write.js';
 import type { InformerTarget } from '../../../../src/load/agents/types.js';
 
 const message = (...fields: Buffer[]) => Buffer.concat(fields);
@@ -77,6 +84,11 @@ test('a pod names its Secrets and ConfigMaps through volumes, projections, CSI, 
   t.deepEqual(sorted(fromProtobuf), expected);
   t.deepEqual(sorted(fromJson), expected);
   t.deepEqual({ ...fromJson, ...sorted(fromJson) }, { ...fromProtobuf, ...sorted(fromProtobuf) });
+  t.deepEqual(
+    [...fromProtobuf.envOnly].sort(),
+    ['configmaps/bulk-config', 'configmaps/env-config', 'configmaps/init-config', 'secrets/bulk-secret', 'secrets/debug-secret', 'secrets/env-secret'],
+    'what only env and envFrom name: read when a container starts, not at every sync',
+  );
 });
 
 test('a pod whose deletion was asked, or that ended, is not live: the kubelet no longer registers it', (t) => {
@@ -97,17 +109,35 @@ test('pods from a LIST page (a PodList in its envelope, or JSON) and from a JSON
   t.deepEqual(sorted(framePodReferences(JSON.stringify({ type: 'ADDED', object: jsonPod }))), expected);
 });
 
-/** Object watches started and stopped, by "resource/namespace/name". */
+/** Object watches started and stopped, by "resource/namespace/name", under a clock the test moves (each minute's look runs as it passes). */
 function recorder() {
   const running = new Set<string>();
-  const started: string[] = [];
-  const watches = new PodObjectWatches((target: InformerTarget) => {
+  const started: { name: string; resumeFrom?: string }[] = [];
+  const sinks = new Map<string, ObjectSink>();
+  let now = 0;
+  let tick = () => undefined as void;
+  const clock = {
+    now: () => now,
+    every: (_ms: number, task: () => void) => {
+      tick = task;
+      return () => (tick = () => undefined);
+    },
+  };
+  const watches = new PodObjectWatches((target: InformerTarget, objects: ObjectSink, resumeFrom?: string) => {
     const name = `${target.resource}/${target.path.split('/')[4]}/${target.fieldSelector!.replace('metadata.name=', '')}`;
     running.add(name);
-    started.push(name);
-    return () => running.delete(name);
-  });
-  return { watches, running, started };
+    started.push({ name, ...(resumeFrom !== undefined ? { resumeFrom } : {}) });
+    sinks.set(name, objects);
+    return { stop: () => running.delete(name), lastSynced: () => `rv-of-${name}` };
+  }, clock);
+  /** Moves the clock by whole minutes, running each minute's look. */
+  const minutes = (count: number) => {
+    for (let i = 0; i < count; i++) {
+      now += 60_000;
+      tick();
+    }
+  };
+  return { watches, running, started, sinks, minutes };
 }
 
 const podJson = (name: string, configMaps: string[], extra: Record<string, unknown> = {}) =>
@@ -124,7 +154,7 @@ test('one watch per referenced object however many pods name it, stopped with th
   t.is(watches.watches, 2);
   watches.event('MODIFIED', podJson('a', ['shared', 'new-a']));
   t.deepEqual([...running].sort(), ['configmaps/ns/new-a', 'configmaps/ns/shared']);
-  t.is(started.filter((s) => s === 'configmaps/ns/shared').length, 1, 'never restarted while referenced');
+  t.is(started.filter((s) => s.name === 'configmaps/ns/shared').length, 1, 'never restarted while referenced');
   watches.event('DELETED', podJson('a', ['shared', 'new-a']));
   t.deepEqual([...running], ['configmaps/ns/shared']);
   watches.event('MODIFIED', podJson('b', ['shared'], { status: { phase: 'Succeeded' } }));
@@ -139,4 +169,57 @@ test('a relist replaces the pods: those gone drop their references, the others k
   t.deepEqual([...running].sort(), ['configmaps/ns/y', 'configmaps/ns/z']);
   watches.stop();
   t.is(running.size, 0);
+});
+
+const envPod = (name: string, secret: string) =>
+  JSON.stringify({
+    type: 'ADDED',
+    object: {
+      metadata: { name, namespace: 'ns' },
+      spec: { containers: [{ name: 'c', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: secret, key: 'p' } } }] }] },
+    },
+  });
+const synced = (sink: ObjectSink | undefined, object: Record<string, unknown> = {}) => sink!.replace({ frames: [JSON.stringify({ type: 'ADDED', object })] });
+
+test('an object only env names is read when the container starts: not read for 5 minutes, its watch stops at the next look, and runs again from where it was when a new pod reads it', (t) => {
+  const { watches, running, started, sinks, minutes } = recorder();
+  watches.event('ADDED', envPod('a', 'password'));
+  watches.event('ADDED', podJson('b', ['settings']));
+  synced(sinks.get('secrets/ns/password'));
+  synced(sinks.get('configmaps/ns/settings'));
+  minutes(5);
+  t.true(running.has('secrets/ns/password'), 'not idle for more than 5 minutes yet');
+  minutes(1);
+  t.deepEqual([...running], ['configmaps/ns/settings'], "stopped after 6 minutes unread; the volume's ConfigMap is read at every sync");
+  t.is(watches.watches, 1);
+  watches.event('MODIFIED', envPod('a', 'password'));
+  t.false(running.has('secrets/ns/password'), 'a pod synced again does not restart its containers');
+  watches.event('ADDED', envPod('c', 'password'));
+  t.true(running.has('secrets/ns/password'), "a new pod's container reads it: it runs again");
+  t.deepEqual(
+    started.filter((s) => s.name === 'secrets/ns/password'),
+    [{ name: 'secrets/ns/password' }, { name: 'secrets/ns/password', resumeFrom: 'rv-of-secrets/ns/password' }],
+  );
+});
+
+test('an immutable object is watched until read once, and not again while pods name it', (t) => {
+  const { watches, running, sinks, minutes } = recorder();
+  watches.event('ADDED', podJson('a', ['frozen', 'live']));
+  synced(sinks.get('configmaps/ns/frozen'), { metadata: { name: 'frozen' }, immutable: true });
+  synced(sinks.get('configmaps/ns/live'), { metadata: { name: 'live' } });
+  t.deepEqual([...running], ['configmaps/ns/live']);
+  minutes(10);
+  watches.event('ADDED', podJson('b', ['frozen']));
+  t.deepEqual([...running], ['configmaps/ns/live'], 'read again, it is not restarted');
+});
+
+test('immutable: a ConfigMap (field 4) or Secret (field 5) in protobuf, or in JSON', (t) => {
+  const meta = bytesField(1, bytesField(1, 'x'));
+  t.true(objectImmutable(Buffer.concat([meta, varintField(4, 1)]), 'configmaps'));
+  t.false(objectImmutable(Buffer.concat([meta, varintField(4, 0)]), 'configmaps'));
+  t.false(objectImmutable(meta, 'configmaps'));
+  t.true(objectImmutable(Buffer.concat([meta, bytesField(3, 'Opaque'), varintField(5, 1)]), 'secrets'));
+  t.false(objectImmutable(Buffer.concat([meta, varintField(4, 1)]), 'secrets'), "a Secret's field 4 is its stringData, not immutable");
+  t.true(objectImmutable(JSON.stringify({ type: 'ADDED', object: { immutable: true } }), 'configmaps'));
+  t.false(objectImmutable(JSON.stringify({ metadata: {} }), 'secrets'));
 });
