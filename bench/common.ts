@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { defaultKubernetesVersion } from '../src/binaries/versions.js';
 import { LocalProvider, type LocalCluster } from '../src/cluster/local.js';
+import type { ApiClient } from '../src/load/client.js';
 import { statCpuSeconds } from '../src/util/proc-stat.js';
 
 /** What every bench shares: its flags, a local control plane with the default settings, and CPU seconds from /proc. */
@@ -47,4 +48,37 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** TLS handshakes the apiserver saw fail or left unfinished by their client (apiserver_tls_handshake_errors_total). */
+export async function handshakeErrors(client: ApiClient): Promise<number> {
+  const text = (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
+  return Number(/^apiserver_tls_handshake_errors_total (\S+)$/m.exec(text)?.[1] ?? 0);
+}
+
+/**
+ * A pod spec that names ConfigMap cm-<n> in a volume, Secret secret-<n> in an env var and
+ * kube-root-ca.crt in a projected volume, each an object its kubelet watches on its own;
+ * without `n`, a pod that names none.
+ */
+export function podSpecNaming(n?: number): Record<string, unknown> {
+  if (n === undefined) return { containers: [{ name: 'c', image: 'none' }] };
+  return {
+    volumes: [
+      { name: 'settings', configMap: { name: `cm-${n}` } },
+      { name: 'ca', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }] } },
+    ],
+    containers: [{ name: 'c', image: 'none', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: `secret-${n}`, key: 'p' } } }] }],
+  };
+}
+
+/** ConfigMaps cm-0.. and Secrets secret-0.. in the default namespace: what podSpecNaming's pods name. */
+export async function createNamedObjects(client: ApiClient, count: number): Promise<void> {
+  for (let n = 0; n < count; n++) {
+    await client.request('POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: `cm-${n}` }, data: { k: 'v' } }, keepBody: false });
+    await client.request('POST', '/api/v1/namespaces/default/secrets', {
+      body: { metadata: { name: `secret-${n}` }, stringData: { p: 'x' } },
+      keepBody: false,
+    });
+  }
 }

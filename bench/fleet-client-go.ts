@@ -17,7 +17,7 @@
  * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...]
  */
 import { execa, execaSync } from 'execa';
-import { benchCluster, cpuSeconds, flag, median, residentBytes } from './common.js';
+import { benchCluster, cpuSeconds, createNamedObjects, flag, handshakeErrors, median, podSpecNaming, residentBytes } from './common.js';
 import { buildFleetGo } from './fleet-go-build.js';
 import path from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -40,18 +40,9 @@ const steadyMs = Number(flag('steady', '15')) * 1000;
 const agentKind = catalog.agents.get(kind);
 if (!agentKind) throw new Error(`no agent kind ${kind}`);
 const podsPerNode = Number(flag('pods-per-node', '3'));
-/** Each pod names ConfigMap cm-<k> in a volume, Secret secret-<k> in an env var and kube-root-ca.crt in a projected volume: the kubelets watch each. */
+/** Pod k of each node names ConfigMap cm-<k>, Secret secret-<k> and kube-root-ca.crt (podSpecNaming): the kubelets watch each. */
 const podObjects = process.argv.includes('--pod-objects');
-const podSpec = (k: number) =>
-  podObjects
-    ? {
-        volumes: [
-          { name: 'settings', configMap: { name: `cm-${k}` } },
-          { name: 'ca', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }] } },
-        ],
-        containers: [{ name: 'c', image: 'none', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: `secret-${k}`, key: 'p' } } }] }],
-      }
-    : { containers: [{ name: 'c', image: 'none' }] };
+const podSpec = (k: number) => podSpecNaming(podObjects ? k : undefined);
 /** The watches one agent holds: the apiserver's count of them says when every agent is watching. */
 const watchesPerAgent =
   agentKind.model('n', new Set(), parseKubernetesVersion(clientVersion).minor).informers.length + (podObjects && kind === 'kubelet' ? 2 * podsPerNode + 1 : 0);
@@ -92,11 +83,6 @@ interface Round {
 
 const metricsText = async (client: ApiClient) => (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
 
-/** TLS handshakes the apiserver saw fail or left unfinished by their client. */
-async function handshakeErrors(client: ApiClient): Promise<number> {
-  return Number(/^apiserver_tls_handshake_errors_total (\S+)$/m.exec(await metricsText(client))?.[1] ?? 0);
-}
-
 /** The WATCHes the apiserver holds open, of every resource, from its own gauge. */
 async function watches(client: ApiClient): Promise<number> {
   const text = await metricsText(client);
@@ -108,10 +94,7 @@ const cluster = await benchCluster();
 const binary = await buildFleetGo(clientVersion);
 try {
   const client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
-  for (let k = 0; podObjects && k < podsPerNode; k++) {
-    await client.request('POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: `cm-${k}` }, data: { k: 'v' } } });
-    await client.request('POST', '/api/v1/namespaces/default/secrets', { body: { metadata: { name: `secret-${k}` }, stringData: { p: 'x' } } });
-  }
+  if (podObjects) await createNamedObjects(client, podsPerNode);
   for (let node = 0; node < agents; node++)
     await Promise.all(
       [...Array(podsPerNode).keys()].map((k) =>

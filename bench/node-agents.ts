@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
-import { benchCluster, cpuSeconds, flag, residentBytes } from './common.js';
+import { benchCluster, cpuSeconds, createNamedObjects, flag, handshakeErrors, podSpecNaming, residentBytes } from './common.js';
 import { defaultKubernetesVersion, parseKubernetesVersion } from '../src/binaries/versions.js';
 import { createFaultEnvironment } from '../src/faults/environment.js';
 import { clientModel } from '../src/load/agents/reflector.js';
@@ -18,25 +18,15 @@ import { podObjectsType } from '../src/load/agents/pod-object-watches.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { catalog } from '../src/plugins.js';
 import { formatBytes } from '../src/units.js';
-import type { ApiClient } from '../src/load/client.js';
 
 const nodes = Number(flag('nodes', '5000'));
 const kinds = flag('kinds', 'kubelet,kube-proxy,cni-agent').split(',');
 const podsPerNode = Number(flag('pods-per-node', '0'));
 /** ConfigMaps and Secrets the pods name: a prime, so that the pods of one node (i, i + nodes, ...) name different ones. */
 const objectNames = 47;
-/** Pod i names ConfigMap cm-<i % objectNames> in a volume, Secret secret-<i % objectNames> in an env var and kube-root-ca.crt in a projected volume. */
+/** Pod i names ConfigMap cm-<i % objectNames>, Secret secret-<i % objectNames> and kube-root-ca.crt (podSpecNaming). */
 const podObjects = process.argv.includes('--pod-objects');
-const podSpec = (index: number) =>
-  podObjects
-    ? {
-        volumes: [
-          { name: 'settings', configMap: { name: `cm-${index % objectNames}` } },
-          { name: 'ca', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }] } },
-        ],
-        containers: [{ name: 'c', image: 'none', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: `secret-${index % objectNames}`, key: 'p' } } }] }],
-      }
-    : { containers: [{ name: 'c', image: 'none' }] };
+const podSpec = (index: number) => podSpecNaming(podObjects ? index % objectNames : undefined);
 const restS = Number(flag('rest', '60'));
 const rampS = Number(flag('ramp', '60'));
 const workers = Number(flag('workers', '1'));
@@ -58,12 +48,6 @@ function cores(before: Record<string, number>, after: Record<string, number>, se
   return Object.keys(after)
     .map((name) => `${name} ${((after[name]! - before[name]!) / seconds).toFixed(2)}`)
     .join(', ');
-}
-
-/** TLS handshakes the apiserver saw fail or left unfinished by their client. */
-async function handshakeErrors(client: { request: ApiClient['request'] }): Promise<number> {
-  const text = (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
-  return Number(/^apiserver_tls_handshake_errors_total (\S+)$/m.exec(text)?.[1] ?? 0);
 }
 
 /** Distinct objects the pods of each node name: node n holds pods n, n + nodes, ...; pod i names cm-<i % objectNames>, secret-<i % objectNames> and kube-root-ca.crt. */
@@ -93,13 +77,7 @@ try {
   const { fleet, client, connections } = env.context;
   const pids = { apiserver: cluster.state.processes.apiserver!.pid, etcd: cluster.state.processes.etcd!.pid };
   const memory = () => `apiserver ${formatBytes(residentBytes(pids.apiserver))}, etcd ${formatBytes(residentBytes(pids.etcd))}`;
-  for (let k = 0; podObjects && k < objectNames; k++) {
-    await client.request('POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: `cm-${k}` }, data: { k: 'v' } }, keepBody: false });
-    await client.request('POST', '/api/v1/namespaces/default/secrets', {
-      body: { metadata: { name: `secret-${k}` }, stringData: { p: 'x' } },
-      keepBody: false,
-    });
-  }
+  if (podObjects) await createNamedObjects(client, objectNames);
   for (let i = 0; i < nodes * podsPerNode; i += 50)
     await Promise.all(
       Array.from({ length: Math.min(50, nodes * podsPerNode - i) }, (_, k) =>
