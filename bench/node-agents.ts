@@ -138,7 +138,11 @@ try {
     .map(([what, n]) => [what, (n - (before.requests.get(what) ?? 0)) / restS] as const)
     .filter(([, rate]) => rate > 0)
     .map(([what, rate]) => `${what} ${rate.toFixed(1)}/s`);
-  console.log(`  at rest over ${restS} s: CPU in cores: ${cores(before.cpu, atRest, restS)}; ${memory()}`);
+  // Past 5 minutes unread a kubelet stops the watch of an object only env names: the reset is waited for against those still open.
+  const objectWatchesAtRest = objectWatches();
+  console.log(
+    `  at rest over ${restS} s: CPU in cores: ${cores(before.cpu, atRest, restS)}; ${memory()}${expectedObjectWatches ? `; ${objectWatchesAtRest} object watches open` : ''}`,
+  );
   console.log(`  steady requests: ${rates.join(', ') || 'none'}`);
 
   const stats = () => [...fleet.stats.byType.values()];
@@ -150,7 +154,8 @@ try {
   const resetAt = Date.now();
   const { reset } = await connections.reset(1);
   await sleep(1000);
-  while (!allWatching() && Date.now() - resetAt < 900_000) await sleep(200);
+  const watchingAgain = () => fleet.watching() && objectWatches() >= objectWatchesAtRest;
+  while (!watchingAgain() && Date.now() - resetAt < 900_000) await sleep(200);
   const stormS = (Date.now() - resetAt) / 1000;
   const rewatches = stats().reduce((sum, s) => sum + (s.requests.get('WATCH rv=last-synced') ?? 0), 0) - watchesBefore;
   const relists = stats().reduce((sum, s) => sum + s.relists, 0);

@@ -98,7 +98,8 @@ export class Fleet {
   private readonly cancellation = new Cancellation();
   private readonly agent: https.Agent;
   private readonly credentials?: Authorization;
-  private readonly running: Promise<void>[] = [];
+  /** Work still running (reflectors, writers); each leaves once settled, so reflectors run again and again do not pile up. */
+  private readonly running = new Set<Promise<void>>();
   private informers = new Map<string, number>();
   /** Connections this process's agents hold (in any of its threads), and how many files it may open. */
   private localConnections = 0;
@@ -220,7 +221,7 @@ export class Fleet {
       const wire = plan.relist === 'client-go' ? this.startClientGoAgent(plan, targets) : this.startForcedAgent(plan, targets, plan.relist);
       if (writes.length) {
         const writer = new AgentWriter({ wire: wire(), agentType: plan.type, stats: this.stats, cancellation: this.cancellation, labels: plan.labels });
-        this.running.push(writer.run(writes));
+        this.track(writer.run(writes));
       }
       this.stats.agentStarted(plan.type);
       if (gapMs > 0) await sleep(gapMs, this.controller.signal).catch(() => undefined);
@@ -244,7 +245,7 @@ export class Fleet {
       const objects = target.podObjects
         ? this.podObjectWatches((objectTarget, cancellation, more) => reflector(objectTarget, podObjectsType(plan.type), cancellation, more))
         : undefined;
-      this.running.push(reflector(target, plan.type, this.cancellation, objects ? { objects } : {}).run());
+      this.track(reflector(target, plan.type, this.cancellation, objects ? { objects } : {}).run());
     }
     return () => wire;
   }
@@ -257,7 +258,7 @@ export class Fleet {
       const cancellation = new Cancellation();
       const unhook = this.cancellation.onStop(() => cancellation.stop());
       const running = reflector(target, cancellation, { objects, ...(resumeFrom !== undefined ? { resumeFrom } : {}) });
-      this.running.push(running.run());
+      this.track(running.run());
       return {
         stop: () => {
           unhook();
@@ -285,9 +286,14 @@ export class Fleet {
         stats: this.stats,
         cancellation: this.cancellation,
       });
-      this.running.push(informer.run());
+      this.track(informer.run());
     }
     return () => new Http1Wire(this.server, this.agent, { credentials: this.credentials, cancellation: this.cancellation, userAgent: userAgentOf(plan.type) });
+  }
+
+  private track(work: Promise<void>): void {
+    const settled = work.finally(() => this.running.delete(settled));
+    this.running.add(settled);
   }
 
   /** Worker threads running agents (0: every agent runs in this thread). */
@@ -356,7 +362,7 @@ export class Fleet {
 
   /** Work that lasts as long as the fleet (lease renewals of joined nodes); stopped with it. */
   background(task: (signal: AbortSignal) => Promise<void>): void {
-    this.running.push(task(this.controller.signal).catch(() => undefined));
+    this.track(task(this.controller.signal).catch(() => undefined));
   }
 
   /** True once every informer has finished its first LIST (or its WatchList's initial events). */
@@ -395,6 +401,6 @@ export class Fleet {
     await Promise.all(this.workers.map((worker) => worker.stop()));
     await Promise.all(this.remotes.map(({ remote, shards }) => remote.stop(shards)));
     this.agent.destroy();
-    await Promise.allSettled(this.running);
+    await Promise.allSettled([...this.running]);
   }
 }
