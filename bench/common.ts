@@ -56,6 +56,17 @@ export async function handshakeErrors(client: ApiClient): Promise<number> {
   return Number(/^apiserver_tls_handshake_errors_total (\S+)$/m.exec(text)?.[1] ?? 0);
 }
 
+/** Requests API Priority and Fairness refused so far (apiserver_flowcontrol_rejected_requests_total), by priority level. */
+export async function apfRejections(client: ApiClient): Promise<Record<string, number>> {
+  const text = (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
+  const byLevel: Record<string, number> = {};
+  for (const [, labels, value] of text.matchAll(/^apiserver_flowcontrol_rejected_requests_total\{([^}]*)\} (\S+)$/gm)) {
+    const level = /priority_level="([^"]*)"/.exec(labels!)?.[1] ?? '?';
+    byLevel[level] = (byLevel[level] ?? 0) + Number(value);
+  }
+  return byLevel;
+}
+
 /**
  * A pod spec that names ConfigMap cm-<n> in a volume, Secret secret-<n> in an env var and
  * kube-root-ca.crt in a projected volume, each an object its kubelet watches on its own;

@@ -5,11 +5,13 @@
  * to sync, the runner's memory and open files per agent, the steady writes, the apiserver's and
  * etcd's CPU and memory at rest, and the storm when every agent connection is reset at once.
  * Run: npm run build && node --expose-gc dist/bench/node-agents.js [--nodes 5000] [--kinds kubelet,kube-proxy,cni-agent]
- *   [--pods-per-node 0] [--pod-objects] [--rest 60] [--ramp 60] [--workers 1] [--off cni-agent:ciliumNodes,...]
+ *   [--pods-per-node 0] [--pod-objects] [--rest 60] [--ramp 60] [--workers 1] [--off cni-agent:ciliumNodes,...] [--load-identity]
+ * Each kubelet connects as its node (system:node:<name>) and the other kinds as ServiceAccounts in kube-system, as the
+ * real agents do; --load-identity runs every agent as the runner's one load identity instead (what this bench did before).
  */
 import fs from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
-import { benchCluster, cpuSeconds, createNamedObjects, flag, handshakeErrors, podSpecNaming, residentBytes } from './common.js';
+import { apfRejections, benchCluster, cpuSeconds, createNamedObjects, flag, handshakeErrors, podSpecNaming, residentBytes } from './common.js';
 import { defaultKubernetesVersion, parseKubernetesVersion } from '../src/binaries/versions.js';
 import { createFaultEnvironment } from '../src/faults/environment.js';
 import { clientModel } from '../src/load/agents/reflector.js';
@@ -64,7 +66,13 @@ function objectWatchCount(): number {
 const cluster = await benchCluster();
 const controller = new AbortController();
 setMaxListeners(0, controller.signal);
-const env = await createFaultEnvironment(cluster, { agentKinds: catalog.agents, stats: new ClientStats(), signal: controller.signal, event: () => undefined });
+const env = await createFaultEnvironment(cluster, {
+  agentKinds: catalog.agents,
+  stats: new ClientStats(),
+  signal: controller.signal,
+  event: () => undefined,
+  agentIdentities: !process.argv.includes('--load-identity'),
+});
 // A bench stopped early (Ctrl-C, timeout -s INT) still takes its control plane down.
 process.once('SIGINT', () => {
   console.log('interrupted: stopping the agents and the control plane');
@@ -94,6 +102,9 @@ try {
       ),
     );
   const agents = nodes * kinds.length;
+  const identity = process.argv.includes('--load-identity')
+    ? 'the one load identity'
+    : 'their own identities (each kubelet its node, the others ServiceAccounts)';
   const rssBefore = process.memoryUsage().rss;
   const filesBefore = await openFiles();
   const started = Date.now();
@@ -117,7 +128,7 @@ try {
   const objectWatches = () => fleet.stats.byType.get(podObjectsType('kubelet'))?.openWatches ?? 0;
   const expectedObjectWatches =
     podObjects && kinds.includes('kubelet') && !off.some(([k, p]) => k === 'kubelet' && p === 'podObjects') ? objectWatchCount() : 0;
-  const allWatching = () => fleet.watching() && objectWatches() >= expectedObjectWatches;
+  const allWatching = (objects = expectedObjectWatches) => fleet.watching() && objectWatches() >= objects;
   while (!allWatching()) await sleep(200);
   const syncedS = (Date.now() - started) / 1000;
   await sleep(5000);
@@ -126,6 +137,7 @@ try {
   console.log(
     `${nodes} nodes x ${kinds.join(' + ')} = ${agents} agents, ${podsPerNode * nodes} pods bound to them${expectedObjectWatches ? ` (the kubelets watch ${expectedObjectWatches} objects they name)` : ''}: all synced and watching ${syncedS.toFixed(1)} s after the first started (${rampS} s ramp-up)`,
   );
+  console.log(`  agents as ${identity}; requests API Priority and Fairness refused so far, by priority level: ${JSON.stringify(await apfRejections(client))}`);
   console.log(
     `  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the agents = ${formatBytes((rss - rssBefore) / agents)} per agent); ${(await openFiles()) - filesBefore} more open files (${(((await openFiles()) - filesBefore) / agents).toFixed(2)} per agent)`,
   );
@@ -154,8 +166,7 @@ try {
   const resetAt = Date.now();
   const { reset } = await connections.reset(1);
   await sleep(1000);
-  const watchingAgain = () => fleet.watching() && objectWatches() >= objectWatchesAtRest;
-  while (!watchingAgain() && Date.now() - resetAt < 900_000) await sleep(200);
+  while (!allWatching(objectWatchesAtRest) && Date.now() - resetAt < 900_000) await sleep(200);
   const stormS = (Date.now() - resetAt) / 1000;
   const rewatches = stats().reduce((sum, s) => sum + (s.requests.get('WATCH rv=last-synced') ?? 0), 0) - watchesBefore;
   const relists = stats().reduce((sum, s) => sum + s.relists, 0);
@@ -169,6 +180,7 @@ try {
   console.log(
     `  TLS handshakes the apiserver counted as failed meanwhile (apiserver_tls_handshake_errors_total; its log names them only at -v=5): ${(await handshakeErrors(client)) - handshakeErrorsBefore}`,
   );
+  console.log(`  requests API Priority and Fairness refused since the start, by priority level: ${JSON.stringify(await apfRejections(client))}`);
   const breaks = new Map<string, number>();
   for (const s of stats()) for (const [reason, n] of s.breaks) breaks.set(reason, (breaks.get(reason) ?? 0) + n);
   console.log(

@@ -1,6 +1,6 @@
 // @peculiar/x509 resolves its ASN.1 services through tsyringe, which needs the Reflect metadata API first.
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { createPrivateKey, webcrypto } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -59,7 +59,7 @@ interface LeafOptions {
   client?: boolean;
 }
 
-async function issue(ca: { cert: x509.X509Certificate; keys: CryptoKeyPair }, options: LeafOptions): Promise<KeyPairPem> {
+async function issue(ca: Signer, options: LeafOptions): Promise<KeyPairPem> {
   const keys = await newKeys();
   const usages: string[] = [];
   if (options.server) usages.push(x509.ExtendedKeyUsage.serverAuth);
@@ -85,12 +85,35 @@ async function issue(ca: { cert: x509.X509Certificate; keys: CryptoKeyPair }, op
     issuer: ca.cert.subject,
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + validForMs),
-    signingAlgorithm: algorithm,
+    signingAlgorithm: ca.signingAlgorithm ?? algorithm,
     publicKey: keys.publicKey,
     signingKey: ca.keys.privateKey,
     extensions,
   });
   return { certPem: cert.toString('pem') + '\n', keyPem: await privateKeyPem(keys) };
+}
+
+/** A CA ready to sign, and the algorithm its key signs with. */
+type Signer = { cert: x509.X509Certificate; keys: Pick<CryptoKeyPair, 'privateKey'>; signingAlgorithm?: typeof algorithm | typeof rsaAlgorithm };
+
+/** kubeadm's (kind's) CAs are RSA: their certificates are signed RSASSA-PKCS1-v1_5 with SHA-256, as kubeadm signs its own. */
+const rsaAlgorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+
+/** A CA given as PEM, ready to sign: ours (ECDSA P-256) or kubeadm's (RSA). */
+async function signerOf(ca: KeyPairPem): Promise<Signer> {
+  const key = createPrivateKey(ca.keyPem);
+  const signingAlgorithm = key.asymmetricKeyType === 'ec' ? algorithm : key.asymmetricKeyType === 'rsa' ? rsaAlgorithm : undefined;
+  if (!signingAlgorithm)
+    throw new Error(`the CA key is ${key.asymmetricKeyType ?? 'of no known type'}; only ECDSA P-256 and RSA CAs sign client certificates here`);
+  const der = key.export({ format: 'der', type: 'pkcs8' });
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', der, signingAlgorithm, false, ['sign']);
+  return { cert: new x509.X509Certificate(ca.certPem), keys: { privateKey }, signingAlgorithm };
+}
+
+/** Client certificates signed by one CA, each with a key of its own; the CA is read once. */
+export function clientCertificateIssuer(ca: KeyPairPem): (subject: string) => Promise<KeyPairPem> {
+  let signer: Promise<Signer> | undefined;
+  return async (subject) => issue(await (signer ??= signerOf(ca)), { subject, client: true });
 }
 
 /**

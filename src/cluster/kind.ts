@@ -12,6 +12,7 @@ import { kubeconfigIdentity } from '../load/client.js';
 import { dockerCgroupVersion, requireDocker } from '../util/docker.js';
 import { parseKubernetesVersion } from '../binaries/versions.js';
 import type { MemoryCgroup } from './cgroup/types.js';
+import type { KeyPairPem } from './certs.js';
 import { openCgroup } from './cgroup/detect.js';
 import { loadIdentityKubeconfig } from './kind-identity.js';
 import { kindConfig, staticPodPatches, staticPods } from './kind-config.js';
@@ -101,6 +102,12 @@ class KindCluster implements Cluster, HostProcesses {
 
   get logsDir(): string {
     return path.join(this.dir, 'logs');
+  }
+
+  /** kubeadm's cluster CA, read from the control-plane node (kind's kube-controller-manager signs with the same). */
+  async clientCa(): Promise<KeyPairPem> {
+    const read = async (file: string) => (await execa('docker', ['exec', this.node, 'cat', `/etc/kubernetes/pki/${file}`])).stdout + '\n';
+    return { certPem: await read('ca.crt'), keyPem: await read('ca.key') };
   }
 
   /** PIDs change when the kubelet restarts a static pod: looked up again on every poll. */

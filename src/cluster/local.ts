@@ -8,7 +8,7 @@ import { versionSet } from '../binaries/versions.js';
 import { AbortedError, InfrastructureError, UsageError, messageOf } from '../errors.js';
 import { detectCgroupDriver, cgroupWritableHint } from './cgroup/detect.js';
 import type { CgroupDriver, MemoryCgroup } from './cgroup/types.js';
-import { createClusterPki, writePki, type ClusterPki } from './certs.js';
+import { createClusterPki, writePki, type ClusterPki, type KeyPairPem } from './certs.js';
 import { get, postJson } from './https.js';
 import { waitFor } from '../util/wait.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
@@ -145,6 +145,11 @@ class LocalCluster implements Cluster, HostProcesses {
 
   get loadKubeconfigPath(): string {
     return path.join(this.state.dir, 'load.kubeconfig');
+  }
+
+  async clientCa(): Promise<KeyPairPem> {
+    const read = (file: string) => fs.readFile(path.join(this.state.dir, 'pki', file), 'utf8');
+    return { certPem: await read('ca.crt'), keyPem: await read('ca.key') };
   }
 
   get logsDir(): string {

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { NodeImage } from '../binaries/kind-image/obtain.js';
 import type { ResolvedBinary } from '../binaries/types.js';
 import type { MemoryCgroup } from './cgroup/types.js';
+import type { KeyPairPem } from './certs.js';
 import type { Authorization } from '../load/authorization.js';
 
 export const componentNames = ['etcd', 'apiserver', 'controller-manager', 'scheduler'] as const;
@@ -102,6 +103,11 @@ export interface Cluster {
   settle?(): Promise<void>;
   /** Gathers logs that only exist inside the cluster (kind's nodes) into logsDir; called before down(). */
   exportLogs?(): Promise<void>;
+  /**
+   * The CA the apiserver trusts for client certificates, with its key, where the runner holds it
+   * (a local cluster's own): kubelet agents then connect with certificates of their own nodes.
+   */
+  clientCa?(): Promise<KeyPairPem>;
   /** kind: the node image the cluster ran and where it came from. */
   readonly nodeImage?: NodeImage;
 }

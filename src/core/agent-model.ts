@@ -26,6 +26,15 @@ export type AgentWrite =
 /** The objects agents register, built when they are sent (a Node is 10-20 KiB: thousands of plans must not hold one each). */
 export type RegisterTemplate = 'node' | 'cilium-node';
 
+/**
+ * Who an agent is to the apiserver, as its real counterpart authenticates: its node
+ * (`system:node:<node>` in `system:nodes`, a kubelet's client certificate: the Node authorizer,
+ * and API Priority and Fairness's system-nodes and system-node-high, one flow per node), or a
+ * kube-system ServiceAccount every agent of the kind shares (kube-proxy's, cilium-agent's:
+ * kube-system-service-accounts, one flow for them all).
+ */
+export type AgentIdentity = { kind: 'node' } | { kind: 'service-account'; name: string };
+
 /** What one agent runs for its node. */
 export interface AgentModel {
   informers: InformerTarget[];

@@ -6,7 +6,7 @@ import type { ApiClient } from '../load/client.js';
 import type { Fleet } from '../load/fleet.js';
 import type { SeededSet } from '../load/seed.js';
 import type { EvaluationContext, Verdict } from '../hypotheses/types.js';
-import type { AgentModel } from './agent-model.js';
+import type { AgentIdentity, AgentModel } from './agent-model.js';
 import type { FleetStats } from '../load/agents/stats.js';
 import type { ClientStats } from '../metrics/client-stats.js';
 import type { Sink } from '../metrics/sample.js';
@@ -174,6 +174,8 @@ export interface AgentKindPlugin {
   model(node: string, off: ReadonlySet<string>, minor?: number): AgentModel;
   /** CustomResourceDefinitions it watches, installed before the agents start (as an operator would). */
   crds?(): Record<string, unknown>[];
+  /** Who it is to the apiserver where the cluster lets the runner say so; else it runs as the load identity. */
+  identity?: AgentIdentity;
 }
 
 /** Everything the composition root lists; the core never imports a plugin. */

@@ -30,6 +30,8 @@ export async function createFaultEnvironment(
     createLabels?: Record<string, string>;
     /** Put the runner's relay between the agents and the apiserver: a fault acts on their bytes (latency, a blackhole). */
     relay?: boolean;
+    /** false: every agent runs as the load identity, even where the cluster lets them be who they model (for comparisons). */
+    agentIdentities?: boolean;
     /** What sharded agents need of the run (without it, agents with a placement are refused). */
     sharding?: Pick<ShardingContext, 'runId' | 'consent' | 'progress'>;
   },
@@ -46,6 +48,8 @@ export async function createFaultEnvironment(
     relayed: Boolean(proxy),
     ...(options.createLabels ? { labels: options.createLabels } : {}),
     identity: { kubeconfigPath: cluster.loadKubeconfigPath, context: cluster.kubeconfigContext },
+    // Where the runner holds the cluster's CA, agents are who their real counterparts are; elsewhere the load identity.
+    ...(cluster.clientCa && options.agentIdentities !== false ? { agentIdentities: { clientCa: await cluster.clientCa() } } : {}),
     ...(options.sharding
       ? {
           sharding: {

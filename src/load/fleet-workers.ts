@@ -2,11 +2,14 @@ import { Worker } from 'node:worker_threads';
 import type { RelistPolicy } from './agents/informer.js';
 import type { ClientModel } from './agents/reflector.js';
 import type { FleetStats, FleetStatsDelta } from './agents/stats.js';
-import type { AgentWrite, InformerTarget } from './agents/types.js';
+import type { AgentIdentity, AgentWrite, InformerTarget } from './agents/types.js';
+import type { AgentIdentitySource } from './agent-identities.js';
 
 /** A spec's agents made concrete: their nodes and what each lists and watches. Plain data, so it crosses to a worker thread. */
 export interface AgentPlan {
   type: string;
+  /** Who its agents are to the apiserver, when the fleet gives them identities of their own. */
+  identity?: AgentIdentity;
   /** client-go: the reflector of the client's release (`client`); the others force a relist on every break. */
   relist: RelistPolicy | 'client-go';
   client?: AgentClient;
@@ -32,6 +35,8 @@ export interface FleetThreadInit {
   server: string;
   serverName?: string;
   identity: FleetIdentity;
+  /** The agents' own identities (the CA key and tokens: the thread is in this process), when the fleet gives them. */
+  agentIdentities?: AgentIdentitySource;
 }
 
 /** What a connection reset found: the agents' connections open, and how many of them it reset. */
@@ -65,8 +70,7 @@ export class FleetWorker {
   private failure?: Error;
   private readonly stopped: Promise<void>;
 
-  constructor(server: string, serverName: string | undefined, identity: FleetIdentity, stats: FleetStats) {
-    const init: FleetThreadInit = { server, serverName, identity };
+  constructor(init: FleetThreadInit, stats: FleetStats) {
     this.worker = new Worker(new URL('./fleet-thread.js', import.meta.url), { workerData: init });
     this.stopped = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('error', (error) => this.fail(error));

@@ -17,7 +17,7 @@ import type { AgentKind, InformerTarget } from './agents/types.js';
 import { PodObjectWatches, podObjectsType } from './agents/pod-object-watches.js';
 import type { ApiClient } from './client.js';
 import { ShardedFleet, shardsName, type KubernetesPlacement } from './shards/remote.js';
-import { agentToken } from './shards/target-identity.js';
+import { agentRules, agentToken } from './shards/target-identity.js';
 import { FleetWorker, splitPlan, type ConnectionsReset, type AgentClient, type AgentPlan, type FleetIdentity } from './fleet-workers.js';
 import { FleetStats } from './agents/stats.js';
 import { AgentWriter } from './agents/writes.js';
@@ -25,6 +25,7 @@ import { ensureCrds } from './agents/crds.js';
 import { AgentSockets } from './agents/sockets.js';
 import { secureContextOf, verifyOptions, type TlsMaterial } from './transports/types.js';
 import type { Authorization } from './authorization.js';
+import { AgentIdentities, serviceAccountTokens, type AgentCredentials, type AgentIdentitySource } from './agent-identities.js';
 
 export interface FleetSpec {
   /** An agent kind's type: kubelet, kube-proxy, ... */
@@ -97,7 +98,10 @@ export class Fleet {
   private readonly controller = new AbortController();
   private readonly cancellation = new Cancellation();
   private readonly agent: https.Agent;
+  /** HTTP/1.1 agents of identities other than the load identity's (kubelets' own certificates). */
+  private readonly agents = new Map<TlsMaterial, https.Agent>();
   private readonly credentials?: Authorization;
+  private identities: AgentIdentities;
   /** Work still running (reflectors, writers); each leaves once settled, so reflectors run again and again do not pile up. */
   private readonly running = new Set<Promise<void>>();
   private informers = new Map<string, number>();
@@ -107,6 +111,8 @@ export class Fleet {
   private readonly workers: FleetWorker[] = [];
   private readonly remotes: { remote: ShardedFleet; shards: number }[] = [];
   private readonly tls: TlsMaterial;
+  /** What worker threads need to give agents their identities (set once they are prepared). */
+  private identitySource?: AgentIdentitySource;
   private nextNode = 0;
 
   constructor(
@@ -122,6 +128,12 @@ export class Fleet {
       relayed?: boolean;
       /** Labels on every object the agents create (the run's), so its teardown finds them. */
       labels?: Record<string, string>;
+      /**
+       * Agents run as who their real counterparts are (AgentKind.identity): a kubelet with a
+       * certificate of its node signed by `clientCa`, other kinds with ServiceAccount tokens, made
+       * at start unless given (as a worker thread is). Without it every agent is the load identity.
+       */
+      agentIdentities?: Partial<AgentIdentitySource>;
     } = {},
   ) {
     this.tls = tls;
@@ -137,6 +149,48 @@ export class Fleet {
     });
     this.trackAgentSockets(this.agent);
     this.credentials = tls.credentials;
+    const given = options.agentIdentities;
+    // A worker thread is given the tokens its fleet made; the fleet that makes them does so at start.
+    if (given?.tokens) this.identitySource = { ...(given.clientCa ? { clientCa: given.clientCa } : {}), tokens: given.tokens };
+    this.identities = new AgentIdentities(this.loadCredentials(), this.identitySource);
+  }
+
+  private loadCredentials(): AgentCredentials {
+    return { tls: this.tls, ...(this.credentials ? { credentials: this.credentials } : {}) };
+  }
+
+  /** The agents' own identities: a token for each ServiceAccount the plans name that has none yet, made with the load identity. */
+  private async prepareIdentities(plans: AgentPlan[]): Promise<void> {
+    const given = this.options.agentIdentities;
+    if (!given) return;
+    const made = this.identitySource?.tokens ?? {};
+    const byAccount = new Map<string, AgentPlan[]>();
+    for (const plan of plans)
+      if (plan.identity?.kind === 'service-account' && !(plan.identity.name in made))
+        byAccount.set(plan.identity.name, [...(byAccount.get(plan.identity.name) ?? []), plan]);
+    if (this.identitySource && !byAccount.size) return;
+    const accounts = [...byAccount].map(([name, own]) => ({ name, rules: agentRules(own) }));
+    const wire = new Http2Wire(this.server, this.tls, { credentials: this.credentials, cancellation: this.cancellation });
+    let tokens: Record<string, string>;
+    try {
+      tokens = { ...made, ...(await serviceAccountTokens(wire, accounts, this.options.labels ?? {})) };
+    } finally {
+      wire.close();
+    }
+    this.identitySource = { ...(given.clientCa ? { clientCa: given.clientCa } : {}), tokens };
+    this.identities = new AgentIdentities(this.loadCredentials(), this.identitySource);
+  }
+
+  /** An HTTP/1.1 agent for `tls`: the fleet's own for the load identity, else one per identity. */
+  private httpsAgent(tls: TlsMaterial): https.Agent {
+    if (tls === this.tls) return this.agent;
+    let agent = this.agents.get(tls);
+    if (!agent) {
+      agent = new https.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, secureContext: secureContextOf(tls), ...verifyOptions(tls) });
+      this.trackAgentSockets(agent);
+      this.agents.set(tls, agent);
+    }
+    return agent;
   }
 
   /** Every HTTP/1.1 connection the agent opens goes over a TCP socket of ours, which `sockets` can reset. */
@@ -156,6 +210,7 @@ export class Fleet {
     signal?.addEventListener('abort', () => this.controller.abort(), { once: true });
     const planned = specs.map((spec) => ({ spec, plan: this.plan(spec) }));
     await this.installCrds(new Set(specs.map((spec) => spec.type)));
+    await this.prepareIdentities(planned.filter(({ spec }) => !spec.placement).map(({ plan }) => plan));
     this.reserveOpenFiles(planned.filter(({ spec }) => !spec.placement).map(({ plan }) => plan));
     for (const { spec, plan } of planned) {
       if (spec.placement) {
@@ -203,6 +258,7 @@ export class Fleet {
     const { type, relist, paginate, rampUpMs } = spec;
     return {
       type,
+      ...(kind.identity ? { identity: kind.identity } : {}),
       relist,
       paginate,
       rampUpMs,
@@ -216,9 +272,10 @@ export class Fleet {
   /** Starts a plan's agents in this thread, evenly over its ramp-up. */
   async runPlan(plan: AgentPlan): Promise<void> {
     const gapMs = plan.agents.length > 1 ? plan.rampUpMs / plan.agents.length : 0;
-    for (const { targets, writes } of plan.agents) {
+    for (const { node, targets, writes } of plan.agents) {
       if (this.controller.signal.aborted) return;
-      const wire = plan.relist === 'client-go' ? this.startClientGoAgent(plan, targets) : this.startForcedAgent(plan, targets, plan.relist);
+      const who = await this.identities.of(plan.identity, node);
+      const wire = plan.relist === 'client-go' ? this.startClientGoAgent(plan, targets, who) : this.startForcedAgent(plan, targets, plan.relist, who);
       if (writes.length) {
         const writer = new AgentWriter({ wire: wire(), agentType: plan.type, stats: this.stats, cancellation: this.cancellation, labels: plan.labels });
         this.track(writer.run(writes));
@@ -229,14 +286,14 @@ export class Fleet {
   }
 
   /** One agent as its client-go release runs it: one connection carrying a reflector per informer, and its writes. */
-  private startClientGoAgent(plan: AgentPlan, targets: AgentPlan['agents'][number]['targets']): () => AgentWire {
+  private startClientGoAgent(plan: AgentPlan, targets: AgentPlan['agents'][number]['targets'], who: AgentCredentials): () => AgentWire {
     const client = plan.client;
     if (!client) throw new Error('a client-go agent set needs its client model');
-    const options = { credentials: this.credentials, cancellation: this.cancellation, userAgent: userAgentOf(plan.type, client.minor) };
+    const options = { credentials: who.credentials, cancellation: this.cancellation, userAgent: userAgentOf(plan.type, client.minor) };
     const wire: AgentWire =
       client.protocol === 'http1'
-        ? new Http1Wire(this.server, this.agent, options)
-        : new Http2Wire(this.server, this.tls, { ...options, sockets: this.sockets, onDial: (spare) => this.stats.connectionDialled(plan.type, spare) });
+        ? new Http1Wire(this.server, this.httpsAgent(who.tls), options)
+        : new Http2Wire(this.server, who.tls, { ...options, sockets: this.sockets, onDial: (spare) => this.stats.connectionDialled(plan.type, spare) });
     const reflector = (target: InformerTarget, agentType: string, cancellation: Cancellation, more: Pick<ReflectorOptions, 'objects' | 'resumeFrom'> = {}) => {
       const backoff = new ClientGoBackoff(plan.backoff.initialMs, plan.backoff.maxMs);
       return new Reflector({ target, wire, model: client, backoff, agentType, stats: this.stats, cancellation, ...more });
@@ -272,12 +329,13 @@ export class Fleet {
   }
 
   /** One agent of a forced relist policy: an informer per target, each relisting on every break; its writes go over HTTP/1.1 too. */
-  private startForcedAgent(plan: AgentPlan, targets: AgentPlan['agents'][number]['targets'], policy: RelistPolicy): () => AgentWire {
+  private startForcedAgent(plan: AgentPlan, targets: AgentPlan['agents'][number]['targets'], policy: RelistPolicy, who: AgentCredentials): () => AgentWire {
+    const agent = this.httpsAgent(who.tls);
     for (const target of targets) {
       const informer = new Informer(target, {
         server: this.server,
-        agent: this.agent,
-        credentials: this.credentials,
+        agent,
+        credentials: who.credentials,
         agentType: plan.type,
         userAgent: userAgentOf(plan.type),
         policy,
@@ -288,7 +346,7 @@ export class Fleet {
       });
       this.track(informer.run());
     }
-    return () => new Http1Wire(this.server, this.agent, { credentials: this.credentials, cancellation: this.cancellation, userAgent: userAgentOf(plan.type) });
+    return () => new Http1Wire(this.server, agent, { credentials: who.credentials, cancellation: this.cancellation, userAgent: userAgentOf(plan.type) });
   }
 
   private track(work: Promise<void>): void {
@@ -331,7 +389,13 @@ export class Fleet {
   }
 
   private worker(index: number): FleetWorker {
-    while (this.workers.length <= index) this.workers.push(new FleetWorker(this.server, this.tls.serverName, this.options.identity!, this.stats));
+    while (this.workers.length <= index)
+      this.workers.push(
+        new FleetWorker(
+          { server: this.server, serverName: this.tls.serverName, identity: this.options.identity!, agentIdentities: this.identitySource },
+          this.stats,
+        ),
+      );
     return this.workers[index]!;
   }
 
@@ -401,6 +465,7 @@ export class Fleet {
     await Promise.all(this.workers.map((worker) => worker.stop()));
     await Promise.all(this.remotes.map(({ remote, shards }) => remote.stop(shards)));
     this.agent.destroy();
-    await Promise.allSettled([...this.running]);
+    for (const agent of this.agents.values()) agent.destroy();
+    await Promise.allSettled(this.running);
   }
 }

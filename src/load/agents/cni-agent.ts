@@ -26,6 +26,7 @@ export const cniAgent: AgentKindPlugin = {
   description: "modelled on cilium-agent: its node's pods, Services, EndpointSlices, Namespaces, network policies, Cilium's CRDs",
   parts,
   crds: ciliumCrds,
+  identity: { kind: 'service-account', name: 'cilium' },
   model(node, off) {
     const on = (part: keyof typeof parts) => !off.has(part);
     const informers: InformerTarget[] = [];

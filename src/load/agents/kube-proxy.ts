@@ -19,6 +19,7 @@ export const kubeProxy: AgentKindPlugin = {
   type: 'kube-proxy',
   description: 'Services and EndpointSlices (without headless ones), its Node, ServiceCIDRs',
   parts,
+  identity: { kind: 'service-account', name: 'kube-proxy' },
   model(node, off, minor = Number.POSITIVE_INFINITY) {
     const informers: InformerTarget[] = [];
     if (!off.has('services')) informers.push({ resource: 'services', path: '/api/v1/services', labelSelector: proxied });

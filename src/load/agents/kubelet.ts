@@ -24,6 +24,7 @@ export const kubelet: AgentKindPlugin = {
   type: 'kubelet',
   description: "its node's pods and the Secrets and ConfigMaps they reference, its Node, Services, RuntimeClasses; Lease renewals and Node status",
   parts,
+  identity: { kind: 'node' },
   model(node, off): AgentModel {
     const on = (part: keyof typeof parts) => !off.has(part);
     const informers: InformerTarget[] = [];
