@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { defaultKubernetesVersion } from '../src/binaries/versions.js';
 import { LocalProvider, type LocalCluster } from '../src/cluster/local.js';
 import type { ApiClient } from '../src/load/client.js';
+import { parseExposition } from '../src/metrics/scrapers/prometheus.js';
 import { statCpuSeconds } from '../src/util/proc-stat.js';
 
 /** What every bench shares: its flags, a local control plane with the default settings, and CPU seconds from /proc. */
@@ -60,10 +61,8 @@ export async function handshakeErrors(client: ApiClient): Promise<number> {
 export async function apfRejections(client: ApiClient): Promise<Record<string, number>> {
   const text = (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
   const byLevel: Record<string, number> = {};
-  for (const [, labels, value] of text.matchAll(/^apiserver_flowcontrol_rejected_requests_total\{([^}]*)\} (\S+)$/gm)) {
-    const level = /priority_level="([^"]*)"/.exec(labels!)?.[1] ?? '?';
-    byLevel[level] = (byLevel[level] ?? 0) + Number(value);
-  }
+  for (const { labels, value } of parseExposition(text, 0, {}, (name) => name === 'apiserver_flowcontrol_rejected_requests_total'))
+    byLevel[labels.priority_level ?? '?'] = (byLevel[labels.priority_level ?? '?'] ?? 0) + value;
   return byLevel;
 }
 

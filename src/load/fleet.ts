@@ -139,7 +139,17 @@ export class Fleet {
     this.tls = tls;
     setMaxListeners(0, this.controller.signal);
     this.controller.signal.addEventListener('abort', () => this.cancellation.stop(), { once: true });
-    this.agent = new https.Agent({
+    this.agent = this.newHttpsAgent(tls);
+    this.credentials = tls.credentials;
+    this.identities = new AgentIdentities(this.loadCredentials());
+    // A worker thread is given the tokens its fleet made; the fleet that makes them does so at start.
+    const tokens = options.agentIdentities?.tokens;
+    if (tokens) this.useIdentities(tokens);
+  }
+
+  /** HTTP/1.1 connections with `tls`, each over a TCP socket of ours that `sockets` can reset. */
+  private newHttpsAgent(tls: TlsMaterial): https.Agent {
+    const agent = new https.Agent({
       keepAlive: true,
       maxSockets: Number.POSITIVE_INFINITY,
       // Node resumes TLS sessions (client-go does not). Full handshakes cost the apiserver no more
@@ -147,11 +157,14 @@ export class Fleet {
       secureContext: secureContextOf(tls),
       ...verifyOptions(tls),
     });
-    this.trackAgentSockets(this.agent);
-    this.credentials = tls.credentials;
-    const given = options.agentIdentities;
-    // A worker thread is given the tokens its fleet made; the fleet that makes them does so at start.
-    if (given?.tokens) this.identitySource = { ...(given.clientCa ? { clientCa: given.clientCa } : {}), tokens: given.tokens };
+    this.trackAgentSockets(agent);
+    return agent;
+  }
+
+  /** The agents' identities from then on: their nodes' certificates from the CA given, and `tokens`. */
+  private useIdentities(tokens: Record<string, string>): void {
+    const clientCa = this.options.agentIdentities?.clientCa;
+    this.identitySource = { ...(clientCa ? { clientCa } : {}), tokens };
     this.identities = new AgentIdentities(this.loadCredentials(), this.identitySource);
   }
 
@@ -161,8 +174,7 @@ export class Fleet {
 
   /** The agents' own identities: a token for each ServiceAccount the plans name that has none yet, made with the load identity. */
   private async prepareIdentities(plans: AgentPlan[]): Promise<void> {
-    const given = this.options.agentIdentities;
-    if (!given) return;
+    if (!this.options.agentIdentities) return;
     const made = this.identitySource?.tokens ?? {};
     const byAccount = new Map<string, AgentPlan[]>();
     for (const plan of plans)
@@ -177,8 +189,7 @@ export class Fleet {
     } finally {
       wire.close();
     }
-    this.identitySource = { ...(given.clientCa ? { clientCa: given.clientCa } : {}), tokens };
-    this.identities = new AgentIdentities(this.loadCredentials(), this.identitySource);
+    this.useIdentities(tokens);
   }
 
   /** An HTTP/1.1 agent for `tls`: the fleet's own for the load identity, else one per identity. */
@@ -186,8 +197,7 @@ export class Fleet {
     if (tls === this.tls) return this.agent;
     let agent = this.agents.get(tls);
     if (!agent) {
-      agent = new https.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, secureContext: secureContextOf(tls), ...verifyOptions(tls) });
-      this.trackAgentSockets(agent);
+      agent = this.newHttpsAgent(tls);
       this.agents.set(tls, agent);
     }
     return agent;

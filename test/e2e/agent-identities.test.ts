@@ -4,6 +4,7 @@ import { ApiClient, kubeconfigIdentity } from '../../src/load/client.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
 import { Fleet, type FleetSpec } from '../../src/load/fleet.js';
 import { catalog } from '../../src/plugins.js';
+import { parseExposition } from '../../src/metrics/scrapers/prometheus.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
 
 test.before(async () => {
@@ -16,11 +17,14 @@ const spec = (type: string, count: number, workers = 1): FleetSpec => ({ type, c
 /** Requests API Priority and Fairness dispatched, by FlowSchema, and the apiserver's 401s and 403s. */
 async function dispatched(admin: ApiClient): Promise<{ bySchema: Map<string, number>; refused: number }> {
   const text = (await admin.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
+  const wanted = new Set(['apiserver_flowcontrol_dispatched_requests_total', 'apiserver_request_total']);
+  const samples = parseExposition(text, 0, {}, (name) => wanted.has(name));
   const bySchema = new Map<string, number>();
-  for (const [, schema, value] of text.matchAll(/^apiserver_flowcontrol_dispatched_requests_total\{flow_schema="([^"]+)",[^}]*\} (\S+)$/gm))
-    bySchema.set(schema!, (bySchema.get(schema!) ?? 0) + Number(value));
   let refused = 0;
-  for (const [, value] of text.matchAll(/^apiserver_request_total\{[^}]*code="40[13]"[^}]*\} (\S+)$/gm)) refused += Number(value);
+  for (const { metric, labels, value } of samples) {
+    if (metric === 'apiserver_flowcontrol_dispatched_requests_total') bySchema.set(labels.flow_schema!, (bySchema.get(labels.flow_schema!) ?? 0) + value);
+    else if (labels.code === '401' || labels.code === '403') refused += value;
+  }
   return { bySchema, refused };
 }
 
