@@ -49,7 +49,8 @@ export async function createFaultEnvironment(
     ...(options.createLabels ? { labels: options.createLabels } : {}),
     identity: { kubeconfigPath: cluster.loadKubeconfigPath, context: cluster.kubeconfigContext },
     // Where the runner holds the cluster's CA, agents are who their real counterparts are; elsewhere the load identity.
-    ...(cluster.clientCa && options.agentIdentities !== false ? { agentIdentities: { clientCa: await cluster.clientCa() } } : {}),
+    // The CA is read once kubelets start (on kind, from its control-plane node), not for runs without them.
+    ...(cluster.clientCa && options.agentIdentities !== false ? { agentIdentities: { clientCa: () => cluster.clientCa!() } } : {}),
     ...(options.sharding
       ? {
           sharding: {

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import type { AgentIdentity } from '../core/agent-model.js';
 import type { PolicyRule } from '../core/access.js';
 import { clientCertificateIssuer, type KeyPairPem } from '../cluster/certs.js';
-import { fixedAuthorization, type Authorization } from './authorization.js';
+import { fixedAuthorization, renewingBearer, type Authorization } from './authorization.js';
 import type { AgentWire } from './agents/wire.js';
 import type { TlsMaterial } from './transports/types.js';
+import { createOver, grantServiceAccount } from './service-account-token.js';
 
 /**
  * What the agents need to be who their real counterparts are, as plain data (it crosses to
@@ -13,8 +14,14 @@ import type { TlsMaterial } from './transports/types.js';
  */
 export interface AgentIdentitySource {
   clientCa?: KeyPairPem;
-  /** Bearer tokens by ServiceAccount name (in kube-system). */
-  tokens: Record<string, string>;
+  /** The ServiceAccount (in kube-system) and a token of it, by the name an agent kind gives (AgentIdentity). */
+  serviceAccounts: Record<string, ServiceAccountToken>;
+}
+
+export interface ServiceAccountToken {
+  /** The ServiceAccount's own name, made for the run. */
+  account: string;
+  token: string;
 }
 
 /** What one agent connects with: its TLS material and, for a ServiceAccount, its token. */
@@ -23,7 +30,8 @@ export interface AgentCredentials {
   credentials?: Authorization;
 }
 
-const namespace = 'kube-system';
+/** Where the agents' ServiceAccounts are, as the real DaemonSets' are. */
+export const agentNamespace = 'kube-system';
 
 /**
  * Each agent's credentials: a kubelet's client certificate for its node, a kube-proxy's or CNI
@@ -36,7 +44,9 @@ export class AgentIdentities {
 
   constructor(
     private readonly load: AgentCredentials,
-    private readonly source: AgentIdentitySource = { tokens: {} },
+    private readonly source: AgentIdentitySource = { serviceAccounts: {} },
+    /** A new token of a ServiceAccount of `agentNamespace` (a TokenRequest); without it, tokens are used until they expire. */
+    private readonly renew?: (account: string) => Promise<string>,
   ) {
     if (source.clientCa) this.issue = clientCertificateIssuer(source.clientCa);
   }
@@ -52,11 +62,14 @@ export class AgentIdentities {
 
   /** One TLS material per ServiceAccount, so its agents share one TLS context. */
   private serviceAccount(name: string): AgentCredentials {
-    const token = this.source.tokens[name];
-    if (token === undefined) return this.load;
+    const made = this.source.serviceAccounts[name];
+    if (made === undefined) return this.load;
     let credentials = this.byServiceAccount.get(name);
     if (!credentials) {
-      credentials = { tls: this.serverCheck(), credentials: fixedAuthorization(`Bearer ${token}`) };
+      const { account, token } = made;
+      const renew = this.renew;
+      const authorization = renew ? renewingBearer(token, () => renew(account)) : fixedAuthorization(`Bearer ${token}`);
+      credentials = { tls: this.serverCheck(), credentials: authorization };
       this.byServiceAccount.set(name, credentials);
     }
     return credentials;
@@ -71,35 +84,19 @@ export class AgentIdentities {
 
 /**
  * A ServiceAccount in kube-system for each agent kind's `name`, allowed its `rules` (what its
- * agents do) by a ClusterRole of its own, and a token for each that outlives the run. Named for
- * the run (its `labels`), so two runs on one cluster never share one, and its teardown finds them.
+ * agents do), and a token for each. Named for the run (its `labels`), so two runs on one cluster
+ * never share one, and its teardown finds them.
  */
 export async function serviceAccountTokens(
   wire: AgentWire,
   accounts: { name: string; rules: PolicyRule[] }[],
   labels: Record<string, string>,
-): Promise<Record<string, string>> {
+): Promise<Record<string, ServiceAccountToken>> {
   const suffix = createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 6);
-  const tokens: Record<string, string> = {};
+  const made: Record<string, ServiceAccountToken> = {};
   for (const { name, rules } of accounts) {
     const account = `cpchaos-${name}-${suffix}`;
-    await create(wire, `/api/v1/namespaces/${namespace}/serviceaccounts`, { metadata: { name: account, labels } });
-    await create(wire, '/apis/rbac.authorization.k8s.io/v1/clusterroles', { metadata: { name: account, labels }, rules });
-    await create(wire, '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
-      metadata: { name: account, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: account },
-      subjects: [{ kind: 'ServiceAccount', name: account, namespace }],
-    });
-    const request = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 86_400 } };
-    const body = await create(wire, `/api/v1/namespaces/${namespace}/serviceaccounts/${account}/token`, request);
-    tokens[name] = (JSON.parse(body.toString()) as { status: { token: string } }).status.token;
+    made[name] = { account, token: await grantServiceAccount(createOver(wire), { namespace: agentNamespace, name: account, rules, labels }) };
   }
-  return tokens;
-}
-
-/** POSTs `body`; one that exists (409) is fine. */
-async function create(wire: AgentWire, path: string, body: object): Promise<Buffer> {
-  const response = await wire.send({ method: 'POST', path, protobuf: false, body: JSON.stringify(body), contentType: 'application/json' });
-  if (response.status >= 300 && response.status !== 409) throw new Error(`POST ${path}: HTTP ${response.status} ${response.body.toString().slice(0, 200)}`);
-  return response.body;
+  return made;
 }

@@ -34,7 +34,8 @@ class RefreshingAuthorization implements Authorization {
   #pending?: Promise<void>;
 
   constructor(
-    private readonly read: () => Promise<string | undefined>,
+    /** A header to send from now on (undefined: keep the one there is); `refused`: the server refused the one there is. */
+    private readonly read: (refused: boolean) => Promise<string | undefined>,
     initial: string | undefined,
     private readonly recheckMs: number,
   ) {
@@ -50,12 +51,12 @@ class RefreshingAuthorization implements Authorization {
     if (this.#header !== rejected) return true;
     // A read that began before the refusal may still hand back the refused token: wait it out, then read anew.
     await this.#pending;
-    if (this.#header === rejected) await this.reread();
+    if (this.#header === rejected) await this.reread(true);
     return this.#header !== rejected;
   }
 
-  private reread(): Promise<void> {
-    this.#pending ??= this.read()
+  private reread(refused = false): Promise<void> {
+    this.#pending ??= this.read(refused)
       .then(
         (header) => {
           if (header !== undefined) this.#header = header;
@@ -86,6 +87,33 @@ export function kubeconfigAuthorization(kc: KubeConfig, applied: https.RequestOp
   };
   const user = kc.getCurrentUser();
   return user?.exec || user?.authProvider ? new RefreshingAuthorization(read, headerOf(applied), recheckMs) : fixedAuthorization(headerOf(applied));
+}
+
+/**
+ * A ServiceAccount token renewed as kubelet renews the tokens it projects into pods: once it is
+ * past 80 % of its life (checked every `recheckMs`), and at once when the server refuses it (its
+ * ServiceAccount was deleted and made again). `renew` asks for a new one (a TokenRequest).
+ */
+export function renewingBearer(token: string, renew: () => Promise<string>, recheckMs = 60_000): Authorization {
+  let renewAt = renewalTime(token);
+  const read = async (refused: boolean) => {
+    if (!refused && Date.now() < renewAt) return undefined;
+    const fresh = await renew();
+    renewAt = renewalTime(fresh);
+    return `Bearer ${fresh}`;
+  };
+  return new RefreshingAuthorization(read, `Bearer ${token}`, recheckMs);
+}
+
+/** When a bound token is 80 % through its life, in ms since the epoch, from its JWT claims; never where they do not say. */
+export function renewalTime(token: string): number {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { iat?: unknown; exp?: unknown };
+    if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number') return Number.POSITIVE_INFINITY;
+    return (claims.iat + 0.8 * (claims.exp - claims.iat)) * 1000;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 /** Sends a request with the current header, and once more with fresh credentials if the first was refused for them. */

@@ -15,12 +15,11 @@ const post = (message: FromThread) => port.postMessage(message);
 try {
   const { tls } = await kubeconfigIdentity(init.identity.kubeconfigPath, init.identity.context);
   // No agent kinds here: the runner sends each agent's informers along with the plan.
-  const fleet = new Fleet(init.server, { ...tls, ...(init.serverName ? { serverName: init.serverName } : {}) }, new Map(), {
-    ...(init.agentIdentities ? { agentIdentities: init.agentIdentities } : {}),
-  });
+  const fleet = new Fleet(init.server, { ...tls, ...(init.serverName ? { serverName: init.serverName } : {}) }, new Map());
   const report = setInterval(() => post({ type: 'stats', delta: fleet.stats.delta() }), 100);
   port.on('message', (message: ToThread) => {
     if (message.type === 'start') {
+      if (message.identities) fleet.useIdentities(message.identities);
       void fleet.runPlan(message.plan).then(() => post({ type: 'started', id: message.id }));
       return;
     }

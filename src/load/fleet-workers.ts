@@ -35,8 +35,6 @@ export interface FleetThreadInit {
   server: string;
   serverName?: string;
   identity: FleetIdentity;
-  /** The agents' own identities (the CA key and tokens: the thread is in this process), when the fleet gives them. */
-  agentIdentities?: AgentIdentitySource;
 }
 
 /** What a connection reset found: the agents' connections open, and how many of them it reset. */
@@ -45,7 +43,9 @@ export interface ConnectionsReset {
   reset: number;
 }
 
-export type ToThread = { type: 'start'; id: number; plan: AgentPlan } | { type: 'reset'; id: number; fraction: number } | { type: 'stop' };
+/** A plan to start, with the agents' own identities (the CA key and tokens: the thread is in this process) when the fleet gives them. */
+export type ToThread =
+  { type: 'start'; id: number; plan: AgentPlan; identities?: AgentIdentitySource } | { type: 'reset'; id: number; fraction: number } | { type: 'stop' };
 export type FromThread =
   | { type: 'stats'; delta: FleetStatsDelta }
   | { type: 'started'; id: number }
@@ -109,12 +109,12 @@ export class FleetWorker {
   }
 
   /** Resolves once the thread has started every agent of the plan (after its ramp-up). */
-  async start(plan: AgentPlan): Promise<void> {
+  async start(plan: AgentPlan, identities?: AgentIdentitySource): Promise<void> {
     if (this.failure) throw this.failure;
     const id = this.nextId++;
     await new Promise<void>((resolve) => {
       this.pending.set(id, resolve);
-      this.worker.postMessage({ type: 'start', id, plan } satisfies ToThread);
+      this.worker.postMessage({ type: 'start', id, plan, ...(identities ? { identities } : {}) } satisfies ToThread);
     });
     const failure = this.failure as Error | undefined;
     if (failure) throw new Error(`a fleet worker thread failed: ${failure.message}`);

@@ -25,7 +25,9 @@ import { ensureCrds } from './agents/crds.js';
 import { AgentSockets } from './agents/sockets.js';
 import { secureContextOf, verifyOptions, type TlsMaterial } from './transports/types.js';
 import type { Authorization } from './authorization.js';
-import { AgentIdentities, serviceAccountTokens, type AgentCredentials, type AgentIdentitySource } from './agent-identities.js';
+import { AgentIdentities, agentNamespace, serviceAccountTokens, type AgentCredentials, type AgentIdentitySource } from './agent-identities.js';
+import { createOver, requestToken } from './service-account-token.js';
+import type { KeyPairPem } from '../cluster/certs.js';
 
 export interface FleetSpec {
   /** An agent kind's type: kubelet, kube-proxy, ... */
@@ -111,7 +113,7 @@ export class Fleet {
   private readonly workers: FleetWorker[] = [];
   private readonly remotes: { remote: ShardedFleet; shards: number }[] = [];
   private readonly tls: TlsMaterial;
-  /** What worker threads need to give agents their identities (set once they are prepared). */
+  /** What worker threads need to give agents their identities (set once a plan needs them). */
   private identitySource?: AgentIdentitySource;
   private nextNode = 0;
 
@@ -130,10 +132,10 @@ export class Fleet {
       labels?: Record<string, string>;
       /**
        * Agents run as who their real counterparts are (AgentKind.identity): a kubelet with a
-       * certificate of its node signed by `clientCa`, other kinds with ServiceAccount tokens, made
-       * at start unless given (as a worker thread is). Without it every agent is the load identity.
+       * certificate of its node signed by the CA `clientCa` reads (once a kubelet starts), other
+       * kinds with ServiceAccount tokens made at start. Without it every agent is the load identity.
        */
-      agentIdentities?: Partial<AgentIdentitySource>;
+      agentIdentities?: { clientCa?: () => Promise<KeyPairPem> };
     } = {},
   ) {
     this.tls = tls;
@@ -142,9 +144,6 @@ export class Fleet {
     this.agent = this.newHttpsAgent(tls);
     this.credentials = tls.credentials;
     this.identities = new AgentIdentities(this.loadCredentials());
-    // A worker thread is given the tokens its fleet made; the fleet that makes them does so at start.
-    const tokens = options.agentIdentities?.tokens;
-    if (tokens) this.useIdentities(tokens);
   }
 
   /** HTTP/1.1 connections with `tls`, each over a TCP socket of ours that `sockets` can reset. */
@@ -161,35 +160,50 @@ export class Fleet {
     return agent;
   }
 
-  /** The agents' identities from then on: their nodes' certificates from the CA given, and `tokens`. */
-  private useIdentities(tokens: Record<string, string>): void {
-    const clientCa = this.options.agentIdentities?.clientCa;
-    this.identitySource = { ...(clientCa ? { clientCa } : {}), tokens };
-    this.identities = new AgentIdentities(this.loadCredentials(), this.identitySource);
+  /**
+   * The agents' identities from then on: their nodes' certificates from the source's CA, and its
+   * ServiceAccounts' tokens, renewed as they age. A worker thread is handed its fleet's with each plan.
+   */
+  useIdentities(source: AgentIdentitySource): void {
+    this.identitySource = source;
+    this.identities = new AgentIdentities(this.loadCredentials(), source, (account) =>
+      this.withLoadWire((wire) => requestToken(createOver(wire), agentNamespace, account)),
+    );
   }
 
   private loadCredentials(): AgentCredentials {
     return { tls: this.tls, ...(this.credentials ? { credentials: this.credentials } : {}) };
   }
 
-  /** The agents' own identities: a token for each ServiceAccount the plans name that has none yet, made with the load identity. */
+  /** A connection of the load identity for the fleet's own requests (CRDs, ServiceAccounts), closed after `use`. */
+  private async withLoadWire<T>(use: (wire: AgentWire) => Promise<T>): Promise<T> {
+    const wire = new Http2Wire(this.server, this.tls, { credentials: this.credentials, cancellation: this.cancellation });
+    try {
+      return await use(wire);
+    } finally {
+      wire.close();
+    }
+  }
+
+  /**
+   * The agents' own identities, made with the load identity: the CA, read when a plan first has
+   * kubelets, and a ServiceAccount with a token for each account the plans name that has none yet.
+   */
   private async prepareIdentities(plans: AgentPlan[]): Promise<void> {
     if (!this.options.agentIdentities) return;
-    const made = this.identitySource?.tokens ?? {};
+    const readCa = this.options.agentIdentities.clientCa;
+    const made = this.identitySource?.serviceAccounts ?? {};
     const byAccount = new Map<string, AgentPlan[]>();
     for (const plan of plans)
       if (plan.identity?.kind === 'service-account' && !(plan.identity.name in made))
         byAccount.set(plan.identity.name, [...(byAccount.get(plan.identity.name) ?? []), plan]);
-    if (this.identitySource && !byAccount.size) return;
+    let clientCa = this.identitySource?.clientCa;
+    if (!clientCa && readCa && plans.some((plan) => plan.identity?.kind === 'node')) clientCa = await readCa();
+    if (!byAccount.size && clientCa === this.identitySource?.clientCa) return;
     const accounts = [...byAccount].map(([name, own]) => ({ name, rules: agentRules(own) }));
-    const wire = new Http2Wire(this.server, this.tls, { credentials: this.credentials, cancellation: this.cancellation });
-    let tokens: Record<string, string>;
-    try {
-      tokens = { ...made, ...(await serviceAccountTokens(wire, accounts, this.options.labels ?? {})) };
-    } finally {
-      wire.close();
-    }
-    this.useIdentities(tokens);
+    const labels = this.options.labels ?? {};
+    const serviceAccounts = accounts.length ? { ...made, ...(await this.withLoadWire((wire) => serviceAccountTokens(wire, accounts, labels))) } : made;
+    this.useIdentities({ ...(clientCa ? { clientCa } : {}), serviceAccounts });
   }
 
   /** An HTTP/1.1 agent for `tls`: the fleet's own for the load identity, else one per identity. */
@@ -229,7 +243,7 @@ export class Fleet {
       }
       const workers = Math.min(spec.workers ?? defaultWorkers(spec.count), spec.count);
       if (workers <= 1 || !this.options.identity) await this.runPlan(plan);
-      else await Promise.all(splitPlan(plan, workers).map((part, i) => this.worker(i).start(part)));
+      else await Promise.all(splitPlan(plan, workers).map((part, i) => this.worker(i).start(part, this.identitySource)));
     }
     this.stats.setLayout(
       this.workers.length,
@@ -244,12 +258,7 @@ export class Fleet {
       .flatMap((type) => this.kinds.get(type)?.crds?.() ?? [])
       .map((crd) => ({ ...crd, metadata: { ...(crd.metadata as object), labels } }));
     if (!crds.length) return;
-    const wire = new Http2Wire(this.server, this.tls, { credentials: this.credentials, cancellation: this.cancellation });
-    try {
-      await ensureCrds(wire, crds, this.cancellation);
-    } finally {
-      wire.close();
-    }
+    await this.withLoadWire((wire) => ensureCrds(wire, crds, this.cancellation));
   }
 
   /** Which nodes the spec's agents are, and what each lists and watches: plain data, so a worker thread can run it. */
@@ -400,12 +409,7 @@ export class Fleet {
 
   private worker(index: number): FleetWorker {
     while (this.workers.length <= index)
-      this.workers.push(
-        new FleetWorker(
-          { server: this.server, serverName: this.tls.serverName, identity: this.options.identity!, agentIdentities: this.identitySource },
-          this.stats,
-        ),
-      );
+      this.workers.push(new FleetWorker({ server: this.server, serverName: this.tls.serverName, identity: this.options.identity! }, this.stats));
     return this.workers[index]!;
   }
 

@@ -10,7 +10,7 @@ const pki = await createClusterPki();
 const load = { tls: { ca: pki.ca.certPem, cert: pki.load.certPem, key: pki.load.keyPem, serverName: 'kubernetes' }, credentials: fixedAuthorization() };
 
 test("a kubelet gets a client certificate of its own node, signed by the cluster's CA, and no load certificate or token", async (t) => {
-  const identities = new AgentIdentities(load, { clientCa: pki.ca, tokens: {} });
+  const identities = new AgentIdentities(load, { clientCa: pki.ca, serviceAccounts: {} });
   const first = await identities.of({ kind: 'node' }, 'cpchaos-node-7');
   const cert = new X509Certificate(String(first.tls.cert));
   t.is(cert.subject, 'CN=system:node:cpchaos-node-7\nO=system:nodes');
@@ -24,7 +24,7 @@ test("a kubelet gets a client certificate of its own node, signed by the cluster
 });
 
 test('agents of a ServiceAccount share its token over one TLS material without a client certificate', async (t) => {
-  const identities = new AgentIdentities(load, { tokens: { 'kube-proxy': 'abc' } });
+  const identities = new AgentIdentities(load, { serviceAccounts: { 'kube-proxy': { account: 'cpchaos-kube-proxy-0a1b2c', token: 'abc' } } });
   const one = await identities.of({ kind: 'service-account', name: 'kube-proxy' }, 'cpchaos-node-1');
   const two = await identities.of({ kind: 'service-account', name: 'kube-proxy' }, 'cpchaos-node-2');
   t.is(one.credentials?.current(), 'Bearer abc');
@@ -33,10 +33,10 @@ test('agents of a ServiceAccount share its token over one TLS material without a
 });
 
 test('without a CA, a token or an identity of its kind, an agent is the load identity', async (t) => {
-  const identities = new AgentIdentities(load, { tokens: {} });
+  const identities = new AgentIdentities(load, { serviceAccounts: {} });
   t.is(await identities.of({ kind: 'node' }, 'cpchaos-node-1'), load);
   t.is(await identities.of({ kind: 'service-account', name: 'cilium' }, 'cpchaos-node-1'), load);
-  t.is(await new AgentIdentities(load, { clientCa: pki.ca, tokens: {} }).of(undefined, 'cpchaos-node-1'), load);
+  t.is(await new AgentIdentities(load, { clientCa: pki.ca, serviceAccounts: {} }).of(undefined, 'cpchaos-node-1'), load);
 });
 
 test("a kind cluster's CA (kubeadm's: RSA, PKCS#1) signs the kubelets' certificates too", async (t) => {
@@ -57,7 +57,7 @@ test("a kind cluster's CA (kubeadm's: RSA, PKCS#1) signs the kubelets' certifica
   });
   const ca = { certPem: caCert.toString('pem'), keyPem: String(pkcs1) };
   t.regex(ca.keyPem, /^-----BEGIN RSA PRIVATE KEY-----/);
-  const identities = new AgentIdentities(load, { clientCa: ca, tokens: {} });
+  const identities = new AgentIdentities(load, { clientCa: ca, serviceAccounts: {} });
   const cert = new X509Certificate(String((await identities.of({ kind: 'node' }, 'cpchaos-node-1')).tls.cert));
   t.is(cert.subject, 'CN=system:node:cpchaos-node-1\nO=system:nodes');
   t.true(cert.verify(new X509Certificate(ca.certPem).publicKey));

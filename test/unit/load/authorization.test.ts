@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import test from 'ava';
-import { fixedAuthorization, kubeconfigAuthorization, withFreshCredentials } from '../../../src/load/authorization.js';
+import { fixedAuthorization, kubeconfigAuthorization, renewalTime, renewingBearer, withFreshCredentials } from '../../../src/load/authorization.js';
 import { repoRoot } from '../../helpers/cluster.js';
 
 /** A kubeconfig whose user runs the exec-credential fixture, its tokens living `lifeMs`; and the tokens the fixture issued. */
@@ -84,4 +84,46 @@ test('withFreshCredentials resends once with a new header after an expiry, and n
   });
   t.is(fixed.status, 401);
   t.is(calls, 1);
+});
+
+/** A token shaped as the apiserver's bound ServiceAccount tokens (a JWT), issued `ageS` ago and living `lifeS`; unsigned: only its claims matter here. */
+function boundToken(ageS: number, lifeS: number, id: string): string {
+  const iat = Math.floor(Date.now() / 1000) - ageS;
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'RS256' })}.${part({ iat, exp: iat + lifeS, jti: id })}.c2ln`;
+}
+
+test('a ServiceAccount token is renewed once past 80 % of its life, as kubelet renews projected tokens, and not before', async (t) => {
+  const issued: string[] = [];
+  const renew = async () => {
+    issued.push(boundToken(0, 600, `fresh-${issued.length}`));
+    return issued.at(-1)!;
+  };
+  const young = boundToken(400, 600, 'young');
+  t.is(renewalTime(young), (Math.floor(Date.now() / 1000) - 400 + 480) * 1000);
+  const fresh = renewingBearer(young, renew, 0);
+  t.is(fresh.current(), `Bearer ${young}`);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  t.is(fresh.current(), `Bearer ${young}`, 'at 67 % of its life it stays');
+  t.is(issued.length, 0);
+
+  const old = boundToken(500, 600, 'old');
+  const aged = renewingBearer(old, renew, 0);
+  t.is(aged.current(), `Bearer ${old}`, 'sent while the new one is asked for: a storm never waits on it');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  t.is(issued.length, 1, 'one TokenRequest');
+  t.is(aged.current(), `Bearer ${issued[0]}`);
+});
+
+test('a refused ServiceAccount token is renewed at once, once for many refusals; one that says no expiry only then', async (t) => {
+  let renewed = 0;
+  const renew = async () => `new-${++renewed}`;
+  const opaque = 'not-a-jwt';
+  t.is(renewalTime(opaque), Number.POSITIVE_INFINITY);
+  const auth = renewingBearer(opaque, renew, 0);
+  t.is(auth.current(), 'Bearer not-a-jwt');
+  const refused = await Promise.all(Array.from({ length: 50 }, () => auth.refresh('Bearer not-a-jwt')));
+  t.true(refused.every(Boolean), 'each refused request is worth sending again');
+  t.is(renewed, 1, 'one TokenRequest for all of them');
+  t.is(auth.current(), 'Bearer new-1');
 });
