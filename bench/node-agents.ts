@@ -8,6 +8,8 @@
  *   [--pods-per-node 0] [--pod-objects] [--rest 60] [--ramp 60] [--workers 1] [--off cni-agent:ciliumNodes,...] [--load-identity]
  * Each kubelet connects as its node (system:node:<name>) and the other kinds as ServiceAccounts in kube-system, as the
  * real agents do; --load-identity runs every agent as the runner's one load identity instead (what this bench did before).
+ * Until every agent watches it prints a line a minute (agents started, informers synced and watching by kind, APF's
+ * refusals, the runner's heap, the apiserver's memory and CPU), and that line once more when interrupted.
  */
 import fs from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
@@ -20,6 +22,8 @@ import { podObjectsType } from '../src/load/agents/pod-object-watches.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { catalog } from '../src/plugins.js';
 import { formatBytes } from '../src/units.js';
+import type { Fleet } from '../src/load/fleet.js';
+import type { ApiClient } from '../src/load/client.js';
 
 const nodes = Number(flag('nodes', '5000'));
 const kinds = flag('kinds', 'kubelet,kube-proxy,cni-agent').split(',');
@@ -63,6 +67,25 @@ function objectWatchCount(): number {
   return count;
 }
 
+/** One line a minute until every agent watches: how far each kind got, what APF refused, what the processes hold. */
+function progressReporter(fleet: Fleet, client: ApiClient, pids: { apiserver: number; etcd: number }): { line(): Promise<string>; stop(): void } {
+  const started = Date.now();
+  let last = { at: Date.now(), cpu: undefined as Record<string, number> | undefined };
+  const line = async () => {
+    const kindsNow = [...fleet.stats.byType]
+      .map(([type, s]) => `${type} ${s.agents} started, ${s.lists - s.relists} informers synced, ${s.openWatches} watching`)
+      .join('; ');
+    const now = { at: Date.now(), cpu: await cpu(pids) };
+    const busy = last.cpu ? `; cores over the last ${((now.at - last.at) / 1000).toFixed(0)} s: ${cores(last.cpu, now.cpu, (now.at - last.at) / 1000)}` : '';
+    last = now;
+    const heap = formatBytes(process.memoryUsage().heapUsed);
+    const rejected = JSON.stringify(await apfRejections(client).catch(() => ({})));
+    return `  [${((Date.now() - started) / 1000).toFixed(0)} s] ${kindsNow}; APF refused ${rejected}; runner heap ${heap}, apiserver ${formatBytes(residentBytes(pids.apiserver))}${busy}`;
+  };
+  const timer = setInterval(() => void line().then((text) => console.log(text)), 60_000);
+  return { line, stop: () => clearInterval(timer) };
+}
+
 const cluster = await benchCluster();
 const controller = new AbortController();
 setMaxListeners(0, controller.signal);
@@ -73,17 +96,21 @@ const env = await createFaultEnvironment(cluster, {
   event: () => undefined,
   agentIdentities: !process.argv.includes('--load-identity'),
 });
-// A bench stopped early (Ctrl-C, timeout -s INT) still takes its control plane down.
+const pids = { apiserver: cluster.state.processes.apiserver!.pid, etcd: cluster.state.processes.etcd!.pid };
+const progress = progressReporter(env.context.fleet, env.context.client, pids);
+// A bench stopped early (Ctrl-C, timeout -s INT) says where it stood, and still takes its control plane down.
 process.once('SIGINT', () => {
-  console.log('interrupted: stopping the agents and the control plane');
-  void env
-    .close()
+  progress.stop();
+  void progress
+    .line()
+    .then((text) => console.log(`interrupted here:\n${text}\nstopping the agents and the control plane`))
+    .catch(() => undefined)
+    .then(() => env.close())
     .finally(() => cluster.down())
     .finally(() => process.exit(130));
 });
 try {
   const { fleet, client, connections } = env.context;
-  const pids = { apiserver: cluster.state.processes.apiserver!.pid, etcd: cluster.state.processes.etcd!.pid };
   const memory = () => `apiserver ${formatBytes(residentBytes(pids.apiserver))}, etcd ${formatBytes(residentBytes(pids.etcd))}`;
   if (podObjects) await createNamedObjects(client, objectNames);
   for (let i = 0; i < nodes * podsPerNode; i += 50)
@@ -131,6 +158,7 @@ try {
   const allWatching = (objects = expectedObjectWatches) => fleet.watching() && objectWatches() >= objects;
   while (!allWatching()) await sleep(200);
   const syncedS = (Date.now() - started) / 1000;
+  progress.stop();
   await sleep(5000);
   global.gc?.();
   const rss = process.memoryUsage().rss;
@@ -187,6 +215,7 @@ try {
     `  runner RSS after the storm ${formatBytes(residentBytes('self'))}; watches ended and failed requests by reason: ${JSON.stringify(Object.fromEntries(breaks))}`,
   );
 } finally {
+  progress.stop();
   await env.close();
   await cluster.down();
 }
