@@ -68,6 +68,8 @@ export class FleetWorker {
   private readonly resets = new Map<number, (result: ConnectionsReset) => void>();
   private nextId = 0;
   private failure?: Error;
+  /** The identities last handed to the thread: it builds its issuer and token renewal again only when they change. */
+  private sentIdentities?: AgentIdentitySource;
   private readonly stopped: Promise<void>;
 
   constructor(init: FleetThreadInit, stats: FleetStats) {
@@ -112,9 +114,11 @@ export class FleetWorker {
   async start(plan: AgentPlan, identities?: AgentIdentitySource): Promise<void> {
     if (this.failure) throw this.failure;
     const id = this.nextId++;
+    const changed = identities !== this.sentIdentities ? identities : undefined;
+    this.sentIdentities = identities;
     await new Promise<void>((resolve) => {
       this.pending.set(id, resolve);
-      this.worker.postMessage({ type: 'start', id, plan, ...(identities ? { identities } : {}) } satisfies ToThread);
+      this.worker.postMessage({ type: 'start', id, plan, ...(changed ? { identities: changed } : {}) } satisfies ToThread);
     });
     const failure = this.failure as Error | undefined;
     if (failure) throw new Error(`a fleet worker thread failed: ${failure.message}`);

@@ -13,7 +13,7 @@ export interface ServiceAccountGrant {
   labels?: Record<string, string>;
 }
 
-/** How long a token lives: a day, as kubelet asks for the projected tokens it mounts (renewed at 80 %, see renewingBearer). */
+/** How long a token lives: a day, so that most runs never renew one (renewingBearer renews it at 80 %, as kubelet renews projected tokens). */
 const tokenLifeSeconds = 86_400;
 
 /**
