@@ -38,6 +38,7 @@ interface AuditEvent {
   objectRef?: { resource?: string; subresource?: string };
   requestReceivedTimestamp: string;
   responseStatus?: { code?: number };
+  user?: { username?: string; groups?: string[] };
 }
 
 /**
@@ -164,6 +165,24 @@ export async function requestsOf(log: string, userAgent: string, sinceMs: number
     if (received < sinceMs || received >= untilMs) continue;
     const request = agentRequestClass({ ...event, requestURI: decodeURIComponent(event.requestURI), code: event.responseStatus?.code });
     counts[request] = (counts[request] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/**
+ * Who the apiserver took the requests of user agent `userAgent` for, counted: "<user> [<groups>]",
+ * node numbers written <node> and a ServiceAccount's name <account> (each side names its own).
+ */
+export async function usersOf(log: string, userAgent: string, sinceMs: number): Promise<Record<string, number>> {
+  const text = await fs.readFile(log, 'utf8').catch(() => '');
+  const counts: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.includes(userAgent)) continue;
+    const event = JSON.parse(line) as AuditEvent;
+    if (!event.userAgent?.startsWith(userAgent) || Date.parse(event.requestReceivedTimestamp) < sinceMs) continue;
+    const name = (event.user?.username ?? '?').replace(/cpchaos-node-\d+/, '<node>').replace(/^(system:serviceaccount:[^:]+:).*/, '$1<account>');
+    const who = `${name} [${[...(event.user?.groups ?? [])].sort().join(',')}]`;
+    counts[who] = (counts[who] ?? 0) + 1;
   }
   return counts;
 }

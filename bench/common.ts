@@ -58,12 +58,20 @@ export async function handshakeErrors(client: ApiClient): Promise<number> {
 }
 
 /** Requests API Priority and Fairness refused so far (apiserver_flowcontrol_rejected_requests_total), by priority level. */
-export async function apfRejections(client: ApiClient): Promise<Record<string, number>> {
+export function apfRejections(client: ApiClient): Promise<Record<string, number>> {
+  return apfCounts(client, 'apiserver_flowcontrol_rejected_requests_total', 'priority_level');
+}
+
+/** Requests API Priority and Fairness let through so far, by the FlowSchema that classified them: who the apiserver took the clients for. */
+export function apfDispatched(client: ApiClient): Promise<Record<string, number>> {
+  return apfCounts(client, 'apiserver_flowcontrol_dispatched_requests_total', 'flow_schema');
+}
+
+async function apfCounts(client: ApiClient, metric: string, by: string): Promise<Record<string, number>> {
   const text = (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
-  const byLevel: Record<string, number> = {};
-  for (const { labels, value } of parseExposition(text, 0, {}, (name) => name === 'apiserver_flowcontrol_rejected_requests_total'))
-    byLevel[labels.priority_level ?? '?'] = (byLevel[labels.priority_level ?? '?'] ?? 0) + value;
-  return byLevel;
+  const counts: Record<string, number> = {};
+  for (const { labels, value } of parseExposition(text, 0, {}, (name) => name === metric)) counts[labels[by] ?? '?'] = (counts[labels[by] ?? '?'] ?? 0) + value;
+  return counts;
 }
 
 /**

@@ -12,12 +12,15 @@
  * `--kind` takes kube-proxy or cni-agent instead of kubelets (each the full model: every informer and
  * write of the kind); `--steady` seconds of steady state are measured before each drop.
  * `--pod-objects`: each pod names a ConfigMap, a Secret and kube-root-ca.crt, which kubelets watch one by one.
+ * `--identities`: both sides' agents are who the real ones are (each kubelet its node, with a certificate of the
+ * cluster's CA; kube-proxies and CNI agents a kube-system ServiceAccount's token, client-go's from a token file),
+ * so that the apiserver authenticates, authorizes (Node authorizer, RBAC) and classifies (APF) them as real agents.
  * `--pprof DIR` saves the apiserver's CPU profile over each storm window there (side-round.pb.gz),
  * to compare with `go tool pprof -top -diff_base client-go-1.pb.gz ours-1.pb.gz`.
- * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...]
+ * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...] [--identities]
  */
 import { execa, execaSync } from 'execa';
-import { benchCluster, cpuSeconds, createNamedObjects, flag, handshakeErrors, median, podSpecNaming, residentBytes } from './common.js';
+import { apfDispatched, benchCluster, cpuSeconds, createNamedObjects, flag, handshakeErrors, median, podSpecNaming, residentBytes } from './common.js';
 import { buildFleetGo } from './fleet-go-build.js';
 import path from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,6 +35,7 @@ import { Http2Wire } from '../src/load/agents/wire-http2.js';
 import { kubeconfigIdentity } from '../src/load/client.js';
 import { catalog } from '../src/plugins.js';
 import { Cancellation } from '../src/util/cancellation.js';
+import { clientGoIdentityArgs } from './fleet-go-identity.js';
 
 const agents = Number(flag('agents', '500'));
 const clientVersion = flag('client', defaultKubernetesVersion);
@@ -52,6 +56,7 @@ const pprofDir = flag('pprof', '');
 /** /metrics reads in each storm window, the same for both sides. */
 const metricsReads = Number(flag('metrics-reads', '12'));
 const nodes = [process.execPath, ...flag('node', '').split(',').filter(Boolean)];
+const identities = process.argv.includes('--identities');
 
 const fleetNode = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fleet-node.js');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,6 +84,8 @@ interface Round {
   toServerReads: number;
   toClientKiB: number;
   toClientReads: number;
+  /** Requests API Priority and Fairness let through over the round, by FlowSchema (the runner's own reads are in `exempt`). */
+  flowSchemas: Record<string, number>;
 }
 
 const metricsText = async (client: ApiClient) => (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
@@ -90,8 +97,9 @@ async function watches(client: ApiClient): Promise<number> {
   return lines.reduce((sum, line) => sum + Number(line.split(' ').pop() ?? 0), 0);
 }
 
-const cluster = await benchCluster();
+// Built before the cluster starts: a build that fails leaves nothing running.
 const binary = await buildFleetGo(clientVersion);
+const cluster = await benchCluster();
 try {
   const client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
   if (podObjects) await createNamedObjects(client, podsPerNode);
@@ -124,6 +132,7 @@ try {
     profileName: string,
   ): Promise<Round> {
     const baseline = await watches(client);
+    const dispatchedBefore = await apfDispatched(client);
     const side = await start();
     await waitFor('every agent watching', async () => (await watches(client)) >= baseline + agents * watchesPerAgent, { timeoutMs: 600_000, intervalMs: 100 });
     await sleep(3000);
@@ -161,8 +170,14 @@ try {
     const relay = relayTally();
     const handshakeErrorsAfter = await handshakeErrors(client);
     await profile;
-    if (backMs === undefined) throw new Error(`not every watch was back within the ${windowMs / 1000} s window: give a longer --window`);
     await side.stop();
+    if (backMs === undefined) throw new Error(`not every watch was back within the ${windowMs / 1000} s window: give a longer --window`);
+    const dispatched = await apfDispatched(client);
+    const flowSchemas = Object.fromEntries(
+      Object.entries(dispatched)
+        .map(([schema, n]) => [schema, n - (dispatchedBefore[schema] ?? 0)] as const)
+        .filter(([, n]) => n > 0),
+    );
     await waitFor('every watch of the side gone', async () => (await watches(client)) <= baseline, { timeoutMs: 60_000, intervalMs: 100 });
     const agentsCpu = after.side - before.side;
     const relayCpu = after.self - before.self;
@@ -183,6 +198,7 @@ try {
       toServerReads: relay.toServer.chunks - relayBefore.toServer.chunks,
       toClientKiB: (relay.toClient.bytes - relayBefore.toClient.bytes) / 1024,
       toClientReads: relay.toClient.chunks - relayBefore.toClient.chunks,
+      flowSchemas,
     };
   }
 
@@ -192,6 +208,15 @@ try {
     const seconds = Math.floor(windowMs / 1000);
     const response = await client.request('GET', `/debug/pprof/profile?seconds=${seconds}`, { keepBody: true, timeoutMs: windowMs + 30_000 });
     writeFileSync(path.join(pprofDir, `${name}.pb.gz`), response.body ?? Buffer.alloc(0));
+  }
+
+  /** Each side's arguments for agents that are who the real ones are; ours make their own ServiceAccount. */
+  async function realIdentities(api: ApiClient): Promise<{ ours: string[]; clientGo: string[] }> {
+    const clusterDir = path.dirname(cluster.loadKubeconfigPath);
+    const create = (apiPath: string, body: object) => api.json<unknown>('POST', apiPath, { body });
+    const clientGo = await clientGoIdentityArgs(clusterDir, kind, agentKind!, parseKubernetesVersion(clientVersion).minor, create);
+    const ca = clientGo.slice(0, 4).map((a) => a.replace(/^-/, '--'));
+    return { ours: ['--identities', ...ca], clientGo };
   }
 
   /** A fleet in a child process: its pid, and a stop that prints what it says on the way out. */
@@ -219,25 +244,26 @@ try {
     };
   }
   const common = ['-kubeconfig', cluster.loadKubeconfigPath, '-server', server, '-agents', String(agents), '-kind', kind];
+  const { ours: oursIdentity, clientGo: clientGoIdentity } = identities ? await realIdentities(client) : { ours: [], clientGo: [] };
   const nodeVersion = (node: string) => execaSync(node, ['--version']).stdout.trim();
   const sides: [string, () => ReturnType<typeof child>][] = nodes.map((node) => {
     const label = nodes.length > 1 ? `ours on node ${nodeVersion(node)}` : 'ours';
-    return [label, () => child(node, [fleetNode, ...common.map((a) => a.replace(/^-/, '--')), '--client', clientVersion], label)];
+    return [label, () => child(node, [fleetNode, ...common.map((a) => a.replace(/^-/, '--')), '--client', clientVersion, ...oursIdentity], label)];
   });
-  sides.push(['client-go', () => child(binary, common, 'client-go')]);
+  sides.push(['client-go', () => child(binary, [...common, ...clientGoIdentity], 'client-go')]);
   const results = new Map<string, Round[]>(sides.map(([name]) => [name, []]));
   for (let i = 0; i < rounds; i++) {
     for (const [name, start] of sides) {
       const r = await round(start, `${name.replace(/\W+/g, '-')}-${i + 1}`);
       results.get(name)!.push(r);
       console.log(
-        `round ${i + 1} ${name}: synced ${(r.syncMs / 1000).toFixed(2)} s; watches back ${(r.backMs / 1000).toFixed(2)} s after the drop; storm CPU apiserver ${r.apiserverCpu.toFixed(2)} s, fleet ${r.fleetCpu.toFixed(2)} s (agents ${r.agentsCpu.toFixed(2)}, relay ${r.relayCpu.toFixed(2)}); ${(r.bytesPerAgent / 1024).toFixed(0)} KiB per agent; ${r.handshakeErrors} handshake errors; ${r.metricsReads} /metrics reads; relay: ${r.connections} connections, to the apiserver ${r.toServerKiB.toFixed(0)} KiB in ${r.toServerReads} reads, back ${r.toClientKiB.toFixed(0)} KiB in ${r.toClientReads}`,
+        `round ${i + 1} ${name}: synced ${(r.syncMs / 1000).toFixed(2)} s; watches back ${(r.backMs / 1000).toFixed(2)} s after the drop; storm CPU apiserver ${r.apiserverCpu.toFixed(2)} s, fleet ${r.fleetCpu.toFixed(2)} s (agents ${r.agentsCpu.toFixed(2)}, relay ${r.relayCpu.toFixed(2)}); ${(r.bytesPerAgent / 1024).toFixed(0)} KiB per agent; ${r.handshakeErrors} handshake errors; ${r.metricsReads} /metrics reads; relay: ${r.connections} connections, to the apiserver ${r.toServerKiB.toFixed(0)} KiB in ${r.toServerReads} reads, back ${r.toClientKiB.toFixed(0)} KiB in ${r.toClientReads}; requests by FlowSchema ${JSON.stringify(r.flowSchemas)}`,
       );
     }
   }
-  const med = (name: string, key: keyof Round) => median(results.get(name)!.map((r) => r[key]));
+  const med = (name: string, key: Exclude<keyof Round, 'flowSchemas'>) => median(results.get(name)!.map((r) => r[key]));
   console.log(
-    `\n${agents} ${kind} agents (client ${clientVersion}, ${podsPerNode} pods per node${podObjects ? `, each naming 3 objects: ${2 * podsPerNode + 1} object watches per kubelet` : ''}), medians of ${rounds} interleaved rounds: each side / client-go`,
+    `\n${agents} ${kind} agents${identities ? ' as their real users' : ''} (client ${clientVersion}, ${podsPerNode} pods per node${podObjects ? `, each naming 3 objects: ${2 * podsPerNode + 1} object watches per kubelet` : ''}), medians of ${rounds} interleaved rounds: each side / client-go`,
   );
   for (const [name] of sides.slice(0, -1)) {
     console.log(name);

@@ -3,8 +3,12 @@
  * bench/fleet-client-go reads both sides' CPU and memory the same way (per process, from /proc).
  * Prints "baseline <resident bytes before the agents>", then "synced <ms>" once every agent has synced and, on SIGTERM or when its standard input
  * closes, "asked <requests by class as JSON>" before it exits.
+ * --identities: the agents are who their real counterparts are (kubelets their nodes, with certificates
+ * signed by --client-ca-cert/--client-ca-key; the others ServiceAccounts made with the kubeconfig's user).
  * Run: node dist/bench/fleet-node.js --kubeconfig <path> --server <url> --agents <n> --client v1.37.2 [--kind kubelet|kube-proxy|cni-agent]
+ *   [--identities --client-ca-cert <file> --client-ca-key <file>]
  */
+import fs from 'node:fs/promises';
 import { flag, residentBytes } from './common.js';
 import { parseKubernetesVersion } from '../src/binaries/versions.js';
 import { clientModel } from '../src/load/agents/reflector.js';
@@ -19,7 +23,8 @@ const baseline = residentBytes('self');
 process.stdout.write(`baseline ${baseline}\n`);
 const model = { ...clientModel(parseKubernetesVersion(flag('client', 'v1.37.2')).minor), protocol: 'http2' as const };
 const { tls } = await kubeconfigIdentity(flag('kubeconfig', ''));
-const fleet = new Fleet(flag('server', ''), tls, catalog.agents);
+const clientCa = async () => ({ certPem: await fs.readFile(flag('client-ca-cert', ''), 'utf8'), keyPem: await fs.readFile(flag('client-ca-key', ''), 'utf8') });
+const fleet = new Fleet(flag('server', ''), tls, catalog.agents, process.argv.includes('--identities') ? { agentIdentities: { clientCa } } : {});
 const started = Date.now();
 await fleet.start([{ type: kind, count: agents, relist: 'client-go', client: model, paginate: false, rampUpMs: 0 }]);
 await fleet.waitSynced(600_000);

@@ -11,7 +11,8 @@
 //     NetworkPolicies and Cilium's custom resources (JSON, through the dynamic client); registers
 //     its CiliumNode.
 //
-// Protobuf for built-in kinds, QPS 50 and burst 100. Built at bench time against the client-go
+// Each agent the kubeconfig's user, or who its real counterpart is (identity.go). Protobuf for
+// built-in kinds, QPS 50 and burst 100. Built at bench time against the client-go
 // release under test; never committed as a binary.
 //
 // It prints "baseline <resident bytes before the agents>", then "synced <ms>" once every
@@ -144,6 +145,9 @@ func main() {
 	protobuf := flag.Bool("protobuf", true, "ask for protobuf for built-in kinds, as the real agents do")
 	podsOnly := flag.Bool("pods-only", false, "kubelets with their pod reflector alone: no other informer, no writes")
 	noPodObjects := flag.Bool("no-pod-objects", false, "kubelets without their Secret and ConfigMap watches")
+	caCert := flag.String("client-ca-cert", "", "with -client-ca-key: each kubelet a certificate of its node signed by this CA")
+	caKey := flag.String("client-ca-key", "", "the client CA's private key")
+	tokenFile := flag.String("token-file", "", "kube-proxies and CNI agents authenticate with this ServiceAccount token file")
 	klog.InitFlags(nil) // -v=4 says why each watch ended and what the reflector did next
 	flag.Parse()
 
@@ -168,6 +172,11 @@ func main() {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		stop()
 	}()
+	who, err := newIdentities(*caCert, *caKey, *tokenFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	printBaseline()
 
 	started := time.Now()
@@ -178,6 +187,11 @@ func main() {
 		// the agent's typed and dynamic clients share this one transport, so one connection.
 		dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 		agent.Dial = dialer.DialContext
+		node := fmt.Sprintf("cpchaos-node-%d", *first+i)
+		if err := who.apply(&agent, *kind, node); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
 		httpClient, err := rest.HTTPClientFor(&agent)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -195,7 +209,6 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
-		node := fmt.Sprintf("cpchaos-node-%d", *first+i)
 		list := targets(*kind, node, cs)
 		if *podsOnly {
 			list = list[:1]

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import test, { type ExecutionContext } from 'ava';
-import { agentRequestsAuditPolicy, auditArgs, requestsOf } from '../../bench/audit-requests.js';
+import { agentRequestsAuditPolicy, auditArgs, requestsOf, usersOf } from '../../bench/audit-requests.js';
 import { buildFleetGo } from '../../bench/fleet-go-build.js';
+import { clientGoIdentityArgs } from '../../bench/fleet-go-identity.js';
 import { defaultKubernetesVersion, parseKubernetesVersion } from '../../src/binaries/versions.js';
 import { ensureCrds } from '../../src/load/agents/crds.js';
 import { clientModel } from '../../src/load/agents/reflector.js';
@@ -15,6 +16,7 @@ import { Fleet } from '../../src/load/fleet.js';
 import { podObjectsType } from '../../src/load/agents/pod-object-watches.js';
 import { LoadBalancerProxy } from '../../src/load/proxy.js';
 import { catalog } from '../../src/plugins.js';
+import { createOver } from '../../src/load/service-account-token.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
 import { startFleetGo } from '../helpers/fleet-go.js';
 
@@ -61,10 +63,17 @@ async function seedObjects(kubeconfigPath: string): Promise<void> {
 }
 
 /** The client-go reference fleet of `kind`, dialling through a relay the test can reset; resolves once every reflector has synced. */
-async function startReference(t: ExecutionContext, binary: string, kind: string, kubeconfig: string, server: string): Promise<void> {
-  const args = ['-kubeconfig', kubeconfig, '-server', server, '-kind', kind, '-agents', String(agents), '-first-index', String(goFirstNode)];
+async function startReference(t: ExecutionContext, binary: string, kind: string, kubeconfig: string, server: string, identity: string[]): Promise<void> {
+  const args = ['-kubeconfig', kubeconfig, '-server', server, '-kind', kind, '-agents', String(agents), '-first-index', String(goFirstNode), ...identity];
   await startFleetGo(t, binary, args);
 }
+
+/** Who each kind's real agents are to the apiserver (AgentKind.identity): the user and groups both fleets must be taken for. */
+const realUsers: Record<string, string> = {
+  kubelet: 'system:node:<node> [system:authenticated,system:nodes]',
+  'kube-proxy': 'system:serviceaccount:kube-system:<account> [system:authenticated,system:serviceaccounts,system:serviceaccounts:kube-system]',
+};
+realUsers['cni-agent'] = realUsers['kube-proxy']!;
 
 const isInformer = (request: string) => /^(LIST|WATCH|WATCHLIST) /.test(request);
 
@@ -125,7 +134,7 @@ const cases = [...['kubelet', 'kube-proxy', 'cni-agent'].map((kind) => ({ kind, 
 
 for (const { kind, version } of cases) {
   test.serial(
-    `${kind} (client-go ${version}): ours and client-go's ask a real apiserver the same, by verb, resource and selector: sync, steady state, a connection reset`,
+    `${kind} (client-go ${version}), both as the real agents' users: ours and client-go's ask a real apiserver the same, by verb, resource and selector: sync, steady state, a connection reset`,
     async (t) => {
       const binary = await buildFleetGo(version);
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'agent-reference-'));
@@ -134,7 +143,7 @@ for (const { kind, version } of cases) {
       const cluster = await startCluster(t, { apiserverArgs: audit.args });
       await seedObjects(cluster.kubeconfigPath);
       const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
-      const fleet = new Fleet(cluster.access.server, tls, catalog.agents);
+      const fleet = new Fleet(cluster.access.server, tls, catalog.agents, { agentIdentities: { clientCa: () => cluster.clientCa() } });
       t.teardown(() => fleet.stop());
       const relay = new LoadBalancerProxy('127.0.0.1', Number(new URL(cluster.access.server).port));
       await relay.start();
@@ -154,14 +163,21 @@ for (const { kind, version } of cases) {
       const oursFrom = Date.now();
       // Ours first: the fleet installs the CNI agent's custom resources before its agents start.
       await fleet.start([{ type: kind, count: agents, relist: 'client-go', client, paginate: false, rampUpMs: 0 }]);
+      const identityWire = new Http2Wire(cluster.access.server, tls, { cancellation: new Cancellation() });
+      const minor = parseKubernetesVersion(version).minor;
+      const identity = await clientGoIdentityArgs(path.dirname(cluster.loadKubeconfigPath), kind, catalog.agents.get(kind)!, minor, createOver(identityWire));
+      identityWire.close();
       const theirsFrom = Date.now();
-      await startReference(t, binary, kind, cluster.loadKubeconfigPath, `https://127.0.0.1:${relay.port}`);
+      await startReference(t, binary, kind, cluster.loadKubeconfigPath, `https://127.0.0.1:${relay.port}`, identity);
       await fleet.waitSynced(60_000);
       await sleep(Math.max(0, theirsFrom + steadyMs - Date.now()) + 1000);
       const ours = (since: number, until?: number) => requestsOf(audit.log, `${kind}/v1.`, since, until);
       const theirs = (since: number, until?: number) => requestsOf(audit.log, `fleet-go-${kind}`, since, until);
       const steady = { ours: await ours(oursFrom, oursFrom + steadyMs), theirs: await theirs(theirsFrom, theirsFrom + steadyMs) };
       t.log('sync and steady state', steady);
+      const users = { ours: await usersOf(audit.log, `${kind}/v1.`, oursFrom), theirs: await usersOf(audit.log, `fleet-go-${kind}`, theirsFrom) };
+      t.deepEqual(Object.keys(users.ours), [realUsers[kind]], `ours are ${realUsers[kind]}`);
+      t.deepEqual(Object.keys(users.theirs), [realUsers[kind]], "client-go's the same");
       if (kind === 'kubelet') assertObjectWatches(t, steady, watchList);
       assertSameRequests(t, 'sync and steady state', steady.ours, steady.theirs);
 

@@ -2,11 +2,16 @@ import { rulesFor, type ApiAccess, type PolicyRule } from '../../core/access.js'
 import { writeAccess } from '../agents/access.js';
 import type { ApiClient } from '../client.js';
 import type { AgentPlan } from '../fleet-workers.js';
+import type { AgentWrite, InformerTarget } from '../../core/agent-model.js';
 import { grantServiceAccount } from '../service-account-token.js';
 
 /** What the plans' agents list, watch and write, and nothing else: the whole of what the shards may do on the target. */
 export function agentRules(plans: AgentPlan[]): PolicyRule[] {
-  const agents = plans.flatMap((plan) => plan.agents);
+  return rulesOf(plans.flatMap((plan) => plan.agents));
+}
+
+/** What agents that list and watch `targets` and make `writes` may do, and nothing else. */
+export function rulesOf(agents: { targets: InformerTarget[]; writes: AgentWrite[] }[]): PolicyRule[] {
   return rulesFor([
     ...agents.flatMap((agent) => agent.targets.map((target) => ({ path: target.path, verbs: ['list', 'watch'] }) satisfies ApiAccess)),
     ...agents.flatMap((agent) => agent.writes.flatMap(writeAccess)),
