@@ -95,6 +95,9 @@ const env = await createFaultEnvironment(cluster, {
   signal: controller.signal,
   event: () => undefined,
   agentIdentities: !process.argv.includes('--load-identity'),
+}).catch(async (error: unknown) => {
+  await cluster.down();
+  throw error;
 });
 const pids = { apiserver: cluster.state.processes.apiserver!.pid, etcd: cluster.state.processes.etcd!.pid };
 const progress = progressReporter(env.context.fleet, env.context.client, pids);
