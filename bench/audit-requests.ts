@@ -150,23 +150,37 @@ export function agentRequestClass(event: Pick<AuditEvent, 'verb' | 'requestURI' 
   return code < 300 ? parts.join(' ') : `${parts.join(' ')} -> ${code}`;
 }
 
-/** Every request whose user agent starts with `userAgent`, received in [sinceMs, untilMs), counted by `agentRequestClass`. */
-export async function requestsOf(log: string, userAgent: string, sinceMs: number, untilMs = Number.POSITIVE_INFINITY): Promise<Record<string, number>> {
+/** Every request whose user agent starts with `userAgent`, received in [sinceMs, untilMs): a watch's first event only (it is logged again when it ends). */
+async function eventsOf(log: string, userAgent: string, sinceMs: number, untilMs: number): Promise<AuditEvent[]> {
   const text = await fs.readFile(log, 'utf8').catch(() => '');
   const seen = new Set<string>();
-  const counts: Record<string, number> = {};
+  const events: AuditEvent[] = [];
   for (const line of text.split('\n')) {
     if (!line.includes(userAgent)) continue;
     const event = JSON.parse(line) as AuditEvent;
-    // A watch is logged when its stream starts and again when it ends: the first says what it got.
     if (seen.has(event.auditID) || !event.userAgent?.startsWith(userAgent)) continue;
     seen.add(event.auditID);
     const received = Date.parse(event.requestReceivedTimestamp);
-    if (received < sinceMs || received >= untilMs) continue;
-    const request = agentRequestClass({ ...event, requestURI: decodeURIComponent(event.requestURI), code: event.responseStatus?.code });
-    counts[request] = (counts[request] ?? 0) + 1;
+    if (received >= sinceMs && received < untilMs) events.push(event);
+  }
+  return events;
+}
+
+/** Counts `events` by what `classOf` says of each. */
+function countBy(events: AuditEvent[], classOf: (event: AuditEvent) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const event of events) {
+    const key = classOf(event);
+    counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
+}
+
+/** Every request whose user agent starts with `userAgent`, received in [sinceMs, untilMs), counted by `agentRequestClass`. */
+export async function requestsOf(log: string, userAgent: string, sinceMs: number, untilMs = Number.POSITIVE_INFINITY): Promise<Record<string, number>> {
+  return countBy(await eventsOf(log, userAgent, sinceMs, untilMs), (event) =>
+    agentRequestClass({ ...event, requestURI: decodeURIComponent(event.requestURI), code: event.responseStatus?.code }),
+  );
 }
 
 /**
@@ -174,15 +188,8 @@ export async function requestsOf(log: string, userAgent: string, sinceMs: number
  * node numbers written <node> and a ServiceAccount's name <account> (each side names its own).
  */
 export async function usersOf(log: string, userAgent: string, sinceMs: number): Promise<Record<string, number>> {
-  const text = await fs.readFile(log, 'utf8').catch(() => '');
-  const counts: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    if (!line.includes(userAgent)) continue;
-    const event = JSON.parse(line) as AuditEvent;
-    if (!event.userAgent?.startsWith(userAgent) || Date.parse(event.requestReceivedTimestamp) < sinceMs) continue;
+  return countBy(await eventsOf(log, userAgent, sinceMs, Number.POSITIVE_INFINITY), (event) => {
     const name = (event.user?.username ?? '?').replace(/cpchaos-node-\d+/, '<node>').replace(/^(system:serviceaccount:[^:]+:).*/, '$1<account>');
-    const who = `${name} [${[...(event.user?.groups ?? [])].sort().join(',')}]`;
-    counts[who] = (counts[who] ?? 0) + 1;
-  }
-  return counts;
+    return `${name} [${[...(event.user?.groups ?? [])].sort().join(',')}]`;
+  });
 }

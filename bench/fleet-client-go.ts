@@ -35,7 +35,7 @@ import { Http2Wire } from '../src/load/agents/wire-http2.js';
 import { kubeconfigIdentity } from '../src/load/client.js';
 import { catalog } from '../src/plugins.js';
 import { Cancellation } from '../src/util/cancellation.js';
-import { clientGoIdentityArgs } from './fleet-go-identity.js';
+import { clientCaFiles, clientGoIdentityArgs } from './fleet-go-identity.js';
 
 const agents = Number(flag('agents', '500'));
 const clientVersion = flag('client', defaultKubernetesVersion);
@@ -215,8 +215,8 @@ try {
     const clusterDir = path.dirname(cluster.loadKubeconfigPath);
     const create = (apiPath: string, body: object) => api.json<unknown>('POST', apiPath, { body });
     const clientGo = await clientGoIdentityArgs(clusterDir, kind, agentKind!, parseKubernetesVersion(clientVersion).minor, create);
-    const ca = clientGo.slice(0, 4).map((a) => a.replace(/^-/, '--'));
-    return { ours: ['--identities', ...ca], clientGo };
+    const { cert, key } = clientCaFiles(clusterDir);
+    return { ours: ['--identities', '--client-ca-cert', cert, '--client-ca-key', key], clientGo };
   }
 
   /** A fleet in a child process: its pid, and a stop that prints what it says on the way out. */
