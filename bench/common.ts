@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { defaultKubernetesVersion } from '../src/binaries/versions.js';
 import { LocalProvider, type LocalCluster } from '../src/cluster/local.js';
-import type { ApiClient } from '../src/load/client.js';
+import type { ApiClient } from '../src/core/api-client.js';
 import { parseExposition } from '../src/metrics/scrapers/prometheus.js';
 import { statCpuSeconds } from '../src/util/proc-stat.js';
 
@@ -12,8 +12,26 @@ export function flag(name: string, fallback: string): string {
   return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
 }
 
-export function benchCluster(featureGates: Record<string, boolean> = {}, kubernetesVersion = defaultKubernetesVersion): Promise<LocalCluster> {
-  return new LocalProvider().up({ kubernetesVersion, components: [], memoryLimits: {}, apiserverArgs: {}, featureGates });
+export function benchCluster(
+  featureGates: Record<string, boolean> = {},
+  kubernetesVersion = defaultKubernetesVersion,
+  apiserverArgs: Record<string, string> = {},
+): Promise<LocalCluster> {
+  return new LocalProvider().up({ kubernetesVersion, components: [], memoryLimits: {}, apiserverArgs, featureGates });
+}
+
+/** kube-apiserver flags given as `name=value,name=value` (without dashes), as an experiment's `cluster.apiserverArgs` takes them. */
+export function apiserverArgsFlag(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => {
+        const at = pair.indexOf('=');
+        if (at <= 0) throw new Error(`--apiserver-args: "${pair}" is not name=value`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+  );
 }
 
 /** User + system CPU seconds of a process, from /proc/<pid>/stat. */

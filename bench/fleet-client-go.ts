@@ -26,7 +26,7 @@ import path from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defaultKubernetesVersion, parseKubernetesVersion } from '../src/binaries/versions.js';
-import { ApiClient } from '../src/load/client.js';
+import { KubeApiClient } from '../src/load/client.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { LoadBalancerProxy } from '../src/load/proxy.js';
 import { waitFor } from '../src/util/wait.js';
@@ -88,10 +88,10 @@ interface Round {
   flowSchemas: Record<string, number>;
 }
 
-const metricsText = async (client: ApiClient) => (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
+const metricsText = async (client: KubeApiClient) => (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
 
 /** The WATCHes the apiserver holds open, of every resource, from its own gauge. */
-async function watches(client: ApiClient): Promise<number> {
+async function watches(client: KubeApiClient): Promise<number> {
   const text = await metricsText(client);
   const lines = text.split('\n').filter((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes('verb="WATCH"'));
   return lines.reduce((sum, line) => sum + Number(line.split(' ').pop() ?? 0), 0);
@@ -101,7 +101,7 @@ async function watches(client: ApiClient): Promise<number> {
 const binary = await buildFleetGo(clientVersion);
 const cluster = await benchCluster();
 try {
-  const client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
+  const client = await KubeApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
   if (podObjects) await createNamedObjects(client, podsPerNode);
   for (let node = 0; node < agents; node++)
     await Promise.all(
@@ -211,7 +211,7 @@ try {
   }
 
   /** Each side's arguments for agents that are who the real ones are; ours make their own ServiceAccount. */
-  async function realIdentities(api: ApiClient): Promise<{ ours: string[]; clientGo: string[] }> {
+  async function realIdentities(api: KubeApiClient): Promise<{ ours: string[]; clientGo: string[] }> {
     const clusterDir = path.dirname(cluster.loadKubeconfigPath);
     const create = (apiPath: string, body: object) => api.json<unknown>('POST', apiPath, { body });
     const clientGo = await clientGoIdentityArgs(clusterDir, kind, agentKind!, parseKubernetesVersion(clientVersion).minor, create);

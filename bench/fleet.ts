@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { benchCluster, cpuSeconds, flag } from './common.js';
 import { createFaultEnvironment } from '../src/faults/environment.js';
-import type { RelistPolicy } from '../src/load/agents/informer.js';
+import type { RelistPolicy } from '../src/core/agent-fleet.js';
 import { seed } from '../src/load/seed.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { formatBytes } from '../src/units.js';
@@ -51,7 +51,8 @@ const env = await createFaultEnvironment(cluster, {
   relay,
 });
 try {
-  const { fleet, connections, client } = env.context;
+  const { connections, client } = env.context;
+  const { fleet } = env;
   if (pods)
     await seed([{ kind: 'pods', count: pods, qps: 0, concurrency: 50 }], { client, runId: 'bench', experimentDir: '.', quiet: true, event: () => undefined });
   const rssBefore = process.memoryUsage().rss;

@@ -6,14 +6,26 @@
  * etcd's CPU and memory at rest, and the storm when every agent connection is reset at once.
  * Run: npm run build && node --expose-gc dist/bench/node-agents.js [--nodes 5000] [--kinds kubelet,kube-proxy,cni-agent]
  *   [--pods-per-node 0] [--pod-objects] [--rest 60] [--ramp 60] [--workers 1] [--off cni-agent:ciliumNodes,...] [--load-identity]
+ *   [--apiserver-args max-requests-inflight=1500,max-mutating-requests-inflight=500]
  * Each kubelet connects as its node (system:node:<name>) and the other kinds as ServiceAccounts in kube-system, as the
  * real agents do; --load-identity runs every agent as the runner's one load identity instead (what this bench did before).
+ * --apiserver-args gives kube-apiserver flags, as large clusters raise its in-flight limits (APF divides those among priority levels).
  * Until every agent watches it prints a line a minute (agents started, informers synced and watching by kind, APF's
  * refusals, the runner's heap, the apiserver's memory and CPU), and that line once more when interrupted.
  */
 import fs from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
-import { apfRejections, benchCluster, cpuSeconds, createNamedObjects, flag, handshakeErrors, podSpecNaming, residentBytes } from './common.js';
+import {
+  apfRejections,
+  apiserverArgsFlag,
+  benchCluster,
+  cpuSeconds,
+  createNamedObjects,
+  flag,
+  handshakeErrors,
+  podSpecNaming,
+  residentBytes,
+} from './common.js';
 import { defaultKubernetesVersion, parseKubernetesVersion } from '../src/binaries/versions.js';
 import { createFaultEnvironment } from '../src/faults/environment.js';
 import { clientModel } from '../src/load/agents/reflector.js';
@@ -23,7 +35,7 @@ import { ClientStats } from '../src/metrics/client-stats.js';
 import { catalog } from '../src/plugins.js';
 import { formatBytes } from '../src/units.js';
 import type { Fleet } from '../src/load/fleet.js';
-import type { ApiClient } from '../src/load/client.js';
+import type { ApiClient } from '../src/core/api-client.js';
 
 const nodes = Number(flag('nodes', '5000'));
 const kinds = flag('kinds', 'kubelet,kube-proxy,cni-agent').split(',');
@@ -36,6 +48,7 @@ const podSpec = (index: number) => podSpecNaming(podObjects ? index % objectName
 const restS = Number(flag('rest', '60'));
 const rampS = Number(flag('ramp', '60'));
 const workers = Number(flag('workers', '1'));
+const apiserverArgs = apiserverArgsFlag(flag('apiserver-args', ''));
 /** Parts switched off, as kind:part pairs (cni-agent:ciliumNodes,...). */
 const off = flag('off', '')
   .split(',')
@@ -86,7 +99,7 @@ function progressReporter(fleet: Fleet, client: ApiClient, pids: { apiserver: nu
   return { line, stop: () => clearInterval(timer) };
 }
 
-const cluster = await benchCluster();
+const cluster = await benchCluster({}, defaultKubernetesVersion, apiserverArgs);
 const controller = new AbortController();
 setMaxListeners(0, controller.signal);
 const env = await createFaultEnvironment(cluster, {
@@ -100,7 +113,7 @@ const env = await createFaultEnvironment(cluster, {
   throw error;
 });
 const pids = { apiserver: cluster.state.processes.apiserver!.pid, etcd: cluster.state.processes.etcd!.pid };
-const progress = progressReporter(env.context.fleet, env.context.client, pids);
+const progress = progressReporter(env.fleet, env.context.client, pids);
 // A bench stopped early (Ctrl-C, timeout -s INT) says where it stood, and still takes its control plane down.
 process.once('SIGINT', () => {
   progress.stop();
@@ -113,7 +126,8 @@ process.once('SIGINT', () => {
     .finally(() => process.exit(130));
 });
 try {
-  const { fleet, client, connections } = env.context;
+  const { client, connections } = env.context;
+  const { fleet } = env;
   const memory = () => `apiserver ${formatBytes(residentBytes(pids.apiserver))}, etcd ${formatBytes(residentBytes(pids.etcd))}`;
   if (podObjects) await createNamedObjects(client, objectNames);
   for (let i = 0; i < nodes * podsPerNode; i += 50)
@@ -168,7 +182,9 @@ try {
   console.log(
     `${nodes} nodes x ${kinds.join(' + ')} = ${agents} agents, ${podsPerNode * nodes} pods bound to them${expectedObjectWatches ? ` (the kubelets watch ${expectedObjectWatches} objects they name)` : ''}: all synced and watching ${syncedS.toFixed(1)} s after the first started (${rampS} s ramp-up)`,
   );
-  console.log(`  agents as ${identity}; requests API Priority and Fairness refused so far, by priority level: ${JSON.stringify(await apfRejections(client))}`);
+  const raised = Object.entries(apiserverArgs).map(([name, value]) => `--${name}=${value}`);
+  console.log(`  agents as ${identity}; apiserver flags beyond the defaults: ${raised.join(' ') || 'none'}`);
+  console.log(`  requests API Priority and Fairness refused so far, by priority level: ${JSON.stringify(await apfRejections(client))}`);
   console.log(
     `  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the agents = ${formatBytes((rss - rssBefore) / agents)} per agent); ${(await openFiles()) - filesBefore} more open files (${(((await openFiles()) - filesBefore) / agents).toFixed(2)} per agent)`,
   );

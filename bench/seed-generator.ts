@@ -4,12 +4,12 @@
  * bench-<i> into namespace bench and prints the client's create latencies as JSON.
  */
 import { flag } from './common.js';
-import { ApiClient } from '../src/load/client.js';
+import { KubeApiClient } from '../src/load/client.js';
 import { seed } from '../src/load/seed.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 
 const stats = new ClientStats();
-const client = await ApiClient.fromKubeconfig(flag('kubeconfig', ''), stats, {
+const client = await KubeApiClient.fromKubeconfig(flag('kubeconfig', ''), stats, {
   maxSockets: Number(flag('concurrency', '50')),
   protocol: flag('protocol', 'http1') === 'http2' ? 'http2' : 'http1',
 });

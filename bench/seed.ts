@@ -18,7 +18,7 @@ import { benchCluster, flag, median, sampleProcess, type ProcessSample } from '.
 import { kubeBurnerConfig, kubeBurnerPodTemplate, podDifference, type Pod } from './seed-kube-burner.js';
 import { defaultKubernetesVersion } from '../src/binaries/versions.js';
 import type { LocalCluster } from '../src/cluster/local.js';
-import { ApiClient } from '../src/load/client.js';
+import { KubeApiClient } from '../src/load/client.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { formatBytes } from '../src/units.js';
 
@@ -120,7 +120,7 @@ const reference = new Map<number, Pod>();
 
 /** Reads a few of the created pods: their size, and for kube-burner's whether they equal cpchaos's field by field. */
 async function checkPods(tool: Tool, cluster: LocalCluster): Promise<{ bytes: number; difference?: string }> {
-  const client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
+  const client = await KubeApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
   let bytes = 0;
   let difference: string | undefined;
   for (const index of sampleIndices) {

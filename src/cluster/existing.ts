@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InfrastructureError, messageOf, UsageError } from '../errors.js';
-import { ApiClient, kubeconfigIdentity } from '../load/client.js';
+import { KubeApiClient, kubeconfigIdentity } from '../load/client.js';
 import { defaultKubeconfig } from '../util/kubeconfig-path.js';
 import { ClientStats } from '../metrics/client-stats.js';
 import { deleteLabelled, runSelector, type CleanupResult } from './cleanup.js';
@@ -30,7 +30,7 @@ export { defaultKubeconfig };
 
 /** Deletes what cpchaos runs (one run, or all) created on a cluster we do not own: teardown, and `cpchaos down --existing`. */
 export async function cleanExisting(options: { context: string; kubeconfig?: string; runId?: string; only?: readonly string[] }): Promise<CleanupResult> {
-  const client = await ApiClient.fromKubeconfig(options.kubeconfig ?? defaultKubeconfig(), new ClientStats(), { context: options.context });
+  const client = await KubeApiClient.fromKubeconfig(options.kubeconfig ?? defaultKubeconfig(), new ClientStats(), { context: options.context });
   try {
     return await deleteLabelled(client, runSelector(options.runId), { only: options.only });
   } finally {

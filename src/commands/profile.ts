@@ -23,14 +23,14 @@ export function registerProfile(program: Command): void {
     .option('--page-size <n>', 'objects per LIST page (small, so the apiserver never builds a large response)', positive('--page-size', true), 100)
     .option('--json <file>', 'also write the whole profile as JSON')
     .action(async (flags: { context: string; kubeconfig?: string; out?: string; scale: number; pageSize: number; json?: string }) => {
-      const { ApiClient } = await import('../load/client.js');
+      const { KubeApiClient } = await import('../load/client.js');
       const { ClientStats } = await import('../metrics/client-stats.js');
       const { defaultKubeconfig } = await import('../util/kubeconfig-path.js');
       const { startProgress } = await import('../ui/progress.js');
       const { profileCluster } = await import('../profile/profile.js');
       const { shapeFragment, shapeWarnings } = await import('../profile/fragment.js');
       const kubeconfig = flags.kubeconfig ?? defaultKubeconfig();
-      const client = await ApiClient.fromKubeconfig(kubeconfig, new ClientStats(), { context: flags.context }).catch((error: unknown) => {
+      const client = await KubeApiClient.fromKubeconfig(kubeconfig, new ClientStats(), { context: flags.context }).catch((error: unknown) => {
         throw new UsageError(`profile: ${messageOf(error)}`);
       });
       try {

@@ -2,15 +2,13 @@ import type { TObject, TProperties, TSchema } from '@sinclair/typebox';
 import type { ApiAccess } from './access.js';
 import type { Cluster, ClusterProvider } from '../cluster/provider.js';
 import type { BuiltinHypothesisSpec, ClusterConfig, Experiment } from '../experiment/schema.js';
-import type { ApiClient } from '../load/client.js';
-import type { Fleet } from '../load/fleet.js';
-import type { SeededSet } from '../load/seed.js';
+import type { ApiClient } from './api-client.js';
+import type { AgentFleet } from './agent-fleet.js';
+import type { SeededSet } from './seeded.js';
 import type { EvaluationContext, Verdict } from '../hypotheses/types.js';
 import type { AgentIdentity, AgentModel } from './agent-model.js';
-import type { FleetStats } from '../load/agents/stats.js';
-import type { ClientStats } from '../metrics/client-stats.js';
-import type { Sink } from '../metrics/sample.js';
-import type { Scraper } from '../metrics/scrapers/types.js';
+import type { Sink } from './sample.js';
+import type { SampleSource, Scraper } from './scraper.js';
 
 /**
  * What a cluster lets a run do beyond the Kubernetes API. Plugins say what they need,
@@ -44,7 +42,7 @@ export interface FaultContext {
   /** The simulated agents' connections to the apiserver, as a load balancer in front of it acts on them. */
   connections: AgentConnections;
   /** The simulated node agents (empty unless the experiment has agents or a fault adds some). */
-  fleet: Fleet;
+  fleet: AgentFleet;
   /** Aborted on Ctrl-C: a fault must stop promptly and return. */
   signal: AbortSignal;
   event(type: string, message: string, extra?: Record<string, unknown>): void;
@@ -152,8 +150,10 @@ export interface ScraperContext {
   experiment: Experiment;
   /** What the built-in hypotheses asked to be recorded. */
   recording: Required<Recording>;
-  stats: ClientStats;
-  fleet: FleetStats;
+  /** The runner's client's requests (cpchaos_client_*). */
+  stats: SampleSource;
+  /** The simulated agents' lists, watches and bytes (cpchaos_fleet_*). */
+  fleet: SampleSource;
 }
 
 /** Sources of samples read once per recording interval; none where the cluster cannot feed them. */

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { get } from '../cluster/https.js';
-import type { ApiClient } from '../load/client.js';
+import type { ApiClient } from '../core/api-client.js';
 import { sleep } from '../util/wait.js';
 import { Default } from '../experiment/schema-parts.js';
 import { defineFault, faultSchema, type FaultContext } from './types.js';

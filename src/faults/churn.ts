@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Default, Duration, Name, PositiveInt } from '../experiment/schema-parts.js';
-import type { ApiClient } from '../load/client.js';
-import type { SeededObject } from '../load/seed.js';
+import type { ApiClient } from '../core/api-client.js';
+import type { SeededObject } from '../core/seeded.js';
 import { parseDuration } from '../units.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 import { sleep } from '../util/wait.js';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { get } from '../cluster/https.js';
 import { CrdShapeParam, PositiveInt, Default } from '../experiment/schema-parts.js';
-import type { ApiClient } from '../load/client.js';
+import type { ApiClient } from '../core/api-client.js';
 import { seed } from '../load/seed.js';
 import { TokenBucket } from '../util/rate-limiter.js';
 import { sleep } from '../util/wait.js';

@@ -1,15 +1,17 @@
 import type { Cluster } from '../cluster/provider.js';
-import { ApiClient, kubeconfigIdentity } from '../load/client.js';
+import { KubeApiClient, kubeconfigIdentity } from '../load/client.js';
 import type { AgentKind } from '../load/agents/types.js';
 import { Fleet, type ShardingContext } from '../load/fleet.js';
 import { LoadBalancerProxy, upstreamOf } from '../load/proxy.js';
 import { agentConnections } from '../load/agent-connections.js';
-import type { SeededSet } from '../load/seed.js';
+import type { SeededSet } from '../core/seeded.js';
 import type { ClientStats } from '../metrics/client-stats.js';
 import type { FaultContext } from './types.js';
 
 export interface FaultEnvironment {
   context: FaultContext;
+  /** The fleet behind `context.fleet`, with what the run reads of it (stats, sync, request counts). */
+  fleet: Fleet;
   close(): Promise<void>;
 }
 
@@ -26,7 +28,7 @@ export async function createFaultEnvironment(
     event: FaultContext['event'];
     agentKinds: ReadonlyMap<string, AgentKind>;
     seeded?: SeededSet[];
-    client?: ApiClient;
+    client?: KubeApiClient;
     createLabels?: Record<string, string>;
     /** Put the runner's relay between the agents and the apiserver: a fault acts on their bytes (latency, a blackhole). */
     relay?: boolean;
@@ -36,7 +38,7 @@ export async function createFaultEnvironment(
     sharding?: Pick<ShardingContext, 'runId' | 'consent' | 'progress'>;
   },
 ): Promise<FaultEnvironment> {
-  const client = options.client ?? (await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, { context: cluster.kubeconfigContext }));
+  const client = options.client ?? (await KubeApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, { context: cluster.kubeconfigContext }));
   if (options.createLabels) client.createLabels = options.createLabels;
   const upstream = upstreamOf(cluster.access.server);
   const proxy = options.relay ? new LoadBalancerProxy(upstream.host, upstream.port) : undefined;
@@ -62,12 +64,12 @@ export async function createFaultEnvironment(
         }
       : {}),
   });
-  const opened: ApiClient[] = [];
+  const opened: KubeApiClient[] = [];
   const context: FaultContext = {
     cluster,
     client,
     newClient: async (o) => {
-      const extra = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, { ...o, context: cluster.kubeconfigContext });
+      const extra = await KubeApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, { ...o, context: cluster.kubeconfigContext });
       if (options.createLabels) extra.createLabels = options.createLabels;
       opened.push(extra);
       return extra;
@@ -80,6 +82,7 @@ export async function createFaultEnvironment(
   };
   return {
     context,
+    fleet,
     async close() {
       await fleet.stop();
       await proxy?.stop();

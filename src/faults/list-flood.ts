@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { Default, Duration, PositiveInt, type Resolved } from '../experiment/schema-parts.js';
 import { collectionPath } from '../load/resources.js';
 import { parseDuration } from '../units.js';
-import type { ApiClient } from '../load/client.js';
+import type { ApiClient } from '../core/api-client.js';
 import { quantile } from '../metrics/client-stats.js';
 import { defineFault, faultSchema } from './types.js';
 

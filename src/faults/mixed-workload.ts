@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Name, PositiveInt, Default } from '../experiment/schema-parts.js';
-import type { ApiClient } from '../load/client.js';
+import type { ApiClient } from '../core/api-client.js';
 import { objectKinds } from '../load/objects/index.js';
 import type { KubeObject } from '../load/objects/types.js';
 import { TokenBucket } from '../util/rate-limiter.js';

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Count, Duration, PositiveInt, Default } from '../experiment/schema-parts.js';
-import type { ApiClient } from '../load/client.js';
+import type { ApiClient } from '../core/api-client.js';
 import { nodeName } from '../load/fleet.js';
 import { leaseObject, microTime, nodeObject } from '../load/objects/node.js';
 import { parseDuration } from '../units.js';

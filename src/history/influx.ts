@@ -1,7 +1,7 @@
 import { escape, type InfluxDB } from 'influx';
 import { UsageError, messageOf } from '../errors.js';
 import type { Experiment } from '../experiment/schema.js';
-import type { Sample } from '../metrics/sample.js';
+import type { Sample } from '../core/sample.js';
 import { influxClient, runMeasurement } from '../metrics/sinks/influxdb.js';
 import type { InfluxSinkOptions } from '../metrics/sinks/influxdb-config.js';
 import { SampleStore } from '../metrics/store.js';

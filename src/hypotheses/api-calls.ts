@@ -1,5 +1,5 @@
 import { histogramQuantile, type Bucket } from '../metrics/histogram.js';
-import type { Sample } from '../metrics/sample.js';
+import type { Sample } from '../core/sample.js';
 
 /** The apiserver's SLI histogram: latency without webhooks and APF queueing, by verb, resource, subresource and scope. */
 export const sliBucketMetric = 'apiserver_request_sli_duration_seconds_bucket';

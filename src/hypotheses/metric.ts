@@ -1,6 +1,6 @@
 import type { MetricHypothesisSpec } from '../experiment/schema.js';
 import { quantile } from '../metrics/client-stats.js';
-import type { Sample } from '../metrics/sample.js';
+import type { Sample } from '../core/sample.js';
 import { formatBytes, parseBytes, parseDuration } from '../units.js';
 import { seriesOf, subjectOf } from './series.js';
 import type { EvaluationContext, Verdict } from './types.js';

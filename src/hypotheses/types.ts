@@ -1,6 +1,6 @@
 import { Type, type TProperties } from '@sinclair/typebox';
-import type { IntegrityResult } from '../load/seed.js';
-import type { RunEvent } from '../metrics/sample.js';
+import type { IntegrityResult } from '../core/seeded.js';
+import type { RunEvent } from '../core/sample.js';
 import type { SampleStore } from '../metrics/store.js';
 
 export type WindowName = 'before' | 'during' | 'after' | 'whole';

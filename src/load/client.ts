@@ -7,27 +7,7 @@ import { kubeconfigAuthorization, withFreshCredentials, type Authorization } fro
 import { Http1Transport } from './transports/http1.js';
 import { Http2Transport } from './transports/http2.js';
 import type { TlsMaterial, Transport } from './transports/types.js';
-
-export interface ApiResponse {
-  status: number;
-  bytes: number;
-  durationMs: number;
-  body?: Buffer;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-export interface RequestOptions {
-  /** What to count the request as; defaults from the method and path. */
-  verb?: string;
-  resource?: string;
-  body?: unknown;
-  contentType?: string;
-  accept?: string;
-  /** False: drain and drop the body (LIST floods must not hold responses in the runner). */
-  keepBody?: boolean;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
+import type { ApiClient, ApiResponse, RequestOptions } from '../core/api-client.js';
 
 /** The server and TLS identity of a kubeconfig's current context, read by @kubernetes/client-node. */
 export async function kubeconfigIdentity(kubeconfigPath: string, context?: string): Promise<{ server: string; tls: TlsMaterial }> {
@@ -82,7 +62,7 @@ function isNamedGet(path: string): boolean {
  * @kubernetes/client-node), which sees what typed clients hide: exact status
  * codes, response bytes and latency for every request, recorded in ClientStats.
  */
-export class ApiClient {
+export class KubeApiClient implements ApiClient {
   private constructor(
     readonly server: string,
     private readonly transport: Transport,
@@ -100,10 +80,10 @@ export class ApiClient {
     kubeconfigPath: string,
     stats: ClientStats,
     options: { maxSockets?: number; protocol?: 'http1' | 'http2'; context?: string } = {},
-  ): Promise<ApiClient> {
+  ): Promise<KubeApiClient> {
     const { server, tls } = await kubeconfigIdentity(kubeconfigPath, options.context);
     const transport = options.protocol === 'http2' ? new Http2Transport(server, tls) : new Http1Transport(server, tls, options.maxSockets ?? 256);
-    return new ApiClient(server, transport, stats, tls.credentials);
+    return new KubeApiClient(server, transport, stats, tls.credentials);
   }
 
   /**

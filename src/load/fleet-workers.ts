@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { RelistPolicy } from './agents/informer.js';
+import type { RelistPolicy } from '../core/agent-fleet.js';
 import type { ClientModel } from './agents/reflector.js';
 import type { FleetStats, FleetStatsDelta } from './agents/stats.js';
 import type { AgentIdentity, AgentWrite, InformerTarget } from './agents/types.js';

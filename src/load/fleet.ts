@@ -7,7 +7,8 @@ import { InfrastructureError } from '../errors.js';
 import { Cancellation } from '../util/cancellation.js';
 import { openFilesLimit } from '../util/open-files.js';
 import { sleep } from '../util/wait.js';
-import { Informer, type RelistPolicy } from './agents/informer.js';
+import { Informer } from './agents/informer.js';
+import type { AgentFleet, RelistPolicy } from '../core/agent-fleet.js';
 import { Reflector, type ReflectorOptions } from './agents/reflector.js';
 import { ClientGoBackoff } from './agents/client-go-backoff.js';
 import { Http2Wire } from './agents/wire-http2.js';
@@ -15,7 +16,7 @@ import { Http1Wire } from './agents/wire-http1.js';
 import type { AgentWire } from './agents/wire.js';
 import type { AgentKind, InformerTarget } from './agents/types.js';
 import { PodObjectWatches, podObjectsType } from './agents/pod-object-watches.js';
-import type { ApiClient } from './client.js';
+import type { ApiClient } from '../core/api-client.js';
 import { ShardedFleet, shardsName, type KubernetesPlacement } from './shards/remote.js';
 import { agentRules, agentToken } from './shards/target-identity.js';
 import { FleetWorker, splitPlan, type ConnectionsReset, type AgentClient, type AgentPlan, type FleetIdentity } from './fleet-workers.js';
@@ -93,7 +94,7 @@ export function nodeName(index: number): string {
  * Many simulated node agents in one process, each with its own informers and
  * connections, all reaching the apiserver through `server` (the runner's proxy).
  */
-export class Fleet {
+export class Fleet implements AgentFleet {
   readonly stats = new FleetStats();
   /** The TCP sockets of this thread's agents: what a connection drop resets when no relay carries them. */
   readonly sockets = new AgentSockets();

@@ -4,37 +4,17 @@ import yaml from 'js-yaml';
 import type { SeedSet } from '../experiment/schema.js';
 import { startProgress, type Progress } from '../ui/progress.js';
 import { sleep } from '../util/wait.js';
-import type { ApiClient } from './client.js';
+import type { ApiClient } from '../core/api-client.js';
 import { crdNames } from './objects/crds.js';
 import { collectionPath } from './resources.js';
 import { objectKinds } from './objects/index.js';
 import { padTo, servedOverhead, sizeAt } from './sizes.js';
 import type { BuildContext, KubeObject } from './objects/types.js';
-import type { EventFn } from '../metrics/sample.js';
+import type { EventFn } from '../core/sample.js';
+import type { IntegrityResult, SeededObject, SeededSet } from '../core/seeded.js';
 
 export const runLabel = 'cpchaos.io/run';
 export const setLabel = 'cpchaos.io/set';
-
-export interface SeededObject {
-  index: number;
-  /** URL of the object itself, for deletes and gets. */
-  path: string;
-  name: string;
-  namespace?: string;
-}
-
-export interface SeededSet {
-  name: string;
-  kind: SeedSet['kind'];
-  requested: number;
-  objects: SeededObject[];
-  failed: number;
-  durationMs: number;
-  /** Collections to LIST (across namespaces) when checking the set is intact. */
-  listPaths: string[];
-  labelSelector: string;
-  crds?: { group: string; version: string; plural: string; kind: string }[];
-}
 
 export interface SeedOptions {
   client: ApiClient;
@@ -210,13 +190,6 @@ export async function seed(sets: SeedSet[], options: SeedOptions): Promise<Seede
   const done: SeededSet[] = [];
   for (const set of sets) done.push(await seedSet({ ...set, name: set.name ?? set.kind }, done, options));
   return done;
-}
-
-export interface IntegrityResult {
-  set: string;
-  expected: number;
-  found: number;
-  missing: string[];
 }
 
 /** Lists each set by its labels and compares with what seeding created. */

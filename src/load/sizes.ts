@@ -1,5 +1,5 @@
 import type { SeedSet } from '../experiment/schema.js';
-import type { ApiClient } from './client.js';
+import type { ApiClient } from '../core/api-client.js';
 import type { KubeObject } from './objects/types.js';
 
 export type SizeQuantiles = NonNullable<SeedSet['sizes']>;

@@ -1,4 +1,5 @@
-import type { Sample } from './sample.js';
+import type { Sample } from '../core/sample.js';
+import type { SampleSource } from '../core/scraper.js';
 
 interface Series {
   verb: string;
@@ -31,7 +32,7 @@ export function quantile(sorted: number[], q: number): number {
  * is counted here, by verb, resource and status, with its latency and the bytes
  * received. Drained into `cpchaos_client_*` samples once per recording interval.
  */
-export class ClientStats {
+export class ClientStats implements SampleSource {
   private readonly series = new Map<string, Series>();
 
   record(request: RequestRecord): void {

@@ -1,5 +1,5 @@
-import type { Sample, Sink } from './sample.js';
-import type { Scraper } from './scrapers/types.js';
+import type { Sample, Sink } from '../core/sample.js';
+import type { Scraper } from '../core/scraper.js';
 import type { SampleStore } from './store.js';
 import { messageOf } from '../errors.js';
 

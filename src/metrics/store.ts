@@ -1,4 +1,4 @@
-import type { Sample } from './sample.js';
+import type { Sample } from '../core/sample.js';
 
 export type LabelMatcher = Record<string, string>;
 

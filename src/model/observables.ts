@@ -1,4 +1,4 @@
-import { eventsOf } from '../metrics/sample.js';
+import { eventsOf } from '../core/sample.js';
 import type { ChartUnit } from '../report/report-data.js';
 import type { RunData } from '../report/run-data.js';
 

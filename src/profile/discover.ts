@@ -1,4 +1,4 @@
-import type { ApiClient } from '../load/client.js';
+import type { ApiClient } from '../core/api-client.js';
 
 export interface ListableResource {
   group: string;

@@ -1,4 +1,4 @@
-import type { ApiClient } from '../load/client.js';
+import type { ApiClient } from '../core/api-client.js';
 import type { Progress } from '../ui/progress.js';
 import { collectionOf, listableResources, type ListableResource } from './discover.js';
 import { factsOf, readPaged, type Item, type ObjectFacts } from './read.js';

@@ -1,4 +1,4 @@
-import type { ApiClient } from '../load/client.js';
+import type { ApiClient } from '../core/api-client.js';
 import { servedSize } from '../load/sizes.js';
 
 /** What a profile keeps of one object: numbers and a namespace index, never a name, label or value. */

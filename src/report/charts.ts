@@ -5,7 +5,7 @@ import { thresholdValue } from '../hypotheses/metric.js';
 import type { LabelMatcher } from '../metrics/store.js';
 import type { ChartSeries, ChartSpec, ChartUnit, RunCharts, RunMarks } from './report-data.js';
 import type { RunData } from './run-data.js';
-import { eventsOf, type Sample } from '../metrics/sample.js';
+import { eventsOf, type Sample } from '../core/sample.js';
 
 /** Past this, a series is reduced to the highest value per bucket: peaks are what people look for. */
 const maxPointsPerSeries = 1500;

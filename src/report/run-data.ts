@@ -4,7 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { UsageError } from '../errors.js';
 import type { Experiment } from '../experiment/schema.js';
-import type { RunEvent, Sample } from '../metrics/sample.js';
+import type { RunEvent, Sample } from '../core/sample.js';
 import { SampleStore } from '../metrics/store.js';
 import type { Summary } from './summary.js';
 

@@ -1,6 +1,6 @@
 import type { Catalog } from '../core/catalog.js';
 import type { LoadedExperiment } from '../experiment/load.js';
-import type { Sink } from '../metrics/sample.js';
+import type { Sink } from '../core/sample.js';
 import type { RunOutput } from '../ui/run-output.js';
 import type { CleanupStack } from './cleanup.js';
 import type { EventFn, ReportFn } from './journal.js';

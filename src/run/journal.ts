@@ -1,4 +1,4 @@
-import type { EventFn, ReportFn, RunEvent, Sink } from '../metrics/sample.js';
+import type { EventFn, ReportFn, RunEvent, Sink } from '../core/sample.js';
 import type { RunOutput } from '../ui/run-output.js';
 import type { RunState } from './state.js';
 

@@ -6,7 +6,7 @@ import type { ClusterProvider } from '../cluster/provider.js';
 import { AbortedError, messageOf } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { evaluate, passed } from '../hypotheses/evaluate.js';
-import type { Sink } from '../metrics/sample.js';
+import type { Sink } from '../core/sample.js';
 import { writeRunReport } from '../report/html.js';
 import { writeJunit } from '../report/junit.js';
 import { writeMarkdown } from '../report/markdown.js';

@@ -1,4 +1,4 @@
-import { eventsOf, type RunEvent, type Sample } from '../metrics/sample.js';
+import { eventsOf, type RunEvent, type Sample } from '../core/sample.js';
 import type { SampleStore } from '../metrics/store.js';
 
 const runner = { component: 'runner' };

@@ -2,11 +2,11 @@ import type { Cluster, ClusterSpec } from '../cluster/provider.js';
 import type { Experiment } from '../experiment/schema.js';
 import type { FaultEnvironment } from '../faults/environment.js';
 import type { EvaluationContext, Verdict, Windows } from '../hypotheses/types.js';
-import type { ApiClient } from '../load/client.js';
-import type { IntegrityResult, SeededSet } from '../load/seed.js';
+import type { ApiClient } from '../core/api-client.js';
+import type { IntegrityResult, SeededSet } from '../core/seeded.js';
 import { ClientStats } from '../metrics/client-stats.js';
 import type { Recorder } from '../metrics/recorder.js';
-import type { RunEvent } from '../metrics/sample.js';
+import type { RunEvent } from '../core/sample.js';
 import { SampleStore } from '../metrics/store.js';
 import type { PhaseTiming, RunStatus } from '../report/summary.js';
 

@@ -2,7 +2,7 @@ import { runnerSaturation, type RunnerSaturation } from './saturation.js';
 import type { Verdict } from '../hypotheses/types.js';
 import { cpchaosVersion } from '../version.js';
 import { ExitCode } from '../errors.js';
-import { eventsOf } from '../metrics/sample.js';
+import { eventsOf } from '../core/sample.js';
 import type { RunStatus, Summary } from '../report/summary.js';
 import type { RunState } from './state.js';
 
@@ -43,7 +43,7 @@ function seededPart(state: RunState): Summary['seeded'] {
 }
 
 function fleetPart(state: RunState): Summary['fleet'] {
-  const byType = state.environment?.context.fleet.stats.byType ?? new Map();
+  const byType = state.environment?.fleet.stats.byType ?? new Map();
   return [...byType].map(([type, s]) => ({
     agent: type,
     agents: s.agents,

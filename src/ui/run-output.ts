@@ -1,4 +1,4 @@
-import { isEvent, type RunEvent } from '../metrics/sample.js';
+import { isEvent, type RunEvent } from '../core/sample.js';
 import { formatDuration } from '../units.js';
 import { startProgress, type Progress } from './progress.js';
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { clientModel } from '../../src/load/agents/reflector.js';
-import { ApiClient, kubeconfigIdentity } from '../../src/load/client.js';
+import { KubeApiClient, kubeconfigIdentity } from '../../src/load/client.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
 import { Fleet, type FleetSpec } from '../../src/load/fleet.js';
 import { catalog } from '../../src/plugins.js';
@@ -18,7 +18,7 @@ const spec = (type: string, count: number, workers = 1): FleetSpec => ({ type, c
  * Requests API Priority and Fairness dispatched, by FlowSchema, and the requests the apiserver
  * could not authenticate (401s never reach apiserver_request_total: they end in a filter before it).
  */
-async function dispatched(admin: ApiClient): Promise<{ bySchema: Map<string, number>; unauthenticated: number }> {
+async function dispatched(admin: KubeApiClient): Promise<{ bySchema: Map<string, number>; unauthenticated: number }> {
   const text = (await admin.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
   const wanted = new Set(['apiserver_flowcontrol_dispatched_requests_total', 'authentication_attempts']);
   const samples = parseExposition(text, 0, {}, (name) => wanted.has(name));
@@ -40,7 +40,7 @@ test.serial(
   'on a local cluster each kubelet is its node to the apiserver and kube-proxies and CNI agents are kube-system ServiceAccounts, as API Priority and Fairness sees them',
   async (t) => {
     const cluster = await startCluster(t);
-    const admin = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
+    const admin = await KubeApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
     t.teardown(() => admin.close());
     const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
     const fleet = new Fleet(cluster.access.server, tls, catalog.agents, {
@@ -75,7 +75,7 @@ test.serial(
 );
 
 /** Requests the apiserver could not authenticate (401s), and TokenRequests it answered. */
-async function tokenTraffic(admin: ApiClient): Promise<{ unauthenticated: number; tokenRequests: number }> {
+async function tokenTraffic(admin: KubeApiClient): Promise<{ unauthenticated: number; tokenRequests: number }> {
   const text = (await admin.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
   const samples = parseExposition(text, 0, {}, (name) => name === 'apiserver_request_total' || name === 'authentication_attempts');
   const sum = (match: (metric: string, labels: Record<string, string>) => boolean) =>
@@ -88,7 +88,7 @@ async function tokenTraffic(admin: ApiClient): Promise<{ unauthenticated: number
 
 test.serial('kube-proxies whose ServiceAccount was made again (its tokens revoked) renew their token and watch again after a drop', async (t) => {
   const cluster = await startCluster(t);
-  const admin = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
+  const admin = await KubeApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
   t.teardown(() => admin.close());
   const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
   const labels = { 'cpchaos.io/run': 'token-renewal-test' };

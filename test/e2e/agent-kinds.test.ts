@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, CoordinationV1Api } from '@kubernetes/client-node';
 import test, { type ExecutionContext } from 'ava';
 import { clientModel } from '../../src/load/agents/reflector.js';
-import { ApiClient, kubeconfigIdentity } from '../../src/load/client.js';
+import { KubeApiClient, kubeconfigIdentity } from '../../src/load/client.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
 import { Fleet, nodeName, type FleetSpec } from '../../src/load/fleet.js';
 import { podObjectsType } from '../../src/load/agents/pod-object-watches.js';
@@ -69,7 +69,7 @@ async function directFleet(t: ExecutionContext) {
 
 /** The apiserver's count of TLS handshakes its clients left unfinished (or that failed). */
 async function handshakeErrors(kubeconfigPath: string): Promise<number> {
-  const client = await ApiClient.fromKubeconfig(kubeconfigPath, new ClientStats());
+  const client = await KubeApiClient.fromKubeconfig(kubeconfigPath, new ClientStats());
   const text = (await client.request('GET', '/metrics', { keepBody: true })).body?.toString('utf8') ?? '';
   return Number(/^apiserver_tls_handshake_errors_total (\S+)$/m.exec(text)?.[1] ?? 'NaN');
 }

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import yaml from 'js-yaml';
 import { countLabelled, runSelector } from '../../src/cluster/cleanup.js';
 import type { LocalCluster } from '../../src/cluster/local.js';
-import { ApiClient } from '../../src/load/client.js';
+import { KubeApiClient } from '../../src/load/client.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
 import type { Summary } from '../../src/report/summary.js';
 import { cliPath, isolatedStateDir, runCli, startCluster, writeExperiment } from '../helpers/cluster.js';
@@ -108,7 +108,7 @@ hypotheses:
 `;
 
 async function labelled(kubeconfig: string, selector = runSelector()): Promise<Record<string, number>> {
-  const client = await ApiClient.fromKubeconfig(kubeconfig, new ClientStats(), { context: 'staging' });
+  const client = await KubeApiClient.fromKubeconfig(kubeconfig, new ClientStats(), { context: 'staging' });
   try {
     return await countLabelled(client, selector);
   } finally {

@@ -4,7 +4,7 @@ import { kubeconfigIdentity } from '../../src/load/client.js';
 import { Fleet } from '../../src/load/fleet.js';
 import { catalog } from '../../src/plugins.js';
 import { LoadBalancerProxy } from '../../src/load/proxy.js';
-import type { RelistPolicy } from '../../src/load/agents/informer.js';
+import type { RelistPolicy } from '../../src/core/agent-fleet.js';
 import { clientModel } from '../../src/load/agents/reflector.js';
 import { podsOnlyKubelet } from '../helpers/agents.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';

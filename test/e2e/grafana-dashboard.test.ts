@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import type { Sample } from '../../src/metrics/sample.js';
+import type { Sample } from '../../src/core/sample.js';
 import { dashboardPanels, type PanelTarget } from '../../src/report/grafana.js';
 import { podsOnlyKubeletParts } from '../helpers/agents.js';
 import { isolatedStateDir, runCli, writeExperiment } from '../helpers/cluster.js';

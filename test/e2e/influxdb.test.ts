@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
-import type { Sample } from '../../src/metrics/sample.js';
+import type { Sample } from '../../src/core/sample.js';
 import type { Summary } from '../../src/report/summary.js';
 import { cliPath, isolatedStateDir, repoRoot, runCli, writeExperiment } from '../helpers/cluster.js';
 import { influxSkipReason, startInfluxd, type InfluxServer } from '../helpers/influxdb.js';

@@ -10,7 +10,7 @@ import { countLabelled, runSelector } from '../../src/cluster/cleanup.js';
 import { KindProvider } from '../../src/cluster/kind.js';
 import { writeCpchaosImage } from '../../src/image/image.js';
 import type { Cluster } from '../../src/cluster/provider.js';
-import { ApiClient } from '../../src/load/client.js';
+import { KubeApiClient } from '../../src/load/client.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
 import type { Summary } from '../../src/report/summary.js';
 import { podsOnlyKubeletParts } from '../helpers/agents.js';
@@ -149,7 +149,7 @@ async function jobOutcome(t: ExecutionContext, node: string, job: string): Promi
 }
 
 async function labelled(cluster: Cluster): Promise<Record<string, number>> {
-  const client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
+  const client = await KubeApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
   try {
     return await countLabelled(client, runSelector());
   } finally {

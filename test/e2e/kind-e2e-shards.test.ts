@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { countLabelled, runSelector } from '../../src/cluster/cleanup.js';
 import { KindProvider } from '../../src/cluster/kind.js';
 import type { Cluster } from '../../src/cluster/provider.js';
-import { ApiClient } from '../../src/load/client.js';
+import { KubeApiClient } from '../../src/load/client.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
 import { podsOnlyKubeletParts } from '../helpers/agents.js';
 import { cliPath, isolatedStateDir, runCli, testSpec, writeExperiment } from '../helpers/cluster.js';
@@ -77,7 +77,7 @@ hypotheses:
 `;
 
 async function labelled(kubeconfig: string, context: string): Promise<Record<string, number>> {
-  const client = await ApiClient.fromKubeconfig(kubeconfig, new ClientStats(), { context });
+  const client = await KubeApiClient.fromKubeconfig(kubeconfig, new ClientStats(), { context });
   try {
     return await countLabelled(client, runSelector());
   } finally {

@@ -71,7 +71,7 @@ test("the runner's relay adds latency when asked, and a direct environment refus
   await proxy.start();
   t.teardown(() => proxy.stop());
   const { agentConnections } = await import('../../src/load/agent-connections.js');
-  const connections = agentConnections(direct.context.fleet, proxy);
+  const connections = agentConnections(direct.fleet, proxy);
   const { kubeconfigIdentity } = await import('../../src/load/client.js');
   const https = await import('node:https');
   const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);

@@ -131,9 +131,9 @@ test('the API client over HTTP/2 gets its answers, even in a process whose only 
   const stats = new URL('../../src/metrics/client-stats.js', import.meta.url).href;
   // Nothing else holds this process's event loop: an unreferenced session would let it exit (13) before the answer.
   const script = `
-    const { ApiClient } = await import(${JSON.stringify(client)});
+    const { KubeApiClient } = await import(${JSON.stringify(client)});
     const { ClientStats } = await import(${JSON.stringify(stats)});
-    const api = await ApiClient.fromKubeconfig(${JSON.stringify(cluster.kubeconfigPath)}, new ClientStats(), { protocol: 'http2' });
+    const api = await KubeApiClient.fromKubeconfig(${JSON.stringify(cluster.kubeconfigPath)}, new ClientStats(), { protocol: 'http2' });
     const first = await api.request('GET', '/api/v1/namespaces', { keepBody: true });
     console.log(first.status, JSON.parse(first.body.toString()).kind);`;
   const child = await execa('node', ['--input-type=module', '-e', script], { reject: false });

@@ -21,7 +21,7 @@ async function environment(t: import('ava').ExecutionContext, cluster: LocalClus
     event: (_type, _message, extra) => void events.push(extra ?? {}),
   });
   t.teardown(env.close);
-  return env.context;
+  return { ...env.context, fleet: env.fleet };
 }
 
 const until = async (condition: () => Promise<boolean>, timeoutMs: number) => {

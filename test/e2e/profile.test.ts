@@ -5,11 +5,11 @@ import test from 'ava';
 import yaml from 'js-yaml';
 import type { LocalCluster } from '../../src/cluster/local.js';
 import type { Experiment, SeedSet } from '../../src/experiment/schema.js';
-import { ApiClient } from '../../src/load/client.js';
+import { KubeApiClient } from '../../src/load/client.js';
 import { seed } from '../../src/load/seed.js';
 import { waitFor } from '../../src/util/wait.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
-import type { EventFn } from '../../src/metrics/sample.js';
+import type { EventFn } from '../../src/core/sample.js';
 import { catalog } from '../../src/plugins.js';
 import type { ClusterShape, SizeStats } from '../../src/profile/shape.js';
 import { isolatedStateDir, runCli, startCluster } from '../helpers/cluster.js';
@@ -60,7 +60,7 @@ const sourceSets: SeedSet[] = [
 ].map((s) => ({ ...s, qps: 0 }) as SeedSet);
 
 async function seedInto(cluster: LocalCluster, sets: SeedSet[], runId: string): Promise<void> {
-  const client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
+  const client = await KubeApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
   const events: string[] = [];
   try {
     const seeded = await seed(sets, {
@@ -78,7 +78,7 @@ async function seedInto(cluster: LocalCluster, sets: SeedSet[], runId: string): 
 
 /** Until the controller-manager has published every namespace's CA bundle and made the deployments' ReplicaSets. */
 async function derived(cluster: LocalCluster): Promise<void> {
-  const client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
+  const client = await KubeApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
   const count = async (path: string) => (await client.json<{ items: unknown[] }>('GET', path)).items.length;
   try {
     await waitFor(

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import test from 'ava';
-import type { Sample } from '../../src/metrics/sample.js';
+import type { Sample } from '../../src/core/sample.js';
 import type { Summary } from '../../src/report/summary.js';
 import { isolatedStateDir, runCli, startCluster, writeExperiment } from '../helpers/cluster.js';
 import { prometheusSkipReason, startPrometheus } from '../helpers/prometheus.js';

@@ -5,7 +5,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import { defaultKubernetesVersion } from '../../src/binaries/versions.js';
 import type { Summary } from '../../src/report/summary.js';
-import type { Sample } from '../../src/metrics/sample.js';
+import type { Sample } from '../../src/core/sample.js';
 import { cliPath, isolatedStateDir, runCli } from '../helpers/cluster.js';
 
 let dir: string;

@@ -2,10 +2,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { ApiClient } from '../../src/load/client.js';
+import { KubeApiClient } from '../../src/load/client.js';
 import { checkIntegrity, seed } from '../../src/load/seed.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
-import type { EventFn } from '../../src/metrics/sample.js';
+import type { EventFn } from '../../src/core/sample.js';
 import type { SeedSet } from '../../src/experiment/schema.js';
 import type { LocalCluster } from '../../src/cluster/local.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
@@ -17,7 +17,7 @@ test.before(async () => {
 test('every object kind seeds, from built-in shapes and from templates, and the integrity check sees them all', async (t) => {
   const cluster = await startCluster(t);
   const stats = new ClientStats();
-  const client = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, stats);
+  const client = await KubeApiClient.fromKubeconfig(cluster.kubeconfigPath, stats);
   t.teardown(() => client.close());
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cpchaos-templates-'));
   t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
@@ -97,7 +97,7 @@ test('every object kind seeds, from built-in shapes and from templates, and the 
 
 /** Once the namespace exists (read as the admin, whom the in-flight limits exempt), etcd stops for `ms`. */
 async function freezeEtcdOnce(t: ExecutionContext, cluster: LocalCluster, namespace: string, ms: number): Promise<void> {
-  const admin = await ApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
+  const admin = await KubeApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
   try {
     for (let tries = 0; tries < 1_500; tries++) {
       const response = await admin.request('GET', `/api/v1/namespaces/${namespace}`);
@@ -128,7 +128,7 @@ test('seeding rides out 429s from a throttled apiserver by retrying, and counts 
     apiserverArgs: { 'enable-priority-and-fairness': 'false', 'max-mutating-requests-inflight': '1', 'max-requests-inflight': '1' },
   });
   const stats = new ClientStats();
-  const client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats);
+  const client = await KubeApiClient.fromKubeconfig(cluster.loadKubeconfigPath, stats);
   t.teardown(() => client.close());
   const seeding = seed([{ kind: 'configmaps', count: 200, qps: 0, concurrency: 30 }], {
     client,

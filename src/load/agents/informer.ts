@@ -4,8 +4,7 @@ import { withFreshCredentials, type Authorization } from '../authorization.js';
 import { JsonLines, jsonListHead } from './frames.js';
 import type { FleetStats } from './stats.js';
 import type { InformerTarget } from './types.js';
-
-export type RelistPolicy = 'quorum' | 'cache' | 'streaming';
+import type { RelistPolicy } from '../../core/agent-fleet.js';
 
 export interface InformerOptions {
   server: string;

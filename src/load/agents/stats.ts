@@ -1,5 +1,6 @@
 import { quantile } from '../../metrics/client-stats.js';
-import type { Sample } from '../../metrics/sample.js';
+import type { Sample } from '../../core/sample.js';
+import type { SampleSource } from '../../core/scraper.js';
 
 interface TypeStats {
   agents: number;
@@ -44,7 +45,7 @@ export function subtract(now: ReadonlyMap<string, number>, before: ReadonlyMap<s
 }
 
 /** What a fleet of simulated agents did: lists, relists, watches, bytes; drained into cpchaos_fleet_* samples. */
-export class FleetStats {
+export class FleetStats implements SampleSource {
   readonly byType = new Map<string, TypeStats>();
   /** The counters as last reported by `delta()`. */
   private reported = new Map<string, Counts & Pick<TypeStats, 'breaks' | 'resourceVersions' | 'requests'>>();

@@ -4,7 +4,7 @@ import { deleteLabelled, runSelector } from '../../cluster/cleanup.js';
 import { ClientStats } from '../../metrics/client-stats.js';
 import { Cancellation } from '../../util/cancellation.js';
 import { FleetStats } from '../agents/stats.js';
-import { ApiClient } from '../client.js';
+import { KubeApiClient } from '../client.js';
 import type { AgentPlan } from '../fleet-workers.js';
 import { runLabel } from '../seed.js';
 import { writeConfigMap } from './configmaps.js';
@@ -229,7 +229,7 @@ export class ShardedFleet {
 
 /** Deletes every object the run made on the load cluster (also what a killed runner left: `cpchaos down --existing`). */
 export async function removeFromLoadCluster(placement: Pick<KubernetesPlacement, 'kubeconfig' | 'context'>, runId: string): Promise<void> {
-  const client = await ApiClient.fromKubeconfig(placement.kubeconfig, new ClientStats(), { context: placement.context });
+  const client = await KubeApiClient.fromKubeconfig(placement.kubeconfig, new ClientStats(), { context: placement.context });
   try {
     const result = await deleteLabelled(client, runSelector(runId));
     if (result.failed.length) throw new Error(`cleaning the load cluster ${placement.context} left: ${result.failed.slice(0, 3).join('; ')}`);

@@ -1,6 +1,6 @@
 import { rulesFor, type ApiAccess, type PolicyRule } from '../../core/access.js';
 import { writeAccess } from '../agents/access.js';
-import type { ApiClient } from '../client.js';
+import type { ApiClient } from '../../core/api-client.js';
 import type { AgentPlan } from '../fleet-workers.js';
 import type { AgentWrite, InformerTarget } from '../../core/agent-model.js';
 import { grantServiceAccount } from '../service-account-token.js';

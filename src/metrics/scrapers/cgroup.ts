@@ -1,6 +1,6 @@
 import type { MemoryCgroup } from '../../cluster/cgroup/types.js';
-import type { Sample } from '../sample.js';
-import type { Scraper } from './types.js';
+import type { Sample } from '../../core/sample.js';
+import type { Scraper } from '../../core/scraper.js';
 import type { ScraperPlugin } from '../../core/plugin.js';
 
 /** Memory usage, limit and OOM kills of each component's cgroup. */

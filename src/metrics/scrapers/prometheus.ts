@@ -2,8 +2,8 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { get } from '../../cluster/https.js';
 import type { ApiserverAccess } from '../../cluster/provider.js';
 import { ChangeFilter } from '../change-filter.js';
-import type { Sample } from '../sample.js';
-import type { Scraper } from './types.js';
+import type { Sample } from '../../core/sample.js';
+import type { Scraper } from '../../core/scraper.js';
 import type { ScraperPlugin } from '../../core/plugin.js';
 
 /** What every run records from /metrics: memory, CPU, in-flight and queued requests, APF, storage, etcd health. */

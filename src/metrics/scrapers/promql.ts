@@ -2,8 +2,8 @@ import type { PromqlQuery, ScraperPlugin } from '../../core/plugin.js';
 import type { MetricHypothesisSpec } from '../../experiment/schema.js';
 import { promqlMetric } from '../../hypotheses/series.js';
 import { ChangeFilter } from '../change-filter.js';
-import type { Sample } from '../sample.js';
-import type { Scraper } from './types.js';
+import type { Sample } from '../../core/sample.js';
+import type { Scraper } from '../../core/scraper.js';
 
 interface QueryResponse {
   status: 'success' | 'error';

@@ -1,5 +1,5 @@
-import type { Sample } from '../sample.js';
-import type { Scraper } from './types.js';
+import type { Sample } from '../../core/sample.js';
+import type { Scraper } from '../../core/scraper.js';
 import type { ScraperPlugin } from '../../core/plugin.js';
 
 /** cpchaos_apiserver_ready: 1 when /readyz answers 200 within a second, else 0. */

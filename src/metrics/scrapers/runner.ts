@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
-import type { Sample } from '../sample.js';
-import type { Scraper } from './types.js';
+import type { Sample } from '../../core/sample.js';
+import type { Scraper } from '../../core/scraper.js';
 import type { ScraperPlugin } from '../../core/plugin.js';
 import { saturationLimits } from '../../run/saturation.js';
 

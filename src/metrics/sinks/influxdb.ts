@@ -1,6 +1,6 @@
 import { InfluxDB, type IPoint, type IPoolOptions } from 'influx';
 import { messageOf } from '../../errors.js';
-import type { PluginEvent, RunEvent, Sample, Sink } from '../sample.js';
+import type { PluginEvent, RunEvent, Sample, Sink } from '../../core/sample.js';
 import type { SinkPlugin } from '../../core/plugin.js';
 import type { InfluxSinkReport } from '../../report/summary.js';
 import { InfluxdbSchema, influxSinkOptions, type InfluxdbConfig, type InfluxSinkOptions } from './influxdb-config.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunEvent, Sample, Sink } from '../sample.js';
+import type { RunEvent, Sample, Sink } from '../../core/sample.js';
 import type { SinkPlugin } from '../../core/plugin.js';
 
 /**

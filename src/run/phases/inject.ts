@@ -29,7 +29,7 @@ export async function injectAndObserve(run: RunContext): Promise<void> {
   run.phase('inject');
   const faultsStart = Date.now();
   state.windows.during = { from: faultsStart, to: Number.POSITIVE_INFINITY };
-  const requestsBefore = state.environment?.context.fleet.requestCounts();
+  const requestsBefore = state.environment?.fleet.requestCounts();
   await Promise.all((state.experiment.faults ?? []).map((fault, i) => runFault(run, fault, i)));
   state.faultsEnd = Date.now();
   run.phase('observe');
@@ -44,7 +44,7 @@ export async function injectAndObserve(run: RunContext): Promise<void> {
 
 /** Which door the storm went through, per agent type: re-watches, lists the watch cache serves, quorum lists. */
 function reportAgentRequests(run: RunContext, before: Map<string, Map<string, number>>): void {
-  const now = run.state.environment!.context.fleet.requestCounts();
+  const now = run.state.environment!.fleet.requestCounts();
   const byType = Object.fromEntries([...now].map(([type, requests]) => [type, stormRequests(new Map(subtract(requests, before.get(type))))]));
   const parts = Object.entries(byType)
     .filter(([, s]) => s.rewatches + s.cachedLists + s.quorumLists > 0)
@@ -54,7 +54,7 @@ function reportAgentRequests(run: RunContext, before: Map<string, Map<string, nu
 
 /** A storm's relists end on the agents' jittered backoff, not on the clock: the window waits for them, within a bound. */
 async function observeUntilAgentsWatch(run: RunContext, maxMs: number): Promise<void> {
-  const fleet = run.state.environment?.context.fleet;
+  const fleet = run.state.environment?.fleet;
   if (!fleet) return;
   const started = Date.now();
   while (!fleet.watching() && Date.now() - started < maxMs) await sleep(100, run.signal);

@@ -12,7 +12,7 @@ import { agentNodeCount, firstNodes } from '../agent-nodes.js';
 /** The experiment's agent nodes in the fleet: allocated once, by the first phase that needs them. */
 function agentNodesBase(run: RunContext): number {
   const { state } = run;
-  state.agentNodes ??= state.environment!.context.fleet.allocateNodes(agentNodeCount(state.experiment.agents ?? []));
+  state.agentNodes ??= state.environment!.fleet.allocateNodes(agentNodeCount(state.experiment.agents ?? []));
   return state.agentNodes;
 }
 
@@ -84,7 +84,7 @@ export async function startAgents(run: RunContext): Promise<void> {
   const agents = run.state.experiment.agents ?? [];
   if (!agents.length) return;
   run.phase('agents');
-  const { fleet } = run.state.environment!.context;
+  const { fleet } = run.state.environment!;
   const clusterVersion = run.state.cluster?.serverVersion ?? run.state.spec.kubernetesVersion;
   const first = firstNodes(agents, agentNodesBase(run));
   await fleet.start(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Cluster, ClusterEvent, ClusterProvider } from '../../cluster/provider.js';
 import { AbortedError, InfrastructureError, messageOf } from '../../errors.js';
 import { createFaultEnvironment } from '../../faults/environment.js';
-import { ApiClient } from '../../load/client.js';
+import { KubeApiClient } from '../../load/client.js';
 import { runLabel } from '../../load/seed.js';
 import type { RunContext } from '../context.js';
 
@@ -43,7 +43,7 @@ export async function provision(run: RunContext, provider: ClusterProvider): Pro
   });
   cluster.watch?.(250);
   cluster.setRestartOnExit?.(run.state.experiment.cluster?.restartOnExit ?? true);
-  const client = await ApiClient.fromKubeconfig(cluster.loadKubeconfigPath, run.state.stats, { context: cluster.kubeconfigContext });
+  const client = await KubeApiClient.fromKubeconfig(cluster.loadKubeconfigPath, run.state.stats, { context: cluster.kubeconfigContext });
   run.state.client = client;
   run.cleanup.defer('client', () => client.close());
   // Every object the run creates carries its run label, whichever fault made it (an existing cluster is cleaned by it).

@@ -37,7 +37,7 @@ function duringCheck(run: RunContext): (t: number) => void {
 export function startRecording(run: RunContext): void {
   const { state, catalog } = run;
   const cluster = state.cluster!;
-  const fleet = state.environment!.context.fleet;
+  const fleet = state.environment!.fleet;
   // A scraper the cluster cannot feed (no processes here) makes none.
   const recording = experimentRecording(state.experiment, catalog);
   const scrapers = catalog.plugins.scrapers.flatMap((p) =>

@@ -1,5 +1,5 @@
 import { checkIntegrity } from '../../load/seed.js';
-import type { Sample } from '../../metrics/sample.js';
+import type { Sample } from '../../core/sample.js';
 import { parseDuration } from '../../units.js';
 import { sleep } from '../../util/wait.js';
 import type { RunContext } from '../context.js';

@@ -2,7 +2,7 @@ import test from 'ava';
 import type { MetricHypothesisSpec } from '../../../src/experiment/schema.js';
 import { evaluateMetric, thresholdValue } from '../../../src/hypotheses/metric.js';
 import type { EvaluationContext } from '../../../src/hypotheses/types.js';
-import type { Sample } from '../../../src/metrics/sample.js';
+import type { Sample } from '../../../src/core/sample.js';
 import { SampleStore } from '../../../src/metrics/store.js';
 
 const series = (metric: string, labels: Record<string, string>, points: [number, number][]): Sample[] =>

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Recorder } from '../../../src/metrics/recorder.js';
-import type { Sample } from '../../../src/metrics/sample.js';
-import type { Scraper } from '../../../src/metrics/scrapers/types.js';
+import type { Sample } from '../../../src/core/sample.js';
+import type { Scraper } from '../../../src/core/scraper.js';
 import { SampleStore } from '../../../src/metrics/store.js';
 
 /** A counter that only moves when the test says so, and slow rounds so a flush can meet one under way. */

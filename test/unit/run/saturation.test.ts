@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { RunEvent } from '../../../src/metrics/sample.js';
+import type { RunEvent } from '../../../src/core/sample.js';
 import { SampleStore } from '../../../src/metrics/store.js';
 import { runnerSaturation } from '../../../src/run/saturation.js';
 
