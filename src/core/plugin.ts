@@ -5,7 +5,7 @@ import type { BuiltinHypothesisSpec, ClusterConfig, Experiment } from '../experi
 import type { ApiClient } from './api-client.js';
 import type { AgentFleet } from './agent-fleet.js';
 import type { SeededSet } from './seeded.js';
-import type { EvaluationContext, Verdict } from '../hypotheses/types.js';
+import type { EvaluationContext, Verdict } from './hypothesis.js';
 import type { AgentIdentity, AgentModel } from './agent-model.js';
 import type { Sink } from './sample.js';
 import type { SampleSource, Scraper } from './scraper.js';

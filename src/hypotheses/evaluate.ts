@@ -1,7 +1,7 @@
 import type { HypothesisPlugin } from '../core/plugin.js';
 import type { HypothesisSpec } from '../experiment/schema.js';
 import { evaluateMetric } from './metric.js';
-import type { EvaluationContext, Verdict } from './types.js';
+import type { EvaluationContext, Verdict } from '../core/hypothesis.js';
 
 /** Judges one hypothesis: a metric one over its window, a built-in one by its plugin. */
 export function evaluate(spec: HypothesisSpec, context: EvaluationContext, builtins: ReadonlyMap<string, HypothesisPlugin>): Verdict {

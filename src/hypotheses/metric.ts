@@ -3,7 +3,7 @@ import { quantile } from '../metrics/client-stats.js';
 import type { Sample } from '../core/sample.js';
 import { formatBytes, parseBytes, parseDuration } from '../units.js';
 import { seriesOf, subjectOf } from './series.js';
-import type { EvaluationContext, Verdict } from './types.js';
+import type { EvaluationContext, Verdict } from '../core/hypothesis.js';
 
 /** A threshold: a number, a size in bytes (512Mi) or a duration in seconds (500ms -> 0.5), as Prometheus records them. */
 export function thresholdValue(threshold: number | string): number {

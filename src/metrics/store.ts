@@ -1,4 +1,5 @@
 import type { Sample } from '../core/sample.js';
+import type { RecordedSeries } from '../core/hypothesis.js';
 
 export type LabelMatcher = Record<string, string>;
 
@@ -12,7 +13,7 @@ export function matches(labels: Record<string, string>, matcher: LabelMatcher = 
 }
 
 /** Every sample of the run in memory, by metric name, for hypotheses and reports. */
-export class SampleStore {
+export class SampleStore implements RecordedSeries {
   private readonly byMetric = new Map<string, Sample[]>();
 
   add(samples: Sample[]): void {

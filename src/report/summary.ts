@@ -3,7 +3,7 @@ import type { NodeImage } from '../binaries/kind-image/obtain.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedBinary } from '../binaries/types.js';
-import type { Verdict } from '../hypotheses/types.js';
+import type { Verdict } from '../core/hypothesis.js';
 
 /** What the InfluxDB sink says of itself in summary.json. */
 export interface InfluxSinkReport {

@@ -1,7 +1,7 @@
 import type { Cluster, ClusterSpec } from '../cluster/provider.js';
 import type { Experiment } from '../experiment/schema.js';
 import type { FaultEnvironment } from '../faults/environment.js';
-import type { EvaluationContext, Verdict, Windows } from '../hypotheses/types.js';
+import type { EvaluationContext, Verdict, Windows } from '../core/hypothesis.js';
 import type { ApiClient } from '../core/api-client.js';
 import type { IntegrityResult, SeededSet } from '../core/seeded.js';
 import { ClientStats } from '../metrics/client-stats.js';

@@ -1,5 +1,5 @@
 import { runnerSaturation, type RunnerSaturation } from './saturation.js';
-import type { Verdict } from '../hypotheses/types.js';
+import type { Verdict } from '../core/hypothesis.js';
 import { cpchaosVersion } from '../version.js';
 import { ExitCode } from '../errors.js';
 import { eventsOf } from '../core/sample.js';

@@ -4,7 +4,7 @@ import { Duration, Strict } from '../../experiment/schema-parts.js';
 import { windows } from '../../experiment/schema.js';
 import { formatDuration, parseDuration } from '../../units.js';
 import { ApiCallHistograms, callName, sliBucketMetric, sliWindows, type ApiCall } from '../api-calls.js';
-import { builtinSchema, type EvaluationContext, type Verdict } from '../types.js';
+import { builtinSchema, type EvaluationContext, type Verdict } from '../../core/hypothesis.js';
 
 const schema = builtinSchema('api-call-latency', {
   window: Type.Optional(windows),

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { HypothesisPlugin } from '../../core/plugin.js';
 import { ComponentParam } from '../../experiment/schema-parts.js';
 import { eventsOf } from '../../core/sample.js';
-import { builtinSchema } from '../types.js';
+import { builtinSchema } from '../../core/hypothesis.js';
 
 const schema = builtinSchema('not-oom-killed', { component: Type.Optional(ComponentParam('which component (default apiserver)')) });
 

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { HypothesisPlugin } from '../../core/plugin.js';
 import { Name } from '../../experiment/schema-parts.js';
-import { builtinSchema } from '../types.js';
+import { builtinSchema } from '../../core/hypothesis.js';
 
 const schema = builtinSchema('objects-intact', { sets: Type.Optional(Type.Array(Name('seed set'), { description: 'which seed sets (default all)' })) });
 

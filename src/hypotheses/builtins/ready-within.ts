@@ -2,7 +2,7 @@ import { formatDuration, parseDuration } from '../../units.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { HypothesisPlugin } from '../../core/plugin.js';
 import { Duration } from '../../experiment/schema-parts.js';
-import { builtinSchema } from '../types.js';
+import { builtinSchema } from '../../core/hypothesis.js';
 
 const schema = builtinSchema('ready-within', { within: Type.Optional(Duration('how soon after the faults end')) });
 

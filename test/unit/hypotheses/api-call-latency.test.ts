@@ -1,7 +1,7 @@
 import test from 'ava';
 import { sliWindows } from '../../../src/hypotheses/api-calls.js';
 import { apiCallLatency } from '../../../src/hypotheses/builtins/api-call-latency.js';
-import type { EvaluationContext } from '../../../src/hypotheses/types.js';
+import type { EvaluationContext } from '../../../src/core/hypothesis.js';
 import { ChangeFilter } from '../../../src/metrics/change-filter.js';
 import type { Sample } from '../../../src/core/sample.js';
 import { metricFilter, parseExposition } from '../../../src/metrics/scrapers/prometheus.js';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { MetricHypothesisSpec } from '../../../src/experiment/schema.js';
 import { evaluateMetric, thresholdValue } from '../../../src/hypotheses/metric.js';
-import type { EvaluationContext } from '../../../src/hypotheses/types.js';
+import type { EvaluationContext } from '../../../src/core/hypothesis.js';
 import type { Sample } from '../../../src/core/sample.js';
 import { SampleStore } from '../../../src/metrics/store.js';
 

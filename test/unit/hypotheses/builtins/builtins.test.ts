@@ -2,7 +2,7 @@ import test from 'ava';
 import { notOomKilled } from '../../../../src/hypotheses/builtins/not-oom-killed.js';
 import { objectsIntact } from '../../../../src/hypotheses/builtins/objects-intact.js';
 import { readyWithin } from '../../../../src/hypotheses/builtins/ready-within.js';
-import type { EvaluationContext } from '../../../../src/hypotheses/types.js';
+import type { EvaluationContext } from '../../../../src/core/hypothesis.js';
 import { SampleStore } from '../../../../src/metrics/store.js';
 
 const context = (extra: Partial<EvaluationContext> = {}): EvaluationContext => ({

@@ -1,13 +1,18 @@
 import { Type, type TProperties } from '@sinclair/typebox';
-import type { IntegrityResult } from '../core/seeded.js';
-import type { RunEvent } from '../core/sample.js';
-import type { SampleStore } from '../metrics/store.js';
+import type { IntegrityResult } from './seeded.js';
+import type { RunEvent, Sample } from './sample.js';
 
 export type WindowName = 'before' | 'during' | 'after' | 'whole';
 export type Windows = Partial<Record<WindowName, { from: number; to: number }>>;
 
+/** The run's recorded series as a hypothesis reads them (metrics/store.ts keeps them). */
+export interface RecordedSeries {
+  /** Samples of `metric` from `from` to `to` (ms) whose labels match: "value" exactly, "/regex/" as a regular expression. */
+  select(metric: string, matcher: Record<string, string> | undefined, from: number, to: number): Sample[];
+}
+
 export interface EvaluationContext {
-  store: SampleStore;
+  store: RecordedSeries;
   windows: Windows;
   events: RunEvent[];
   /** Milliseconds from the end of the faults until /readyz answered 200; undefined if it never did. */
