@@ -235,10 +235,7 @@ try {
       stop: async () => {
         process_.kill('SIGTERM');
         const result = await process_;
-        const asked = String(result.stdout)
-          .split('\n')
-          .find((line) => line.startsWith('asked '));
-        if (asked) console.log(`  ${label} ${asked}`);
+        for (const line of String(result.stdout).split('\n')) if (/^(asked|broke) /.test(line)) console.log(`  ${label} ${line}`);
       },
       rss: () => residentBytes(pid),
     };

@@ -2,7 +2,7 @@
  * bench/fleet-node: our fleet of one agent kind in a process of its own, the twin of bench/fleet-go, so that
  * bench/fleet-client-go reads both sides' CPU and memory the same way (per process, from /proc).
  * Prints "baseline <resident bytes before the agents>", then "synced <ms>" once every agent has synced and, on SIGTERM or when its standard input
- * closes, "asked <requests by class as JSON>" before it exits.
+ * closes, "asked <requests by class as JSON>" and "broke <watch breaks by cause as JSON>, <n> watching" before it exits.
  * --identities: the agents are who their real counterparts are (kubelets their nodes, with certificates
  * signed by --client-ca-cert/--client-ca-key; the others ServiceAccounts made with the kubeconfig's user).
  * Run: node dist/bench/fleet-node.js --kubeconfig <path> --server <url> --agents <n> --client v1.37.2 [--kind kubelet|kube-proxy|cni-agent]
@@ -36,6 +36,8 @@ async function stop(): Promise<void> {
   stopping = true;
   const stats = fleet.stats.byType.get(kind);
   process.stdout.write(`asked ${JSON.stringify(Object.fromEntries(stats?.requests ?? []))}\n`);
+  // Which watches broke how, and how many are open as it stops: where a side that was not back within its window stood.
+  process.stdout.write(`broke ${JSON.stringify(Object.fromEntries(stats?.breaks ?? []))}, ${stats?.openWatches ?? 0} watching\n`);
   await fleet.stop();
   process.exit(0);
 }
