@@ -292,7 +292,8 @@ export class Fleet implements AgentFleet {
   /** Starts a plan's agents in this thread, evenly over its ramp-up. */
   async runPlan(plan: AgentPlan): Promise<void> {
     const gapMs = plan.agents.length > 1 ? plan.rampUpMs / plan.agents.length : 0;
-    for (const { node, targets, writes } of plan.agents) {
+    const rampStart = Date.now();
+    for (const [index, { node, targets, writes }] of plan.agents.entries()) {
       if (this.controller.signal.aborted) return;
       const who = await this.identities.of(plan.identity, node);
       const wire = plan.relist === 'client-go' ? this.startClientGoAgent(plan, targets, who) : this.startForcedAgent(plan, targets, plan.relist, who);
@@ -301,7 +302,10 @@ export class Fleet implements AgentFleet {
         this.track(writer.run(writes));
       }
       this.stats.agentStarted(plan.type);
-      if (gapMs > 0) await sleep(gapMs, this.controller.signal).catch(() => undefined);
+      // Each start is due at its place on the clock, not a gap after the last: under a busy event loop every
+      // timer fires late, and 5,000 late gaps stretched a 300 s ramp past 600 s. Behind, the next starts at once.
+      const dueMs = rampStart + (index + 1) * gapMs - Date.now();
+      if (dueMs > 0) await sleep(dueMs, this.controller.signal).catch(() => undefined);
     }
   }
 
