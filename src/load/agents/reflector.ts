@@ -1,7 +1,15 @@
 import type { Cancellation } from '../../util/cancellation.js';
 import type { ClientGoBackoff } from './client-go-backoff.js';
 import type { WatchFrame } from './frames.js';
-import { ApiStatusError, codeOf, isProbableEof, isUnavailableResourceVersion, isWatchErrorRetriable, withRequestRetries } from './request-retries.js';
+import {
+  ApiStatusError,
+  codeOf,
+  isProbableEof,
+  isUnavailableResourceVersion,
+  isWatchErrorRetriable,
+  isWatchOpenRetriable,
+  withRequestRetries,
+} from './request-retries.js';
 import type { FleetStats } from './stats.js';
 import type { InformerTarget } from './types.js';
 import type { AgentWire, OpenWatch } from './wire.js';
@@ -227,9 +235,9 @@ export class Reflector {
     const started = this.now();
     let open: OpenWatch;
     try {
-      open = await withRequestRetries(() => this.o.wire.watch(this.url(query), this.protobuf(), onFrame), isProbableEof, this.retryDeps());
+      open = await withRequestRetries(() => this.o.wire.watch(this.url(query), this.protobuf(), onFrame), isWatchOpenRetriable, this.retryDeps());
     } catch (error) {
-      if (this.stopped || !isProbableEof(error)) throw error;
+      if (this.stopped || !isWatchOpenRetriable(error)) throw error;
       open = { status: 200, ended: Promise.resolve('closed'), stop: () => undefined };
     }
     if (open.status !== 200) throw ApiStatusError.of(open.status, open.errorBody);

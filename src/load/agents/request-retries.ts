@@ -29,6 +29,16 @@ export function isProbableEof(error: unknown): boolean {
   return /socket hang up|closed network connection|before secure TLS connection/i.test((error as Error | undefined)?.message ?? '');
 }
 
+/** apimachinery's IsTimeout: a net.Error that timed out (a dial, or Go's "TLS handshake timeout"). */
+export function isTimeout(error: unknown): boolean {
+  return codeOf(error) === 'ETIMEDOUT';
+}
+
+/** rest.Request.Watch's isErrRetryableFunc: a watch that could not open for a cut connection or a timeout is sent again, and past its retries is an empty watch. */
+export function isWatchOpenRetriable(error: unknown): boolean {
+  return isProbableEof(error) || isTimeout(error);
+}
+
 /** The reflector's isExpiredError or isTooLargeResourceVersionError: the resourceVersion asked for cannot be served. */
 export function isUnavailableResourceVersion(error: unknown): boolean {
   return error instanceof ApiStatusError && (error.status === 410 || error.tooLargeResourceVersion);

@@ -5,43 +5,112 @@ import { connectTls, type TlsMaterial } from '../transports/types.js';
 import type { AgentSockets } from './sockets.js';
 import { RequestWire, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
 
+/** client-go's dialer gives up on a TCP connection after this long, and its transport on a TLS handshake after this (k8s.io/client-go/transport/cache.go). */
+const dialTimeoutMs = 30_000;
+export const tlsHandshakeTimeoutMs = 10_000;
+
+interface Waiter {
+  resolve(session: http2.ClientHttp2Session): void;
+  reject(error: Error): void;
+}
+
 /**
  * One agent's HTTP/2 connection, carrying all its informers as streams, as client-go's
  * transport does. A new connection (a full TLS handshake: client-go keeps no session
  * cache) once the last one closed, was reset or got a GOAWAY.
+ *
+ * Go's transport binds a request to a connection late: every request that finds none ready
+ * dials one of its own, and the first handshake to finish serves every request waiting
+ * (net/http's tryPutIdleConn hands an HTTP/2 connection to all of them); the later ones are
+ * closed once their handshake is done (http2's addConnIfNeeded). So a client-go agent whose
+ * informers reconnect at once makes the apiserver complete a handshake per informer
+ * (bench/README.md), and so do ours; and one dial stuck in a full listen queue does not hold
+ * the agent's informers while another got through.
  */
 export class Http2Wire extends RequestWire {
   private session?: http2.ClientHttp2Session;
   /** Why the current session failed, if it did: what its streams' errors are reported as. */
   private sessionError?: NodeJS.ErrnoException;
+  /** Requests waiting for a connection, each with a dial of its own in flight. */
+  private waiting: Waiter[] = [];
+  private readonly dialling = new Set<TLSSocket>();
   private readonly unhook: () => void;
 
   private readonly sockets?: AgentSockets;
   private readonly onDial?: (spare: boolean) => void;
+  private readonly handshakeTimeoutMs: number;
 
   constructor(
     private readonly server: string,
     private readonly tls: TlsMaterial,
-    /** With `sockets`, where the connection's TCP socket is kept, so the fleet can reset it; `onDial` is told of every connection dialled. */
-    options: WireOptions & { sockets?: AgentSockets; onDial?: (spare: boolean) => void },
+    /**
+     * With `sockets`, where the connection's TCP socket is kept, so the fleet can reset it; `onDial` is told of every connection
+     * dialled (a spare: another dial of the agent's was in flight).
+     */
+    options: WireOptions & { sockets?: AgentSockets; onDial?: (spare: boolean) => void; handshakeTimeoutMs?: number },
   ) {
     super(options);
     this.sockets = options.sockets;
     this.onDial = options.onDial;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? tlsHandshakeTimeoutMs;
     this.unhook = options.cancellation.onStop(() => this.close());
   }
 
-  private connect(): http2.ClientHttp2Session {
-    const live = this.session;
-    if (live && !live.closed && !live.destroyed) {
-      if (live.connecting) this.dialSpare();
-      return live;
-    }
-    this.sessionError = undefined;
-    this.onDial?.(false);
+  private live(): http2.ClientHttp2Session | undefined {
+    const session = this.session;
+    return session && !session.closed && !session.destroyed ? session : undefined;
+  }
+
+  /** The agent's connection, or the first of the dials in flight (this request's own among them) to finish its handshake. */
+  private connection(): Promise<http2.ClientHttp2Session> {
+    const live = this.live();
+    if (live) return Promise.resolve(live);
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve, reject };
+      this.waiting.push(waiter);
+      this.dial(waiter);
+    });
+  }
+
+  private dial(waiter: Waiter): void {
+    this.onDial?.(this.dialling.size > 0);
     const sockets = this.sockets;
     const track = sockets ? (tcp: Socket, tls: TLSSocket) => sockets.add(tcp, tls) : undefined;
-    const session = http2.connect(this.server, { createConnection: (authority: URL) => connectTls(authority, this.tls, ['h2'], track) });
+    const socket = connectTls(new URL(this.server), this.tls, ['h2'], track);
+    this.dialling.add(socket);
+    // client-go's dialer gives the TCP connection 30 s, then its transport the TLS handshake 10 s.
+    const giveUp = (message: string) => () => socket.destroy(Object.assign(new Error(message), { code: 'ETIMEDOUT' }));
+    let timer = setTimeout(giveUp('dial tcp: i/o timeout'), dialTimeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      timer = setTimeout(giveUp('net/http: TLS handshake timeout'), this.handshakeTimeoutMs);
+    });
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      this.dialling.delete(socket);
+      if (this.live()) closeSpare(socket);
+      else this.adopt(socket);
+    });
+    let failure: Error | undefined;
+    socket.once('error', (error: Error) => {
+      failure = error;
+      socket.destroy();
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.dialling.delete(socket);
+      // As in Go, a request whose own dial failed gets its error, unless a connection reached it first.
+      const at = this.waiting.indexOf(waiter);
+      if (at < 0) return;
+      this.waiting.splice(at, 1);
+      waiter.reject(failure ?? Object.assign(new Error('connection closed before its TLS handshake'), { code: 'ECONNRESET' }));
+    });
+  }
+
+  /** A connection whose handshake finished first becomes the agent's, and every request waiting goes over it. */
+  private adopt(socket: TLSSocket): void {
+    this.sessionError = undefined;
+    const session = http2.connect(this.server, { createConnection: () => socket });
     session.on('error', (error: NodeJS.ErrnoException) => {
       if (this.session === session) this.sessionError = error;
     });
@@ -50,35 +119,18 @@ export class Http2Wire extends RequestWire {
       if (this.session === session) this.session = undefined;
     });
     this.session = session;
-    return session;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const waiter of waiting) waiter.resolve(session);
   }
 
-  /**
-   * What Go's transport does for a request that finds no connection ready: it dials one of its
-   * own, and once its TLS handshake is done and another connection won the race, closes it
-   * (http2's addConnIfNeeded). So a client-go agent whose informers reconnect at once makes the
-   * apiserver complete a handshake per informer (bench/README.md), and so do ours.
-   */
-  private dialSpare(): void {
-    this.onDial?.(true);
-    const spare = connectTls(new URL(this.server), this.tls, ['h2']);
-    // As Go's tls.Conn.Close: the client's last handshake flight and a close_notify are flushed,
-    // then the socket is closed without waiting for the server. Destroying it at secureConnect
-    // cut that flight off: the server never verified the certificate (a handshake error, and less
-    // work than client-go's); an end() alone waited on the server and held descriptors open.
-    spare.once('secureConnect', () => {
-      spare.once('finish', () => spare.destroy());
-      spare.end();
-    });
-    spare.on('error', () => spare.destroy());
-  }
-
-  protected open(request: OpenRequest, authorization: string | undefined): Promise<RawResponse> {
+  protected async open(request: OpenRequest, authorization: string | undefined): Promise<RawResponse> {
+    const session = await this.connection();
     return new Promise((resolve, reject) => {
       let stream: http2.ClientHttp2Stream;
       try {
         // A GET ends its stream with its headers, as Go's client does.
-        stream = this.connect().request(
+        stream = session.request(
           {
             ':method': request.method,
             ':path': request.path,
@@ -113,5 +165,21 @@ export class Http2Wire extends RequestWire {
     this.unhook();
     this.session?.destroy();
     this.session = undefined;
+    for (const socket of this.dialling) socket.destroy();
+    this.dialling.clear();
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const waiter of waiting) waiter.reject(Object.assign(new Error('the agent stopped'), { name: 'AbortError' }));
   }
+}
+
+/**
+ * A dial that lost the race, closed as Go's tls.Conn.Close does: the client's last handshake flight
+ * and a close_notify are flushed, then the socket is closed without waiting for the server.
+ * Destroying it at once cut that flight off: the server never verified the certificate (a handshake
+ * error, and less work than client-go's); an end() alone waited on the server and held descriptors open.
+ */
+function closeSpare(socket: TLSSocket): void {
+  socket.once('finish', () => socket.destroy());
+  socket.end();
 }

@@ -1,0 +1,90 @@
+import net from 'node:net';
+import test from 'ava';
+import { Http2Wire } from '../../src/load/agents/wire-http2.js';
+import { kubeconfigIdentity } from '../../src/load/client.js';
+import { Cancellation } from '../../src/util/cancellation.js';
+import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+
+test.before(async () => {
+  await isolatedStateDir();
+});
+
+/**
+ * A TCP relay to the real apiserver that holds the first `held` connections it accepts: accepted,
+ * their bytes read and never answered, as a dial whose handshake is stuck behind a full listen queue.
+ */
+async function holdingRelay(upstream: URL, held: number) {
+  const open = new Set<net.Socket>();
+  const keep = (socket: net.Socket) => {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    socket.on('error', () => socket.destroy());
+  };
+  let accepted = 0;
+  const server = net.createServer((client) => {
+    keep(client);
+    if (accepted++ < held) {
+      client.resume();
+      return;
+    }
+    const apiserver = net.connect(Number(upstream.port), upstream.hostname);
+    keep(apiserver);
+    apiserver.on('close', () => client.destroy());
+    client.on('close', () => apiserver.destroy());
+    client.pipe(apiserver).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server: `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    accepted: () => accepted,
+    stop: () => {
+      for (const socket of open) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The promise's outcome, or a rejection once `ms` passed without one. */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`nothing within ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+test.serial('requests whose own connection hangs go over the first one to finish its handshake, as Go binds them late', async (t) => {
+  const cluster = await startCluster(t);
+  const relay = await holdingRelay(new URL(cluster.access.server), 1);
+  t.teardown(relay.stop);
+  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
+  const cancellation = new Cancellation();
+  const spares: boolean[] = [];
+  const wire = new Http2Wire(relay.server, tls, { cancellation, onDial: (spare) => spares.push(spare) });
+  t.teardown(() => cancellation.stop());
+  // Inside the 10 s handshake timeout: they cannot have got through by giving up on the held dial.
+  const pages = await within(8000, Promise.all([wire.list('/api/v1/namespaces', true), wire.list('/api/v1/namespaces?limit=1', true)]));
+  t.deepEqual(
+    pages.map((page) => page.status),
+    [200, 200],
+  );
+  t.is(relay.accepted(), 2);
+  t.deepEqual(spares, [false, true]);
+  // Later requests share the connection that won: no new dial.
+  t.is((await wire.list('/api/v1/namespaces', true)).status, 200);
+  t.is(relay.accepted(), 2);
+});
+
+test.serial('a dial whose TLS handshake hangs gives up after the handshake timeout, and the next request dials again', async (t) => {
+  const cluster = await startCluster(t);
+  const relay = await holdingRelay(new URL(cluster.access.server), 1);
+  t.teardown(relay.stop);
+  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
+  const cancellation = new Cancellation();
+  const wire = new Http2Wire(relay.server, tls, { cancellation, handshakeTimeoutMs: 1000 });
+  t.teardown(() => cancellation.stop());
+  const started = Date.now();
+  const error = await t.throwsAsync(within(8000, wire.list('/api/v1/namespaces', true)));
+  t.is((error as NodeJS.ErrnoException).code, 'ETIMEDOUT');
+  t.true(Date.now() - started >= 1000);
+  t.is((await within(8000, wire.list('/api/v1/namespaces', true))).status, 200);
+  t.is(relay.accepted(), 2);
+});
