@@ -291,11 +291,15 @@ export class Fleet implements AgentFleet {
 
   /** Starts a plan's agents in this thread, evenly over its ramp-up. */
   async runPlan(plan: AgentPlan): Promise<void> {
+    // Every agent's credentials at once, before the first starts: a kubelet's certificate is a chain of
+    // WebCrypto calls, each waiting its turn on a busy event loop, and made one by one inside the ramp
+    // they set its pace (beside 15,000 agents a kubelet started every 120 ms against a gap of 60 ms).
+    const credentials = await Promise.all(plan.agents.map(({ node }) => this.identities.of(plan.identity, node)));
     const gapMs = plan.agents.length > 1 ? plan.rampUpMs / plan.agents.length : 0;
     const rampStart = Date.now();
-    for (const [index, { node, targets, writes }] of plan.agents.entries()) {
+    for (const [index, { targets, writes }] of plan.agents.entries()) {
       if (this.controller.signal.aborted) return;
-      const who = await this.identities.of(plan.identity, node);
+      const who = credentials[index]!;
       const wire = plan.relist === 'client-go' ? this.startClientGoAgent(plan, targets, who) : this.startForcedAgent(plan, targets, plan.relist, who);
       if (writes.length) {
         const writer = new AgentWriter({ wire: wire(), agentType: plan.type, stats: this.stats, cancellation: this.cancellation, labels: plan.labels });
