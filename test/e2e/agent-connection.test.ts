@@ -1,5 +1,5 @@
 import net from 'node:net';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { Http2Wire } from '../../src/load/agents/wire-http2.js';
 import { kubeconfigIdentity } from '../../src/load/client.js';
 import { Cancellation } from '../../src/util/cancellation.js';
@@ -51,15 +51,20 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-test.serial('requests whose own connection hangs go over the first one to finish its handshake, as Go binds them late', async (t) => {
+/** An agent's wire to a real apiserver through a relay that holds the first connection it dials. */
+async function wireBehindHeldDial(t: ExecutionContext, options: Pick<ConstructorParameters<typeof Http2Wire>[2], 'onDial' | 'handshakeTimeoutMs'> = {}) {
   const cluster = await startCluster(t);
   const relay = await holdingRelay(new URL(cluster.access.server), 1);
   t.teardown(relay.stop);
   const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
   const cancellation = new Cancellation();
-  const spares: boolean[] = [];
-  const wire = new Http2Wire(relay.server, tls, { cancellation, onDial: (spare) => spares.push(spare) });
   t.teardown(() => cancellation.stop());
+  return { relay, wire: new Http2Wire(relay.server, tls, { cancellation, ...options }) };
+}
+
+test.serial('requests whose own connection hangs go over the first one to finish its handshake, as Go binds them late', async (t) => {
+  const spares: boolean[] = [];
+  const { relay, wire } = await wireBehindHeldDial(t, { onDial: (spare) => spares.push(spare) });
   // Inside the 10 s handshake timeout: they cannot have got through by giving up on the held dial.
   const pages = await within(8000, Promise.all([wire.list('/api/v1/namespaces', true), wire.list('/api/v1/namespaces?limit=1', true)]));
   t.deepEqual(
@@ -74,13 +79,7 @@ test.serial('requests whose own connection hangs go over the first one to finish
 });
 
 test.serial('a dial whose TLS handshake hangs gives up after the handshake timeout, and the next request dials again', async (t) => {
-  const cluster = await startCluster(t);
-  const relay = await holdingRelay(new URL(cluster.access.server), 1);
-  t.teardown(relay.stop);
-  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
-  const cancellation = new Cancellation();
-  const wire = new Http2Wire(relay.server, tls, { cancellation, handshakeTimeoutMs: 1000 });
-  t.teardown(() => cancellation.stop());
+  const { relay, wire } = await wireBehindHeldDial(t, { handshakeTimeoutMs: 1000 });
   const started = Date.now();
   const error = await t.throwsAsync(within(8000, wire.list('/api/v1/namespaces', true)));
   t.is((error as NodeJS.ErrnoException).code, 'ETIMEDOUT');
