@@ -8,7 +8,7 @@ import { Cancellation } from '../util/cancellation.js';
 import { openFilesLimit } from '../util/open-files.js';
 import { sleep } from '../util/wait.js';
 import { Informer } from './agents/informer.js';
-import type { AgentFleet, RelistPolicy } from '../core/agent-fleet.js';
+import type { AgentBatch, AgentFleet, RelistPolicy } from '../core/agent-fleet.js';
 import { Reflector, type ReflectorOptions } from './agents/reflector.js';
 import { ClientGoBackoff } from './agents/client-go-backoff.js';
 import { Http2Wire } from './agents/wire-http2.js';
@@ -30,21 +30,13 @@ import { AgentIdentities, agentNamespace, serviceAccountTokens, type AgentCreden
 import { createOver, requestToken } from './service-account-token.js';
 import type { KeyPairPem } from '../cluster/certs.js';
 
-export interface FleetSpec {
-  /** An agent kind's type: kubelet, kube-proxy, ... */
-  type: string;
-  count: number;
-  /** client-go (with `client`): what the agent's release does; the others force a relist on every break. */
-  relist: RelistPolicy | 'client-go';
+/** An agent set as the run and the benches give it: a fault's batch (the core's AgentBatch) and what only they choose. */
+export interface FleetSpec extends Omit<AgentBatch, 'firstIndex'> {
+  /** With relist client-go: the release whose reflector the agents are. */
   client?: AgentClient;
   /** The agents' release (1.33 -> 33): which informers their kind runs (kube-proxy's ServiceCIDRs from 33); `client`'s, else the newest. */
   minor?: number;
-  paginate: boolean;
-  /** Agents start evenly over this long (0: all at once, itself a storm). */
-  rampUpMs: number;
   backoff?: { initialMs: number; maxMs: number };
-  /** Parts of the agent kind switched off (its `parts`: leases, nodeStatus, services, ...). */
-  off?: string[];
   /** Node names are `cpchaos-node-<firstIndex + i>`; by default the next unused indexes. */
   firstIndex?: number;
   /** Worker threads to spread the agents over (1: this thread); by default one per 1,000 agents, at most one per two cores. */

@@ -7,7 +7,7 @@ import { RequestWire, type OpenRequest, type RawResponse, type WireOptions } fro
 
 /** client-go's dialer gives up on a TCP connection after this long, and its transport on a TLS handshake after this (k8s.io/client-go/transport/cache.go). */
 const dialTimeoutMs = 30_000;
-export const tlsHandshakeTimeoutMs = 10_000;
+const tlsHandshakeTimeoutMs = 10_000;
 
 interface Waiter {
   resolve(session: http2.ClientHttp2Session): void;
