@@ -37,7 +37,10 @@ export default tseslint.config(
         {
           patterns: [
             ...pluginImports,
-            { regex: '^\\.\\./(load|metrics|hypotheses|faults|run|report|profile|commands)/', message: 'src/core declares the interface it needs; the implementation satisfies it' },
+            {
+              regex: '^\\.\\./(load|metrics|hypotheses|faults|run|report|profile|commands|cluster|binaries)/',
+              message: 'src/core declares the interface it needs; the implementation satisfies it',
+            },
           ],
         },
       ],

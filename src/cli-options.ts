@@ -1,5 +1,5 @@
 import { UsageError } from './errors.js';
-import { componentNames, optionalComponents, type ComponentName } from './cluster/provider.js';
+import { componentNames, optionalComponents, type ComponentName } from './core/cluster.js';
 import { parseBytes } from './units.js';
 
 /** "controller-manager,scheduler" (apiserver and etcd always run, naming them is allowed). */

@@ -4,6 +4,7 @@ import { createPrivateKey, webcrypto } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
+import type { KeyPairPem } from '../core/cluster.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -11,11 +12,6 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const validForMs = 7 * 24 * 3600 * 1000;
-
-export interface KeyPairPem {
-  certPem: string;
-  keyPem: string;
-}
 
 export interface ClusterPki {
   ca: KeyPairPem;

@@ -12,7 +12,7 @@ import { get } from './https.js';
 import { apiserverReady } from './shared.js';
 import type { ProviderPlugin } from '../core/plugin.js';
 import type { ClusterConfig } from '../experiment/schema.js';
-import type { ApiserverAccess, Cluster, ClusterProvider, ClusterSpec, ComponentStatus, MetricsTarget, UpOptions } from './provider.js';
+import type { ApiserverAccess, Cluster, ClusterProvider, ClusterSpec, ComponentStatus, MetricsTarget, UpOptions } from '../core/cluster.js';
 
 export interface ExistingTarget {
   /** The experiment's cluster.context. */

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { withFreshCredentials } from '../load/authorization.js';
-import type { ApiserverAccess } from './provider.js';
+import type { ApiserverAccess } from '../core/cluster.js';
 
 export interface SimpleResponse {
   status: number;

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { parseKubernetesVersion } from '../binaries/versions.js';
-import type { ComponentName } from './provider.js';
+import type { ComponentName } from '../core/cluster.js';
 
 /** kind/ in the repository: the base configs the provider starts from. */
 export const kindConfigDir = path.resolve(import.meta.dirname, '..', '..', '..', 'kind');

@@ -3,7 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { InfrastructureError } from '../errors.js';
 import { postJson } from './https.js';
-import type { ApiserverAccess } from './provider.js';
+import type { ApiserverAccess } from '../core/cluster.js';
 
 /**
  * The load identity: a ServiceAccount bound to cluster-admin, by token. kind's admin

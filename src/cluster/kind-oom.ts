@@ -1,6 +1,6 @@
 import { get } from './https.js';
 import { staticPods } from './kind-config.js';
-import type { ApiserverAccess, ComponentName } from './provider.js';
+import type { ApiserverAccess, ComponentName } from '../core/cluster.js';
 
 interface ContainerStatus {
   restartCount?: number;

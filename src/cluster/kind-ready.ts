@@ -1,7 +1,7 @@
 import { InfrastructureError } from '../errors.js';
 import { sleep } from '../util/wait.js';
 import { get } from './https.js';
-import type { ApiserverAccess } from './provider.js';
+import type { ApiserverAccess } from '../core/cluster.js';
 
 interface Condition {
   type: string;

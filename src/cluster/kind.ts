@@ -4,15 +4,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { execa } from 'execa';
-import type { NodeImage } from '../binaries/kind-image/obtain.js';
 import { resolveKind } from '../binaries/kind-binary.js';
 import { stateDir } from '../paths.js';
 import { AbortedError, InfrastructureError } from '../errors.js';
 import { kubeconfigIdentity } from '../load/client.js';
 import { dockerCgroupVersion, requireDocker } from '../util/docker.js';
 import { parseKubernetesVersion } from '../binaries/versions.js';
-import type { MemoryCgroup } from './cgroup/types.js';
-import type { KeyPairPem } from './certs.js';
 import { openCgroup } from './cgroup/detect.js';
 import { loadIdentityKubeconfig } from './kind-identity.js';
 import { kindConfig, staticPodPatches, staticPods } from './kind-config.js';
@@ -34,7 +31,10 @@ import type {
   HostProcesses,
   MetricsTarget,
   UpOptions,
-} from './provider.js';
+  NodeImage,
+  MemoryCgroup,
+  KeyPairPem,
+} from '../core/cluster.js';
 
 /** Clusters this tool creates are named so `cpchaos down --all` can find what a killed run left. */
 export const kindClusterPrefix = 'cpchaos-';

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import yaml from 'js-yaml';
-import type { KeyPairPem } from './certs.js';
+import type { KeyPairPem } from '../core/cluster.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 

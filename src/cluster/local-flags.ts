@@ -1,4 +1,4 @@
-import type { ClusterSpec } from './provider.js';
+import type { ClusterSpec } from '../core/cluster.js';
 
 export interface LocalLayout {
   dataDir: string;

@@ -7,8 +7,8 @@ import type { BinaryName, ResolvedBinary } from '../binaries/types.js';
 import { versionSet } from '../binaries/versions.js';
 import { AbortedError, InfrastructureError, UsageError, messageOf } from '../errors.js';
 import { detectCgroupDriver, cgroupWritableHint } from './cgroup/detect.js';
-import type { CgroupDriver, MemoryCgroup } from './cgroup/types.js';
-import { createClusterPki, writePki, type ClusterPki, type KeyPairPem } from './certs.js';
+import type { CgroupDriver } from './cgroup/types.js';
+import { createClusterPki, writePki, type ClusterPki } from './certs.js';
 import { get, postJson } from './https.js';
 import { waitFor } from '../util/wait.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
@@ -28,7 +28,9 @@ import type {
   HostProcesses,
   MetricsTarget,
   UpOptions,
-} from './provider.js';
+  MemoryCgroup,
+  KeyPairPem,
+} from '../core/cluster.js';
 import { clusterDir, loadState, saveState, type ClusterState } from './state.js';
 import { apiserverReady, processStatus } from './shared.js';
 import { teardownCluster } from './teardown.js';

@@ -1,6 +1,5 @@
-import type { MemoryCgroup } from './cgroup/types.js';
 import { get } from './https.js';
-import type { ApiserverAccess, ComponentName, ComponentStatus } from './provider.js';
+import type { ApiserverAccess, ComponentName, ComponentStatus, MemoryCgroup } from '../core/cluster.js';
 
 /**
  * What every provider does the same way, written once: GET /readyz and a component's

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { clustersDir } from '../paths.js';
-import type { ComponentName } from './provider.js';
+import type { ComponentName } from '../core/cluster.js';
 
 export interface ProcessRecord {
   pid: number;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { openCgroup } from './cgroup/detect.js';
 import { commandLine, isAlive, stopProcess } from './process.js';
 import { loadState, saveState } from './state.js';
-import type { ComponentName } from './provider.js';
+import type { ComponentName } from '../core/cluster.js';
 
 /** Stop order: clients of the apiserver first, etcd last, so nothing logs a storm of errors on the way down. */
 const stopOrder: ComponentName[] = ['scheduler', 'controller-manager', 'apiserver', 'etcd'];

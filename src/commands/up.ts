@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { collectKeyValue, parseComponents, parseFeatureGates, parseMemoryLimits } from '../cli-options.js';
-import type { ClusterEvent, ClusterSpec, ComponentName } from '../cluster/provider.js';
+import type { ClusterEvent, ClusterSpec, ComponentName } from '../core/cluster.js';
 import { featureGateProblem } from '../binaries/feature-gates.js';
 import { UsageError } from '../errors.js';
 import { withInterrupt } from '../interrupt.js';

@@ -1,6 +1,6 @@
 import type { TObject, TProperties, TSchema } from '@sinclair/typebox';
 import type { ApiAccess } from './access.js';
-import type { Cluster, ClusterProvider } from '../cluster/provider.js';
+import type { Cluster, ClusterProvider } from './cluster.js';
 import type { BuiltinHypothesisSpec, ClusterConfig, Experiment } from '../experiment/schema.js';
 import type { ApiClient } from './api-client.js';
 import type { AgentFleet } from './agent-fleet.js';

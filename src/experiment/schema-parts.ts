@@ -1,5 +1,5 @@
 import { Type, type ObjectOptions, type Static, type TObject, type TOptional, type TProperties, type TSchema } from '@sinclair/typebox';
-import { componentNames } from '../cluster/provider.js';
+import { componentNames } from '../core/cluster.js';
 
 /** Objects in experiment files never take unknown keys: a typo must fail, not be ignored. */
 export function Strict<T extends TProperties>(properties: T, options: ObjectOptions = {}) {

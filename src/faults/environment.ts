@@ -1,4 +1,4 @@
-import type { Cluster } from '../cluster/provider.js';
+import type { Cluster } from '../core/cluster.js';
 import { KubeApiClient, kubeconfigIdentity } from '../load/client.js';
 import type { AgentKind } from '../load/agents/types.js';
 import { Fleet, type ShardingContext } from '../load/fleet.js';

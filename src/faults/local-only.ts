@@ -1,5 +1,4 @@
-import type { Cluster, ComponentName } from '../cluster/provider.js';
-import type { MemoryCgroup } from '../cluster/cgroup/types.js';
+import type { Cluster, ComponentName, MemoryCgroup } from '../core/cluster.js';
 
 /**
  * Process faults act on processes and cgroups of this machine: the local provider's,

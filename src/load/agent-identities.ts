@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { Authorization } from '../core/authorization.js';
+import type { KeyPairPem } from '../core/cluster.js';
 import type { AgentIdentity } from '../core/agent-model.js';
 import type { PolicyRule } from '../core/access.js';
-import { clientCertificateIssuer, type KeyPairPem } from '../cluster/certs.js';
-import { fixedAuthorization, renewingBearer, type Authorization } from './authorization.js';
+import { clientCertificateIssuer } from '../cluster/certs.js';
+import { fixedAuthorization, renewingBearer } from './authorization.js';
 import type { AgentWire } from './agents/wire.js';
 import type { TlsMaterial } from './transports/types.js';
 import { createOver, grantServiceAccount } from './service-account-token.js';

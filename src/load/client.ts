@@ -1,9 +1,10 @@
 import { resourceOf as apiResourceOf } from '../core/access.js';
+import type { Authorization } from '../core/authorization.js';
 import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClientStats } from '../metrics/client-stats.js';
 import { sleep } from '../util/wait.js';
-import { kubeconfigAuthorization, withFreshCredentials, type Authorization } from './authorization.js';
+import { kubeconfigAuthorization, withFreshCredentials } from './authorization.js';
 import { Http1Transport } from './transports/http1.js';
 import { Http2Transport } from './transports/http2.js';
 import type { TlsMaterial, Transport } from './transports/types.js';

@@ -25,10 +25,10 @@ import { AgentWriter } from './agents/writes.js';
 import { ensureCrds } from './agents/crds.js';
 import { AgentSockets } from './agents/sockets.js';
 import { secureContextOf, verifyOptions, type TlsMaterial } from './transports/types.js';
-import type { Authorization } from './authorization.js';
+import type { Authorization } from '../core/authorization.js';
 import { AgentIdentities, agentNamespace, serviceAccountTokens, type AgentCredentials, type AgentIdentitySource } from './agent-identities.js';
 import { createOver, requestToken } from './service-account-token.js';
-import type { KeyPairPem } from '../cluster/certs.js';
+import type { KeyPairPem } from '../core/cluster.js';
 
 /** An agent set as the run and the benches give it: a fault's batch (the core's AgentBatch) and what only they choose. */
 export interface FleetSpec extends Omit<AgentBatch, 'firstIndex'> {

@@ -1,8 +1,7 @@
 import type { RunnerSaturation } from '../run/saturation.js';
-import type { NodeImage } from '../binaries/kind-image/obtain.js';
+import type { ClusterBinary, NodeImage } from '../core/cluster.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ResolvedBinary } from '../binaries/types.js';
 import type { Verdict } from '../core/hypothesis.js';
 
 /** What the InfluxDB sink says of itself in summary.json. */
@@ -37,7 +36,7 @@ export interface Summary {
   durationMs: number;
   message?: string;
   cluster?: { provider: string; name: string; kubernetesVersion: string; memoryLimits: Record<string, number>; nodeImage?: NodeImage };
-  binaries: Pick<ResolvedBinary, 'name' | 'source' | 'cachedFrom' | 'reportedVersion'>[];
+  binaries: ClusterBinary[];
   phases: PhaseTiming[];
   verdicts: Verdict[];
   seeded: { set: string; kind: string; requested: number; created: number; failed: number; durationMs: number; objectsPerSecond: number }[];

@@ -2,7 +2,7 @@ import { createdResources } from '../experiment/access.js';
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ClusterProvider } from '../cluster/provider.js';
+import type { ClusterProvider } from '../core/cluster.js';
 import { AbortedError, messageOf } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { evaluate, passed } from '../hypotheses/evaluate.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defaultKubernetesVersion } from '../binaries/versions.js';
-import type { ClusterSpec } from '../cluster/provider.js';
+import type { ClusterSpec } from '../core/cluster.js';
 import type { Experiment } from '../experiment/schema.js';
 import { parseBytes } from '../units.js';
 

@@ -1,4 +1,4 @@
-import type { Cluster, ClusterSpec } from '../cluster/provider.js';
+import type { Cluster, ClusterSpec } from '../core/cluster.js';
 import type { Experiment } from '../experiment/schema.js';
 import type { FaultEnvironment } from '../faults/environment.js';
 import type { EvaluationContext, Verdict, Windows } from '../core/hypothesis.js';

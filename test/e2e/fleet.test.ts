@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import type { ClusterSpec } from '../../src/cluster/provider.js';
+import type { ClusterSpec } from '../../src/core/cluster.js';
 import { kubeconfigIdentity } from '../../src/load/client.js';
 import { Fleet } from '../../src/load/fleet.js';
 import { catalog } from '../../src/plugins.js';

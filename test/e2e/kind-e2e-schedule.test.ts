@@ -9,7 +9,7 @@ import yaml from 'js-yaml';
 import { countLabelled, runSelector } from '../../src/cluster/cleanup.js';
 import { KindProvider } from '../../src/cluster/kind.js';
 import { writeCpchaosImage } from '../../src/image/image.js';
-import type { Cluster } from '../../src/cluster/provider.js';
+import type { Cluster } from '../../src/core/cluster.js';
 import { KubeApiClient } from '../../src/load/client.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
 import type { Summary } from '../../src/report/summary.js';

@@ -5,7 +5,7 @@ import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { countLabelled, runSelector } from '../../src/cluster/cleanup.js';
 import { KindProvider } from '../../src/cluster/kind.js';
-import type { Cluster } from '../../src/cluster/provider.js';
+import type { Cluster } from '../../src/core/cluster.js';
 import { KubeApiClient } from '../../src/load/client.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
 import { podsOnlyKubeletParts } from '../helpers/agents.js';

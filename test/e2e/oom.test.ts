@@ -2,7 +2,7 @@ import https from 'node:https';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import test from 'ava';
 import { oldestKubernetesVersion } from '../../src/binaries/versions.js';
-import type { ApiserverAccess, ClusterEvent } from '../../src/cluster/provider.js';
+import type { ApiserverAccess, ClusterEvent } from '../../src/core/cluster.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
 
 test.before(async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { LocalProvider, type LocalCluster } from '../../src/cluster/local.js';
-import type { ClusterSpec } from '../../src/cluster/provider.js';
+import type { ClusterSpec } from '../../src/core/cluster.js';
 import { defaultKubernetesVersion } from '../../src/binaries/versions.js';
 import type { Summary } from '../../src/report/summary.js';
 

@@ -6,7 +6,7 @@ import type { ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
 import { freePorts } from '../../src/cluster/ports.js';
-import type { ApiserverAccess } from '../../src/cluster/provider.js';
+import type { ApiserverAccess } from '../../src/core/cluster.js';
 
 /** Debian's Prometheus, installed by scripts/test-system-packages.sh. */
 export const prometheusPath = ['/usr/bin/prometheus', '/usr/local/bin/prometheus'].find((file) => fs.existsSync(file));

@@ -8,16 +8,7 @@ import { imageId, imagePresent, tryPull } from '../../util/docker.js';
 import { ensureLoadBalancerImage } from './load-balancer.js';
 import { buildNodeImage } from './node-image.js';
 import type { Step } from './step.js';
-
-/** Which node image a kind cluster ran, and how it got here (recorded in summary.json). */
-export interface NodeImage {
-  image: string;
-  source: 'given' | 'present' | 'pulled' | 'built' | 'built-earlier';
-  id?: string;
-  loadBalancer?: 'present' | 'pulled' | 'stand-in';
-  /** Why the published image was not used. */
-  note?: string;
-}
+import type { NodeImage } from '../../core/cluster.js';
 
 export interface ObtainOptions {
   kubernetesVersion: string;

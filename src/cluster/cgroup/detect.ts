@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
+import type { MemoryCgroup } from '../../core/cluster.js';
 import { cgroupV1Driver } from './v1.js';
 import { cgroupV2Driver } from './v2.js';
-import type { CgroupDriver, MemoryCgroup } from './types.js';
+import type { CgroupDriver } from './types.js';
 import { pathExists } from '../../util/paths.js';
 import { MemoryCgroupV1 } from './v1.js';
 import { MemoryCgroupV2 } from './v2.js';

@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
+import type { MemoryCgroup } from '../../core/cluster.js';
 import path from 'node:path';
 import { killAndRemove, readKeyed, readNumber, readPids, readText } from './files.js';
-import type { CgroupDriver, MemoryCgroup } from './types.js';
+import type { CgroupDriver } from './types.js';
 
 /** v1 reports "no limit" as a page-aligned LONG_MAX. */
 const unlimitedV1 = 2 ** 62;

@@ -1,6 +1,7 @@
 import https from 'node:https';
+import type { Authorization } from '../../core/authorization.js';
 import type { Cancellation } from '../../util/cancellation.js';
-import { withFreshCredentials, type Authorization } from '../authorization.js';
+import { withFreshCredentials } from '../authorization.js';
 import { JsonLines, jsonListHead } from './frames.js';
 import type { FleetStats } from './stats.js';
 import type { InformerTarget } from './types.js';

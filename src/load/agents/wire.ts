@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { withFreshCredentials, type Authorization } from '../authorization.js';
+import type { Authorization } from '../../core/authorization.js';
+import { withFreshCredentials } from '../authorization.js';
 import type { Cancellation } from '../../util/cancellation.js';
 import {
   JsonLines,

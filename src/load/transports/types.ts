@@ -1,4 +1,4 @@
-import type { Authorization } from '../authorization.js';
+import type { Authorization } from '../../core/authorization.js';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect, createSecureContext, type PeerCertificate, type SecureContext, type SecureContextOptions, TLSSocket } from 'node:tls';
 

@@ -1,4 +1,4 @@
-import type { MemoryCgroup } from '../../cluster/cgroup/types.js';
+import type { MemoryCgroup } from '../../core/cluster.js';
 import type { Sample } from '../../core/sample.js';
 import type { Scraper } from '../../core/scraper.js';
 import type { ScraperPlugin } from '../../core/plugin.js';

@@ -1,6 +1,6 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { get } from '../../cluster/https.js';
-import type { ApiserverAccess } from '../../cluster/provider.js';
+import type { ApiserverAccess } from '../../core/cluster.js';
 import { ChangeFilter } from '../change-filter.js';
 import type { Sample } from '../../core/sample.js';
 import type { Scraper } from '../../core/scraper.js';

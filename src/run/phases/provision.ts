@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Cluster, ClusterEvent, ClusterProvider } from '../../cluster/provider.js';
+import type { Cluster, ClusterEvent, ClusterProvider } from '../../core/cluster.js';
 import { AbortedError, InfrastructureError, messageOf } from '../../errors.js';
 import { createFaultEnvironment } from '../../faults/environment.js';
 import { KubeApiClient } from '../../load/client.js';

@@ -1,9 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { NodeImage } from '../binaries/kind-image/obtain.js';
-import type { ResolvedBinary } from '../binaries/types.js';
-import type { MemoryCgroup } from './cgroup/types.js';
-import type { KeyPairPem } from './certs.js';
-import type { Authorization } from '../load/authorization.js';
+import type { Authorization } from './authorization.js';
 
 export const componentNames = ['etcd', 'apiserver', 'controller-manager', 'scheduler'] as const;
 export type ComponentName = (typeof componentNames)[number];
@@ -66,6 +62,48 @@ export interface HostProcesses {
   cgroups(): { component: ComponentName; cgroup: MemoryCgroup }[];
 }
 
+/** A program the cluster runs, as reports name it (binaries/ resolves them). */
+export interface ClusterBinary {
+  readonly name: string;
+  readonly source: string;
+  /** For a cached binary: how it got into the cache. */
+  readonly cachedFrom?: string;
+  /** First line of `<binary> --version`, so reports say what really ran. */
+  readonly reportedVersion: string;
+}
+
+/** A certificate and its key, PEM: a cluster's CA the runner holds, or a certificate issued from it. */
+export interface KeyPairPem {
+  certPem: string;
+  keyPem: string;
+}
+
+/** Which node image a kind cluster ran, and how it got here (recorded in summary.json). */
+export interface NodeImage {
+  image: string;
+  source: 'given' | 'present' | 'pulled' | 'built' | 'built-earlier';
+  id?: string;
+  loadBalancer?: 'present' | 'pulled' | 'stand-in';
+  /** Why the published image was not used. */
+  note?: string;
+}
+
+/** One memory cgroup holding one control-plane component. */
+export interface MemoryCgroup {
+  readonly path: string;
+  /** The file a process writes its pid to in order to join. */
+  readonly procsFile: string;
+  setLimit(bytes: number | undefined): Promise<void>;
+  limit(): Promise<number | undefined>;
+  usage(): Promise<number>;
+  peak(): Promise<number | undefined>;
+  /** How many processes the kernel OOM-killed in this cgroup so far. */
+  oomKills(): Promise<number>;
+  pids(): Promise<number[]>;
+  /** SIGKILLs whatever is still inside, then removes the folder. */
+  remove(): Promise<void>;
+}
+
 export interface Cluster {
   readonly name: string;
   readonly provider: string;
@@ -83,7 +121,7 @@ export interface Cluster {
   /** The version the apiserver reports, when the provider did not choose it. */
   readonly serverVersion?: string;
   readonly access: ApiserverAccess;
-  readonly binaries: ResolvedBinary[];
+  readonly binaries: ClusterBinary[];
   /** Emits 'event' with a ClusterEvent while the cluster is watched. */
   readonly events: EventEmitter;
   /** Folder of the components' logs; copied into a run's results before teardown. */
