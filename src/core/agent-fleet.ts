@@ -20,6 +20,7 @@ export interface AgentBatch {
 export interface AgentFleet {
   /** Reserves `count` node numbers no other agents use; returns the first. */
   allocateNodes(count: number): number;
+  /** Starts every batch at once, each over its own ramp; resolves once every agent has started. */
   start(batches: AgentBatch[], signal?: AbortSignal): Promise<void>;
   /** Runs `task` beside the agents until the fleet stops, which aborts its signal. */
   background(task: (stop: AbortSignal) => Promise<void>): void;

@@ -150,7 +150,7 @@ const agentsSchema = (agents: SchemaPlugins['agents']) =>
       }),
     ),
     paginate: Type.Optional(Type.Boolean({ description: 'LIST with limit=500 and continue tokens (default false)' })),
-    rampUp: Type.Optional(Duration('start the agents evenly over this long (default 10s)')),
+    rampUp: Type.Optional(Duration('start the agents evenly over this long (default 10s); every entry starts at once, over its own rampUp')),
     backoff: Type.Optional(Strict({ initial: Duration('first backoff after a broken watch (default 800ms)'), max: Duration('longest backoff (default 30s)') })),
     workers: Type.Optional(
       PositiveInt('worker threads the agents are spread over (default: one per 1,000 agents, at most one per two cores; 1: the runner thread)', 64),

@@ -229,19 +229,20 @@ export class Fleet implements AgentFleet {
     await this.installCrds(new Set(specs.map((spec) => spec.type)));
     await this.prepareIdentities(planned.filter(({ spec }) => !spec.placement).map(({ plan }) => plan));
     this.reserveOpenFiles(planned.filter(({ spec }) => !spec.placement).map(({ plan }) => plan));
-    for (const { spec, plan } of planned) {
-      if (spec.placement) {
-        await this.startSharded(spec.placement, plan, signal);
-        continue;
-      }
-      const workers = Math.min(spec.workers ?? defaultWorkers(spec.count), spec.count);
-      if (workers <= 1 || !this.options.identity) await this.runPlan(plan);
-      else await Promise.all(splitPlan(plan, workers).map((part, i) => this.worker(i).start(part, this.identitySource)));
-    }
+    // Every entry at once, each over its own ramp: node i's kubelet, kube-proxy and CNI agent join together, as a
+    // node's agents do, rather than the CNI agents of a 5,000-node cluster starting after every kube-proxy has.
+    await Promise.all(planned.map(({ spec, plan }) => this.startEntry(spec, plan, signal)));
     this.stats.setLayout(
       this.workers.length,
       this.remotes.reduce((sum, r) => sum + r.shards, 0),
     );
+  }
+
+  private async startEntry(spec: FleetSpec, plan: AgentPlan, signal?: AbortSignal): Promise<void> {
+    if (spec.placement) return this.startSharded(spec.placement, plan, signal);
+    const workers = Math.min(spec.workers ?? defaultWorkers(spec.count), spec.count);
+    if (workers <= 1 || !this.options.identity) return this.runPlan(plan);
+    await Promise.all(splitPlan(plan, workers).map((part, i) => this.worker(i).start(part, this.identitySource)));
   }
 
   /** The custom resources the agent kinds watch, made before any of them starts (as their operator would). */

@@ -251,3 +251,26 @@ test.serial('parts switched off are not run, and a part the kind lacks is refuse
   await new Promise((resolve) => setTimeout(resolve, 1000));
   t.deepEqual(Object.fromEntries(fleet.stats.byType.get('kubelet')!.requests), { 'WATCHLIST rv=': 5 });
 });
+
+test.serial("a fleet's entries start together, each spread over its own ramp, as a node's agents join at once", async (t) => {
+  const { fleet } = await directFleet(t);
+  const started: { type: string; at: number }[] = [];
+  const count = fleet.stats.agentStarted.bind(fleet.stats);
+  fleet.stats.agentStarted = (type: string) => {
+    started.push({ type, at: Date.now() });
+    count(type);
+  };
+  const rampUpMs = 3000;
+  const entry = (type: string): FleetSpec => ({ ...spec(type), count: 4, firstIndex: 0, rampUpMs, off: type === 'kubelet' ? ['lease', 'nodeStatus'] : [] });
+  await fleet.start([entry('kubelet'), entry('kube-proxy')]);
+  const of = (type: string) => started.filter((s) => s.type === type).map((s) => s.at);
+  const [kubelets, proxies] = [of('kubelet'), of('kube-proxy')];
+  t.is(kubelets.length, 4);
+  t.is(proxies.length, 4);
+  // Started one entry after the other, the first kube-proxy would wait for the last kubelet.
+  t.true(proxies[0]! < kubelets[3]!, `kube-proxy 0 at +${proxies[0]! - kubelets[0]!} ms, kubelet 3 at +${kubelets[3]! - kubelets[0]!} ms`);
+  // Spread over the ramp on the clock: agent i is due at i/4 of it. A late timer only makes a start later, so this bound holds on a busy machine.
+  for (const times of [kubelets, proxies])
+    t.true(times[3]! - times[0]! >= (3 * rampUpMs) / 4 - 50, `starts at +${times.map((at) => at - times[0]!).join(', +')} ms`);
+  await fleet.waitSynced(30_000);
+});
