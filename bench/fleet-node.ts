@@ -5,7 +5,8 @@
  * closes, "asked <requests by class as JSON>" and "broke <watch breaks by cause as JSON>, <n> watching" before it exits.
  * --identities: the agents are who their real counterparts are (kubelets their nodes, with certificates
  * signed by --client-ca-cert/--client-ca-key; the others ServiceAccounts made with the kubeconfig's user).
- * Run: node dist/bench/fleet-node.js --kubeconfig <path> --server <url> --agents <n> --client v1.37.2 [--kind kubelet|kube-proxy|cni-agent]
+ * --workers N spreads the agents over N worker threads, as a run does on a machine with cores to spare (client-go's fleet uses every core).
+ * Run: node dist/bench/fleet-node.js --kubeconfig <path> --server <url> --agents <n> --client v1.37.2 [--kind kubelet|kube-proxy|cni-agent] [--workers 1]
  *   [--identities --client-ca-cert <file> --client-ca-key <file>]
  */
 import fs from 'node:fs/promises';
@@ -18,15 +19,20 @@ import { catalog } from '../src/plugins.js';
 
 const agents = Number(flag('agents', '10'));
 const kind = flag('kind', 'kubelet');
+const workers = Number(flag('workers', '1'));
 // What this process holds before its agents: the bench's per-agent memory is the growth past it.
 const baseline = residentBytes('self');
 process.stdout.write(`baseline ${baseline}\n`);
 const model = { ...clientModel(parseKubernetesVersion(flag('client', 'v1.37.2')).minor), protocol: 'http2' as const };
 const { tls } = await kubeconfigIdentity(flag('kubeconfig', ''));
 const clientCa = async () => ({ certPem: await fs.readFile(flag('client-ca-cert', ''), 'utf8'), keyPem: await fs.readFile(flag('client-ca-key', ''), 'utf8') });
-const fleet = new Fleet(flag('server', ''), tls, catalog.agents, process.argv.includes('--identities') ? { agentIdentities: { clientCa } } : {});
+const fleet = new Fleet(flag('server', ''), tls, catalog.agents, {
+  // Worker threads make their own clients from the kubeconfig.
+  identity: { kubeconfigPath: flag('kubeconfig', '') },
+  ...(process.argv.includes('--identities') ? { agentIdentities: { clientCa } } : {}),
+});
 const started = Date.now();
-await fleet.start([{ type: kind, count: agents, relist: 'client-go', client: model, paginate: false, rampUpMs: 0 }]);
+await fleet.start([{ type: kind, count: agents, relist: 'client-go', client: model, paginate: false, rampUpMs: 0, workers }]);
 await fleet.waitSynced(600_000);
 process.stdout.write(`synced ${Date.now() - started}\n`);
 
