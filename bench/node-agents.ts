@@ -206,7 +206,12 @@ try {
 
   const stats = () => [...fleet.stats.byType.values()];
   const watchesBefore = stats().reduce((sum, s) => sum + (s.requests.get('WATCH rv=last-synced') ?? 0), 0);
-  const dialled = () => stats().reduce((sum, s) => ({ kept: sum.kept + s.connections, spares: sum.spares + s.spareConnections }), { kept: 0, spares: 0 });
+  const dialled = () =>
+    stats().reduce((sum, s) => ({ kept: sum.kept + s.connections, spares: sum.spares + s.spareConnections, withheld: sum.withheld + s.withheldSpares }), {
+      kept: 0,
+      spares: 0,
+      withheld: 0,
+    });
   const dialledBefore = dialled();
   const handshakeErrorsBefore = await handshakeErrors(client);
   const stormCpu = await cpu(pids);
@@ -228,7 +233,7 @@ try {
   );
   const dialledInStorm = dialled();
   console.log(
-    `  TLS connections the agents dialled meanwhile: ${dialledInStorm.kept - dialledBefore.kept} kept, ${dialledInStorm.spares - dialledBefore.spares} spares (closed after their handshake)`,
+    `  TLS connections the agents dialled meanwhile: ${dialledInStorm.kept - dialledBefore.kept} kept, ${dialledInStorm.spares - dialledBefore.spares} spares (closed after their handshake), ${dialledInStorm.withheld - dialledBefore.withheld} spares withheld for want of file descriptors`,
   );
   console.log(
     `  TLS handshakes the apiserver counted as failed meanwhile (apiserver_tls_handshake_errors_total; its log names them only at -v=5): ${(await handshakeErrors(client)) - handshakeErrorsBefore}`,

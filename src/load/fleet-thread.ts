@@ -15,7 +15,9 @@ const post = (message: FromThread) => port.postMessage(message);
 try {
   const { tls } = await kubeconfigIdentity(init.identity.kubeconfigPath, init.identity.context);
   // No agent kinds here: the runner sends each agent's informers along with the plan.
-  const fleet = new Fleet(init.server, { ...tls, ...(init.serverName ? { serverName: init.serverName } : {}) }, new Map());
+  const fleet = new Fleet(init.server, { ...tls, ...(init.serverName ? { serverName: init.serverName } : {}) }, new Map(), {
+    ...(init.socketBudget ? { socketBudget: init.socketBudget } : {}),
+  });
   const report = setInterval(() => post({ type: 'stats', delta: fleet.stats.delta() }), 100);
   port.on('message', (message: ToThread) => {
     if (message.type === 'start') {

@@ -1,3 +1,4 @@
+import type { SocketBudget } from './agents/sockets.js';
 import { Worker } from 'node:worker_threads';
 import type { RelistPolicy } from '../core/agent-fleet.js';
 import type { ClientModel } from './agents/reflector.js';
@@ -35,6 +36,8 @@ export interface FleetThreadInit {
   server: string;
   serverName?: string;
   identity: FleetIdentity;
+  /** The runner's count of agent sockets, which every thread adds to. */
+  socketBudget?: SocketBudget;
 }
 
 /** What a connection reset found: the agents' connections open, and how many of them it reset. */

@@ -23,7 +23,7 @@ import { FleetWorker, splitPlan, type ConnectionsReset, type AgentClient, type A
 import { FleetStats } from './agents/stats.js';
 import { AgentWriter } from './agents/writes.js';
 import { ensureCrds } from './agents/crds.js';
-import { AgentSockets } from './agents/sockets.js';
+import { AgentSockets, socketBudget, type SocketBudget } from './agents/sockets.js';
 import { secureContextOf, verifyOptions, type TlsMaterial } from './transports/types.js';
 import type { Authorization } from '../core/authorization.js';
 import { AgentIdentities, agentNamespace, serviceAccountTokens, type AgentCredentials, type AgentIdentitySource } from './agent-identities.js';
@@ -89,7 +89,7 @@ export function nodeName(index: number): string {
 export class Fleet implements AgentFleet {
   readonly stats = new FleetStats();
   /** The TCP sockets of this thread's agents: what a connection drop resets when no relay carries them. */
-  readonly sockets = new AgentSockets();
+  readonly sockets: AgentSockets;
   private readonly controller = new AbortController();
   private readonly cancellation = new Cancellation();
   private readonly agent: https.Agent;
@@ -129,9 +129,12 @@ export class Fleet implements AgentFleet {
        * kinds with ServiceAccount tokens made at start. Without it every agent is the load identity.
        */
       agentIdentities?: { clientCa?: () => Promise<KeyPairPem> };
+      /** The process's descriptors for agent sockets, shared with its worker threads (a thread is handed the runner's). */
+      socketBudget?: SocketBudget;
     } = {},
   ) {
     this.tls = tls;
+    this.sockets = new AgentSockets(options.socketBudget ?? processSocketBudget(options.relayed));
     setMaxListeners(0, this.controller.signal);
     this.controller.signal.addEventListener('abort', () => this.cancellation.stop(), { once: true });
     this.agent = this.newHttpsAgent(tls);
@@ -314,7 +317,12 @@ export class Fleet implements AgentFleet {
     const wire: AgentWire =
       client.protocol === 'http1'
         ? new Http1Wire(this.server, this.httpsAgent(who.tls), options)
-        : new Http2Wire(this.server, who.tls, { ...options, sockets: this.sockets, onDial: (spare) => this.stats.connectionDialled(plan.type, spare) });
+        : new Http2Wire(this.server, who.tls, {
+            ...options,
+            sockets: this.sockets,
+            onDial: (spare) => this.stats.connectionDialled(plan.type, spare),
+            onSpareWithheld: () => this.stats.spareWithheld(plan.type),
+          });
     const reflector = (target: InformerTarget, agentType: string, cancellation: Cancellation, more: Pick<ReflectorOptions, 'objects' | 'resumeFrom'> = {}) => {
       const backoff = new ClientGoBackoff(plan.backoff.initialMs, plan.backoff.maxMs);
       return new Reflector({ target, wire, model: client, backoff, agentType, stats: this.stats, cancellation, ...more });
@@ -411,7 +419,17 @@ export class Fleet implements AgentFleet {
 
   private worker(index: number): FleetWorker {
     while (this.workers.length <= index)
-      this.workers.push(new FleetWorker({ server: this.server, serverName: this.tls.serverName, identity: this.options.identity! }, this.stats));
+      this.workers.push(
+        new FleetWorker(
+          {
+            server: this.server,
+            serverName: this.tls.serverName,
+            identity: this.options.identity!,
+            ...(this.sockets.budget ? { socketBudget: this.sockets.budget } : {}),
+          },
+          this.stats,
+        ),
+      );
     return this.workers[index]!;
   }
 
@@ -423,8 +441,8 @@ export class Fleet implements AgentFleet {
    */
   private reserveOpenFiles(inProcess: AgentPlan[]): void {
     const connections = inProcess.reduce((sum, plan) => sum + connectionsOf(plan), 0);
-    const perConnection = this.options.relayed ? 3 : 1;
-    const needed = (this.localConnections + connections) * perConnection + 1_000;
+    const perConnection = filesPerConnection(this.options.relayed);
+    const needed = (this.localConnections + connections) * perConnection + reservedFiles;
     this.fileLimit ??= openFilesLimit() ?? Number.POSITIVE_INFINITY;
     if (needed > this.fileLimit)
       throw new InfrastructureError(
@@ -484,4 +502,16 @@ export class Fleet implements AgentFleet {
     for (const agent of this.agents.values()) agent.destroy();
     await Promise.allSettled(this.running);
   }
+}
+
+/** Descriptors the runner keeps for what is not an agent's connection: its own clients, the sinks, logs. */
+const reservedFiles = 1_000;
+
+/** A connection is a socket, and through the runner's relay two more. */
+const filesPerConnection = (relayed?: boolean) => (relayed ? 3 : 1);
+
+/** The agent sockets this process can open besides what it keeps for itself; none to count under no limit. */
+function processSocketBudget(relayed?: boolean): SocketBudget | undefined {
+  const limit = openFilesLimit();
+  return limit === undefined ? undefined : socketBudget(Math.max(0, Math.floor((limit - reservedFiles) / filesPerConnection(relayed))));
 }

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import test, { type ExecutionContext } from 'ava';
+import { AgentSockets, socketBudget } from '../../src/load/agents/sockets.js';
 import { Http2Wire } from '../../src/load/agents/wire-http2.js';
 import { kubeconfigIdentity } from '../../src/load/client.js';
 import { Cancellation } from '../../src/util/cancellation.js';
@@ -52,7 +53,10 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T> {
 }
 
 /** An agent's wire to a real apiserver through a relay that holds the first connection it dials. */
-async function wireBehindHeldDial(t: ExecutionContext, options: Pick<ConstructorParameters<typeof Http2Wire>[2], 'onDial' | 'handshakeTimeoutMs'> = {}) {
+async function wireBehindHeldDial(
+  t: ExecutionContext,
+  options: Pick<ConstructorParameters<typeof Http2Wire>[2], 'onDial' | 'onSpareWithheld' | 'sockets' | 'handshakeTimeoutMs'> = {},
+) {
   const cluster = await startCluster(t);
   const relay = await holdingRelay(new URL(cluster.access.server), 1);
   t.teardown(relay.stop);
@@ -85,5 +89,28 @@ test.serial('a dial whose TLS handshake hangs gives up after the handshake timeo
   t.is((error as NodeJS.ErrnoException).code, 'ETIMEDOUT');
   t.true(Date.now() - started >= 1000);
   t.is((await within(8000, wire.list('/api/v1/namespaces', true))).status, 200);
+  t.is(relay.accepted(), 2);
+});
+
+test.serial('short of descriptors, a request waits for the dial in flight instead of dialling a spare, and fails with it', async (t) => {
+  let withheld = 0;
+  // Room for one socket: the agent's own dial takes it, and a second request may not dial.
+  const sockets = new AgentSockets(socketBudget(1));
+  const { relay, wire } = await wireBehindHeldDial(t, { sockets, handshakeTimeoutMs: 1000, onSpareWithheld: () => withheld++ });
+  const results = await within(8000, Promise.allSettled([wire.list('/api/v1/namespaces', true), wire.list('/api/v1/namespaces?limit=1', true)]));
+  // The held dial gave up after its handshake timeout; the request that had no dial of its own fails with it rather than wait forever.
+  t.deepEqual(
+    results.map((r) => (r.status === 'rejected' ? (r.reason as NodeJS.ErrnoException).code : r.status)),
+    ['ETIMEDOUT', 'ETIMEDOUT'],
+  );
+  t.is(withheld, 1);
+  t.is(relay.accepted(), 1, 'no spare was dialled');
+  // The next requests dial again (the first held connection is gone), and the one that finds that dial in flight waits for it.
+  const pages = await within(8000, Promise.all([wire.list('/api/v1/namespaces', true), wire.list('/api/v1/namespaces?limit=1', true)]));
+  t.deepEqual(
+    pages.map((page) => page.status),
+    [200, 200],
+  );
+  t.is(withheld, 2);
   t.is(relay.accepted(), 2);
 });

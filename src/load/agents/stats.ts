@@ -13,6 +13,8 @@ interface TypeStats {
   /** TLS connections the agents dialled to the apiserver: the ones they kept, and spares closed after their handshake. */
   connections: number;
   spareConnections: number;
+  /** Spares not dialled because the runner's process was short of file descriptors (the request waited for the agent's dial). */
+  withheldSpares: number;
   recentRelistMs: number[];
   /** How many LIST requests asked for each resourceVersion ("" = quorum, "0" = cache). */
   resourceVersions: Map<string, number>;
@@ -31,7 +33,7 @@ export type FleetStatsDelta = Record<
   }
 >;
 
-const counters = ['agents', 'lists', 'relists', 'openWatches', 'watchEvents', 'listBytes', 'connections', 'spareConnections'] as const;
+const counters = ['agents', 'lists', 'relists', 'openWatches', 'watchEvents', 'listBytes', 'connections', 'spareConnections', 'withheldSpares'] as const;
 
 type Counts = Record<(typeof counters)[number], number>;
 
@@ -63,6 +65,7 @@ export class FleetStats implements SampleSource {
         listBytes: 0,
         connections: 0,
         spareConnections: 0,
+        withheldSpares: 0,
         recentRelistMs: [],
         resourceVersions: new Map(),
         requests: new Map(),
@@ -101,6 +104,11 @@ export class FleetStats implements SampleSource {
   /** A TLS connection an agent dialled: a spare is closed once its handshake is done, as Go's transport does. */
   connectionDialled(type: string, spare: boolean): void {
     this.of(type)[spare ? 'spareConnections' : 'connections']++;
+  }
+
+  /** A spare the agent would have dialled, withheld for want of file descriptors. */
+  spareWithheld(type: string): void {
+    this.of(type).withheldSpares++;
   }
 
   watchOpened(type: string): void {
@@ -213,6 +221,7 @@ export class FleetStats implements SampleSource {
           { t, metric: 'cpchaos_fleet_connections_total', labels, value: s.connections },
           { t, metric: 'cpchaos_fleet_spare_connections_total', labels, value: s.spareConnections },
         );
+      if (s.withheldSpares) samples.push({ t, metric: 'cpchaos_fleet_withheld_spares_total', labels, value: s.withheldSpares });
       for (const [reason, count] of s.breaks) samples.push({ t, metric: 'cpchaos_fleet_watch_breaks_total', labels: { ...labels, reason }, value: count });
       if (s.recentRelistMs.length) {
         const sorted = s.recentRelistMs.sort((a, b) => a - b);

@@ -25,7 +25,9 @@ interface Waiter {
  * closed once their handshake is done (http2's addConnIfNeeded). So a client-go agent whose
  * informers reconnect at once makes the apiserver complete a handshake per informer
  * (bench/README.md), and so do ours; and one dial stuck in a full listen queue does not hold
- * the agent's informers while another got through.
+ * the agent's informers while another got through. One difference: when the runner's process is
+ * short of file descriptors (AgentSockets' budget), a request finding a dial in flight waits for it
+ * rather than dial a spare, and the fleet counts the spare withheld.
  */
 export class Http2Wire extends RequestWire {
   private session?: http2.ClientHttp2Session;
@@ -38,6 +40,7 @@ export class Http2Wire extends RequestWire {
 
   private readonly sockets?: AgentSockets;
   private readonly onDial?: (spare: boolean) => void;
+  private readonly onSpareWithheld?: () => void;
   private readonly handshakeTimeoutMs: number;
 
   constructor(
@@ -45,13 +48,15 @@ export class Http2Wire extends RequestWire {
     private readonly tls: TlsMaterial,
     /**
      * With `sockets`, where the connection's TCP socket is kept, so the fleet can reset it; `onDial` is told of every connection
-     * dialled (a spare: another dial of the agent's was in flight).
+     * dialled (a spare: another dial of the agent's was in flight), and `onSpareWithheld` of a spare not dialled because `sockets`
+     * had no descriptors to spare (the request waits for the agent's dials in flight instead).
      */
-    options: WireOptions & { sockets?: AgentSockets; onDial?: (spare: boolean) => void; handshakeTimeoutMs?: number },
+    options: WireOptions & { sockets?: AgentSockets; onDial?: (spare: boolean) => void; onSpareWithheld?: () => void; handshakeTimeoutMs?: number },
   ) {
     super(options);
     this.sockets = options.sockets;
     this.onDial = options.onDial;
+    this.onSpareWithheld = options.onSpareWithheld;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? tlsHandshakeTimeoutMs;
     this.unhook = options.cancellation.onStop(() => this.close());
   }
@@ -73,7 +78,12 @@ export class Http2Wire extends RequestWire {
   }
 
   private dial(waiter: Waiter): void {
-    this.onDial?.(this.dialling.size > 0);
+    const spare = this.dialling.size > 0;
+    if (spare && this.sockets && !this.sockets.roomForSpare()) {
+      this.onSpareWithheld?.();
+      return;
+    }
+    this.onDial?.(spare);
     const sockets = this.sockets;
     const track = sockets ? (tcp: Socket, tls: TLSSocket) => sockets.add(tcp, tls) : undefined;
     const socket = connectTls(new URL(this.server), this.tls, ['h2'], track);
@@ -103,7 +113,10 @@ export class Http2Wire extends RequestWire {
       const at = this.waiting.indexOf(waiter);
       if (at < 0) return;
       this.waiting.splice(at, 1);
-      waiter.reject(failure ?? Object.assign(new Error('connection closed before its TLS handshake'), { code: 'ECONNRESET' }));
+      const error = failure ?? Object.assign(new Error('connection closed before its TLS handshake'), { code: 'ECONNRESET' });
+      waiter.reject(error);
+      // Requests withheld a dial of their own wait on the agent's others; with none left in flight, they fail as this one did.
+      if (this.dialling.size === 0 && !this.live()) this.rejectWaiting(error);
     });
   }
 
@@ -122,6 +135,12 @@ export class Http2Wire extends RequestWire {
     const waiting = this.waiting;
     this.waiting = [];
     for (const waiter of waiting) waiter.resolve(session);
+  }
+
+  private rejectWaiting(error: Error): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const waiter of waiting) waiter.reject(error);
   }
 
   protected async open(request: OpenRequest, authorization: string | undefined): Promise<RawResponse> {
@@ -167,9 +186,7 @@ export class Http2Wire extends RequestWire {
     this.session = undefined;
     for (const socket of this.dialling) socket.destroy();
     this.dialling.clear();
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const waiter of waiting) waiter.reject(Object.assign(new Error('the agent stopped'), { name: 'AbortError' }));
+    this.rejectWaiting(Object.assign(new Error('the agent stopped'), { name: 'AbortError' }));
   }
 }
 
