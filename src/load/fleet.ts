@@ -449,6 +449,7 @@ export class Fleet implements AgentFleet {
         `${connections} more agent connections need about ${needed} open files here (${this.options.relayed ? "a socket each, two more through the runner's relay" : 'a socket each'}), and this process may open ${this.fileLimit} (ulimit -n): raise the limit, or run the agents on a load cluster (agents[].placement)`,
       );
     this.localConnections += connections;
+    this.sockets.reserve(connections);
   }
 
   /** Reserves `count` node indexes no agent or joined node uses yet; returns the first. */

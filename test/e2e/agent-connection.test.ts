@@ -94,8 +94,9 @@ test.serial('a dial whose TLS handshake hangs gives up after the handshake timeo
 
 test.serial('short of descriptors, a request waits for the dial in flight instead of dialling a spare, and fails with it', async (t) => {
   let withheld = 0;
-  // Room for one socket: the agent's own dial takes it, and a second request may not dial.
+  // Room for one socket, kept for the agent's own connection: a second request may not dial a spare.
   const sockets = new AgentSockets(socketBudget(1));
+  sockets.reserve(1);
   const { relay, wire } = await wireBehindHeldDial(t, { sockets, handshakeTimeoutMs: 1000, onSpareWithheld: () => withheld++ });
   const results = await within(8000, Promise.allSettled([wire.list('/api/v1/namespaces', true), wire.list('/api/v1/namespaces?limit=1', true)]));
   // The held dial gave up after its handshake timeout; the request that had no dial of its own fails with it rather than wait forever.

@@ -2,11 +2,13 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 
 /**
- * The descriptors a process's agents may hold, counted across its worker threads (the counter is a
- * SharedArrayBuffer each thread's registry adds to). Past `limit` the agents dial no spare
- * connections: client-go's transport dials one per request that finds its connection still being
- * made, which a node's own agent can afford, but thousands of agents in one process reconnecting at
- * once would ask for one descriptor per informer and fail with EMFILE (bench/README.md).
+ * The descriptors a process's agents may hold, counted across its worker threads (the counters are a
+ * SharedArrayBuffer each thread's registry adds to): the sockets open, and the connections the
+ * agents started need of their own. Spares get what is left of `limit`: client-go's transport dials
+ * one per request that finds its connection still being made, which a node's own agent can afford,
+ * but thousands of agents in one process reconnecting at once would ask for one descriptor per
+ * informer and fail with EMFILE, and so would the agents' own dials if spares took their room
+ * (bench/README.md).
  */
 export interface SocketBudget {
   readonly counter: SharedArrayBuffer;
@@ -14,7 +16,7 @@ export interface SocketBudget {
 }
 
 export function socketBudget(limit: number): SocketBudget {
-  return { counter: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT), limit };
+  return { counter: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT), limit };
 }
 
 /**
@@ -23,37 +25,49 @@ export function socketBudget(limit: number): SocketBudget {
  * more file descriptors per connection and a copy of every byte; these cost a Set entry.
  */
 export class AgentSockets {
-  private readonly open = new Map<net.Socket, tls.TLSSocket | undefined>();
+  private readonly open = new Map<net.Socket, { over?: tls.TLSSocket; spare: boolean }>();
+  /** [spare sockets open, connections the agents need of their own], across the process's threads. */
   private readonly shared?: Int32Array;
 
   constructor(readonly budget?: SocketBudget) {
     if (budget) this.shared = new Int32Array(budget.counter);
   }
 
-  /** Tracks a TCP socket (and the TLS socket over it, which must hear of the reset) until it closes. */
-  add(socket: net.Socket, over?: tls.TLSSocket): void {
-    this.open.set(socket, over);
-    if (this.shared) Atomics.add(this.shared, 0, 1);
+  /**
+   * Tracks a TCP socket (and the TLS socket over it, which must hear of the reset) until it closes;
+   * a `spare` one counts against the budget.
+   */
+  add(socket: net.Socket, over?: tls.TLSSocket, spare = false): void {
+    this.open.set(socket, { ...(over ? { over } : {}), spare });
+    if (spare && this.shared) Atomics.add(this.shared, 0, 1);
     socket.once('close', () => this.forget(socket));
   }
 
   private forget(socket: net.Socket): void {
-    if (this.open.delete(socket) && this.shared) Atomics.sub(this.shared, 0, 1);
+    const entry = this.open.get(socket);
+    if (!entry) return;
+    this.open.delete(socket);
+    if (entry.spare && this.shared) Atomics.sub(this.shared, 0, 1);
   }
 
   get count(): number {
     return this.open.size;
   }
 
-  /** Whether the process has descriptors to spare for one more connection than an agent needs. */
+  /** Keeps room for the connections of agents about to start, which spares must not take. */
+  reserve(connections: number): void {
+    if (this.shared) Atomics.add(this.shared, 1, connections);
+  }
+
+  /** Whether the process has descriptors for one more spare besides every agent's own connection. */
   roomForSpare(): boolean {
-    return !this.shared || Atomics.load(this.shared, 0) < this.budget!.limit;
+    return !this.shared || Atomics.load(this.shared, 0) + Atomics.load(this.shared, 1) < this.budget!.limit;
   }
 
   /** Resets a fraction of the open sockets at once (TCP RST); how many. */
   reset(fraction = 1): number {
     const victims = fraction >= 1 ? [...this.open] : [...this.open].filter(() => Math.random() < fraction);
-    for (const [socket, over] of victims) {
+    for (const [socket, { over }] of victims) {
       this.forget(socket);
       // A socket still connecting has no TCP handle to reset yet: it is reset once connected.
       socket.resetAndDestroy();

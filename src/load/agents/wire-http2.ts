@@ -85,7 +85,7 @@ export class Http2Wire extends RequestWire {
     }
     this.onDial?.(spare);
     const sockets = this.sockets;
-    const track = sockets ? (tcp: Socket, tls: TLSSocket) => sockets.add(tcp, tls) : undefined;
+    const track = sockets ? (tcp: Socket, tls: TLSSocket) => sockets.add(tcp, tls, spare) : undefined;
     const socket = connectTls(new URL(this.server), this.tls, ['h2'], track);
     this.dialling.add(socket);
     // client-go's dialer gives the TCP connection 30 s, then its transport the TLS handshake 10 s.

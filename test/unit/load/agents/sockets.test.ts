@@ -20,23 +20,28 @@ async function connected(): Promise<{ socket: net.Socket; close: () => void }> {
   return { socket, close };
 }
 
-test("registries sharing a budget (a runner's threads) count their sockets together, and a closed or reset one frees its place", async (t) => {
-  const budget = socketBudget(2);
+test("spares count against a budget shared by a runner's threads, beside the room kept for the agents' own connections", async (t) => {
+  const budget = socketBudget(3);
   const [main, thread] = [new AgentSockets(budget), new AgentSockets(budget)];
-  const [a, b] = [await connected(), await connected()];
-  t.teardown(() => [a, b].forEach((c) => c.close()));
-  main.add(a.socket);
-  t.true(thread.roomForSpare());
-  thread.add(b.socket);
-  t.false(main.roomForSpare(), 'two sockets in two registries fill a budget of two');
+  const [own, a, b] = [await connected(), await connected(), await connected()];
+  t.teardown(() => [own, a, b].forEach((c) => c.close()));
+  main.reserve(1);
+  main.add(own.socket);
+  t.true(thread.roomForSpare(), "an agent's own socket takes only the room reserved for it");
+  main.add(a.socket, undefined, true);
+  thread.add(b.socket, undefined, true);
+  t.false(main.roomForSpare(), 'two spares in two registries and one reserved connection fill a budget of three');
   t.false(thread.roomForSpare());
   a.socket.destroy();
   await once(a.socket, 'close');
-  t.true(thread.roomForSpare(), 'a socket closed in one registry frees a place for the other');
+  t.true(thread.roomForSpare(), 'a spare closed in one registry frees a place for the other');
   t.is(thread.reset(1), 1);
-  t.is(main.count + thread.count, 0);
-  main.add((await connected().then((c) => (t.teardown(c.close), c))).socket);
-  t.true(main.roomForSpare(), 'a reset socket left the count once, not twice');
+  t.is(main.count + thread.count, 1);
+  const [c, d] = [await connected(), await connected()];
+  t.teardown(() => [c, d].forEach((x) => x.close()));
+  main.add(c.socket, undefined, true);
+  main.add(d.socket, undefined, true);
+  t.false(main.roomForSpare(), 'a reset spare left the count once, not twice');
 });
 
 test('without a budget there is always room', (t) => {
