@@ -50,6 +50,14 @@ export class AgentSockets {
     if (entry.spare && this.shared) Atomics.sub(this.shared, 0, 1);
   }
 
+  /** A spare that finished its handshake first became its agent's connection: it holds the room reserved for that. */
+  kept(socket: net.Socket): void {
+    const entry = this.open.get(socket);
+    if (!entry?.spare) return;
+    entry.spare = false;
+    if (this.shared) Atomics.sub(this.shared, 0, 1);
+  }
+
   get count(): number {
     return this.open.size;
   }

@@ -85,7 +85,13 @@ export class Http2Wire extends RequestWire {
     }
     this.onDial?.(spare);
     const sockets = this.sockets;
-    const track = sockets ? (tcp: Socket, tls: TLSSocket) => sockets.add(tcp, tls, spare) : undefined;
+    let tcp: Socket | undefined;
+    const track = sockets
+      ? (socket: Socket, tls: TLSSocket) => {
+          tcp = socket;
+          sockets.add(socket, tls, spare);
+        }
+      : undefined;
     const socket = connectTls(new URL(this.server), this.tls, ['h2'], track);
     this.dialling.add(socket);
     // client-go's dialer gives the TCP connection 30 s, then its transport the TLS handshake 10 s.
@@ -99,7 +105,10 @@ export class Http2Wire extends RequestWire {
       clearTimeout(timer);
       this.dialling.delete(socket);
       if (this.live()) closeSpare(socket);
-      else this.adopt(socket);
+      else {
+        if (tcp) sockets?.kept(tcp);
+        this.adopt(socket);
+      }
     });
     let failure: Error | undefined;
     socket.once('error', (error: Error) => {

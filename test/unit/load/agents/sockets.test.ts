@@ -44,6 +44,22 @@ test("spares count against a budget shared by a runner's threads, beside the roo
   t.false(main.roomForSpare(), 'a reset spare left the count once, not twice');
 });
 
+test("a spare that became its agent's connection leaves the spares' count once", async (t) => {
+  const sockets = new AgentSockets(socketBudget(2));
+  const [a, b] = [await connected(), await connected()];
+  t.teardown(() => [a, b].forEach((c) => c.close()));
+  sockets.add(a.socket, undefined, true);
+  sockets.add(b.socket, undefined, true);
+  t.false(sockets.roomForSpare());
+  sockets.kept(a.socket);
+  sockets.kept(a.socket);
+  t.true(sockets.roomForSpare(), 'the kept one is no longer a spare');
+  a.socket.destroy();
+  await once(a.socket, 'close');
+  sockets.add((await connected().then((c) => (t.teardown(c.close), c))).socket, undefined, true);
+  t.false(sockets.roomForSpare(), 'closing the kept one did not free a spare place again, nor did keeping it twice');
+});
+
 test('without a budget there is always room', (t) => {
   t.true(new AgentSockets().roomForSpare());
 });
