@@ -233,7 +233,7 @@ try {
   );
   const dialledInStorm = dialled();
   console.log(
-    `  TLS connections the agents dialled meanwhile: ${dialledInStorm.kept - dialledBefore.kept} kept, ${dialledInStorm.spares - dialledBefore.spares} spares (closed after their handshake), ${dialledInStorm.withheld - dialledBefore.withheld} spares withheld for want of file descriptors`,
+    `  TLS connections the agents dialled meanwhile: ${dialledInStorm.kept - dialledBefore.kept} first dials, ${dialledInStorm.spares - dialledBefore.spares} spares (dialled while one was in flight; the first to connect is kept, the others closed), ${dialledInStorm.withheld - dialledBefore.withheld} spares withheld for want of file descriptors`,
   );
   console.log(
     `  TLS handshakes the apiserver counted as failed meanwhile (apiserver_tls_handshake_errors_total; its log names them only at -v=5): ${(await handshakeErrors(client)) - handshakeErrorsBefore}`,

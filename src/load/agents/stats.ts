@@ -10,7 +10,11 @@ interface TypeStats {
   watchEvents: number;
   breaks: Map<string, number>;
   listBytes: number;
-  /** TLS connections the agents dialled to the apiserver: the ones they kept, and spares closed after their handshake. */
+  /**
+   * TLS connections the agents dialled to the apiserver, counted as they are dialled: an agent's first dial, and the spares
+   * dialled while one was in flight. Whichever finishes its handshake first is kept and the others are closed, as Go's
+   * transport does, so a spare may be the one kept; either way each is a handshake the apiserver completes.
+   */
   connections: number;
   spareConnections: number;
   /** Spares not dialled because the runner's process was short of file descriptors (the request waited for the agent's dial). */
@@ -101,7 +105,7 @@ export class FleetStats implements SampleSource {
     }
   }
 
-  /** A TLS connection an agent dialled: a spare is closed once its handshake is done, as Go's transport does. */
+  /** A TLS connection an agent dialled: a spare when another of its dials was in flight. */
   connectionDialled(type: string, spare: boolean): void {
     this.of(type)[spare ? 'spareConnections' : 'connections']++;
   }
