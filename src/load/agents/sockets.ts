@@ -44,14 +44,17 @@ export class AgentSockets {
   }
 
   private forget(socket: net.Socket): void {
-    const entry = this.open.get(socket);
-    if (!entry) return;
+    this.leaveSpares(socket);
     this.open.delete(socket);
-    if (entry.spare && this.shared) Atomics.sub(this.shared, 0, 1);
   }
 
   /** A spare that finished its handshake first became its agent's connection: it holds the room reserved for that. */
   kept(socket: net.Socket): void {
+    this.leaveSpares(socket);
+  }
+
+  /** The one place a socket stops counting as a spare, so closing a kept spare cannot take it off the count twice. */
+  private leaveSpares(socket: net.Socket): void {
     const entry = this.open.get(socket);
     if (!entry?.spare) return;
     entry.spare = false;
