@@ -29,17 +29,32 @@ ours() {
 }
 before=$(ours | sort)
 status=0
+# Each part's output is kept, so a part that failed can be shown again at the very end: a CI
+# log is often read from its tail, and the parts after a failure would push it out of sight.
+logs=$(mktemp -d -t test-with-kind.XXXXXX)
+trap 'rm -rf "$logs"' EXIT
+failed=()
+part() {
+  local name=$1
+  shift
+  local code=0
+  "$@" 2>&1 | tee "$logs/$name.log" || code=$?
+  if [ $code != 0 ]; then
+    status=$code
+    failed+=("$name")
+  fi
+}
 if [ $# -gt 0 ]; then
-  npx ava "$@" || status=$?
+  part chosen npx ava "$@"
 else
   # The kind tests run after the rest, alone: a kind node beside them on two cores starves
   # the timing-sensitive tests of the local control plane.
   mapfile -t files < <(find dist/test -name '*.test.js' | grep -v '/kind-e2e[^/]*\.test\.js$' | sort)
-  npx ava "${files[@]}" || status=$?
+  part main npx ava "${files[@]}"
   # The unit tests and the fleet's end-to-end test once more on Node.js 24 (another OpenSSL).
-  bash scripts/test-on-node.sh 24 || status=$?
+  part node-24 bash scripts/test-on-node.sh 24
   # One file at a time: each kind test is a kind node of its own.
-  npx ava --concurrency 1 dist/test/e2e/kind-e2e*.test.js || status=$?
+  part kind npx ava --concurrency 1 dist/test/e2e/kind-e2e*.test.js
 fi
 
 left=$(comm -13 <(echo "$before") <(ours | sort) | sed '/^$/d')
@@ -50,4 +65,10 @@ if [ -n "$left" ]; then
 else
   echo "test-with-kind: nothing left behind (temp folders, containers, networks, control-plane processes)" >&2
 fi
+for name in "${failed[@]}"; do
+  echo "test-with-kind: the $name tests failed; what failed, again:" >&2
+  # ava marks a failed test with ✘ as it ends, and explains the failures at the end of its run.
+  grep -E '✘|[Uu]ncaught|[Uu]nhandled' "$logs/$name.log" | head -20 | sed 's/^/  /' >&2 || true
+  tail -n 50 "$logs/$name.log" | sed 's/^/  | /' >&2
+done
 exit $status
