@@ -50,6 +50,22 @@ async function connectionsTo(port: number): Promise<number> {
   return count;
 }
 
+/**
+ * This process's connections to `port` besides `others`, once the spares dialled while the agents'
+ * own connections were being made have finished their handshakes and closed: at most 10 s for the
+ * count to fall to `most`. Agents starting together dial spares, and on a busy machine a spare may
+ * finish its handshake after every informer already watches over its agent's connection.
+ */
+async function settledConnections(port: number, others: number, most: number): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  let held = (await connectionsTo(port)) - others;
+  while (held > most && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    held = (await connectionsTo(port)) - others;
+  }
+  return held;
+}
+
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -122,7 +138,7 @@ test.serial(
     await fleet.start([spec('kubelet'), spec('kube-proxy'), spec('cni-agent')]);
     await fleet.waitSynced(60_000);
     t.true(await until(() => fleet.watching(), 20_000), 'every informer watches');
-    t.is((await connectionsTo(port)) - others, 3 * perKind, 'one connection to the apiserver per agent');
+    t.is(await settledConnections(port, others, 3 * perKind), 3 * perKind, 'one connection to the apiserver per agent');
     const held = await settledOpenFiles(before, 3 * perKind + 10);
     t.true(held <= 3 * perKind + 10, `${held} more open files for ${3 * perKind} agents`);
 
@@ -194,7 +210,7 @@ test.serial('worker threads hold the same connections and reset them the same', 
   await fleet.waitSynced(60_000);
   t.true(await until(() => fleet.watching(), 20_000));
   t.is(fleet.workerThreads, 2);
-  t.is((await connectionsTo(port)) - others, perKind, 'one connection to the apiserver per agent');
+  t.is(await settledConnections(port, others, perKind), perKind, 'one connection to the apiserver per agent');
   t.true(fleet.stats.byType.get('kube-proxy')!.connections >= perKind, 'the threads report the connections they dialled');
   // A thread's event loop holds a few descriptors of its own.
   const held = await settledOpenFiles(before, perKind + 20);
