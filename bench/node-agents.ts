@@ -207,11 +207,16 @@ try {
   const stats = () => [...fleet.stats.byType.values()];
   const watchesBefore = stats().reduce((sum, s) => sum + (s.requests.get('WATCH rv=last-synced') ?? 0), 0);
   const dialled = () =>
-    stats().reduce((sum, s) => ({ kept: sum.kept + s.connections, spares: sum.spares + s.spareConnections, withheld: sum.withheld + s.withheldSpares }), {
-      kept: 0,
-      spares: 0,
-      withheld: 0,
-    });
+    stats().reduce(
+      (sum, s) => ({
+        first: sum.first + s.connections,
+        spares: sum.spares + s.spareConnections,
+        withheld: sum.withheld + s.withheldSpares,
+        keptSpares: sum.keptSpares + s.keptSpares,
+        failed: sum.failed + s.failedDials,
+      }),
+      { first: 0, spares: 0, withheld: 0, keptSpares: 0, failed: 0 },
+    );
   const dialledBefore = dialled();
   const handshakeErrorsBefore = await handshakeErrors(client);
   const stormCpu = await cpu(pids);
@@ -232,8 +237,9 @@ try {
     `  reset ${reset} connections: every informer watching again after ${stormS.toFixed(1)} s; ${rewatches} re-watches, ${relists} relists; CPU in cores meanwhile: ${cores(stormCpu, await cpu(pids), stormS)}; ${memory()}`,
   );
   const dialledInStorm = dialled();
+  const inStorm = (key: keyof typeof dialledInStorm) => dialledInStorm[key] - dialledBefore[key];
   console.log(
-    `  TLS connections the agents dialled meanwhile: ${dialledInStorm.kept - dialledBefore.kept} first dials, ${dialledInStorm.spares - dialledBefore.spares} spares (dialled while one was in flight; the first to connect is kept, the others closed), ${dialledInStorm.withheld - dialledBefore.withheld} spares withheld for want of file descriptors`,
+    `  TLS connections the agents dialled meanwhile: ${inStorm('first')} first dials, ${inStorm('spares')} spares (dialled while one was in flight; the first to connect is kept, the others closed), ${inStorm('withheld')} spares withheld for want of file descriptors; ${inStorm('keptSpares')} spares kept, ${inStorm('failed')} dials that never finished their handshake`,
   );
   console.log(
     `  TLS handshakes the apiserver counted as failed meanwhile (apiserver_tls_handshake_errors_total; its log names them only at -v=5): ${(await handshakeErrors(client)) - handshakeErrorsBefore}`,

@@ -322,6 +322,7 @@ export class Fleet implements AgentFleet {
             sockets: this.sockets,
             onDial: (spare) => this.stats.connectionDialled(plan.type, spare),
             onSpareWithheld: () => this.stats.spareWithheld(plan.type),
+            onDialEnded: (outcome, spare) => this.stats.dialEnded(plan.type, outcome, spare),
           });
     const reflector = (target: InformerTarget, agentType: string, cancellation: Cancellation, more: Pick<ReflectorOptions, 'objects' | 'resumeFrom'> = {}) => {
       const backoff = new ClientGoBackoff(plan.backoff.initialMs, plan.backoff.maxMs);

@@ -62,6 +62,7 @@ const handshakeTimeoutMs = 3000;
 async function wireBehindHeldDial(
   t: ExecutionContext,
   options: Pick<ConstructorParameters<typeof Http2Wire>[2], 'onDial' | 'onSpareWithheld' | 'sockets' | 'handshakeTimeoutMs'> = {},
+  ended: string[] = [],
 ) {
   const cluster = await startCluster(t);
   const relay = await holdingRelay(new URL(cluster.access.server), 1);
@@ -69,12 +70,14 @@ async function wireBehindHeldDial(
   const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
   const cancellation = new Cancellation();
   t.teardown(() => cancellation.stop());
-  return { relay, wire: new Http2Wire(relay.server, tls, { cancellation, ...options }) };
+  const onDialEnded = (outcome: string, spare: boolean) => ended.push(`${spare ? 'spare' : 'first'} ${outcome}`);
+  return { relay, wire: new Http2Wire(relay.server, tls, { cancellation, onDialEnded, ...options }) };
 }
 
 test.serial('requests whose own connection hangs go over the first one to finish its handshake, as Go binds them late', async (t) => {
   const spares: boolean[] = [];
-  const { relay, wire } = await wireBehindHeldDial(t, { onDial: (spare) => spares.push(spare) });
+  const ended: string[] = [];
+  const { relay, wire } = await wireBehindHeldDial(t, { onDial: (spare) => spares.push(spare) }, ended);
   // Inside the 10 s handshake timeout: they cannot have got through by giving up on the held dial.
   const pages = await within(8000, Promise.all([wire.list('/api/v1/namespaces', true), wire.list('/api/v1/namespaces?limit=1', true)]));
   t.deepEqual(
@@ -83,19 +86,23 @@ test.serial('requests whose own connection hangs go over the first one to finish
   );
   t.is(relay.accepted(), 2);
   t.deepEqual(spares, [false, true]);
+  // The held first dial is still in flight: only the spare has ended, kept as the agent's connection.
+  t.deepEqual(ended, ['spare kept']);
   // Later requests share the connection that won: no new dial.
   t.is((await wire.list('/api/v1/namespaces', true)).status, 200);
   t.is(relay.accepted(), 2);
 });
 
 test.serial('a dial whose TLS handshake hangs gives up after the handshake timeout, and the next request dials again', async (t) => {
-  const { relay, wire } = await wireBehindHeldDial(t, { handshakeTimeoutMs });
+  const ended: string[] = [];
+  const { relay, wire } = await wireBehindHeldDial(t, { handshakeTimeoutMs }, ended);
   const started = Date.now();
   const error = await t.throwsAsync(within(8000, wire.list('/api/v1/namespaces', true)));
   t.is((error as NodeJS.ErrnoException).code, 'ETIMEDOUT');
   t.true(Date.now() - started >= handshakeTimeoutMs);
   t.is((await within(8000, wire.list('/api/v1/namespaces', true))).status, 200);
   t.is(relay.accepted(), 2);
+  t.deepEqual(ended, ['first failed', 'first kept']);
 });
 
 test.serial('short of descriptors, a request waits for the dial in flight instead of dialling a spare, and fails with it', async (t) => {

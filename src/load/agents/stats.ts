@@ -1,6 +1,7 @@
 import { quantile } from '../../metrics/client-stats.js';
 import type { Sample } from '../../core/sample.js';
 import type { SampleSource } from '../../core/scraper.js';
+import type { DialOutcome } from './wire-http2.js';
 
 interface TypeStats {
   agents: number;
@@ -19,6 +20,10 @@ interface TypeStats {
   spareConnections: number;
   /** Spares not dialled because the runner's process was short of file descriptors (the request waited for the agent's dial). */
   withheldSpares: number;
+  /** Spares that finished their handshake first and became their agent's connection. */
+  keptSpares: number;
+  /** Dials, first or spare, that never finished their TLS handshake: refused, reset, or past their timeout. */
+  failedDials: number;
   recentRelistMs: number[];
   /** How many LIST requests asked for each resourceVersion ("" = quorum, "0" = cache). */
   resourceVersions: Map<string, number>;
@@ -37,7 +42,19 @@ export type FleetStatsDelta = Record<
   }
 >;
 
-const counters = ['agents', 'lists', 'relists', 'openWatches', 'watchEvents', 'listBytes', 'connections', 'spareConnections', 'withheldSpares'] as const;
+const counters = [
+  'agents',
+  'lists',
+  'relists',
+  'openWatches',
+  'watchEvents',
+  'listBytes',
+  'connections',
+  'spareConnections',
+  'withheldSpares',
+  'keptSpares',
+  'failedDials',
+] as const;
 
 type Counts = Record<(typeof counters)[number], number>;
 
@@ -70,6 +87,8 @@ export class FleetStats implements SampleSource {
         connections: 0,
         spareConnections: 0,
         withheldSpares: 0,
+        keptSpares: 0,
+        failedDials: 0,
         recentRelistMs: [],
         resourceVersions: new Map(),
         requests: new Map(),
@@ -113,6 +132,12 @@ export class FleetStats implements SampleSource {
   /** A spare the agent would have dialled, withheld for want of file descriptors. */
   spareWithheld(type: string): void {
     this.of(type).withheldSpares++;
+  }
+
+  /** How a dial ended: a spare kept as the agent's connection, or a dial that never finished its handshake. */
+  dialEnded(type: string, outcome: DialOutcome, spare: boolean): void {
+    if (outcome === 'failed') this.of(type).failedDials++;
+    else if (outcome === 'kept' && spare) this.of(type).keptSpares++;
   }
 
   watchOpened(type: string): void {
@@ -226,6 +251,8 @@ export class FleetStats implements SampleSource {
           { t, metric: 'cpchaos_fleet_spare_connections_total', labels, value: s.spareConnections },
         );
       if (s.withheldSpares) samples.push({ t, metric: 'cpchaos_fleet_withheld_spares_total', labels, value: s.withheldSpares });
+      if (s.keptSpares) samples.push({ t, metric: 'cpchaos_fleet_kept_spares_total', labels, value: s.keptSpares });
+      if (s.failedDials) samples.push({ t, metric: 'cpchaos_fleet_failed_dials_total', labels, value: s.failedDials });
       for (const [reason, count] of s.breaks) samples.push({ t, metric: 'cpchaos_fleet_watch_breaks_total', labels: { ...labels, reason }, value: count });
       if (s.recentRelistMs.length) {
         const sorted = s.recentRelistMs.sort((a, b) => a - b);

@@ -15,6 +15,12 @@ interface Waiter {
 }
 
 /**
+ * How a dial ended: its connection became the agent's (`kept`), finished its handshake after another had and was
+ * closed (`closed`), or never finished its handshake (`failed`: refused, reset, or past its timeout).
+ */
+export type DialOutcome = 'kept' | 'closed' | 'failed';
+
+/**
  * One agent's HTTP/2 connection, carrying all its informers as streams, as client-go's
  * transport does. A new connection (a full TLS handshake: client-go keeps no session
  * cache) once the last one closed, was reset or got a GOAWAY.
@@ -41,6 +47,9 @@ export class Http2Wire extends RequestWire {
   private readonly sockets?: AgentSockets;
   private readonly onDial?: (spare: boolean) => void;
   private readonly onSpareWithheld?: () => void;
+  private readonly onDialEnded?: (outcome: DialOutcome, spare: boolean) => void;
+  /** Set once the agent stops: the dials it cuts short then did not fail. */
+  private stopped = false;
   private readonly handshakeTimeoutMs: number;
 
   constructor(
@@ -49,14 +58,22 @@ export class Http2Wire extends RequestWire {
     /**
      * With `sockets`, where the connection's TCP socket is kept, so the fleet can reset it; `onDial` is told of every connection
      * dialled (a spare: another dial of the agent's was in flight), and `onSpareWithheld` of a spare not dialled because `sockets`
-     * had no descriptors to spare (the request waits for the agent's dials in flight instead).
+     * had no descriptors to spare (the request waits for the agent's dials in flight instead); `onDialEnded` of how each dial
+     * ended.
      */
-    options: WireOptions & { sockets?: AgentSockets; onDial?: (spare: boolean) => void; onSpareWithheld?: () => void; handshakeTimeoutMs?: number },
+    options: WireOptions & {
+      sockets?: AgentSockets;
+      onDial?: (spare: boolean) => void;
+      onSpareWithheld?: () => void;
+      onDialEnded?: (outcome: DialOutcome, spare: boolean) => void;
+      handshakeTimeoutMs?: number;
+    },
   ) {
     super(options);
     this.sockets = options.sockets;
     this.onDial = options.onDial;
     this.onSpareWithheld = options.onSpareWithheld;
+    this.onDialEnded = options.onDialEnded;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? tlsHandshakeTimeoutMs;
     this.unhook = options.cancellation.onStop(() => this.close());
   }
@@ -101,12 +118,17 @@ export class Http2Wire extends RequestWire {
       clearTimeout(timer);
       timer = setTimeout(giveUp('net/http: TLS handshake timeout'), this.handshakeTimeoutMs);
     });
+    let secured = false;
     socket.once('secureConnect', () => {
+      secured = true;
       clearTimeout(timer);
       this.dialling.delete(socket);
-      if (this.live()) closeSpare(socket);
-      else {
+      if (this.live()) {
+        this.onDialEnded?.('closed', spare);
+        closeSpare(socket);
+      } else {
         if (tcp) sockets?.kept(tcp);
+        this.onDialEnded?.('kept', spare);
         this.adopt(socket);
       }
     });
@@ -118,6 +140,7 @@ export class Http2Wire extends RequestWire {
     socket.once('close', () => {
       clearTimeout(timer);
       this.dialling.delete(socket);
+      if (!secured && !this.stopped) this.onDialEnded?.('failed', spare);
       // As in Go, a request whose own dial failed gets its error, unless a connection reached it first.
       const at = this.waiting.indexOf(waiter);
       if (at < 0) return;
@@ -190,6 +213,7 @@ export class Http2Wire extends RequestWire {
   }
 
   close(): void {
+    this.stopped = true;
     this.unhook();
     this.session?.destroy();
     this.session = undefined;

@@ -14,6 +14,9 @@ function activity(stats: FleetStats, type: string, relists: number): void {
     stats.listDone(type, true, 10 + i, 50);
     stats.connectionDialled(type, false);
     stats.connectionDialled(type, true);
+    // The first dial failed its handshake; the spare got through and was kept.
+    stats.dialEnded(type, 'failed', false);
+    stats.dialEnded(type, 'kept', true);
   }
 }
 
@@ -42,6 +45,8 @@ test('the deltas of worker threads add up to the stats one thread would have kep
       listBytes: a.listBytes,
       connections: a.connections,
       spareConnections: a.spareConnections,
+      keptSpares: a.keptSpares,
+      failedDials: a.failedDials,
     });
     t.deepEqual(m.breaks, a.breaks);
     t.deepEqual(m.resourceVersions, a.resourceVersions);
@@ -85,7 +90,7 @@ test('the fleet’s layout is recorded beside its counts: worker threads and sha
   ]);
 });
 
-test('connections the agents dialled are series of their own, the spares apart', (t) => {
+test('connections the agents dialled are series of their own, the spares apart, and so are spares kept and dials failed', (t) => {
   const stats = new FleetStats();
   activity(stats, 'kubelet', 2);
   const dialled = stats.drain(1).filter((s) => s.metric.includes('connections_total'));
@@ -93,7 +98,15 @@ test('connections the agents dialled are series of their own, the spares apart',
     { t: 1, metric: 'cpchaos_fleet_connections_total', labels: { component: 'runner', agent: 'kubelet' }, value: 3 },
     { t: 1, metric: 'cpchaos_fleet_spare_connections_total', labels: { component: 'runner', agent: 'kubelet' }, value: 2 },
   ]);
+  // A spare kept, and dials that never finished their handshake; a first dial kept, or a spare closed, is neither.
+  stats.dialEnded('kubelet', 'kept', false);
+  stats.dialEnded('kubelet', 'closed', true);
+  const ended = stats.drain(2).filter((s) => /kept_spares|failed_dials/.test(s.metric));
+  t.deepEqual(ended, [
+    { t: 2, metric: 'cpchaos_fleet_kept_spares_total', labels: { component: 'runner', agent: 'kubelet' }, value: 2 },
+    { t: 2, metric: 'cpchaos_fleet_failed_dials_total', labels: { component: 'runner', agent: 'kubelet' }, value: 2 },
+  ]);
   const shard = new FleetStats();
   shard.setTotals(stats.totals());
-  t.like(shard.byType.get('kubelet'), { connections: 3, spareConnections: 2 }, 'a shard publishes them too');
+  t.like(shard.byType.get('kubelet'), { connections: 3, spareConnections: 2, keptSpares: 2, failedDials: 2 }, 'a shard publishes them too');
 });
