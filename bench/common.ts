@@ -20,6 +20,23 @@ export function benchCluster(
   return new LocalProvider().up({ kubernetesVersion, components: [], memoryLimits: {}, apiserverArgs, featureGates });
 }
 
+/**
+ * A bench stopped early (Ctrl-C, `timeout`, kill) takes its control plane down, as a finished one does in its
+ * `finally`, so nothing of it is left running; `also` releases what else it made (a scratch folder). The handler
+ * stays registered (`on`, not `once`): execa's signal-exit, there for the bench's child processes, kills the
+ * process again at once when it finds no listener but its own, which would cut the teardown short.
+ */
+export function downOnSignal(cluster: LocalCluster, also: () => Promise<unknown> = async () => undefined): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`${signal}: taking the control plane down`);
+      void Promise.allSettled([cluster.down(), also()]).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+}
+
 /** kube-apiserver flags given as `name=value,name=value` (without dashes), as an experiment's `cluster.apiserverArgs` takes them. */
 export function apiserverArgsFlag(text: string): Record<string, string> {
   return Object.fromEntries(

@@ -10,7 +10,7 @@
  */
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import { benchCluster, cpuSeconds, flag, residentBytes } from './common.js';
+import { benchCluster, downOnSignal, cpuSeconds, flag, residentBytes } from './common.js';
 import { kubeconfigIdentity } from '../src/load/client.js';
 import { connectTls, type TlsMaterial } from '../src/load/transports/types.js';
 
@@ -43,6 +43,7 @@ function watchingSession(server: URL, tls: TlsMaterial): Promise<Opened> {
 }
 
 const cluster = await benchCluster();
+downOnSignal(cluster);
 try {
   const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
   const server = new URL(cluster.access.server);

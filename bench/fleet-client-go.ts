@@ -21,7 +21,18 @@
  * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...] [--identities] [--workers 1 (ours' worker threads)]
  */
 import { execa, execaSync } from 'execa';
-import { apfDispatched, benchCluster, cpuSeconds, createNamedObjects, flag, handshakeErrors, median, podSpecNaming, residentBytes } from './common.js';
+import {
+  apfDispatched,
+  benchCluster,
+  downOnSignal,
+  cpuSeconds,
+  createNamedObjects,
+  flag,
+  handshakeErrors,
+  median,
+  podSpecNaming,
+  residentBytes,
+} from './common.js';
 import { buildFleetGo } from './fleet-go-build.js';
 import path from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -106,6 +117,7 @@ async function watches(client: KubeApiClient): Promise<number> {
 // Built before the cluster starts: a build that fails leaves nothing running.
 const binary = await buildFleetGo(clientVersion);
 const cluster = await benchCluster();
+downOnSignal(cluster);
 try {
   const client = await KubeApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
   if (podObjects) await createNamedObjects(client, podsPerNode);

@@ -10,7 +10,7 @@
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { benchCluster, cpuSeconds, flag } from './common.js';
+import { benchCluster, downOnSignal, cpuSeconds, flag } from './common.js';
 import { createFaultEnvironment } from '../src/faults/environment.js';
 import type { RelistPolicy } from '../src/core/agent-fleet.js';
 import { seed } from '../src/load/seed.js';
@@ -41,6 +41,7 @@ async function cpuOf(processes: { component: string; pid: number }[]): Promise<R
 }
 
 const cluster = await benchCluster(relist === 'streaming' ? { WatchList: true } : {});
+downOnSignal(cluster);
 const controller = new AbortController();
 setMaxListeners(0, controller.signal);
 const env = await createFaultEnvironment(cluster, {

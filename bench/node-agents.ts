@@ -115,7 +115,11 @@ const env = await createFaultEnvironment(cluster, {
 const pids = { apiserver: cluster.state.processes.apiserver!.pid, etcd: cluster.state.processes.etcd!.pid };
 const progress = progressReporter(env.fleet, env.context.client, pids);
 // A bench stopped early (Ctrl-C, timeout -s INT) says where it stood, and still takes its control plane down.
-process.once('SIGINT', () => {
+// `on`, not `once`: execa's signal-exit kills the process again when it finds no listener but its own (bench/common.ts).
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) return;
+  interrupted = true;
   progress.stop();
   void progress
     .line()

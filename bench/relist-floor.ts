@@ -16,7 +16,7 @@ import os from 'node:os';
 import nodePath from 'node:path';
 import tls from 'node:tls';
 import { execa } from 'execa';
-import { benchCluster, cpuSeconds, flag } from './common.js';
+import { benchCluster, downOnSignal, cpuSeconds, flag } from './common.js';
 import { kubeconfigIdentity } from '../src/load/client.js';
 
 const requests = Number(flag('requests', '1500'));
@@ -39,6 +39,7 @@ async function batch(name: string, send: (i: number) => Promise<number>): Promis
 
 const cluster = await benchCluster();
 const scratch = await fs.mkdtemp(nodePath.join(os.tmpdir(), 'cpchaos-relist-floor-'));
+downOnSignal(cluster, () => fs.rm(scratch, { recursive: true, force: true }));
 try {
   const { tls: material } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
   const server = new URL(cluster.access.server);

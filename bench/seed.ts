@@ -137,8 +137,12 @@ async function checkPods(tool: Tool, cluster: LocalCluster): Promise<{ bytes: nu
 
 /** What a Ctrl-C must take down: the run's cluster, folder and generator. */
 let current: { cluster: LocalCluster; dir: string; child?: ResultPromise } | undefined;
+// `on`, not `once`: execa's signal-exit kills the process again when it finds no listener but its own (bench/common.ts).
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
     current?.child?.kill();
     void Promise.all([current?.cluster.down(), current && fs.rm(current.dir, { recursive: true, force: true })]).finally(() => process.exit(130));
   });
