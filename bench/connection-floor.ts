@@ -8,6 +8,7 @@
  * counted for the next kind.
  * Run: npm run build && node --expose-gc dist/bench/connection-floor.js --kind tls|http2 [--connections 1000]
  */
+import './help.js';
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { benchCluster, downOnSignal, cpuSeconds, flag, residentBytes } from './common.js';

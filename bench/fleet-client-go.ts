@@ -20,6 +20,7 @@
  * to compare with `go tool pprof -top -diff_base client-go-1.pb.gz ours-1.pb.gz`.
  * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...] [--identities] [--workers 1 (ours' worker threads)]
  */
+import './help.js';
 import { execa, execaSync } from 'execa';
 import {
   apfDispatched,

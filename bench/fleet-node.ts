@@ -9,6 +9,7 @@
  * Run: node dist/bench/fleet-node.js --kubeconfig <path> --server <url> --agents <n> --client v1.37.2 [--kind kubelet|kube-proxy|cni-agent] [--workers 1]
  *   [--identities --client-ca-cert <file> --client-ca-key <file>]
  */
+import './help.js';
 import fs from 'node:fs/promises';
 import { flag, residentBytes } from './common.js';
 import { parseKubernetesVersion } from '../src/binaries/versions.js';

@@ -7,6 +7,7 @@
  * agents and the apiserver (by default they dial it and the drop resets their own sockets).
  * Run: npm run build && node dist/bench/fleet.js [--agents 5000] [--relist cache|quorum|streaming] [--pods 1000] [--profile storm.cpuprofile] [--workers 1] [--relay]
  */
+import './help.js';
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';

@@ -5,6 +5,7 @@
  * (debootstrap from Debian's mirror). Removes the image tag before each run.
  * Run: npm run bench:kind-image [-- --runs 3] [-- --base]
  */
+import './help.js';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';

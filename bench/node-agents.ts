@@ -13,6 +13,7 @@
  * Until every agent watches it prints a line a minute (agents started, informers synced and watching by kind, APF's
  * refusals, the runner's heap, the apiserver's memory and CPU), and that line once more when interrupted.
  */
+import './help.js';
 import fs from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
 import {

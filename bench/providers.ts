@@ -5,6 +5,7 @@
  * apiserver RSS, verdict. Prints medians and kind/local ratios.
  * Run: npm run bench:providers [-- --runs 3]
  */
+import './help.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

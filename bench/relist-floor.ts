@@ -10,6 +10,7 @@
  * getrusage): what an agent fleet written in Go would pay.
  * Run: npm run build && node dist/bench/relist-floor.js [--requests 1500] [--rounds 3] [--go]
  */
+import './help.js';
 import fs from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';

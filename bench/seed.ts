@@ -8,6 +8,7 @@
  * Run: npm run build && node dist/bench/seed.js [--pods 10000] [--qps 0,400] [--concurrency 50] [--rounds 3]
  *      [--protocol http1|http2] [--kube-burner /path/to/kube-burner] [--kubernetes-version v1.37.2]
  */
+import './help.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

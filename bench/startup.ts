@@ -3,6 +3,7 @@
  * each component, and (with --cold) the cold build time of every binary into an
  * empty cache. Run: npm run bench:startup [-- --runs 5] [-- --cold]
  */
+import './help.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
