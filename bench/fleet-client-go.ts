@@ -16,9 +16,11 @@
  * `--identities`: both sides' agents are who the real ones are (each kubelet its node, with a certificate of the
  * cluster's CA; kube-proxies and CNI agents a kube-system ServiceAccount's token, client-go's from a token file),
  * so that the apiserver authenticates, authorizes (Node authorizer, RBAC) and classifies (APF) them as real agents.
+ * `--handshakes-in-flight 0,200` runs ours once per value (comma-separated), each a side of its own in the same interleaving:
+ * at most that many TLS handshakes in flight per thread (HandshakeGate; 0, no limit).
  * `--pprof DIR` saves the apiserver's CPU profile over each storm window there (side-round.pb.gz),
  * to compare with `go tool pprof -top -diff_base client-go-1.pb.gz ours-1.pb.gz`.
- * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...] [--identities] [--workers 1 (ours' worker threads)]
+ * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...] [--identities] [--workers 1 (ours' worker threads)] [--handshakes-in-flight 0,...]
  */
 import './help.js';
 import { execa, execaSync } from 'execa';
@@ -72,6 +74,8 @@ const nodes = [process.execPath, ...flag('node', '').split(',').filter(Boolean)]
 const identities = process.argv.includes('--identities');
 /** Ours in this many worker threads; client-go's fleet uses every core as it is. */
 const workers = flag('workers', '1');
+/** Ours with each of these limits on the TLS handshakes in flight per thread (0: none), a side each. */
+const gates = flag('handshakes-in-flight', '0').split(',');
 
 const fleetNode = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fleet-node.js');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -263,14 +267,15 @@ try {
   const common = ['-kubeconfig', cluster.loadKubeconfigPath, '-server', server, '-agents', String(agents), '-kind', kind];
   const { ours: oursIdentity, clientGo: clientGoIdentity } = identities ? await realIdentities(client) : { ours: [], clientGo: [] };
   const nodeVersion = (node: string) => execaSync(node, ['--version']).stdout.trim();
-  const sides: [string, () => ReturnType<typeof child>][] = nodes.map((node) => {
-    // Named by file as well as release: two wrappers of one Node.js (say, with different V8 flags) are two sides.
-    const label = nodes.length > 1 ? `ours on ${path.basename(node)} ${nodeVersion(node)}` : 'ours';
-    return [
-      label,
-      () => child(node, [fleetNode, ...common.map((a) => a.replace(/^-/, '--')), '--client', clientVersion, '--workers', workers, ...oursIdentity], label),
-    ];
-  });
+  const sides: [string, () => ReturnType<typeof child>][] = nodes.flatMap((node) =>
+    gates.map((gate): [string, () => ReturnType<typeof child>] => {
+      // Named by file as well as release: two wrappers of one Node.js (say, with different V8 flags) are two sides.
+      const onNode = nodes.length > 1 ? ` on ${path.basename(node)} ${nodeVersion(node)}` : '';
+      const label = `ours${onNode}${gates.length > 1 ? ` (handshakes in flight ${gate === '0' ? 'unlimited' : gate})` : ''}`;
+      const args = [fleetNode, ...common.map((a) => a.replace(/^-/, '--')), '--client', clientVersion, '--workers', workers, '--handshakes-in-flight', gate];
+      return [label, () => child(node, [...args, ...oursIdentity], label)];
+    }),
+  );
   sides.push(['client-go', () => child(binary, [...common, ...clientGoIdentity], 'client-go')]);
   const results = new Map<string, Round[]>(sides.map(([name]) => [name, []]));
   for (let i = 0; i < rounds; i++) {

@@ -6,8 +6,9 @@
  * --identities: the agents are who their real counterparts are (kubelets their nodes, with certificates
  * signed by --client-ca-cert/--client-ca-key; the others ServiceAccounts made with the kubeconfig's user).
  * --workers N spreads the agents over N worker threads, as a run does on a machine with cores to spare (client-go's fleet uses every core).
+ * --handshakes-in-flight N: at most N TLS handshakes in flight in each thread (HandshakeGate; 0, no limit).
  * Run: node dist/bench/fleet-node.js --kubeconfig <path> --server <url> --agents <n> --client v1.37.2 [--kind kubelet|kube-proxy|cni-agent] [--workers 1]
- *   [--identities --client-ca-cert <file> --client-ca-key <file>]
+ *   [--identities --client-ca-cert <file> --client-ca-key <file>] [--handshakes-in-flight 0]
  */
 import './help.js';
 import fs from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { catalog } from '../src/plugins.js';
 const agents = Number(flag('agents', '10'));
 const kind = flag('kind', 'kubelet');
 const workers = Number(flag('workers', '1'));
+const handshakesInFlight = Number(flag('handshakes-in-flight', '0'));
 // What this process holds before its agents: the bench's per-agent memory is the growth past it.
 const baseline = residentBytes('self');
 process.stdout.write(`baseline ${baseline}\n`);
@@ -31,6 +33,7 @@ const fleet = new Fleet(flag('server', ''), tls, catalog.agents, {
   // Worker threads make their own clients from the kubeconfig.
   identity: { kubeconfigPath: flag('kubeconfig', '') },
   ...(process.argv.includes('--identities') ? { agentIdentities: { clientCa } } : {}),
+  ...(handshakesInFlight ? { handshakesInFlight } : {}),
 });
 const started = Date.now();
 await fleet.start([{ type: kind, count: agents, relist: 'client-go', client: model, paginate: false, rampUpMs: 0, workers }]);

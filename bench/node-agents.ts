@@ -6,7 +6,7 @@
  * etcd's CPU and memory at rest, and the storm when every agent connection is reset at once.
  * Run: npm run build && node --expose-gc dist/bench/node-agents.js [--nodes 5000] [--kinds kubelet,kube-proxy,cni-agent]
  *   [--pods-per-node 0] [--pod-objects] [--rest 60] [--ramp 60] [--workers 1] [--off cni-agent:ciliumNodes,...] [--load-identity]
- *   [--apiserver-args max-requests-inflight=1500,max-mutating-requests-inflight=500]
+ *   [--apiserver-args max-requests-inflight=1500,max-mutating-requests-inflight=500] [--handshakes-in-flight 0 (per thread; 0: no limit)]
  * Each kubelet connects as its node (system:node:<name>) and the other kinds as ServiceAccounts in kube-system, as the
  * real agents do; --load-identity runs every agent as the runner's one load identity instead (what this bench did before).
  * --apiserver-args gives kube-apiserver flags, as large clusters raise its in-flight limits (APF divides those among priority levels).
@@ -50,6 +50,8 @@ const restS = Number(flag('rest', '60'));
 const rampS = Number(flag('ramp', '60'));
 const workers = Number(flag('workers', '1'));
 const apiserverArgs = apiserverArgsFlag(flag('apiserver-args', ''));
+/** TLS handshakes each of the runner's threads may have in flight (HandshakeGate); 0, as many as the agents dial. */
+const handshakesInFlight = Number(flag('handshakes-in-flight', '0'));
 /** Parts switched off, as kind:part pairs (cni-agent:ciliumNodes,...). */
 const off = flag('off', '')
   .split(',')
@@ -109,6 +111,7 @@ const env = await createFaultEnvironment(cluster, {
   signal: controller.signal,
   event: () => undefined,
   agentIdentities: !process.argv.includes('--load-identity'),
+  ...(handshakesInFlight ? { handshakesInFlight } : {}),
 }).catch(async (error: unknown) => {
   await cluster.down();
   throw error;
@@ -188,7 +191,9 @@ try {
     `${nodes} nodes x ${kinds.join(' + ')} = ${agents} agents, ${podsPerNode * nodes} pods bound to them${expectedObjectWatches ? ` (the kubelets watch ${expectedObjectWatches} objects they name)` : ''}: all synced and watching ${syncedS.toFixed(1)} s after the first started (${rampS} s ramp-up)`,
   );
   const raised = Object.entries(apiserverArgs).map(([name, value]) => `--${name}=${value}`);
-  console.log(`  agents as ${identity}; apiserver flags beyond the defaults: ${raised.join(' ') || 'none'}`);
+  console.log(
+    `  agents as ${identity}; apiserver flags beyond the defaults: ${raised.join(' ') || 'none'}; TLS handshakes in flight per thread: ${handshakesInFlight || 'no limit'}`,
+  );
   console.log(`  requests API Priority and Fairness refused so far, by priority level: ${JSON.stringify(await apfRejections(client))}`);
   console.log(
     `  runner RSS ${formatBytes(rss)} (${formatBytes(rss - rssBefore)} for the agents = ${formatBytes((rss - rssBefore) / agents)} per agent); ${(await openFiles()) - filesBefore} more open files (${(((await openFiles()) - filesBefore) / agents).toFixed(2)} per agent)`,

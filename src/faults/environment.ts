@@ -36,6 +36,8 @@ export async function createFaultEnvironment(
     agentIdentities?: boolean;
     /** What sharded agents need of the run (without it, agents with a placement are refused). */
     sharding?: Pick<ShardingContext, 'runId' | 'consent' | 'progress'>;
+    /** At most this many TLS handshakes in flight in each of the fleet's threads. */
+    handshakesInFlight?: number;
   },
 ): Promise<FaultEnvironment> {
   const client = options.client ?? (await KubeApiClient.fromKubeconfig(cluster.loadKubeconfigPath, options.stats, { context: cluster.kubeconfigContext }));
@@ -48,6 +50,7 @@ export async function createFaultEnvironment(
   const server = proxy ? `https://127.0.0.1:${proxy.port}` : cluster.access.server;
   const fleet = new Fleet(server, { ...tls, serverName: upstream.host }, options.agentKinds, {
     relayed: Boolean(proxy),
+    ...(options.handshakesInFlight ? { handshakesInFlight: options.handshakesInFlight } : {}),
     ...(options.createLabels ? { labels: options.createLabels } : {}),
     identity: { kubeconfigPath: cluster.loadKubeconfigPath, context: cluster.kubeconfigContext },
     // Where the runner holds the cluster's CA, agents are who their real counterparts are; elsewhere the load identity.

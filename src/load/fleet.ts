@@ -24,6 +24,7 @@ import { FleetStats } from './agents/stats.js';
 import { AgentWriter } from './agents/writes.js';
 import { ensureCrds } from './agents/crds.js';
 import { AgentSockets, socketBudget, type SocketBudget } from './agents/sockets.js';
+import { HandshakeGate } from './agents/handshake-gate.js';
 import { secureContextOf, verifyOptions, type TlsMaterial } from './transports/types.js';
 import type { Authorization } from '../core/authorization.js';
 import { AgentIdentities, agentNamespace, serviceAccountTokens, type AgentCredentials, type AgentIdentitySource } from './agent-identities.js';
@@ -90,6 +91,7 @@ export class Fleet implements AgentFleet {
   readonly stats = new FleetStats();
   /** The TCP sockets of this thread's agents: what a connection drop resets when no relay carries them. */
   readonly sockets: AgentSockets;
+  private readonly gate?: HandshakeGate;
   private readonly controller = new AbortController();
   private readonly cancellation = new Cancellation();
   private readonly agent: https.Agent;
@@ -131,10 +133,13 @@ export class Fleet implements AgentFleet {
       agentIdentities?: { clientCa?: () => Promise<KeyPairPem> };
       /** The process's descriptors for agent sockets, shared with its worker threads (a thread is handed the runner's). */
       socketBudget?: SocketBudget;
+      /** At most this many TLS handshakes in flight in each thread (HandshakeGate); without it, as many as the agents dial. */
+      handshakesInFlight?: number;
     } = {},
   ) {
     this.tls = tls;
     this.sockets = new AgentSockets(options.socketBudget ?? processSocketBudget(options.relayed));
+    if (options.handshakesInFlight) this.gate = new HandshakeGate(options.handshakesInFlight);
     setMaxListeners(0, this.controller.signal);
     this.controller.signal.addEventListener('abort', () => this.cancellation.stop(), { once: true });
     this.agent = this.newHttpsAgent(tls);
@@ -320,6 +325,7 @@ export class Fleet implements AgentFleet {
         : new Http2Wire(this.server, who.tls, {
             ...options,
             sockets: this.sockets,
+            ...(this.gate ? { gate: this.gate } : {}),
             onDial: (spare) => this.stats.connectionDialled(plan.type, spare),
             onSpareWithheld: () => this.stats.spareWithheld(plan.type),
             onDialEnded: (outcome, spare) => this.stats.dialEnded(plan.type, outcome, spare),
@@ -427,6 +433,7 @@ export class Fleet implements AgentFleet {
             serverName: this.tls.serverName,
             identity: this.options.identity!,
             ...(this.sockets.budget ? { socketBudget: this.sockets.budget } : {}),
+            ...(this.options.handshakesInFlight ? { handshakesInFlight: this.options.handshakesInFlight } : {}),
           },
           this.stats,
         ),

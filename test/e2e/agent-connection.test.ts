@@ -1,6 +1,7 @@
 import net from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import { AgentSockets, socketBudget } from '../../src/load/agents/sockets.js';
+import { HandshakeGate } from '../../src/load/agents/handshake-gate.js';
 import { Http2Wire } from '../../src/load/agents/wire-http2.js';
 import { kubeconfigIdentity } from '../../src/load/client.js';
 import { Cancellation } from '../../src/util/cancellation.js';
@@ -61,7 +62,7 @@ const handshakeTimeoutMs = 3000;
 /** An agent's wire to a real apiserver through a relay that holds the first connection it dials. */
 async function wireBehindHeldDial(
   t: ExecutionContext,
-  options: Pick<ConstructorParameters<typeof Http2Wire>[2], 'onDial' | 'onSpareWithheld' | 'sockets' | 'handshakeTimeoutMs'> = {},
+  options: Pick<ConstructorParameters<typeof Http2Wire>[2], 'onDial' | 'onSpareWithheld' | 'sockets' | 'gate' | 'handshakeTimeoutMs'> = {},
   ended: string[] = [],
 ) {
   const cluster = await startCluster(t);
@@ -71,7 +72,7 @@ async function wireBehindHeldDial(
   const cancellation = new Cancellation();
   t.teardown(() => cancellation.stop());
   const onDialEnded = (outcome: string, spare: boolean) => ended.push(`${spare ? 'spare' : 'first'} ${outcome}`);
-  return { relay, wire: new Http2Wire(relay.server, tls, { cancellation, onDialEnded, ...options }) };
+  return { relay, tls, cancellation, wire: new Http2Wire(relay.server, tls, { cancellation, onDialEnded, ...options }) };
 }
 
 test.serial('requests whose own connection hangs go over the first one to finish its handshake, as Go binds them late', async (t) => {
@@ -127,4 +128,25 @@ test.serial('short of descriptors, a request waits for the dial in flight instea
   );
   t.is(withheld, 2);
   t.is(relay.accepted(), 2);
+});
+
+test.serial('past the handshake gate a dial waits its turn, its handshake timeout starting only once it leaves, and a spare is still made', async (t) => {
+  let withheld = 0;
+  const gate = new HandshakeGate(1);
+  const ended: string[] = [];
+  const { relay, wire, tls, cancellation } = await wireBehindHeldDial(t, { gate, handshakeTimeoutMs, onSpareWithheld: () => withheld++ }, ended);
+  // Another agent of the same thread: the relay holds only the first connection, so its dial would get through at once.
+  const other = new Http2Wire(relay.server, tls, { cancellation, gate, handshakeTimeoutMs, onDialEnded: (outcome) => ended.push(`other ${outcome}`) });
+  const started = Date.now();
+  const results = await within(
+    3 * handshakeTimeoutMs,
+    Promise.allSettled([wire.list('/api/v1/namespaces', true), wire.list('/api/v1/namespaces?limit=1', true), other.list('/api/v1/namespaces', true)]),
+  );
+  const outcome = (r: PromiseSettledResult<unknown>) => (r.status === 'rejected' ? (r.reason as NodeJS.ErrnoException).code : 'fulfilled');
+  // The held dial gave up; the spare its second request queued behind it got through, and then the other agent's dial.
+  t.deepEqual(results.map(outcome), ['ETIMEDOUT', 'fulfilled', 'fulfilled']);
+  t.deepEqual(ended, ['first failed', 'spare kept', 'other kept'], 'one handshake at a time, in the order they were asked for');
+  t.is(withheld, 0, 'the gate withholds no spare: it only makes it wait');
+  t.is(relay.accepted(), 3);
+  t.true(Date.now() - started >= handshakeTimeoutMs, 'the other agent waited at the gate for the held handshake');
 });

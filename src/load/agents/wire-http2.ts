@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { connectTls, type TlsMaterial } from '../transports/types.js';
 import type { AgentSockets } from './sockets.js';
+import type { HandshakeGate } from './handshake-gate.js';
 import { RequestWire, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
 
 /** client-go's dialer gives up on a TCP connection after this long, and its transport on a TLS handshake after this (k8s.io/client-go/transport/cache.go). */
@@ -48,6 +49,9 @@ export class Http2Wire extends RequestWire {
   private readonly onDial?: (spare: boolean) => void;
   private readonly onSpareWithheld?: () => void;
   private readonly onDialEnded?: (outcome: DialOutcome, spare: boolean) => void;
+  private readonly gate?: HandshakeGate;
+  /** Dials of this agent waiting at the gate: in flight as far as its requests can tell. */
+  private queued = 0;
   /** Set once the agent stops: the dials it cuts short then did not fail. */
   private stopped = false;
   private readonly handshakeTimeoutMs: number;
@@ -59,13 +63,14 @@ export class Http2Wire extends RequestWire {
      * With `sockets`, where the connection's TCP socket is kept, so the fleet can reset it; `onDial` is told of every connection
      * dialled (a spare: another dial of the agent's was in flight), and `onSpareWithheld` of a spare not dialled because `sockets`
      * had no descriptors to spare (the request waits for the agent's dials in flight instead); `onDialEnded` of how each dial
-     * ended.
+     * ended; past `gate`'s handshakes in flight a dial, first or spare, waits its turn.
      */
     options: WireOptions & {
       sockets?: AgentSockets;
       onDial?: (spare: boolean) => void;
       onSpareWithheld?: () => void;
       onDialEnded?: (outcome: DialOutcome, spare: boolean) => void;
+      gate?: HandshakeGate;
       handshakeTimeoutMs?: number;
     },
   ) {
@@ -74,6 +79,7 @@ export class Http2Wire extends RequestWire {
     this.onDial = options.onDial;
     this.onSpareWithheld = options.onSpareWithheld;
     this.onDialEnded = options.onDialEnded;
+    this.gate = options.gate;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? tlsHandshakeTimeoutMs;
     this.unhook = options.cancellation.onStop(() => this.close());
   }
@@ -95,11 +101,28 @@ export class Http2Wire extends RequestWire {
   }
 
   private dial(waiter: Waiter): void {
-    const spare = this.dialling.size > 0;
+    const spare = this.inFlight() > 0;
     if (spare && this.sockets && !this.sockets.roomForSpare()) {
       this.onSpareWithheld?.();
       return;
     }
+    const gate = this.gate;
+    if (!gate) return this.startDial(waiter, spare);
+    this.queued++;
+    gate.admit(() => {
+      this.queued--;
+      // Dialled even when another connection got through meanwhile: Go's dial, once begun, finishes its handshake too.
+      if (this.stopped) return gate.ended();
+      this.startDial(waiter, spare, () => gate.ended());
+    });
+  }
+
+  private inFlight(): number {
+    return this.dialling.size + this.queued;
+  }
+
+  /** Dials a connection for `waiter`; `handshakeEnded` once its handshake finished or failed. */
+  private startDial(waiter: Waiter, spare: boolean, handshakeEnded: () => void = () => undefined): void {
     this.onDial?.(spare);
     const sockets = this.sockets;
     let tcp: Socket | undefined;
@@ -121,6 +144,7 @@ export class Http2Wire extends RequestWire {
     let secured = false;
     socket.once('secureConnect', () => {
       secured = true;
+      handshakeEnded();
       clearTimeout(timer);
       this.dialling.delete(socket);
       if (this.live()) {
@@ -140,7 +164,10 @@ export class Http2Wire extends RequestWire {
     socket.once('close', () => {
       clearTimeout(timer);
       this.dialling.delete(socket);
-      if (!secured && !this.stopped) this.onDialEnded?.('failed', spare);
+      if (!secured) {
+        handshakeEnded();
+        if (!this.stopped) this.onDialEnded?.('failed', spare);
+      }
       // As in Go, a request whose own dial failed gets its error, unless a connection reached it first.
       const at = this.waiting.indexOf(waiter);
       if (at < 0) return;
@@ -148,7 +175,7 @@ export class Http2Wire extends RequestWire {
       const error = failure ?? Object.assign(new Error('connection closed before its TLS handshake'), { code: 'ECONNRESET' });
       waiter.reject(error);
       // Requests withheld a dial of their own wait on the agent's others; with none left in flight, they fail as this one did.
-      if (this.dialling.size === 0 && !this.live()) this.rejectWaiting(error);
+      if (this.inFlight() === 0 && !this.live()) this.rejectWaiting(error);
     });
   }
 
