@@ -20,18 +20,22 @@ const runLabel = { 'cpchaos.io/run': 'agent-kinds-test' };
 const openFiles = async () => (await fs.readdir('/proc/self/fd')).length;
 
 /**
- * Files opened since `before`, once the spare connections an agent dials while its own is being
- * made (as client-go's transport does) have closed: at most 10 s for the count to fall to `most`.
+ * What `read` counts once the spare connections an agent dials while its own is being made (as
+ * client-go's transport does) have finished their handshakes and closed: at most 10 s for the count
+ * to fall to `most`. On a busy machine a spare may close after every informer already watches.
  */
-async function settledOpenFiles(before: number, most: number): Promise<number> {
+async function settled(read: () => Promise<number>, most: number): Promise<number> {
   const deadline = Date.now() + 10_000;
-  let held = (await openFiles()) - before;
+  let held = await read();
   while (held > most && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 250));
-    held = (await openFiles()) - before;
+    held = await read();
   }
   return held;
 }
+
+/** Files opened since `before`, once the spares closed. */
+const settledOpenFiles = (before: number, most: number) => settled(async () => (await openFiles()) - before, most);
 
 /** This process's established TCP connections to `port`: its descriptors whose socket /proc/net/tcp shows connected there. */
 async function connectionsTo(port: number): Promise<number> {
@@ -50,21 +54,8 @@ async function connectionsTo(port: number): Promise<number> {
   return count;
 }
 
-/**
- * This process's connections to `port` besides `others`, once the spares dialled while the agents'
- * own connections were being made have finished their handshakes and closed: at most 10 s for the
- * count to fall to `most`. Agents starting together dial spares, and on a busy machine a spare may
- * finish its handshake after every informer already watches over its agent's connection.
- */
-async function settledConnections(port: number, others: number, most: number): Promise<number> {
-  const deadline = Date.now() + 10_000;
-  let held = (await connectionsTo(port)) - others;
-  while (held > most && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    held = (await connectionsTo(port)) - others;
-  }
-  return held;
-}
+/** This process's connections to `port` besides `others`, once the spares closed. */
+const settledConnections = (port: number, others: number, most: number) => settled(async () => (await connectionsTo(port)) - others, most);
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
