@@ -150,3 +150,29 @@ test.serial('past the handshake gate a dial waits its turn, its handshake timeou
   t.is(relay.accepted(), 3);
   t.true(Date.now() - started >= handshakeTimeoutMs, 'the other agent waited at the gate for the held handshake');
 });
+
+test.serial('a request arriving while its agent waited at the gate gets a spare only if Go would have dialled one', async (t) => {
+  const gate = new HandshakeGate(1);
+  const ended: string[] = [];
+  const { relay, wire, tls, cancellation } = await wireBehindHeldDial(t, { gate, handshakeTimeoutMs }, ended);
+  // Another agent's dial takes the held connection and the gate's one place until its handshake timeout.
+  const other = new Http2Wire(relay.server, tls, { cancellation, gate, handshakeTimeoutMs });
+  const held = other.list('/api/v1/namespaces', true).catch((error: NodeJS.ErrnoException) => error.code);
+  while (relay.accepted() < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  // Asked together, as informers reconnecting at once: in Go both are dialled before either connection is up.
+  const together = [wire.list('/api/v1/namespaces', true), wire.list('/api/v1/namespaces?limit=1', true)];
+  await new Promise((resolve) => setTimeout(resolve, handshakeTimeoutMs / 2));
+  // Asked far later than a local handshake takes: in Go it would have found the connection up.
+  const later = wire.list('/api/v1/namespaces?limit=2', true);
+  const pages = await within(3 * handshakeTimeoutMs, Promise.all([...together, later]));
+  t.deepEqual(
+    pages.map((page) => page.status),
+    [200, 200, 200],
+  );
+  t.is(await held, 'ETIMEDOUT');
+  const deadline = Date.now() + 5000;
+  while (!ended.includes('spare closed') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.deepEqual(ended, ['first kept', 'spare closed'], 'the spare of the request asked together was dialled once the connection was up, and closed');
+  // The held dial, the agent's first, and one spare: none for the request that came later.
+  t.is(relay.accepted(), 3);
+});

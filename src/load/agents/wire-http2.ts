@@ -15,6 +15,17 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+/** A spare dialled for the apiserver's sake alone: the request it was for is served by the connection that won. */
+const servedElsewhere: Waiter = { resolve: () => undefined, reject: () => undefined };
+
+/** One wait for a connection: from the request that found none and no dial in flight to the connection adopted. */
+interface Wait {
+  /** How long that dial waited at the gate before its handshake began: unknown while it waits. */
+  gateWait?: number;
+  /** When (performance.now()) each later request whose spare is not decided yet arrived. */
+  readonly undecided: number[];
+}
+
 /**
  * How a dial ended: its connection became the agent's (`kept`), finished its handshake after another had and was
  * closed (`closed`), or never finished its handshake (`failed`: refused, reset, or past its timeout).
@@ -35,6 +46,13 @@ export type DialOutcome = 'kept' | 'closed' | 'failed';
  * the agent's informers while another got through. One difference: when the runner's process is
  * short of file descriptors (AgentSockets' budget), a request finding a dial in flight waits for it
  * rather than dial a spare, and the fleet counts the spare withheld.
+ *
+ * Past a HandshakeGate, the agent's first dial may wait before its handshake starts: time a real agent
+ * never spends. Go's window for a spare is that handshake, so a request arriving while the first dial
+ * waits or shakes hands after waiting is not sent its spare yet. Once a connection is up, the agent's
+ * time is taken as ours less the wait at the gate: a request that arrived before the connection would
+ * have been up then gets its spare dialled (and closed once its handshake is done, as Go's losers are);
+ * a later one just goes over the connection, as it would have in Go.
  */
 export class Http2Wire extends RequestWire {
   private session?: http2.ClientHttp2Session;
@@ -52,6 +70,7 @@ export class Http2Wire extends RequestWire {
   private readonly gate?: HandshakeGate;
   /** Dials of this agent waiting at the gate: in flight as far as its requests can tell. */
   private queued = 0;
+  private wait?: Wait;
   /** Set once the agent stops: the dials it cuts short then did not fail. */
   private stopped = false;
   private readonly handshakeTimeoutMs: number;
@@ -101,20 +120,53 @@ export class Http2Wire extends RequestWire {
   }
 
   private dial(waiter: Waiter): void {
-    const spare = this.inFlight() > 0;
-    if (spare && this.sockets && !this.sockets.roomForSpare()) {
+    const now = performance.now();
+    if (this.inFlight() === 0) {
+      const wait: Wait = { undecided: [] };
+      this.wait = wait;
+      return this.gated(waiter, false, (waited) => (wait.gateWait = waited));
+    }
+    const wait = this.wait;
+    // Whether Go would have dialled this spare depends on when the connection is up in the agent's time: known only then.
+    if (wait && wait.gateWait !== 0) wait.undecided.push(now);
+    else this.dialSpare(waiter);
+  }
+
+  private dialSpare(waiter: Waiter): void {
+    if (this.sockets && !this.sockets.roomForSpare()) {
       this.onSpareWithheld?.();
       return;
     }
+    this.gated(waiter, true);
+  }
+
+  /** Dials now, or once the gate has room; `admitted` is told how long the dial waited (exactly 0 if it did not). */
+  private gated(waiter: Waiter, spare: boolean, admitted?: (waitedMs: number) => void): void {
     const gate = this.gate;
-    if (!gate) return this.startDial(waiter, spare);
+    if (!gate) {
+      admitted?.(0);
+      return this.startDial(waiter, spare);
+    }
+    const askedAt = performance.now();
+    let waited = false;
     this.queued++;
     gate.admit(() => {
       this.queued--;
       // Dialled even when another connection got through meanwhile: Go's dial, once begun, finishes its handshake too.
       if (this.stopped) return gate.ended();
+      admitted?.(waited ? performance.now() - askedAt : 0);
       this.startDial(waiter, spare, () => gate.ended());
     });
+    waited = true;
+  }
+
+  /** The connection is up: the requests that arrived before it would have been in the agent's time get their spares. */
+  private decideSpares(): void {
+    const wait = this.wait;
+    this.wait = undefined;
+    if (!wait?.gateWait) return;
+    const upInAgentTime = performance.now() - wait.gateWait;
+    for (const askedAt of wait.undecided) if (askedAt < upInAgentTime) this.dialSpare(servedElsewhere);
   }
 
   private inFlight(): number {
@@ -191,6 +243,7 @@ export class Http2Wire extends RequestWire {
       if (this.session === session) this.session = undefined;
     });
     this.session = session;
+    this.decideSpares();
     const waiting = this.waiting;
     this.waiting = [];
     for (const waiter of waiting) waiter.resolve(session);
