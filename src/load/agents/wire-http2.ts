@@ -216,17 +216,17 @@ export class Http2Wire extends RequestWire {
     socket.once('close', () => {
       clearTimeout(timer);
       this.dialling.delete(socket);
-      if (!secured) {
-        handshakeEnded();
-        if (!this.stopped) this.onDialEnded?.('failed', spare);
-      }
+      if (secured) return;
+      handshakeEnded();
+      if (!this.stopped) this.onDialEnded?.('failed', spare);
+      const error = failure ?? Object.assign(new Error('connection closed before its TLS handshake'), { code: 'ECONNRESET' });
       // As in Go, a request whose own dial failed gets its error, unless a connection reached it first.
       const at = this.waiting.indexOf(waiter);
-      if (at < 0) return;
-      this.waiting.splice(at, 1);
-      const error = failure ?? Object.assign(new Error('connection closed before its TLS handshake'), { code: 'ECONNRESET' });
-      waiter.reject(error);
-      // Requests withheld a dial of their own wait on the agent's others; with none left in flight, they fail as this one did.
+      if (at >= 0) {
+        this.waiting.splice(at, 1);
+        waiter.reject(error);
+      }
+      // Requests with no dial of their own (withheld, or their spare not decided) wait on the agent's others; with none left, they fail as this one did.
       if (this.inFlight() === 0 && !this.live()) this.rejectWaiting(error);
     });
   }
@@ -250,6 +250,7 @@ export class Http2Wire extends RequestWire {
   }
 
   private rejectWaiting(error: Error): void {
+    this.wait = undefined;
     const waiting = this.waiting;
     this.waiting = [];
     for (const waiter of waiting) waiter.reject(error);
