@@ -153,9 +153,10 @@ export class Http2Wire extends RequestWire {
     gate.admit(() => {
       this.queued--;
       // Dialled even when another connection got through meanwhile: Go's dial, once begun, finishes its handshake too.
-      if (this.stopped) return gate.ended();
+      if (this.stopped) return false;
       admitted?.(waited ? performance.now() - askedAt : 0);
       this.startDial(waiter, spare, () => gate.ended());
+      return true;
     });
     waited = true;
   }
