@@ -21,20 +21,25 @@ export function benchCluster(
 }
 
 /**
- * A bench stopped early (Ctrl-C, `timeout`, kill) takes its control plane down, as a finished one does in its
+ * A bench stopped early (Ctrl-C, `timeout`, kill) or crashed takes its control plane down, as a finished one does in its
  * `finally`, so nothing of it is left running; `also` releases what else it made (a scratch folder). The handler
  * stays registered (`on`, not `once`): execa's signal-exit, there for the bench's child processes, kills the
  * process again at once when it finds no listener but its own, which would cut the teardown short.
  */
 export function downOnSignal(cluster: LocalCluster, also: () => Promise<unknown> = async () => undefined): void {
   let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      console.error(`${signal}: taking the control plane down`);
-      void Promise.allSettled([cluster.down(), also()]).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-    });
+  const down = (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`${why}: taking the control plane down`);
+    void Promise.allSettled([cluster.down(), also()]).finally(() => process.exit(code));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => down(signal, signal === 'SIGINT' ? 130 : 143));
+  // A bench that crashed used to leave its control plane running (a 3,000-agent node-agents run did).
+  process.on('uncaughtException', (error) => {
+    console.error(error);
+    down('crashed', 1);
+  });
 }
 
 /** kube-apiserver flags given as `name=value,name=value` (without dashes), as an experiment's `cluster.apiserverArgs` takes them. */
