@@ -110,6 +110,8 @@ export class Http2Wire extends RequestWire {
 
   /** The agent's connection, or the first of the dials in flight (this request's own among them) to finish its handshake. */
   private connection(): Promise<http2.ClientHttp2Session> {
+    // Asked after the agent stopped, a dial would wait at the gate and never be made: the request would never settle.
+    if (this.stopped) return Promise.reject(agentStopped());
     const live = this.live();
     if (live) return Promise.resolve(live);
     return new Promise((resolve, reject) => {
@@ -301,8 +303,12 @@ export class Http2Wire extends RequestWire {
     this.session = undefined;
     for (const socket of this.dialling) socket.destroy();
     this.dialling.clear();
-    this.rejectWaiting(Object.assign(new Error('the agent stopped'), { name: 'AbortError' }));
+    this.rejectWaiting(agentStopped());
   }
+}
+
+function agentStopped(): Error {
+  return Object.assign(new Error('the agent stopped'), { name: 'AbortError' });
 }
 
 /**
