@@ -17,10 +17,10 @@
  * cluster's CA; kube-proxies and CNI agents a kube-system ServiceAccount's token, client-go's from a token file),
  * so that the apiserver authenticates, authorizes (Node authorizer, RBAC) and classifies (APF) them as real agents.
  * `--handshakes-in-flight 0,200` runs ours once per value (comma-separated), each a side of its own in the same interleaving:
- * at most that many TLS handshakes in flight per thread (HandshakeGate; 0, no limit).
+ * at most that many TLS handshakes in flight per thread (HandshakeGate; default 200, 0: no limit).
  * `--pprof DIR` saves the apiserver's CPU profile over each storm window there (side-round.pb.gz),
  * to compare with `go tool pprof -top -diff_base client-go-1.pb.gz ours-1.pb.gz`.
- * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...] [--identities] [--workers 1 (ours' worker threads)] [--handshakes-in-flight 0,...]
+ * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...] [--identities] [--workers 1 (ours' worker threads)] [--handshakes-in-flight 200,...]
  */
 import './help.js';
 import { execa, execaSync } from 'execa';
@@ -49,6 +49,7 @@ import { ensureCrds } from '../src/load/agents/crds.js';
 import { Http2Wire } from '../src/load/agents/wire-http2.js';
 import { kubeconfigIdentity } from '../src/load/client.js';
 import { catalog } from '../src/plugins.js';
+import { HandshakeGate } from '../src/load/agents/handshake-gate.js';
 import { Cancellation } from '../src/util/cancellation.js';
 import { clientCaFiles, clientGoIdentityArgs } from './fleet-go-identity.js';
 
@@ -75,7 +76,7 @@ const identities = process.argv.includes('--identities');
 /** Ours in this many worker threads; client-go's fleet uses every core as it is. */
 const workers = flag('workers', '1');
 /** Ours with each of these limits on the TLS handshakes in flight per thread (0: none), a side each. */
-const gates = flag('handshakes-in-flight', '0').split(',');
+const gates = flag('handshakes-in-flight', String(HandshakeGate.defaultLimit)).split(',');
 
 const fleetNode = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fleet-node.js');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

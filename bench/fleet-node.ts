@@ -6,9 +6,9 @@
  * --identities: the agents are who their real counterparts are (kubelets their nodes, with certificates
  * signed by --client-ca-cert/--client-ca-key; the others ServiceAccounts made with the kubeconfig's user).
  * --workers N spreads the agents over N worker threads, as a run does on a machine with cores to spare (client-go's fleet uses every core).
- * --handshakes-in-flight N: at most N TLS handshakes in flight in each thread (HandshakeGate; 0, no limit).
+ * --handshakes-in-flight N: at most N TLS handshakes in flight in each thread (HandshakeGate; default 200, 0: no limit).
  * Run: node dist/bench/fleet-node.js --kubeconfig <path> --server <url> --agents <n> --client v1.37.2 [--kind kubelet|kube-proxy|cni-agent] [--workers 1]
- *   [--identities --client-ca-cert <file> --client-ca-key <file>] [--handshakes-in-flight 0]
+ *   [--identities --client-ca-cert <file> --client-ca-key <file>] [--handshakes-in-flight 200]
  */
 import './help.js';
 import fs from 'node:fs/promises';
@@ -18,11 +18,12 @@ import { clientModel } from '../src/load/agents/reflector.js';
 import { kubeconfigIdentity } from '../src/load/client.js';
 import { Fleet } from '../src/load/fleet.js';
 import { catalog } from '../src/plugins.js';
+import { HandshakeGate } from '../src/load/agents/handshake-gate.js';
 
 const agents = Number(flag('agents', '10'));
 const kind = flag('kind', 'kubelet');
 const workers = Number(flag('workers', '1'));
-const handshakesInFlight = Number(flag('handshakes-in-flight', '0'));
+const handshakesInFlight = Number(flag('handshakes-in-flight', String(HandshakeGate.defaultLimit)));
 // What this process holds before its agents: the bench's per-agent memory is the growth past it.
 const baseline = residentBytes('self');
 process.stdout.write(`baseline ${baseline}\n`);
@@ -33,7 +34,7 @@ const fleet = new Fleet(flag('server', ''), tls, catalog.agents, {
   // Worker threads make their own clients from the kubeconfig.
   identity: { kubeconfigPath: flag('kubeconfig', '') },
   ...(process.argv.includes('--identities') ? { agentIdentities: { clientCa } } : {}),
-  ...(handshakesInFlight ? { handshakesInFlight } : {}),
+  handshakesInFlight,
 });
 const started = Date.now();
 await fleet.start([{ type: kind, count: agents, relist: 'client-go', client: model, paginate: false, rampUpMs: 0, workers }]);

@@ -6,7 +6,7 @@
  * etcd's CPU and memory at rest, and the storm when every agent connection is reset at once.
  * Run: npm run build && node --expose-gc dist/bench/node-agents.js [--nodes 5000] [--kinds kubelet,kube-proxy,cni-agent]
  *   [--pods-per-node 0] [--pod-objects] [--rest 60] [--ramp 60] [--workers 1] [--off cni-agent:ciliumNodes,...] [--load-identity]
- *   [--apiserver-args max-requests-inflight=1500,max-mutating-requests-inflight=500] [--handshakes-in-flight 0 (per thread; 0: no limit)]
+ *   [--apiserver-args max-requests-inflight=1500,max-mutating-requests-inflight=500] [--handshakes-in-flight 200 (per thread; 0: no limit)]
  * Each kubelet connects as its node (system:node:<name>) and the other kinds as ServiceAccounts in kube-system, as the
  * real agents do; --load-identity runs every agent as the runner's one load identity instead (what this bench did before).
  * --apiserver-args gives kube-apiserver flags, as large clusters raise its in-flight limits (APF divides those among priority levels).
@@ -34,6 +34,7 @@ import { nodeName } from '../src/load/fleet.js';
 import { podObjectsType } from '../src/load/agents/pod-object-watches.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
 import { catalog } from '../src/plugins.js';
+import { HandshakeGate } from '../src/load/agents/handshake-gate.js';
 import { formatBytes } from '../src/units.js';
 import type { Fleet } from '../src/load/fleet.js';
 import type { ApiClient } from '../src/core/api-client.js';
@@ -51,7 +52,7 @@ const rampS = Number(flag('ramp', '60'));
 const workers = Number(flag('workers', '1'));
 const apiserverArgs = apiserverArgsFlag(flag('apiserver-args', ''));
 /** TLS handshakes each of the runner's threads may have in flight (HandshakeGate); 0, as many as the agents dial. */
-const handshakesInFlight = Number(flag('handshakes-in-flight', '0'));
+const handshakesInFlight = Number(flag('handshakes-in-flight', String(HandshakeGate.defaultLimit)));
 /** Parts switched off, as kind:part pairs (cni-agent:ciliumNodes,...). */
 const off = flag('off', '')
   .split(',')
@@ -111,7 +112,7 @@ const env = await createFaultEnvironment(cluster, {
   signal: controller.signal,
   event: () => undefined,
   agentIdentities: !process.argv.includes('--load-identity'),
-  ...(handshakesInFlight ? { handshakesInFlight } : {}),
+  handshakesInFlight,
 }).catch(async (error: unknown) => {
   await cluster.down();
   throw error;

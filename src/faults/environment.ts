@@ -36,7 +36,7 @@ export async function createFaultEnvironment(
     agentIdentities?: boolean;
     /** What sharded agents need of the run (without it, agents with a placement are refused). */
     sharding?: Pick<ShardingContext, 'runId' | 'consent' | 'progress'>;
-    /** At most this many TLS handshakes in flight in each of the fleet's threads. */
+    /** At most this many TLS handshakes in flight in each of the fleet's threads (default HandshakeGate.defaultLimit; 0, no limit). */
     handshakesInFlight?: number;
   },
 ): Promise<FaultEnvironment> {
@@ -50,7 +50,7 @@ export async function createFaultEnvironment(
   const server = proxy ? `https://127.0.0.1:${proxy.port}` : cluster.access.server;
   const fleet = new Fleet(server, { ...tls, serverName: upstream.host }, options.agentKinds, {
     relayed: Boolean(proxy),
-    ...(options.handshakesInFlight ? { handshakesInFlight: options.handshakesInFlight } : {}),
+    ...(options.handshakesInFlight !== undefined ? { handshakesInFlight: options.handshakesInFlight } : {}),
     ...(options.createLabels ? { labels: options.createLabels } : {}),
     identity: { kubeconfigPath: cluster.loadKubeconfigPath, context: cluster.kubeconfigContext },
     // Where the runner holds the cluster's CA, agents are who their real counterparts are; elsewhere the load identity.

@@ -17,7 +17,7 @@ try {
   // No agent kinds here: the runner sends each agent's informers along with the plan.
   const fleet = new Fleet(init.server, { ...tls, ...(init.serverName ? { serverName: init.serverName } : {}) }, new Map(), {
     ...(init.socketBudget ? { socketBudget: init.socketBudget } : {}),
-    ...(init.handshakesInFlight ? { handshakesInFlight: init.handshakesInFlight } : {}),
+    handshakesInFlight: init.handshakesInFlight,
   });
   const report = setInterval(() => post({ type: 'stats', delta: fleet.stats.delta() }), 100);
   port.on('message', (message: ToThread) => {

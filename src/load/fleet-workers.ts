@@ -38,8 +38,8 @@ export interface FleetThreadInit {
   identity: FleetIdentity;
   /** The runner's count of agent sockets, which every thread adds to. */
   socketBudget?: SocketBudget;
-  /** The TLS handshakes the thread's agents may have in flight (a gate of its own). */
-  handshakesInFlight?: number;
+  /** The TLS handshakes the thread's agents may have in flight (a gate of its own; 0, no limit). */
+  handshakesInFlight: number;
 }
 
 /** What a connection reset found: the agents' connections open, and how many of them it reset. */

@@ -133,18 +133,24 @@ export class Fleet implements AgentFleet {
       agentIdentities?: { clientCa?: () => Promise<KeyPairPem> };
       /** The process's descriptors for agent sockets, shared with its worker threads (a thread is handed the runner's). */
       socketBudget?: SocketBudget;
-      /** At most this many TLS handshakes in flight in each thread (HandshakeGate); without it, as many as the agents dial. */
+      /** At most this many TLS handshakes in flight in each thread (HandshakeGate; default HandshakeGate.defaultLimit); 0, as many as the agents dial. */
       handshakesInFlight?: number;
     } = {},
   ) {
     this.tls = tls;
     this.sockets = new AgentSockets(options.socketBudget ?? processSocketBudget(options.relayed));
-    if (options.handshakesInFlight) this.gate = new HandshakeGate(options.handshakesInFlight);
+    const handshakesInFlight = options.handshakesInFlight ?? HandshakeGate.defaultLimit;
+    if (handshakesInFlight > 0) this.gate = new HandshakeGate(handshakesInFlight);
     setMaxListeners(0, this.controller.signal);
     this.controller.signal.addEventListener('abort', () => this.cancellation.stop(), { once: true });
     this.agent = this.newHttpsAgent(tls);
     this.credentials = tls.credentials;
     this.identities = new AgentIdentities(this.loadCredentials());
+  }
+
+  /** The TLS handshakes each of the fleet's threads lets be in flight at once (0: no limit). */
+  get handshakesInFlight(): number {
+    return this.gate?.limit ?? 0;
   }
 
   /** HTTP/1.1 connections with `tls`, each over a TCP socket of ours that `sockets` can reset. */
@@ -433,7 +439,7 @@ export class Fleet implements AgentFleet {
             serverName: this.tls.serverName,
             identity: this.options.identity!,
             ...(this.sockets.budget ? { socketBudget: this.sockets.budget } : {}),
-            ...(this.options.handshakesInFlight ? { handshakesInFlight: this.options.handshakesInFlight } : {}),
+            handshakesInFlight: this.handshakesInFlight,
           },
           this.stats,
         ),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
 import { repoRoot } from '../../helpers/cluster.js';
+import { Fleet } from '../../../src/load/fleet.js';
 
 /** Starts a fleet of `count` kubelets in a node process whose open-files limit is `limit`; what it says. */
 async function startUnderLimit(limit: number, count: number, relayed = false): Promise<string> {
@@ -26,4 +27,12 @@ test('a fleet larger than the open-files limit is refused at once, saying what t
   t.is(await startUnderLimit(4_000, 500, true), 'started');
   t.is(await startUnderLimit(4_000, 2_000), 'started');
   t.regex(await startUnderLimit(4_000, 3_500), /^InfrastructureError: 3500 more agent connections need about 4500 open files here \(a socket each\)/);
+});
+
+test('each thread gates its TLS handshakes at 200 in flight unless told another limit, and 0 lifts it', (t) => {
+  const limit = (handshakesInFlight?: number) =>
+    new Fleet('https://127.0.0.1:9', {}, new Map(), handshakesInFlight === undefined ? {} : { handshakesInFlight }).handshakesInFlight;
+  t.is(limit(), 200);
+  t.is(limit(50), 50);
+  t.is(limit(0), 0);
 });
