@@ -6,6 +6,7 @@ import { Http2Wire } from '../../src/load/agents/wire-http2.js';
 import { kubeconfigIdentity } from '../../src/load/client.js';
 import { Cancellation } from '../../src/util/cancellation.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+import { within } from '../helpers/within.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -44,13 +45,6 @@ async function holdingRelay(upstream: URL, held: number) {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** The promise's outcome, or a rejection once `ms` passed without one. */
-function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`nothing within ${ms} ms`)), ms)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /**
