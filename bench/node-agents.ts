@@ -134,6 +134,15 @@ process.on('SIGINT', () => {
     .finally(() => cluster.down())
     .finally(() => process.exit(130));
 });
+// A crash takes the control plane down too (a run that overflowed the stack as its agents stopped left it running);
+// the agents may be what crashed, so it goes down without waiting on them.
+process.on('uncaughtException', (error) => {
+  console.error(error);
+  if (interrupted) return;
+  interrupted = true;
+  progress.stop();
+  void cluster.down().finally(() => process.exit(1));
+});
 try {
   const { client, connections } = env.context;
   const { fleet } = env;
