@@ -12,8 +12,8 @@ import Queue from 'yocto-queue';
 export class HandshakeGate {
   /**
    * A thread's limit unless told otherwise: with 3,000 agents in one thread it brought a reset back in
-   * 38-41 s against 123-177 s, with no failed handshake, and beside client-go at 500 kubelets it left the
-   * apiserver's CPU in the storm at 0.93-0.94x client-go's (bench/README.md).
+   * 14.7-17.1 s against 123-177 s, with no failed handshake, and beside client-go at 500 kubelets it left
+   * the apiserver's CPU in the storm at 0.93-0.94x client-go's (bench/README.md).
    */
   static readonly defaultLimit = 200;
 
