@@ -25,7 +25,8 @@ Exit codes:
   0  success (for experiments: every hypothesis held)
   1  an experiment hypothesis deviated
   2  invalid input (flags, sizes, experiment files)
-  3  infrastructure failure (binaries, cgroups, a process that would not start)
+  3  infrastructure failure (binaries, cgroups, a process that would not start),
+     or cpchaos crashed (a bug): it tears down first, as on Ctrl-C
   130 interrupted (Ctrl-C); everything started was torn down
 
 Environment:
@@ -34,6 +35,7 @@ Environment:
   CPCHAOS_CACHE_DIR          binary cache (default $XDG_CACHE_HOME/cpchaos)
   CPCHAOS_STATE_DIR          cluster state (default $XDG_STATE_HOME/cpchaos)
   CPCHAOS_CGROUP_PARENT      cgroup folder to create memory cgroups under
+  CPCHAOS_DEBUG=1            print the stack trace of an error or a crash
   CPCHAOS_INFLUXDB_PASSWORD  InfluxDB password for --influxdb / metrics.influxdb (never in files)
   KUBECONFIG                 default kubeconfig of the existing provider (cluster.kubeconfig wins)
 `;

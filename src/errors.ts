@@ -29,8 +29,20 @@ export class AbortedError extends Error {
   }
 }
 
+/**
+ * An exception nothing caught, thrown while work was running: a bug in cpchaos. The work is
+ * stopped as on Ctrl-C, so what it started is torn down, and the process then fails with this.
+ */
+export class CrashError extends Error {
+  readonly exitCode = ExitCode.infrastructure;
+  constructor(override readonly cause: unknown) {
+    super(`cpchaos crashed (a bug; CPCHAOS_DEBUG=1 prints its stack trace): ${messageOf(cause)}`);
+  }
+}
+
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError || error instanceof InfrastructureError || error instanceof AbortedError) return error.exitCode;
+  if (error instanceof UsageError || error instanceof InfrastructureError || error instanceof AbortedError || error instanceof CrashError)
+    return error.exitCode;
   return ExitCode.infrastructure;
 }
 

@@ -71,7 +71,7 @@ export function registerRun(program: Command): void {
     .addOption(binDirOption())
     .addHelpText(
       'after',
-      '\nExit codes (the worst of all experiments given): 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure, 130 interrupted.\nWith variants: the worst of the variants, and results/<run-id>/comparison.md and report.html\n(the variants overlaid) side by side. Each run folder has report.html, report.md, summary.json.',
+      '\nExit codes (the worst of all experiments given): 0 every hypothesis held, 1 a hypothesis deviated (or not in steady state),\n2 invalid experiment file, 3 infrastructure failure or a crash of cpchaos, 130 interrupted.\nWith variants: the worst of the variants, and results/<run-id>/comparison.md and report.html\n(the variants overlaid) side by side. Each run folder has report.html, report.md, summary.json.',
     )
     .action((files: string[], flags: RunFlags) => runCommands(files, flags));
 }
@@ -158,7 +158,9 @@ async function runCommand(loaded: LoadedExperiment, flags: RunFlags): Promise<nu
   const common = { binDir: flags.binDir, output, sinkConfig, targetExisting: flags.targetExisting, loadCluster: flags.loadCluster };
   const variants = expandVariants(loaded);
   if (variants.length) return runVariants(loaded, variants, flags, common);
-  const { dir, summary } = await withInterrupt((signal) => runExperiment({ loaded, resultsRoot: flags.results, runId: flags.runId, signal, ...common }));
+  const { dir, summary } = await withInterrupt((signal) => runExperiment({ loaded, resultsRoot: flags.results, runId: flags.runId, signal, ...common }), {
+    resultTellsCrash: true,
+  });
   output.close();
   printVerdicts(summary, dir, output.mode === 'json');
   if (output.mode !== 'json') note(`results: ${dir}`);
@@ -176,18 +178,21 @@ async function runVariants(
   const output = common.output!;
   const json = output.mode === 'json';
   const base = path.resolve(flags.results, flags.runId ?? runIdFor(loaded.experiment.metadata.name));
-  const summaries = await withInterrupt(async (signal) => {
-    const done: { dir: string; summary: Summary }[] = [];
-    for (const variant of variants) {
-      if (signal.aborted) break;
-      output.line(`variant ${variant.name}`);
-      const outcome = await runExperiment({ loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, ...common });
-      output.clear();
-      printVerdicts(outcome.summary, outcome.dir, json);
-      done.push(outcome);
-    }
-    return done;
-  });
+  const summaries = await withInterrupt(
+    async (signal) => {
+      const done: { dir: string; summary: Summary }[] = [];
+      for (const variant of variants) {
+        if (signal.aborted) break;
+        output.line(`variant ${variant.name}`);
+        const outcome = await runExperiment({ loaded: variant.loaded, variant: variant.name, resultsRoot: base, runId: variant.name, signal, ...common });
+        output.clear();
+        printVerdicts(outcome.summary, outcome.dir, json);
+        done.push(outcome);
+      }
+      return done;
+    },
+    { resultTellsCrash: true },
+  );
   output.close();
   await writeComparison(loaded, base, summaries, json);
   if (!json) note(`results: ${base}`);

@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ClusterProvider } from '../core/cluster.js';
-import { AbortedError, messageOf } from '../errors.js';
+import { AbortedError, CrashError, messageOf } from '../errors.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { evaluate, passed } from '../hypotheses/evaluate.js';
 import type { Sink } from '../core/sample.js';
@@ -123,6 +123,9 @@ function recordFailure(run: RunContext, error: unknown): void {
   if (state.lost) {
     state.status = 'error';
     state.message = `cluster lost: ${state.lost}`;
+  } else if (run.signal.reason instanceof CrashError) {
+    state.status = 'error';
+    state.message = run.signal.reason.message;
   } else if (error instanceof AbortedError || run.signal.aborted) {
     state.status = 'interrupted';
     state.message = 'interrupted (Ctrl-C or SIGTERM); results cover the run until then';
@@ -131,6 +134,15 @@ function recordFailure(run: RunContext, error: unknown): void {
     state.message = messageOf(error);
   }
   run.event(state.status, state.message);
+}
+
+/** A crash (an exception nothing caught) that came while no phase was failing, during teardown say, still fails the run. */
+function recordLateCrash(run: RunContext): void {
+  const { reason } = run.signal;
+  if (!(reason instanceof CrashError) || run.state.status === 'error') return;
+  run.state.status = 'error';
+  run.state.message = reason.message;
+  run.event('error', reason.message);
 }
 
 /** teardown: the cluster reports what is still in flight, then everything acquired is released, last first. */
@@ -183,6 +195,7 @@ export async function runExperiment(options: RunOptions): Promise<RunOutcome> {
   } finally {
     await teardown(run);
   }
+  recordLateCrash(run);
   judge(run);
   const summary = await writeResults(run);
   if (!options.output) run.output.close();

@@ -4,7 +4,8 @@ import test from 'ava';
 import { execa } from 'execa';
 import { isAlive } from '../../src/cluster/process.js';
 import type { ClusterState } from '../../src/cluster/state.js';
-import { cliPath, exists, isolatedStateDir, runCli, writeExperiment } from '../helpers/cluster.js';
+import type { ResultPromise } from 'execa';
+import { cliPath, exists, isolatedStateDir, repoRoot, runCli, writeExperiment } from '../helpers/cluster.js';
 import { clusterListeners } from '../helpers/listeners.js';
 
 let stateDir: string;
@@ -162,3 +163,67 @@ hypotheses:
   const results = await Promise.all(children);
   for (const result of results) t.is(result.exitCode, 0, String(result.all));
 });
+
+/** Resolves once the run, in --json mode, has entered `phase`. */
+function phaseReached(child: ResultPromise, phase: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      if (!lines.some((line) => line.includes(`"phase":"${phase}"`))) return;
+      child.stdout!.off('data', onData);
+      resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.then(() => reject(new Error(`the run ended before ${phase}`)), reject);
+  });
+}
+
+const crashFixture = path.join(repoRoot, 'dist', 'test', 'fixtures', 'crash-on-signal.js');
+
+for (const how of ['throw', 'reject'] as const) {
+  test.serial(`a run that crashes (${how}) with its agents running tears everything down, exits 3 and says why in one line`, async (t) => {
+    const { dir, file } = await writeExperiment(
+      `crash-${how}`,
+      `apiVersion: cpchaos.io/v1alpha1
+kind: Experiment
+metadata: { name: crash-${how} }
+cluster: { etcdUnsafeNoFsync: true }
+agents:
+  - { type: kubelet, count: 20, rampUp: 0s }
+steadyState: { duration: 120s }
+hypotheses:
+  - { name: no oom, builtin: not-oom-killed }
+`,
+    );
+    t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+    const child = execa('node', ['--import', crashFixture, cliPath, 'run', file, '--results', dir, '--run-id', 'crash', '--json'], {
+      reject: false,
+      all: true,
+      env: { CPCHAOS_TEST_CRASH: how },
+    });
+    await phaseReached(child, 'steady-state');
+    const [name] = await readyRunClusters(1);
+    const state = await readState(name!);
+    t.truthy(state, 'the run brought its cluster up');
+    child.kill('SIGUSR2');
+    const result = await child;
+    t.is(result.exitCode, 3, String(result.all));
+    const injected = how === 'throw' ? 'injected crash' : 'injected rejection';
+    t.regex(String(result.stderr), new RegExp(`^cpchaos crashed \\(a bug; CPCHAOS_DEBUG=1 prints its stack trace\\): ${injected}$`, 'm'));
+    t.notRegex(String(result.all), /\n\s+at /, 'no stack trace');
+    const events = String(result.stdout)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; phase?: string; status?: string; message?: string; exitCode?: number });
+    t.true(
+      events.some((e) => e.phase === 'teardown'),
+      'the run went through its teardown',
+    );
+    t.like(events.at(-1), { type: 'result', status: 'error', exitCode: 3 });
+    t.regex(events.at(-1)!.message ?? '', new RegExp(`cpchaos crashed .*: ${injected}$`));
+    await assertNothingLeft(t, state!);
+  });
+}
