@@ -76,11 +76,19 @@ export class FleetWorker {
   /** The identities last handed to the thread: it builds its issuer and token renewal again only when they change. */
   private sentIdentities?: AgentIdentitySource;
   private readonly stopped: Promise<void>;
+  /** Plans handed to the thread and not started yet: a failure then fails start(). */
+  private starting = 0;
+  private stopping = false;
 
   constructor(init: FleetThreadInit, stats: FleetStats) {
     this.worker = new Worker(new URL('./fleet-thread.js', import.meta.url), { workerData: init });
     this.stopped = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('error', (error) => {
+      this.fail(error);
+      // Its agents are gone. Past its start, nothing waits to hear it: a run would go on and judge the agents left.
+      // So the crash is the runner's, as Node makes it of a worker's error no one listens for, and its teardown runs.
+      if (!this.starting && !this.stopping) throw new Error(`a fleet worker thread crashed: ${error.message}`, { cause: error });
+    });
     this.worker.on('message', (message: FromThread) => {
       if (message.type === 'stats') stats.add(message.delta);
       else if (message.type === 'started') this.settle(message.id);
@@ -121,16 +129,18 @@ export class FleetWorker {
     const id = this.nextId++;
     const changed = identities !== this.sentIdentities ? identities : undefined;
     this.sentIdentities = identities;
+    this.starting++;
     await new Promise<void>((resolve) => {
       this.pending.set(id, resolve);
       this.worker.postMessage({ type: 'start', id, plan, ...(changed ? { identities: changed } : {}) } satisfies ToThread);
-    });
+    }).finally(() => this.starting--);
     const failure = this.failure as Error | undefined;
     if (failure) throw new Error(`a fleet worker thread failed: ${failure.message}`);
   }
 
   /** Stops every agent of the thread; its last stats arrive before this resolves. */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.worker.postMessage({ type: 'stop' } satisfies ToThread);
     const deadline = setTimeout(() => void this.worker.terminate(), 10_000);
     await this.stopped;

@@ -183,7 +183,9 @@ function phaseReached(child: ResultPromise, phase: string): Promise<void> {
 
 const crashFixture = path.join(repoRoot, 'dist', 'test', 'fixtures', 'crash-on-signal.js');
 
-for (const how of ['throw', 'reject'] as const) {
+const injected = { throw: 'injected crash', reject: 'injected rejection', thread: 'a fleet worker thread crashed: injected crash in a worker thread' };
+
+for (const how of ['throw', 'reject', 'thread'] as const) {
   test.serial(`a run that crashes (${how}) with its agents running tears everything down, exits 3 and says why in one line`, async (t) => {
     const { dir, file } = await writeExperiment(
       `crash-${how}`,
@@ -192,7 +194,7 @@ kind: Experiment
 metadata: { name: crash-${how} }
 cluster: { etcdUnsafeNoFsync: true }
 agents:
-  - { type: kubelet, count: 20, rampUp: 0s }
+  - { type: kubelet, count: 20, rampUp: 0s, workers: ${how === 'thread' ? 2 : 1} }
 steadyState: { duration: 120s }
 hypotheses:
   - { name: no oom, builtin: not-oom-killed }
@@ -211,8 +213,7 @@ hypotheses:
     child.kill('SIGUSR2');
     const result = await child;
     t.is(result.exitCode, 3, String(result.all));
-    const injected = how === 'throw' ? 'injected crash' : 'injected rejection';
-    t.regex(String(result.stderr), new RegExp(`^cpchaos crashed \\(a bug; CPCHAOS_DEBUG=1 prints its stack trace\\): ${injected}$`, 'm'));
+    t.regex(String(result.stderr), new RegExp(`^cpchaos crashed \\(a bug; CPCHAOS_DEBUG=1 prints its stack trace\\): ${injected[how]}$`, 'm'));
     t.notRegex(String(result.all), /\n\s+at /, 'no stack trace');
     const events = String(result.stdout)
       .trim()
@@ -223,7 +224,7 @@ hypotheses:
       'the run went through its teardown',
     );
     t.like(events.at(-1), { type: 'result', status: 'error', exitCode: 3 });
-    t.regex(events.at(-1)!.message ?? '', new RegExp(`cpchaos crashed .*: ${injected}$`));
+    t.regex(events.at(-1)!.message ?? '', new RegExp(`cpchaos crashed .*: ${injected[how]}$`));
     await assertNothingLeft(t, state!);
   });
 }
