@@ -35,7 +35,7 @@ export async function createFaultEnvironment(
     /** false: every agent runs as the load identity, even where the cluster lets them be who they model (for comparisons). */
     agentIdentities?: boolean;
     /** What sharded agents need of the run (without it, agents with a placement are refused). */
-    sharding?: Pick<ShardingContext, 'runId' | 'consent' | 'progress'>;
+    sharding?: Pick<ShardingContext, 'runId' | 'consent' | 'progress' | 'lost'>;
     /** At most this many TLS handshakes in flight in each of the fleet's threads (default HandshakeGate.defaultLimit; 0, no limit). */
     handshakesInFlight?: number;
   },

@@ -57,6 +57,8 @@ export interface ShardingContext {
   /** The target apiserver as other containers reach it (kind); else placement.server must say. */
   networkServer?: string;
   progress(text: string): void;
+  /** A shard failed after it started (its pod failed or was deleted): its agents are gone, and the run cannot be judged. */
+  lost?(reason: string): void;
 }
 
 /**
@@ -410,7 +412,7 @@ export class Fleet implements AgentFleet {
     if (!server) throw new Error('agents[].placement.kubernetes.server: say how the load cluster reaches the target apiserver');
     const plans = splitPlan(plan, placement.shards);
     const token = await agentToken(sharding.client, shardsName(sharding.runId), plans);
-    const remote = new ShardedFleet(placement, sharding.runId, this.stats, sharding.progress);
+    const remote = new ShardedFleet(placement, sharding.runId, this.stats, sharding.progress, sharding.lost);
     this.remotes.push({ remote, shards: plans.length });
     await remote.deploy(plans, { server, caPem: sharding.caPem, token }, signal);
     await remote.waitStarted(plans.length, 300_000 + plan.rampUpMs, signal);

@@ -13,7 +13,7 @@ export interface RunContext {
   readonly catalog: Catalog;
   /** The load cluster context the user consented to (--load-cluster). */
   readonly loadCluster?: string;
-  /** Aborted on Ctrl-C, or when the cluster is lost. */
+  /** Aborted on Ctrl-C, or when the cluster or the agents are lost. */
   readonly signal: AbortSignal;
   readonly output: RunOutput;
   readonly sinks: readonly Sink[];
@@ -23,7 +23,7 @@ export interface RunContext {
   /** A plugin's own event (faults, seeding's progress): what the fault environment is given. */
   readonly report: ReportFn;
   phase(name: string): void;
-  /** The cluster cannot go on: every wait of the run stops, and the run ends with exit 3 and this reason. */
+  /** The cluster or the agents cannot go on: every wait of the run stops, and the run ends with exit 3 and this reason (`cluster lost: ...`). */
   lose(reason: string): void;
   log(line: string): void;
 }

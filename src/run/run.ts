@@ -122,7 +122,7 @@ function recordFailure(run: RunContext, error: unknown): void {
   const { state } = run;
   if (state.lost) {
     state.status = 'error';
-    state.message = `cluster lost: ${state.lost}`;
+    state.message = state.lost;
   } else if (run.signal.reason instanceof CrashError) {
     state.status = 'error';
     state.message = run.signal.reason.message;

@@ -43,7 +43,7 @@ export interface RunState {
   faultErrors: string[];
   readyAfterMs?: number;
   recoveryChecked: boolean;
-  /** Why the cluster cannot go on, when it said so (its folder removed, a restart failed). */
+  /** Why the run cannot go on, when the cluster said so (its folder removed, a restart failed) or a shard of agents failed. */
   lost?: string;
   verdicts: Verdict[];
 }

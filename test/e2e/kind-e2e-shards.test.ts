@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { countLabelled, runSelector } from '../../src/cluster/cleanup.js';
@@ -35,7 +35,7 @@ async function loadCluster(t: ExecutionContext): Promise<{ cluster: Cluster; con
   return { cluster, context: kc.getCurrentContext() };
 }
 
-const experiment = (kubeconfig: string, context: string, server: string) => `apiVersion: cpchaos.io/v1alpha1
+const experiment = (kubeconfig: string, context: string, server: string, steadyState = '2s') => `apiVersion: cpchaos.io/v1alpha1
 kind: Experiment
 metadata:
   name: sharded
@@ -53,7 +53,7 @@ agents:
     placement:
       kubernetes: { context: ${context}, kubeconfig: ${kubeconfig}, shards: 3, server: "${server}" }
 steadyState:
-  duration: 2s
+  duration: ${steadyState}
 faults:
   - type: connection-drop
     at: 1s
@@ -125,6 +125,42 @@ kindTest(`three shards of a Job on a kind load cluster list, watch, relist once 
   t.deepEqual(await leftAfterDeletion(cluster.kubeconfigPath, context), {}, 'nothing of the run is left on the load cluster');
 });
 
+/** Resolves once the run's journal says its agents synced (or the run ended). */
+async function agentsSynced(events: string, run: { exitCode: number | null }): Promise<void> {
+  for (;;) {
+    const text = await fs.readFile(events, 'utf8').catch(() => '');
+    if (text.includes('"agents-synced"') || run.exitCode !== null) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+kindTest(`a shard whose pod is deleted mid-run ends the run with exit 3 (agents lost), and nothing is left${note}`, async (t) => {
+  t.timeout(10 * 60_000);
+  const { cluster, context } = await loadCluster(t);
+  const { dir, file } = await writeExperiment('sharded-lost', experiment(cluster.kubeconfigPath, context, cluster.networkServer!, '120s'));
+  const run = execa('node', [cliPath, 'run', file, '--results', dir, '--run-id', 'lost', '--target-existing', context, '--load-cluster', context], {
+    reject: false,
+    all: true,
+  });
+  await agentsSynced(path.join(dir, 'lost', 'events.ndjson'), run);
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfigPath);
+  const core = kc.makeApiClient(CoreV1Api);
+  const [pod] = (await core.listPodForAllNamespaces({ labelSelector: runSelector() })).items;
+  t.truthy(pod, 'a shard pod runs');
+  // As an eviction would: a graceful delete, so the shard gets its SIGTERM.
+  await core.deleteNamespacedPod({ name: pod!.metadata!.name!, namespace: pod!.metadata!.namespace! });
+  const startedAt = Date.now();
+  const result = await run;
+  t.is(result.exitCode, 3, String(result.all));
+  t.true(Date.now() - startedAt < 60_000, 'the run ended long before its 120 s steady state would have');
+  const summary = JSON.parse(await fs.readFile(path.join(dir, 'lost', 'summary.json'), 'utf8')) as Summary;
+  t.is(summary.status, 'error');
+  t.log(summary.message);
+  t.regex(summary.message ?? '', new RegExp(`^agents lost: the Job of agent shards on ${context} failed`));
+  t.deepEqual(await leftAfterDeletion(cluster.kubeconfigPath, context), {}, 'nothing of the run is left on the load cluster');
+});
+
 kindTest(`after a SIGKILLed runner, cpchaos down --existing removes the Job and everything else of the run${note}`, async (t) => {
   t.timeout(10 * 60_000);
   const { cluster, context } = await loadCluster(t);
@@ -133,12 +169,7 @@ kindTest(`after a SIGKILLed runner, cpchaos down --existing removes the Job and 
   const run = execa('node', [cliPath, 'run', file, '--results', dir, '--run-id', 'killed', '--target-existing', context, '--load-cluster', context], {
     reject: false,
   });
-  const events = path.join(dir, 'killed', 'events.ndjson');
-  for (;;) {
-    const text = await fs.readFile(events, 'utf8').catch(() => '');
-    if (text.includes('"agents-synced"') || run.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await agentsSynced(path.join(dir, 'killed', 'events.ndjson'), run);
   run.kill('SIGKILL');
   await run;
   const left = await labelled(cluster.kubeconfigPath, context);

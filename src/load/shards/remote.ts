@@ -46,18 +46,22 @@ export class ShardedFleet {
   /** The load cluster, read once from the placement's kubeconfig and context. */
   private readonly kc: KubeConfig;
   private readonly core: CoreV1Api;
+  private readonly batch: BatchV1Api;
   private readonly labels: Record<string, string>;
   private readonly mirrors = new Map<number, FleetStats>();
   private readonly reports = new Map<number, ShardReport>();
   private readonly polling = new Cancellation();
   private readonly control: ShardControl = { drops: [] };
   private poller?: Promise<void>;
+  private stopping = false;
 
   constructor(
     private readonly placement: KubernetesPlacement,
     private readonly runId: string,
     private readonly stats: FleetStats,
     private readonly progress: (text: string) => void,
+    /** Told once if a shard fails after its Job started (a pod failed, was evicted or deleted). */
+    private readonly lost: (reason: string) => void = () => undefined,
   ) {
     this.name = shardsName(runId);
     this.labels = { [runLabel]: runId };
@@ -65,6 +69,7 @@ export class ShardedFleet {
     this.kc.loadFromFile(placement.kubeconfig);
     this.kc.setCurrentContext(placement.context);
     this.core = this.kc.makeApiClient(CoreV1Api);
+    this.batch = this.kc.makeApiClient(BatchV1Api);
   }
 
   /** Which image the Job runs, and whether it was put on the nodes here (then never pulled). */
@@ -113,7 +118,7 @@ export class ShardedFleet {
     };
     await this.core.createNamespacedSecret({ namespace, body: { metadata, stringData: { [configKey]: JSON.stringify(config) } } });
     await writeConfigMap(this.core, namespace, config.controlName, this.labels, { control: JSON.stringify(this.control) });
-    await this.kc.makeApiClient(BatchV1Api).createNamespacedJob({ namespace, body: this.job(plans.length, image) });
+    await this.batch.createNamespacedJob({ namespace, body: this.job(plans.length, image) });
     this.poller = this.poll(config);
   }
 
@@ -157,6 +162,7 @@ export class ShardedFleet {
   /** Every 500 ms: the shards' reports, their stats merged into the fleet's. */
   private async poll(config: ShardsConfig): Promise<void> {
     const selector = `${runLabel}=${this.runId},${shardsLabel}=stats`;
+    let polls = 0;
     while (!this.polling.stopped) {
       const listed = await this.core.listNamespacedConfigMap({ namespace: config.namespace, labelSelector: selector }).catch(() => undefined);
       for (const item of listed?.items ?? []) {
@@ -168,8 +174,21 @@ export class ShardedFleet {
         mirror.setTotals(report.stats);
         this.stats.add(mirror.delta());
       }
+      if (++polls % 4 === 0 && (await this.failedShards())) return;
       await this.polling.sleep(500);
     }
+  }
+
+  /**
+   * Whether a shard's pod failed, every 2 s. The Job (no retries) counts a pod that failed or was deleted before it
+   * ended, and then ends the others; its agents are gone, so the run is told and this stops polling.
+   */
+  private async failedShards(): Promise<boolean> {
+    const job = await this.batch.readNamespacedJobStatus({ name: this.name, namespace: this.placement.namespace }).catch(() => undefined);
+    if (this.stopping || !job?.status?.failed) return false;
+    const why = job.status.conditions?.find((c) => c.type === 'Failed' && c.status === 'True')?.message;
+    this.lost(`the Job of agent shards on ${this.placement.context} failed${why ? ` (${why})` : ''}; its pods: ${await this.jobState()}`);
+    return true;
   }
 
   private async until(what: string, done: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -187,7 +206,7 @@ export class ShardedFleet {
       (pods?.items ?? [])
         .map(
           (p) =>
-            `${p.metadata?.name}: ${p.status?.phase}${p.status?.containerStatuses?.[0]?.state?.waiting?.reason ? ` ${p.status.containerStatuses[0].state.waiting.reason}` : ''}`,
+            `${p.metadata?.name}: ${p.metadata?.deletionTimestamp ? 'Terminating' : p.status?.phase}${p.status?.containerStatuses?.[0]?.state?.waiting?.reason ? ` ${p.status.containerStatuses[0].state.waiting.reason}` : ''}`,
         )
         .join(', ') || 'no pods'
     );
@@ -216,6 +235,7 @@ export class ShardedFleet {
 
   /** Stops the shards (their last stats merged), then deletes everything the run made on the load cluster. */
   async stop(shards: number): Promise<void> {
+    this.stopping = true;
     this.control.stop = true;
     await writeConfigMap(this.core, this.placement.namespace, `${this.name}-control`, this.labels, { control: JSON.stringify(this.control) }).catch(
       () => undefined,

@@ -36,7 +36,7 @@ export async function provision(run: RunContext, provider: ClusterProvider): Pro
   run.phase('provision');
   const cluster = await upCluster(run, provider);
   cluster.events.on('event', (e: ClusterEvent) => {
-    if (e.type === 'lost') run.lose(e.reason);
+    if (e.type === 'lost') run.lose(`cluster lost: ${e.reason}`);
     const { type, component, ...rest } = e;
     // When it happened, as the cluster says: a kubelet reports an OOM kill seconds later.
     run.event(type, clusterEventMessage(e), { component, ...rest, t: Math.min(Date.now(), Date.parse(e.at) || Date.now()) });
@@ -55,7 +55,7 @@ export async function provision(run: RunContext, provider: ClusterProvider): Pro
     createLabels: { [runLabel]: run.state.runId },
     agentKinds: run.catalog.agents,
     relay: (run.state.experiment.faults ?? []).some((fault) => run.catalog.faults.get(fault.type)?.relay?.(fault) ?? false),
-    sharding: { runId: run.state.runId, consent: run.loadCluster, progress: (text) => run.log(text) },
+    sharding: { runId: run.state.runId, consent: run.loadCluster, progress: (text) => run.log(text), lost: (reason) => run.lose(`agents lost: ${reason}`) },
   });
   run.state.environment = environment;
   run.cleanup.defer('fault environment', () => environment.close());
