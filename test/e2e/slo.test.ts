@@ -23,7 +23,7 @@ seed:
   - kind: configmaps
     count: 100
 steadyState:
-  duration: 4s
+  duration: 15s
 faults:
   - type: churn
     set: configmaps
@@ -55,6 +55,8 @@ hypotheses:
     /configmaps (GET|DELETE|POST) \(resource scope\) p99 \d\.\d\ds > 1\.00s, \d\.\dx its limit, in the window \d\d:\d\d:\d\d–\d\d:\d\d:\d\d UTC \(\d+ calls\)/,
   );
   t.regex(during!.detail ?? '', /judged over the whole during window \(\d+\.\ds, shorter than the SLO's 5m00s\)/);
+  // The quiet steady state's only calls may be the apiserver's own (its identity Lease, renewed every 10 s): a 4 s
+  // steady state once held none, and the verdict was no-data. 15 s holds one however the run's timing falls.
   t.is(before!.status, 'held', before!.detail);
   t.true(before!.observed! < 1, `${before!.observedText}`);
   const report = await fs.readFile(path.join(runDir, 'report.html'), 'utf8');
