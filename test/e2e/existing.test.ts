@@ -123,7 +123,21 @@ async function waitNoneLabelled(kubeconfig: string, timeoutMs = 90_000): Promise
     await new Promise((resolve) => setTimeout(resolve, 1000));
     left = await labelled(kubeconfig);
   }
+  if (left.customresourcedefinitions) console.error(`CRDs left: ${await crdsLeft(kubeconfig)}`);
   return left;
+}
+
+/** Each labelled CRD still there: whether it was deleted, and what its Terminating condition says (the apiserver's finalizer). */
+async function crdsLeft(kubeconfig: string): Promise<string> {
+  const client = await KubeApiClient.fromKubeconfig(kubeconfig, new ClientStats(), { context: 'staging' });
+  try {
+    const list = await client.json<{
+      items: { metadata: { name: string; deletionTimestamp?: string }; status?: { conditions?: { type: string; reason?: string; message?: string }[] } }[];
+    }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions?labelSelector=${encodeURIComponent(runSelector())}`);
+    return JSON.stringify(list.items.map((crd) => ({ name: crd.metadata.name, deleted: crd.metadata.deletionTimestamp, conditions: crd.status?.conditions })));
+  } finally {
+    client.close();
+  }
 }
 
 test('the existing provider refuses without the exact context typed, and refuses process faults and OOM checks', async (t) => {
@@ -203,7 +217,9 @@ test('with just the ClusterRole `cpchaos schedule` derives, and not cluster-admi
   const summary = JSON.parse(await fs.readFile(path.join(dir, 'derived', 'summary.json'), 'utf8')) as Summary;
   const refused = summary.client.filter((c) => (c.codes['403'] ?? 0) > 0).map((c) => `${c.verb} ${c.resource}`);
   t.deepEqual(refused, [], 'no request of the run was forbidden');
-  t.deepEqual(await waitNoneLabelled(kubeconfig), {}, 'no object of the run is left');
+  const events = await fs.readFile(path.join(dir, 'derived', 'events.ndjson'), 'utf8');
+  const teardownErrors = events.split('\n').filter((line) => line.includes('"teardown-error"'));
+  t.deepEqual(await waitNoneLabelled(kubeconfig), {}, `no object of the run is left; teardown errors: ${teardownErrors.join(' ') || 'none'}`);
 });
 
 test('a run killed mid-way leaves labelled objects; cpchaos down --existing --context removes them', async (t) => {
