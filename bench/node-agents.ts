@@ -6,10 +6,11 @@
  * etcd's CPU and memory at rest, and the storm when every agent connection is reset at once.
  * Run: npm run build && node --expose-gc dist/bench/node-agents.js [--nodes 5000] [--kinds kubelet,kube-proxy,cni-agent]
  *   [--pods-per-node 0] [--pod-objects] [--rest 60] [--ramp 60] [--workers 1] [--off cni-agent:ciliumNodes,...] [--load-identity]
- *   [--apiserver-args max-requests-inflight=1500,max-mutating-requests-inflight=500] [--handshakes-in-flight 200 (per thread; 0: no limit)] [--storm-limit 900 (s)]
+ *   [--apiserver-args max-requests-inflight=1500,max-mutating-requests-inflight=500] [--handshakes-in-flight 200 (per thread; 0: no limit)] [--storm-limit 900 (s)] [--watching 1]
  * Each kubelet connects as its node (system:node:<name>) and the other kinds as ServiceAccounts in kube-system, as the
  * real agents do; --load-identity runs every agent as the runner's one load identity instead (what this bench did before).
  * --apiserver-args gives kube-apiserver flags, as large clusters raise its in-flight limits (APF divides those among priority levels).
+ * --watching 0.99 takes the fleet as synced, and as back after the reset, once that share of its informers watch at once.
  * Until every agent watches it prints a line a minute (agents started, informers synced and watching by kind, APF's
  * refusals, the runner's heap, the apiserver's memory and CPU), and that line once more when interrupted.
  */
@@ -50,6 +51,12 @@ const podSpec = (index: number) => podSpecNaming(podObjects ? index % objectName
 const restS = Number(flag('rest', '60'));
 const rampS = Number(flag('ramp', '60'));
 const workers = Number(flag('workers', '1'));
+/**
+ * The share of the informers that must watch at once for the fleet to count as synced, and as back after the reset: 1,
+ * all of them. At 5,000 nodes on 2 cores the kubelets' watches that end wait out APF's 429s to open again, and a few
+ * hundred are always missing: below 1 such a fleet still reaches its rest and reset, and the share is printed.
+ */
+const watchingShare = Number(flag('watching', '1'));
 /** How long the reset is waited for before the bench says it was not back. */
 const stormLimitMs = Number(flag('storm-limit', '900')) * 1000;
 const apiserverArgs = apiserverArgsFlag(flag('apiserver-args', ''));
@@ -192,7 +199,11 @@ try {
   const objectWatches = () => fleet.stats.byType.get(podObjectsType('kubelet'))?.openWatches ?? 0;
   const expectedObjectWatches =
     podObjects && kinds.includes('kubelet') && !off.some(([k, p]) => k === 'kubelet' && p === 'podObjects') ? objectWatchCount() : 0;
-  const allWatching = (objects = expectedObjectWatches) => fleet.watching() && objectWatches() >= objects;
+  // After the first sync, an informer's first LISTs (lists less relists) count its informers.
+  const informers = () => [...fleet.stats.byType].filter(([type]) => type !== podObjectsType('kubelet')).map(([, s]) => s);
+  const shareWatching = () => informers().reduce((n, s) => n + s.openWatches, 0) / Math.max(1, informers().reduce((n, s) => n + s.lists - s.relists, 0));
+  const informersWatching = () => (watchingShare >= 1 ? fleet.watching() : shareWatching() >= watchingShare);
+  const allWatching = (objects = expectedObjectWatches) => informersWatching() && objectWatches() >= objects;
   while (!allWatching()) await sleep(200);
   const syncedS = (Date.now() - started) / 1000;
   progress.stop();
@@ -200,7 +211,7 @@ try {
   global.gc?.();
   const rss = process.memoryUsage().rss;
   console.log(
-    `${nodes} nodes x ${kinds.join(' + ')} = ${agents} agents, ${podsPerNode * nodes} pods bound to them${expectedObjectWatches ? ` (the kubelets watch ${expectedObjectWatches} objects they name)` : ''}: all synced and watching ${syncedS.toFixed(1)} s after the first started (${rampS} s ramp-up)`,
+    `${nodes} nodes x ${kinds.join(' + ')} = ${agents} agents, ${podsPerNode * nodes} pods bound to them${expectedObjectWatches ? ` (the kubelets watch ${expectedObjectWatches} objects they name)` : ''}: all synced and ${watchingShare >= 1 ? 'all' : `${(shareWatching() * 100).toFixed(2)} % (at least ${watchingShare * 100} %)`} watching ${syncedS.toFixed(1)} s after the first started (${rampS} s ramp-up)`,
   );
   const raised = Object.entries(apiserverArgs).map(([name, value]) => `--${name}=${value}`);
   console.log(
@@ -256,7 +267,7 @@ try {
   const rewatches = stats().reduce((sum, s) => sum + (s.requests.get('WATCH rv=last-synced') ?? 0), 0) - watchesBefore;
   const relists = stats().reduce((sum, s) => sum + s.relists, 0);
   const outcome = back()
-    ? `every informer watching again after ${stormS.toFixed(1)} s`
+    ? `${watchingShare >= 1 ? 'every informer' : `${(shareWatching() * 100).toFixed(2)} % of the informers`} watching again after ${stormS.toFixed(1)} s`
     : `NOT every informer watching again within ${stormS.toFixed(0)} s (${watchRequests() - watchRequestsBefore} of ${openAtReset} watches asked again)`;
   console.log(
     `  reset ${reset} connections: ${outcome}; ${rewatches} re-watches, ${relists} relists; CPU in cores meanwhile: ${cores(stormCpu, await cpu(pids), stormS)}; ${memory()}`,
