@@ -120,12 +120,10 @@ async function runPhases(run: RunContext, provider: ClusterProvider): Promise<vo
 
 function recordFailure(run: RunContext, error: unknown): void {
   const { state } = run;
-  if (state.lost) {
+  const cannotGoOn = state.lost ?? crashOf(run);
+  if (cannotGoOn) {
     state.status = 'error';
-    state.message = state.lost;
-  } else if (run.signal.reason instanceof CrashError) {
-    state.status = 'error';
-    state.message = run.signal.reason.message;
+    state.message = cannotGoOn;
   } else if (error instanceof AbortedError || run.signal.aborted) {
     state.status = 'interrupted';
     state.message = 'interrupted (Ctrl-C or SIGTERM); results cover the run until then';
@@ -136,13 +134,19 @@ function recordFailure(run: RunContext, error: unknown): void {
   run.event(state.status, state.message);
 }
 
-/** A crash (an exception nothing caught) that came while no phase was failing, during teardown say, still fails the run. */
-function recordLateCrash(run: RunContext): void {
+/** What a crash of cpchaos (an exception nothing caught) stopped the run with, if one did. */
+function crashOf(run: RunContext): string | undefined {
   const { reason } = run.signal;
-  if (!(reason instanceof CrashError) || run.state.status === 'error') return;
+  return reason instanceof CrashError ? reason.message : undefined;
+}
+
+/** A crash that came while no phase was failing, during teardown say, still fails the run. */
+function recordLateCrash(run: RunContext): void {
+  const crash = crashOf(run);
+  if (!crash || run.state.status === 'error') return;
   run.state.status = 'error';
-  run.state.message = reason.message;
-  run.event('error', reason.message);
+  run.state.message = crash;
+  run.event('error', crash);
 }
 
 /** teardown: the cluster reports what is still in flight, then everything acquired is released, last first. */
