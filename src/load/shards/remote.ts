@@ -53,7 +53,6 @@ export class ShardedFleet {
   private readonly polling = new Cancellation();
   private readonly control: ShardControl = { drops: [] };
   private poller?: Promise<void>;
-  private stopping = false;
 
   constructor(
     private readonly placement: KubernetesPlacement,
@@ -185,7 +184,8 @@ export class ShardedFleet {
    */
   private async failedShards(): Promise<boolean> {
     const job = await this.batch.readNamespacedJobStatus({ name: this.name, namespace: this.placement.namespace }).catch(() => undefined);
-    if (this.stopping || !job?.status?.failed) return false;
+    // Once the shards are told to stop, the Job ending is teardown's doing.
+    if (this.control.stop || !job?.status?.failed) return false;
     const why = job.status.conditions?.find((c) => c.type === 'Failed' && c.status === 'True')?.message;
     this.lost(`the Job of agent shards on ${this.placement.context} failed${why ? ` (${why})` : ''}; its pods: ${await this.jobState()}`);
     return true;
@@ -235,7 +235,6 @@ export class ShardedFleet {
 
   /** Stops the shards (their last stats merged), then deletes everything the run made on the load cluster. */
   async stop(shards: number): Promise<void> {
-    this.stopping = true;
     this.control.stop = true;
     await writeConfigMap(this.core, this.placement.namespace, `${this.name}-control`, this.labels, { control: JSON.stringify(this.control) }).catch(
       () => undefined,
