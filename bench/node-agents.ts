@@ -200,13 +200,16 @@ try {
   const expectedObjectWatches =
     podObjects && kinds.includes('kubelet') && !off.some(([k, p]) => k === 'kubelet' && p === 'podObjects') ? objectWatchCount() : 0;
   // After the first sync, an informer's first LISTs (lists less relists) count its informers.
-  const informers = () => [...fleet.stats.byType].filter(([type]) => type !== podObjectsType('kubelet')).map(([, s]) => s);
-  const shareWatching = () =>
-    informers().reduce((n, s) => n + s.openWatches, 0) /
-    Math.max(
-      1,
-      informers().reduce((n, s) => n + s.lists - s.relists, 0),
-    );
+  const shareWatching = () => {
+    let watching = 0;
+    let informers = 0;
+    for (const [type, s] of fleet.stats.byType) {
+      if (type === podObjectsType('kubelet')) continue;
+      watching += s.openWatches;
+      informers += s.lists - s.relists;
+    }
+    return watching / Math.max(1, informers);
+  };
   const informersWatching = () => (watchingShare >= 1 ? fleet.watching() : shareWatching() >= watchingShare);
   const allWatching = (objects = expectedObjectWatches) => informersWatching() && objectWatches() >= objects;
   while (!allWatching()) await sleep(200);
