@@ -26,6 +26,13 @@ export class Http1Wire extends RequestWire {
       const request = https.request(`${this.server}${open.path}`, { method: open.method, agent: this.agent, headers }, (response) =>
         resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response, abort: () => request.destroy() }),
       );
+      const signal = open.signal;
+      if (signal) {
+        const cancel = () => request.destroy(signal.reason as Error);
+        if (signal.aborted) cancel();
+        else signal.addEventListener('abort', cancel, { once: true });
+        request.on('response', () => signal.removeEventListener('abort', cancel));
+      }
       this.requests.add(request);
       request.on('close', () => this.requests.delete(request));
       request.on('error', reject);
@@ -33,8 +40,13 @@ export class Http1Wire extends RequestWire {
     });
   }
 
+  /** Every request in flight holds a connection of its own; idle keep-alive ones carry nothing to cut. */
+  closeConnections(): void {
+    for (const request of this.requests) request.destroy();
+  }
+
   close(): void {
     this.unhook();
-    for (const request of this.requests) request.destroy();
+    this.closeConnections();
   }
 }

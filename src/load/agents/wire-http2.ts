@@ -283,8 +283,17 @@ export class Http2Wire extends RequestWire {
       }
       const fail = (error: NodeJS.ErrnoException) => reject(this.sessionError ?? error);
       stream.once('error', fail);
+      const signal = request.signal;
+      // Past its deadline before the response came, Go's transport resets the stream (RST_STREAM CANCEL).
+      const cancel = () => {
+        reject(signal?.reason as Error);
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      };
+      if (signal?.aborted) cancel();
+      else signal?.addEventListener('abort', cancel, { once: true });
       stream.once('response', (headers) => {
         stream.off('error', fail);
+        signal?.removeEventListener('abort', cancel);
         resolve({
           status: Number(headers[':status'] ?? 0),
           headers: headers as RawResponse['headers'],
@@ -294,6 +303,12 @@ export class Http2Wire extends RequestWire {
       });
       stream.once('close', () => reject(this.sessionError ?? Object.assign(new Error('stream closed before its response'), { code: 'ECONNRESET' })));
     });
+  }
+
+  closeConnections(): void {
+    // Not stopped: the next request dials a new connection.
+    this.session?.destroy();
+    this.session = undefined;
   }
 
   close(): void {

@@ -48,6 +48,11 @@ export interface AgentWire {
   /** One request read whole: a GET of one object, a write. */
   send(request: WireRequest): Promise<WireResponse>;
   watch(pathAndQuery: string, protobuf: boolean, onFrame: (frame: WatchFrame) => void): Promise<OpenWatch>;
+  /**
+   * Closes the agent's connections, as the kubelet's closeAllConns (client-go's connrotation dialer) does after
+   * repeated heartbeat failures: every request on them ends (watches as if cut), and the next request dials anew.
+   */
+  closeConnections(): void;
   close(): void;
 }
 
@@ -57,11 +62,14 @@ export interface WireRequest {
   protobuf: boolean;
   body?: string | Buffer;
   contentType?: string;
+  /** A request context's deadline: once aborted, the request is cancelled (its stream reset) and rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface WireResponse {
   status: number;
   body: Buffer;
+  retryAfterS?: number;
 }
 
 /** What a wire opens: the request line, the accept header's choice, and a body to send. */
@@ -72,6 +80,7 @@ export interface OpenRequest {
   accept: string;
   body?: string | Buffer;
   contentType?: string;
+  signal?: AbortSignal;
 }
 
 /** A response as both HTTP versions give it: status, headers, the body stream, and how to end it early. */
@@ -92,9 +101,17 @@ function retryAfter(headers: RawResponse['headers']): number | undefined {
 function readAll(body: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let ended = false;
     body.on('data', (chunk: Buffer) => chunks.push(chunk));
-    body.on('end', () => resolve(Buffer.concat(chunks)));
+    body.on('end', () => {
+      ended = true;
+      resolve(Buffer.concat(chunks));
+    });
     body.on('error', reject);
+    // A body cut short (its stream cancelled or its connection closed) may close without an error.
+    body.on('close', () => {
+      if (!ended) reject(Object.assign(new Error('response body cut short'), { code: 'ECONNRESET' }));
+    });
   });
 }
 
@@ -184,6 +201,7 @@ export abstract class RequestWire implements AgentWire {
   }
 
   protected abstract open(request: OpenRequest, authorization: string | undefined): Promise<RawResponse>;
+  abstract closeConnections(): void;
   abstract close(): void;
 
   private get(path: string, protobuf: boolean): OpenRequest {
@@ -203,17 +221,28 @@ export abstract class RequestWire implements AgentWire {
   }
 
   send(request: WireRequest): Promise<WireResponse> {
-    const { method, path, protobuf, body, contentType } = request;
+    const { method, path, protobuf, body, contentType, signal } = request;
     const open: OpenRequest = {
       method,
       userAgent: this.userAgent,
       path,
       accept: protobuf ? protobufAccept : jsonAccept,
       ...(body !== undefined ? { body, contentType } : {}),
+      ...(signal ? { signal } : {}),
     };
     return withFreshCredentials(this.credentials, async (authorization) => {
       const response = await this.open(open, authorization);
-      return { status: response.status, body: await readAll(response.body) };
+      // The deadline covers reading the body too, as a Go request context does.
+      const cut = () => response.abort();
+      signal?.addEventListener('abort', cut, { once: true });
+      try {
+        const whole = await readAll(response.body).catch((error: unknown) => {
+          throw signal?.aborted ? signal.reason : error;
+        });
+        return { status: response.status, body: whole, retryAfterS: retryAfter(response.headers) };
+      } finally {
+        signal?.removeEventListener('abort', cut);
+      }
     });
   }
 }

@@ -83,6 +83,7 @@ class ScriptedWire implements AgentWire {
     return Promise.resolve({ status: 200, ended, stop: () => (stopped = true) });
   }
 
+  closeConnections(): void {}
   close(): void {}
 }
 
