@@ -17,6 +17,8 @@ export interface InformerTarget {
  * - lease: client-go's lease controller: GET, CREATE if missing, then a PUT every `everyMs`;
  * - node-status: the kubelet's status loop: GET its Node from the watch cache every `everyMs`,
  *   PATCH its status at once and then every `reportEveryMs`.
+ * lease and node-status are the kubelet's heartbeats: sent through its heartbeat client (a 10 s
+ * timeout), their repeated failures close the agent's connections.
  */
 export type AgentWrite =
   | { kind: 'register'; resource: string; path: string; template: RegisterTemplate; name: string }

@@ -2,7 +2,8 @@ import type { AgentWrite, RegisterTemplate } from '../../core/agent-model.js';
 import type { Cancellation } from '../../util/cancellation.js';
 import { ciliumNodeObject } from '../objects/cilium.js';
 import { nodeObject } from '../objects/node.js';
-import { leaseHasOwner, newLease, renewedLease, uidOf, type LeaseRenewal } from './lease-protobuf.js';
+import { HeartbeatClient } from './heartbeat-client.js';
+import { LeaseController } from './lease-controller.js';
 import type { FleetStats } from './stats.js';
 import type { AgentWire, WireRequest, WireResponse } from './wire.js';
 
@@ -17,7 +18,6 @@ export interface WriterOptions {
 }
 
 const json = 'application/json';
-const protobuf = 'application/vnd.kubernetes.protobuf';
 const templates: Record<RegisterTemplate, (name: string) => Record<string, unknown>> = {
   node: (name) => nodeObject(name, ''),
   'cilium-node': ciliumNodeObject,
@@ -30,9 +30,11 @@ const templates: Record<RegisterTemplate, (name: string) => Record<string, unkno
  */
 export class AgentWriter {
   private readonly random: () => number;
+  private readonly heartbeats: HeartbeatClient;
 
   constructor(private readonly o: WriterOptions) {
     this.random = o.random ?? Math.random;
+    this.heartbeats = new HeartbeatClient({ wire: o.wire, cancellation: o.cancellation });
   }
 
   async run(writes: AgentWrite[]): Promise<void> {
@@ -40,17 +42,37 @@ export class AgentWriter {
     await Promise.all(writes.map((write) => (write.kind === 'lease' ? this.lease(write) : write.kind === 'node-status' ? this.nodeStatus(write) : undefined)));
   }
 
-  /** Sends a request, counted by what it is; a failure (an answer past 2xx other than `expected`, or none) is counted as a break. */
-  private async send(what: string, request: WireRequest, expected?: number): Promise<WireResponse | undefined> {
+  /** Sends a request over the agent's main client, counted by what it is; a failure (an answer past 2xx other than `expected`, or none) is counted as a break. */
+  private send(what: string, request: WireRequest, expected?: number): Promise<WireResponse | undefined> {
     this.o.stats.requested(this.o.agentType, what);
+    return this.counted(what, this.o.wire.send(request), expected);
+  }
+
+  /** The same through the kubelet's heartbeat client: its timeout, and client-go's retries, each counted as a request. */
+  private heartbeat(what: string, request: WireRequest, expected?: number): Promise<WireResponse | undefined> {
+    return this.counted(
+      what,
+      this.heartbeats.send(request, () => this.o.stats.requested(this.o.agentType, what)),
+      expected,
+    );
+  }
+
+  private async counted(what: string, sent: Promise<WireResponse>, expected?: number): Promise<WireResponse | undefined> {
     try {
-      const response = await this.o.wire.send(request);
+      const response = await sent;
       if (response.status >= 300 && response.status !== expected) this.o.stats.watchBroken(this.o.agentType, `${what} -> ${response.status}`);
       return response;
     } catch (error) {
       if (!this.o.cancellation.stopped) this.o.stats.watchBroken(this.o.agentType, `${what} -> ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
       return undefined;
     }
+  }
+
+  /** The kubelet's onRepeatedHeartbeatFailure (closeAllConns): its watches end, and are asked again over a new connection. */
+  private closeConnections(): void {
+    if (this.o.cancellation.stopped) return;
+    this.o.stats.watchBroken(this.o.agentType, 'heartbeat failed again: connections closed');
+    this.o.wire.closeConnections();
   }
 
   private withLabels(object: Record<string, unknown>): Record<string, unknown> {
@@ -80,61 +102,33 @@ export class AgentWriter {
     }
   }
 
-  /**
-   * client-go's lease controller (component-helpers/apimachinery/lease), in protobuf as the
-   * kubelet's heartbeat client sends it: with the last Lease it wrote in hand, a PUT with a new
-   * renewTime; without one (at start, or after a failed PUT), GET it, CREATE it when missing,
-   * else PUT. While the Lease has no owner, the kubelet's post-processing GETs its Node to set one.
-   */
+  /** client-go's lease controller as the kubelet runs it (lease-controller.ts), every `everyMs` with jitter. */
   private lease(write: Extract<AgentWrite, { kind: 'lease' }>): Promise<void> {
-    const path = `/apis/coordination.k8s.io/v1/namespaces/${write.namespace}/leases`;
-    let latest: Buffer | undefined;
-    const owner = async (lease: Buffer | undefined) => {
-      if (!write.ownerNode || (lease && leaseHasOwner(lease))) return undefined;
-      const node = await this.send('GET nodes', { method: 'GET', path: `/api/v1/nodes/${write.ownerNode}`, protobuf: true });
-      const uid = node?.status === 200 ? uidOf(node.body) : undefined;
-      return uid ? { name: write.ownerNode, uid } : undefined;
-    };
-    const renewal = async (lease: Buffer | undefined): Promise<LeaseRenewal> => {
-      const owned = await owner(lease);
-      return { holder: write.holder, durationSeconds: write.durationSeconds, renewTime: new Date(), ...(owned ? { owner: owned } : {}) };
-    };
-    const put = async (lease: Buffer) => {
-      const body = renewedLease(lease, await renewal(lease));
-      const response = await this.send('PUT leases', { method: 'PUT', path: `${path}/${write.name}`, protobuf: true, body, contentType: protobuf });
-      return response?.status === 200 ? response.body : undefined;
-    };
-    return this.beat(write.everyMs, async () => {
-      if (latest) {
-        latest = await put(latest);
-        if (latest) return;
-      }
-      const got = await this.send('GET leases', { method: 'GET', path: `${path}/${write.name}`, protobuf: true }, 404);
-      if (got?.status === 200) {
-        latest = await put(got.body);
-        return;
-      }
-      if (got?.status !== 404) return;
-      const body = newLease({ name: write.name, namespace: write.namespace, labels: this.o.labels, ...(await renewal(undefined)) });
-      const created = await this.send('POST leases', { method: 'POST', path, protobuf: true, body, contentType: protobuf });
-      if (created?.status === 201) latest = created.body;
+    const controller = new LeaseController({
+      write,
+      send: (what, request, expected) => this.heartbeat(what, request, expected),
+      cancellation: this.o.cancellation,
+      labels: this.o.labels,
+      onRepeatedFailure: () => this.closeConnections(),
     });
+    return this.beat(write.everyMs, () => controller.sync());
   }
 
   /**
    * The kubelet's node status loop (syncNodeStatus): up to 5 tries of tryUpdateNodeStatus, which
    * GETs its Node (the first try from the watch cache, resourceVersion=0, later ones from etcd)
    * and PATCHes its status when it changed or the report interval has passed since the last.
-   * Nothing here changes, so that is the first beat and then every report interval.
+   * Nothing here changes, so that is the first beat and then every report interval. Both go through
+   * the heartbeat client.
    */
   private nodeStatus(write: Extract<AgentWrite, { kind: 'node-status' }>): Promise<void> {
     let reported = Number.NEGATIVE_INFINITY;
     const tryUpdate = async (attempt: number): Promise<boolean> => {
       const path = `/api/v1/nodes/${write.node}${attempt === 0 ? '?resourceVersion=0' : ''}`;
-      const got = await this.send(attempt === 0 ? 'GET nodes rv=0' : 'GET nodes', { method: 'GET', path, protobuf: true });
+      const got = await this.heartbeat(attempt === 0 ? 'GET nodes rv=0' : 'GET nodes', { method: 'GET', path, protobuf: true });
       if (got?.status !== 200) return false;
       if (performance.now() - reported < write.reportEveryMs) return true;
-      const patched = await this.send('PATCH nodes/status', {
+      const patched = await this.heartbeat('PATCH nodes/status', {
         method: 'PATCH',
         path: `/api/v1/nodes/${write.node}/status`,
         protobuf: true,
@@ -146,7 +140,11 @@ export class AgentWriter {
       return true;
     };
     return this.beat(write.everyMs, async () => {
-      for (let attempt = 0; attempt < 5 && !this.o.cancellation.stopped; attempt++) if (await tryUpdate(attempt)) return;
+      for (let attempt = 0; attempt < 5 && !this.o.cancellation.stopped; attempt++) {
+        if (await tryUpdate(attempt)) return;
+        // updateNodeStatus: each failure past the first calls onRepeatedHeartbeatFailure.
+        if (attempt > 0) this.closeConnections();
+      }
     });
   }
 }
