@@ -53,6 +53,9 @@ export function requestClass(event: Pick<AuditEvent, 'verb' | 'requestURI'> & { 
   const parts = [verb, `rv=${rv === '' || rv === '0' ? rv : 'N'}`];
   if (query.get('limit')) parts.push(`limit=${query.get('limit')}`);
   if (query.get('continue')) parts.push('continue');
+  // A client with a timeout (the kubelet's heartbeat client) sends it with each request, and the apiserver ends the
+  // request there. A watch's only repeats its timeoutSeconds (typed clients send both), which the apiserver takes alike.
+  if (query.get('timeout') && event.verb !== 'watch') parts.push(`timeout=${query.get('timeout')}`);
   const code = event.code ?? 200;
   return code === 200 ? parts.join(' ') : `${parts.join(' ')} -> ${code}`;
 }
@@ -146,6 +149,9 @@ export function agentRequestClass(event: Pick<AuditEvent, 'verb' | 'requestURI' 
   if (event.verb === 'list' || event.verb === 'watch' || rv !== null) parts.push(`rv=${rv === null || rv === '' || rv === '0' ? (rv ?? '') : 'N'}`);
   if (query.get('limit')) parts.push(`limit=${query.get('limit')}`);
   if (query.get('continue')) parts.push('continue');
+  // A client with a timeout (the kubelet's heartbeat client) sends it with each request, and the apiserver ends the
+  // request there. A watch's only repeats its timeoutSeconds (typed clients send both), which the apiserver takes alike.
+  if (query.get('timeout') && event.verb !== 'watch') parts.push(`timeout=${query.get('timeout')}`);
   const code = event.code ?? 200;
   return code < 300 ? parts.join(' ') : `${parts.join(' ')} -> ${code}`;
 }

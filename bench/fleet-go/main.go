@@ -5,7 +5,9 @@
 //     RuntimeClasses, and one on each Secret and ConfigMap its live pods reference (its
 //     watch-based managers, pod_objects.go); registers its Node, runs client-go's lease controller
 //     (component-helpers/apimachinery/lease, renewed every 10 s, owned by its Node) and the
-//     node status loop (a GET from the watch cache every 10 s, a PATCH at once and every 5 min);
+//     node status loop (a GET from the watch cache every 10 s, a PATCH at once and every 5 min),
+//     both through its heartbeat client (a 10 s timeout); their repeated failures close all its
+//     connections, as the kubelet's closeAllConns does;
 //   - kube-proxy: Services and EndpointSlices without headless ones or other proxies', its Node, ServiceCIDRs;
 //   - cni-agent (modelled on cilium-agent): its pods, Services, EndpointSlices, Namespaces,
 //     NetworkPolicies and Cilium's custom resources (JSON, through the dynamic client); registers
@@ -26,6 +28,7 @@ import (
 	"io"
 	"math/rand"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -51,6 +54,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/connrotation"
 	"k8s.io/component-helpers/apimachinery/lease"
 	nodeutil "k8s.io/component-helpers/node/util"
 	"k8s.io/klog/v2"
@@ -185,7 +189,8 @@ func main() {
 		agent := *config
 		// A Dial of its own keeps client-go from sharing one cached transport between agents;
 		// the agent's typed and dynamic clients share this one transport, so one connection.
-		dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+		// The kubelet dials through client-go's connrotation, whose CloseAll is its closeAllConns.
+		dialer := connrotation.NewDialer((&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext)
 		agent.Dial = dialer.DialContext
 		node := fmt.Sprintf("cpchaos-node-%d", *first+i)
 		if err := who.apply(&agent, *kind, node); err != nil {
@@ -223,7 +228,7 @@ func main() {
 			go r.RunWithContext(ctx)
 		}
 		if !*podsOnly {
-			go writes(ctx, *kind, node, cs, dyn)
+			go writes(ctx, *kind, node, cs, heartbeatClient(&agent, httpClient), dyn, dialer.CloseAll)
 		}
 	}
 	for ctx.Err() == nil {
@@ -257,14 +262,29 @@ func printBaseline() {
 	}
 }
 
-// The agent's steady-state writes: it registers first, then heartbeats until stopped.
-func writes(ctx context.Context, kind, node string, cs *kubernetes.Clientset, dyn dynamic.Interface) {
+// The kubelet's heartbeat client (kubelet's server.go): its config with throttling off and a
+// timeout of min(nodeStatusUpdateFrequency, nodeLeaseDurationSeconds), 10 s, over the same transport.
+func heartbeatClient(config *rest.Config, httpClient *http.Client) *kubernetes.Clientset {
+	heartbeat := *config
+	heartbeat.Timeout = 10 * time.Second
+	heartbeat.QPS = -1
+	cs, err := kubernetes.NewForConfigAndClient(&heartbeat, &http.Client{Transport: httpClient.Transport, Timeout: heartbeat.Timeout})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	return cs
+}
+
+// The agent's steady-state writes: it registers first, then heartbeats until stopped. A kubelet's
+// heartbeats go through its heartbeat client, and closeAllConns follows their repeated failures.
+func writes(ctx context.Context, kind, node string, cs, heartbeat *kubernetes.Clientset, dyn dynamic.Interface, closeAllConns func()) {
 	switch kind {
 	case "kubelet":
 		registerNode(ctx, cs, node)
-		controller := lease.NewController(clock.RealClock{}, cs, node, 40, nil, 10*time.Second, node, "kube-node-lease", setNodeOwner(cs, node))
+		controller := lease.NewController(clock.RealClock{}, heartbeat, node, 40, closeAllConns, 10*time.Second, node, "kube-node-lease", setNodeOwner(heartbeat, node))
 		go controller.Run(ctx)
-		nodeStatusLoop(ctx, cs, node)
+		nodeStatusLoop(ctx, heartbeat, node, closeAllConns)
 	case "cni-agent":
 		registerCiliumNode(ctx, dyn, node)
 	}
@@ -304,23 +324,27 @@ func nodeObject(name string) *v1.Node {
 	}
 }
 
-// The kubelet's nodelease.SetNodeOwnerFunc: until the Lease has an owner, GET the Node to set it.
+// The kubelet's nodelease.SetNodeOwnerFunc: until the Lease has an owner, GET the Node to set it;
+// a failed GET fails the renewal (no PUT, and no CREATE this time).
 func setNodeOwner(cs *kubernetes.Clientset, node string) func(*coordinationv1.Lease) error {
 	return func(l *coordinationv1.Lease) error {
 		if len(l.OwnerReferences) > 0 {
 			return nil
 		}
-		if n, err := cs.CoreV1().Nodes().Get(context.TODO(), node, metav1.GetOptions{}); err == nil {
-			l.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: node, UID: n.UID}}
+		n, err := cs.CoreV1().Nodes().Get(context.TODO(), node, metav1.GetOptions{})
+		if err != nil {
+			return err
 		}
+		l.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: node, UID: n.UID}}
 		return nil
 	}
 }
 
 // The kubelet's syncNodeStatus every nodeStatusUpdateFrequency (10 s, jitter 0.04, sliding):
 // up to 5 tries of tryUpdateNodeStatus, which GETs the Node (the first try from the watch
-// cache) and PATCHes its status when it changed or nodeStatusReportFrequency (5 min) has passed.
-func nodeStatusLoop(ctx context.Context, cs *kubernetes.Clientset, node string) {
+// cache) and PATCHes its status when it changed or nodeStatusReportFrequency (5 min) has passed;
+// each failure past the first calls onRepeatedHeartbeatFailure (closeAllConns).
+func nodeStatusLoop(ctx context.Context, cs *kubernetes.Clientset, node string, closeAllConns func()) {
 	var reported time.Time
 	tryUpdate := func(try int) error {
 		opts := metav1.GetOptions{}
@@ -349,6 +373,9 @@ func nodeStatusLoop(ctx context.Context, cs *kubernetes.Clientset, node string) 
 		for try := 0; try < 5 && ctx.Err() == nil; try++ {
 			if tryUpdate(try) == nil {
 				return
+			}
+			if try > 0 {
+				closeAllConns()
 			}
 		}
 	}, 10*time.Second, 0.04, true, ctx.Done())

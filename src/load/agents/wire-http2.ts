@@ -306,9 +306,11 @@ export class Http2Wire extends RequestWire {
   }
 
   closeConnections(): void {
-    // Not stopped: the next request dials a new connection.
-    this.session?.destroy();
+    // Not stopped: the next request dials a new connection. Destroyed in a later turn: called from one of the
+    // session's own stream callbacks, a synchronous destroy corrupted Node 20's heap (nghttp2 still in the callback).
+    const session = this.session;
     this.session = undefined;
+    if (session) setImmediate(() => session.destroy());
   }
 
   close(): void {

@@ -1,0 +1,142 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { AdmissionregistrationV1Api, KubeConfig } from '@kubernetes/client-node';
+import test, { type ExecutionContext } from 'ava';
+import { agentRequestsAuditPolicy, auditArgs, requestsOf } from '../../bench/audit-requests.js';
+import { buildFleetGo } from '../../bench/fleet-go-build.js';
+import { clientGoIdentityArgs } from '../../bench/fleet-go-identity.js';
+import { defaultKubernetesVersion, parseKubernetesVersion } from '../../src/binaries/versions.js';
+import { clientModel } from '../../src/load/agents/reflector.js';
+import { Http2Wire } from '../../src/load/agents/wire-http2.js';
+import { kubeconfigIdentity } from '../../src/load/client.js';
+import { Fleet } from '../../src/load/fleet.js';
+import { createOver } from '../../src/load/service-account-token.js';
+import { catalog } from '../../src/plugins.js';
+import { Cancellation } from '../../src/util/cancellation.js';
+import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+import { startFleetGo } from '../helpers/fleet-go.js';
+
+test.before(async () => {
+  await isolatedStateDir();
+});
+
+const agents = 5;
+const goFirstNode = 1000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sum = (counts: Record<string, number>, match: (request: string) => boolean) =>
+  Object.entries(counts).reduce((total, [request, n]) => total + (match(request) ? n : 0), 0);
+
+/** A ValidatingAdmissionPolicy that refuses every renewal (UPDATE) of a Lease in kube-node-lease: the kubelets' heartbeats fail. */
+async function refuseNodeLeaseRenewals(kubeconfigPath: string): Promise<() => Promise<void>> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
+  const name = 'refuse-node-lease-renewals';
+  await admission.createValidatingAdmissionPolicy({
+    body: {
+      metadata: { name },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: ['coordination.k8s.io'], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['leases'] }] },
+        validations: [{ expression: "request.namespace != 'kube-node-lease'", message: 'node lease renewals refused by the test' }],
+      },
+    },
+  });
+  await admission.createValidatingAdmissionPolicyBinding({ body: { metadata: { name }, spec: { policyName: name, validationActions: ['Deny'] } } });
+  return async () => {
+    await admission.deleteValidatingAdmissionPolicyBinding({ name });
+    await admission.deleteValidatingAdmissionPolicy({ name });
+  };
+}
+
+/** What one side asked while the renewals were refused, checked against what the kubelet does then. */
+function assertRefusedHeartbeats(t: ExecutionContext, who: string, counts: Record<string, number>, windowS: number): number {
+  const refusedPuts = counts['PUT leases timeout=10s -> 422'] ?? 0;
+  // Each 10 s sync: 5 PUTs of the Lease last written, a GET, 5 PUTs of the Lease read. The window holds two syncs
+  // or more; a busy machine may push one past its end, so the floor is one and a half.
+  t.true(refusedPuts >= agents * 10 * (windowS / 10 - 1), `${who}: 10 refused renewals per kubelet per sync (${refusedPuts})`);
+  t.true((counts['GET leases timeout=10s'] ?? 0) >= agents, `${who}: the Lease read again after 5 refusals`);
+  t.is(
+    sum(counts, (r) => r.startsWith('LIST ')),
+    0,
+    `${who}: no LIST`,
+  );
+  // Their repeated failures closed the connections: every informer's watch was asked again.
+  for (const resource of ['pods', 'nodes', 'services', 'runtimeclasses'])
+    t.true(sum(counts, (r) => r.startsWith(`WATCH ${resource} `)) >= agents, `${who}: ${resource} watched again`);
+  return refusedPuts;
+}
+
+/** The watches asked again: the same requests on both sides, as many within one per agent (the two fleets beat apart). */
+function assertSameWatches(t: ExecutionContext, ours: Record<string, number>, theirs: Record<string, number>): void {
+  const watches = (counts: Record<string, number>) => Object.keys(counts).filter((r) => /^(WATCH|WATCHLIST) /.test(r));
+  t.deepEqual(watches(ours).sort(), watches(theirs).sort(), 'the same watches asked again');
+  for (const request of watches(theirs))
+    t.true(Math.abs((ours[request] ?? 0) - (theirs[request] ?? 0)) <= agents, `${request}: ours ${ours[request]}, client-go's ${theirs[request]}`);
+}
+
+test.serial(
+  "kubelet heartbeats refused: ours, as client-go's, renew through a client with a 10 s timeout, close their connections after repeated failures and ask their watches again",
+  async (t) => {
+    const binary = await buildFleetGo(defaultKubernetesVersion);
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubelet-heartbeats-'));
+    t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+    const audit = await auditArgs(dir, agentRequestsAuditPolicy);
+    const cluster = await startCluster(t, { apiserverArgs: audit.args });
+    const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
+    const fleet = new Fleet(cluster.access.server, tls, catalog.agents, { agentIdentities: { clientCa: () => cluster.clientCa() } });
+    t.teardown(() => fleet.stop());
+    const minor = parseKubernetesVersion(defaultKubernetesVersion).minor;
+    const client = { ...clientModel(minor), protocol: 'http2' as const };
+    await fleet.start([{ type: 'kubelet', count: agents, relist: 'client-go', client, paginate: false, rampUpMs: 0 }]);
+    const identityWire = new Http2Wire(cluster.access.server, tls, { cancellation: new Cancellation() });
+    const identity = await clientGoIdentityArgs(
+      path.dirname(cluster.loadKubeconfigPath),
+      'kubelet',
+      catalog.agents.get('kubelet')!,
+      minor,
+      createOver(identityWire),
+    );
+    identityWire.close();
+    const args = ['-kubeconfig', cluster.loadKubeconfigPath, '-server', cluster.access.server, '-kind', 'kubelet', '-agents', String(agents)];
+    await startFleetGo(t, binary, [...args, '-first-index', String(goFirstNode), ...identity]);
+    await fleet.waitSynced(60_000);
+    // Two beats: every Lease exists and has its owner.
+    await sleep(21_000);
+    const ours = (since: number, until?: number) => requestsOf(audit.log, 'kubelet/v1.', since, until);
+    const theirs = (since: number, until?: number) => requestsOf(audit.log, 'fleet-go-kubelet', since, until);
+    const beforeAt = Date.now() - 10_000;
+    for (const [who, counts] of [
+      ['ours', await ours(beforeAt)],
+      ["client-go's", await theirs(beforeAt)],
+    ] as const) {
+      t.true((counts['PUT leases timeout=10s'] ?? 0) >= agents, `${who}: Lease renewals carry the heartbeat client's timeout`);
+      t.true((counts['GET nodes rv=0 timeout=10s'] ?? 0) >= agents, `${who}: so do Node status reads`);
+    }
+    const dialledBefore = fleet.stats.byType.get('kubelet')?.connections ?? 0;
+
+    const allow = await refuseNodeLeaseRenewals(cluster.kubeconfigPath);
+    // The policy takes a moment to be enforced; the window starts after it.
+    const windowAt = Date.now() + 3000;
+    const windowS = 25;
+    await sleep(windowS * 1000 + 3000);
+    const refused = { ours: await ours(windowAt, windowAt + windowS * 1000), theirs: await theirs(windowAt, windowAt + windowS * 1000) };
+    t.log('renewals refused', refused);
+    const puts = {
+      ours: assertRefusedHeartbeats(t, 'ours', refused.ours, windowS),
+      theirs: assertRefusedHeartbeats(t, "client-go's", refused.theirs, windowS),
+    };
+    t.true(puts.ours >= puts.theirs * 0.7 && puts.ours <= puts.theirs * 1.3, `as many refused renewals as client-go's: ${puts.ours} against ${puts.theirs}`);
+    assertSameWatches(t, refused.ours, refused.theirs);
+    const kubelet = fleet.stats.byType.get('kubelet');
+    t.true((kubelet?.breaks.get('heartbeat failed again: connections closed') ?? 0) >= 8 * agents, 'ours counted the closes');
+    t.true((kubelet?.connections ?? 0) - dialledBefore >= agents, 'each kubelet of ours dialled a new connection');
+
+    await allow();
+    await sleep(15_000);
+    const healedAt = Date.now() - 8000;
+    t.true(((await ours(healedAt))['PUT leases timeout=10s'] ?? 0) >= agents, 'once allowed, our renewals succeed again');
+    t.true(fleet.watching(), 'every informer of ours watches');
+  },
+);
