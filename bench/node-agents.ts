@@ -290,10 +290,15 @@ try {
   );
   console.log(`  requests API Priority and Fairness refused since the start, by priority level: ${JSON.stringify(await apfRejections(client))}`);
   const breaks = new Map<string, number>();
-  for (const s of stats()) for (const [reason, n] of s.breaks) breaks.set(reason, (breaks.get(reason) ?? 0) + n);
+  const messages = new Map<string, string>();
+  for (const s of stats()) {
+    for (const [reason, n] of s.breaks) breaks.set(reason, (breaks.get(reason) ?? 0) + n);
+    for (const [reason, message] of s.failureMessages) if (!messages.has(reason)) messages.set(reason, message);
+  }
   console.log(
     `  runner RSS after the storm ${formatBytes(residentBytes('self'))}; watches ended and failed requests by reason: ${JSON.stringify(Object.fromEntries(breaks))}`,
   );
+  console.log(`  what the apiserver said, the first time, for each answer that failed a request: ${JSON.stringify(Object.fromEntries(messages))}`);
 } finally {
   progress.stop();
   await env.close();

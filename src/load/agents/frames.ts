@@ -1,3 +1,4 @@
+import { fieldValue, unwrapEnvelope } from './protobuf-write.js';
 /**
  * Just enough of the apiserver's responses for a reflector: a list's resourceVersion
  * and continue token, each watch event's type and resourceVersion, an error's code.
@@ -156,6 +157,26 @@ export function jsonWatchFrame(line: string): WatchFrame {
 /** An error Status (JSON or protobuf): its code is the HTTP status; 504s with this cause mean the cache is behind the asked resourceVersion. */
 export function tooLargeResourceVersion(body: Buffer): boolean {
   return body.includes('ResourceVersionTooLarge') || body.includes('Too large resource version');
+}
+
+/** An error Status's message (JSON, or protobuf: Status field 3 in the envelope's raw object), cut to `max` characters; undefined when the body is neither. */
+export function statusMessage(body: Buffer, max = 300): string | undefined {
+  let message: string | undefined;
+  if (body[0] === 0x7b) {
+    try {
+      message = (JSON.parse(body.toString('utf8')) as { message?: unknown }).message as string | undefined;
+    } catch {
+      return undefined;
+    }
+  } else {
+    try {
+      const raw = unwrapEnvelope(body);
+      message = raw ? fieldValue(raw, 3)?.toString('utf8') : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof message === 'string' ? message.slice(0, max) : undefined;
 }
 
 /** Splits a protobuf watch stream into frames: each is a 4-byte big-endian length and that many bytes. */

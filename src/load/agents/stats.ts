@@ -10,6 +10,8 @@ interface TypeStats {
   openWatches: number;
   watchEvents: number;
   breaks: Map<string, number>;
+  /** The first answer's message for each reason a request failed with ("PUT leases -> 400"): what the apiserver said. */
+  failureMessages: Map<string, string>;
   listBytes: number;
   /**
    * TLS connections the agents dialled to the apiserver, counted as they are dialled: an agent's first dial, and the spares
@@ -35,8 +37,9 @@ interface TypeStats {
 /** What changed in a worker thread's stats since its last report: counters as increments, relists as new entries. Structured-cloneable. */
 export type FleetStatsDelta = Record<
   string,
-  Omit<TypeStats, 'breaks' | 'resourceVersions' | 'requests'> & {
+  Omit<TypeStats, 'breaks' | 'failureMessages' | 'resourceVersions' | 'requests'> & {
     breaks: [string, number][];
+    failureMessages?: [string, string][];
     resourceVersions: [string, number][];
     requests: [string, number][];
   }
@@ -71,7 +74,7 @@ export function subtract(now: ReadonlyMap<string, number>, before: ReadonlyMap<s
 export class FleetStats implements SampleSource {
   readonly byType = new Map<string, TypeStats>();
   /** The counters as last reported by `delta()`. */
-  private reported = new Map<string, Counts & Pick<TypeStats, 'breaks' | 'resourceVersions' | 'requests'>>();
+  private reported = new Map<string, Counts & Pick<TypeStats, 'breaks' | 'failureMessages' | 'resourceVersions' | 'requests'>>();
 
   private of(type: string): TypeStats {
     let stats = this.byType.get(type);
@@ -83,6 +86,7 @@ export class FleetStats implements SampleSource {
         openWatches: 0,
         watchEvents: 0,
         breaks: new Map(),
+        failureMessages: new Map(),
         listBytes: 0,
         connections: 0,
         spareConnections: 0,
@@ -152,9 +156,10 @@ export class FleetStats implements SampleSource {
     this.of(type).watchEvents++;
   }
 
-  watchBroken(type: string, reason: string): void {
-    const breaks = this.of(type).breaks;
+  watchBroken(type: string, reason: string, message?: string): void {
+    const { breaks, failureMessages } = this.of(type);
     breaks.set(reason, (breaks.get(reason) ?? 0) + 1);
+    if (message !== undefined && !failureMessages.has(reason)) failureMessages.set(reason, message);
   }
 
   /** The changes since the last call, for a worker thread to post to the fleet that merges them (`add`). */
@@ -166,12 +171,19 @@ export class FleetStats implements SampleSource {
       delta[type] = {
         ...change,
         breaks: subtract(s.breaks, before?.breaks),
+        failureMessages: [...s.failureMessages].filter(([reason]) => !before?.failureMessages.has(reason)),
         resourceVersions: subtract(s.resourceVersions, before?.resourceVersions),
         requests: subtract(s.requests, before?.requests),
         recentRelistMs: s.recentRelistMs.splice(0),
         relistTimes: s.relistTimes.splice(0),
       };
-      this.reported.set(type, { ...countsOf(s), breaks: new Map(s.breaks), resourceVersions: new Map(s.resourceVersions), requests: new Map(s.requests) });
+      this.reported.set(type, {
+        ...countsOf(s),
+        breaks: new Map(s.breaks),
+        failureMessages: new Map(s.failureMessages),
+        resourceVersions: new Map(s.resourceVersions),
+        requests: new Map(s.requests),
+      });
     }
     return delta;
   }
@@ -183,6 +195,7 @@ export class FleetStats implements SampleSource {
       totals[type] = {
         ...countsOf(s),
         breaks: [...s.breaks],
+        failureMessages: [...s.failureMessages],
         resourceVersions: [...s.resourceVersions],
         requests: [...s.requests],
         recentRelistMs: s.recentRelistMs.splice(0),
@@ -198,6 +211,7 @@ export class FleetStats implements SampleSource {
       const s = this.of(type);
       for (const key of counters) s[key] = published[key] ?? 0;
       s.breaks = new Map(published.breaks);
+      s.failureMessages = new Map(published.failureMessages ?? []);
       s.resourceVersions = new Map(published.resourceVersions);
       s.requests = new Map(published.requests ?? []);
       s.recentRelistMs.push(...published.recentRelistMs);
@@ -210,6 +224,7 @@ export class FleetStats implements SampleSource {
       const s = this.of(type);
       for (const key of counters) s[key] += change[key];
       for (const [reason, count] of change.breaks) s.breaks.set(reason, (s.breaks.get(reason) ?? 0) + count);
+      for (const [reason, message] of change.failureMessages ?? []) if (!s.failureMessages.has(reason)) s.failureMessages.set(reason, message);
       for (const [version, count] of change.resourceVersions) s.resourceVersions.set(version, (s.resourceVersions.get(version) ?? 0) + count);
       for (const [what, count] of change.requests ?? []) s.requests.set(what, (s.requests.get(what) ?? 0) + count);
       s.recentRelistMs.push(...change.recentRelistMs);

@@ -2,6 +2,7 @@ import type { AgentWrite, RegisterTemplate } from '../../core/agent-model.js';
 import type { Cancellation } from '../../util/cancellation.js';
 import { ciliumNodeObject } from '../objects/cilium.js';
 import { nodeObject } from '../objects/node.js';
+import { statusMessage } from './frames.js';
 import { HeartbeatClient } from './heartbeat-client.js';
 import { LeaseController } from './lease-controller.js';
 import type { FleetStats } from './stats.js';
@@ -26,7 +27,8 @@ const templates: Record<RegisterTemplate, (name: string) => Record<string, unkno
 /**
  * An agent's steady-state writes over its own connection: it registers first, then runs
  * its heartbeats side by side until the fleet stops. A failed request is counted and
- * tried again on the next beat, as the real loops do.
+ * tried again as the real loops do: within a beat (the lease controller, the node status
+ * loop's five tries) or at the next.
  */
 export class AgentWriter {
   private readonly random: () => number;
@@ -60,7 +62,8 @@ export class AgentWriter {
   private async counted(what: string, sent: Promise<WireResponse>, expected?: number): Promise<WireResponse | undefined> {
     try {
       const response = await sent;
-      if (response.status >= 300 && response.status !== expected) this.o.stats.watchBroken(this.o.agentType, `${what} -> ${response.status}`);
+      if (response.status >= 300 && response.status !== expected)
+        this.o.stats.watchBroken(this.o.agentType, `${what} -> ${response.status}`, statusMessage(response.body));
       return response;
     } catch (error) {
       if (!this.o.cancellation.stopped) this.o.stats.watchBroken(this.o.agentType, `${what} -> ${(error as NodeJS.ErrnoException).code ?? 'error'}`);

@@ -1,5 +1,12 @@
 import test from 'ava';
-import { LengthDelimitedFrames, jsonListHead, jsonWatchFrame, protobufListHead, protobufWatchFrame } from '../../../../src/load/agents/frames.js';
+import {
+  LengthDelimitedFrames,
+  jsonListHead,
+  jsonWatchFrame,
+  protobufListHead,
+  protobufWatchFrame,
+  statusMessage,
+} from '../../../../src/load/agents/frames.js';
 
 // Protobuf as the apiserver writes it: fields in number order, length-delimited messages.
 function varint(n: number): Buffer {
@@ -62,4 +69,18 @@ test('JSON: the list head and watch lines', (t) => {
     initialEventsEnd: true,
   });
   t.like(jsonWatchFrame('{"type":"ERROR","object":{"kind":"Status","code":410}}'), { type: 'ERROR', code: 410 });
+});
+
+test("an error Status's message, in protobuf or JSON; nothing from a body that is neither", (t) => {
+  const status = envelope(
+    'Status',
+    Buffer.concat([bytesField(2, 'Failure'), bytesField(3, 'the object provided is unrecognized'), bytesField(4, 'BadRequest'), varintField(6, 400)]),
+  );
+  t.is(statusMessage(status), 'the object provided is unrecognized');
+  t.is(
+    statusMessage(Buffer.from('{"kind":"Status","message":"leases.coordination.k8s.io \\"n1\\" not found","code":404}')),
+    'leases.coordination.k8s.io "n1" not found',
+  );
+  t.is(statusMessage(Buffer.from('upstream connect error')), undefined);
+  t.is(statusMessage(Buffer.from('{"not json')), undefined);
 });

@@ -110,3 +110,21 @@ test('connections the agents dialled are series of their own, the spares apart, 
   shard.setTotals(stats.totals());
   t.like(shard.byType.get('kubelet'), { connections: 3, spareConnections: 2, keptSpares: 2, failedDials: 2 }, 'a shard publishes them too');
 });
+
+test("the apiserver's first message for each reason a request failed crosses from worker threads once, the first kept", (t) => {
+  const worker = new FleetStats();
+  worker.watchBroken('kubelet', 'PUT leases -> 400', 'the first');
+  worker.watchBroken('kubelet', 'PUT leases -> 400', 'a later one');
+  worker.watchBroken('kubelet', 'closed');
+  const merged = new FleetStats();
+  merged.add(worker.delta());
+  worker.watchBroken('kubelet', 'PUT leases -> 422', 'refused');
+  const second = worker.delta();
+  t.deepEqual(second.kubelet?.failureMessages, [['PUT leases -> 422', 'refused']], 'a delta carries only the reasons new since the last');
+  merged.add(second);
+  const other = new FleetStats();
+  other.watchBroken('kubelet', 'PUT leases -> 400', "another thread's");
+  merged.add(other.delta());
+  t.deepEqual(Object.fromEntries(merged.byType.get('kubelet')!.failureMessages), { 'PUT leases -> 400': 'the first', 'PUT leases -> 422': 'refused' });
+  t.is(merged.byType.get('kubelet')!.breaks.get('PUT leases -> 400'), 3);
+});
