@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import test, { type ExecutionContext } from 'ava';
 import { AgentSockets, socketBudget } from '../../src/load/agents/sockets.js';
 import { HandshakeGate } from '../../src/load/agents/handshake-gate.js';
@@ -169,4 +170,46 @@ test.serial('a request arriving while its agent waited at the gate gets a spare 
   t.deepEqual(ended, ['first kept', 'spare closed'], 'the spare of the request asked together was dialled once the connection was up, and closed');
   // The held dial, the agent's first, and one spare: none for the request that came later.
   t.is(relay.accepted(), 3);
+});
+
+test.serial('a body cut short by its connection closing fails its request, as it does in Go, and is never taken for the whole body', async (t) => {
+  const cluster = await startCluster(t);
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfigPath);
+  const core = kc.makeApiClient(CoreV1Api);
+  // 100 ConfigMaps of 40 KiB: a LIST of them streams about 4 MB, long enough to be cut in the middle.
+  const count = 100;
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `big-${i}` }, data: { k: 'x'.repeat(40_000) } } }),
+    ),
+  );
+  const { tls } = await kubeconfigIdentity(cluster.loadKubeconfigPath);
+  const cancellation = new Cancellation();
+  t.teardown(() => cancellation.stop());
+  const wire = new Http2Wire(cluster.access.server, tls, { cancellation });
+  await wire.send({ method: 'GET', path: '/api/v1/namespaces/default/configmaps?limit=1', protobuf: false });
+  const outcomes = { whole: 0, cut: 0 };
+  // The connection is closed at a later moment each time, so that some closes land while the body streams.
+  for (let delayMs = 0; delayMs < 120; delayMs += 4) {
+    const closing = setTimeout(() => wire.closeConnections(), delayMs);
+    const sent = await wire.send({ method: 'GET', path: '/api/v1/namespaces/default/configmaps', protobuf: false }).then(
+      (response) => response,
+      (error: NodeJS.ErrnoException) => error,
+    );
+    clearTimeout(closing);
+    if (sent instanceof Error) {
+      t.is(sent.code, 'ECONNRESET', sent.message);
+      outcomes.cut++;
+    } else {
+      t.notThrows(
+        () => t.is((JSON.parse(sent.body.toString('utf8')) as { items: unknown[] }).items.length, count),
+        `a ${sent.body.length}-byte body taken for the whole`,
+      );
+      outcomes.whole++;
+    }
+  }
+  t.log(outcomes);
+  t.true(outcomes.cut > 0, 'some closes landed while a body streamed');
+  t.true(outcomes.whole > 0, 'and some after it was whole');
 });

@@ -24,7 +24,13 @@ export class Http1Wire extends RequestWire {
         ...(authorization ? { authorization } : {}),
       };
       const request = https.request(`${this.server}${open.path}`, { method: open.method, agent: this.agent, headers }, (response) =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response, abort: () => request.destroy() }),
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: response,
+          abort: () => request.destroy(),
+          cut: () => !response.complete,
+        }),
       );
       const signal = open.signal;
       if (signal) {

@@ -299,6 +299,8 @@ export class Http2Wire extends RequestWire {
           headers: headers as RawResponse['headers'],
           body: stream,
           abort: () => stream.close(http2.constants.NGHTTP2_CANCEL),
+          // Ended whole, the stream is still open (it is destroyed after its end); torn down mid-body, it already is.
+          cut: () => stream.destroyed,
         });
       });
       stream.once('close', () => reject(this.sessionError ?? Object.assign(new Error('stream closed before its response'), { code: 'ECONNRESET' })));

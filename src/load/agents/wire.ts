@@ -89,6 +89,12 @@ export interface RawResponse {
   headers: Record<string, string | string[] | undefined>;
   body: Readable;
   abort(): void;
+  /**
+   * Whether the body, once ended, was cut short: its stream torn down before the server finished it. Node's
+   * http2 then ends the stream as if whole (tried: a session destroyed on either side mid-body ends it with
+   * what came), where Go's client sees an error.
+   */
+  cut(): boolean;
 }
 
 const headBytes = 4096;
@@ -98,19 +104,25 @@ function retryAfter(headers: RawResponse['headers']): number | undefined {
   return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
-function readAll(body: Readable): Promise<Buffer> {
+function cutShort(): Error {
+  return Object.assign(new Error('response body cut short'), { code: 'ECONNRESET' });
+}
+
+/** The whole body; a body cut short rejects, as Go's read of it fails (an unexpected EOF, a lost connection). */
+function readAll(response: RawResponse): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let ended = false;
-    body.on('data', (chunk: Buffer) => chunks.push(chunk));
-    body.on('end', () => {
+    response.body.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.body.on('end', () => {
       ended = true;
-      resolve(Buffer.concat(chunks));
+      if (response.cut()) reject(cutShort());
+      else resolve(Buffer.concat(chunks));
     });
-    body.on('error', reject);
-    // A body cut short (its stream cancelled or its connection closed) may close without an error.
-    body.on('close', () => {
-      if (!ended) reject(Object.assign(new Error('response body cut short'), { code: 'ECONNRESET' }));
+    response.body.on('error', reject);
+    // A body cut short may also close without an end or an error.
+    response.body.on('close', () => {
+      if (!ended) reject(cutShort());
     });
   });
 }
@@ -118,7 +130,7 @@ function readAll(body: Readable): Promise<Buffer> {
 /** Drains a LIST response, keeping only its head (the list metadata comes before the items), or with `keepBody` all of it. */
 export function consumeList(response: RawResponse, protobuf: boolean, keepBody = false): Promise<ListPage> {
   if (response.status !== 200)
-    return readAll(response.body).then((errorBody) => ({
+    return readAll(response).then((errorBody) => ({
       status: response.status,
       head: {},
       bytes: errorBody.length,
@@ -139,7 +151,11 @@ export function consumeList(response: RawResponse, protobuf: boolean, keepBody =
         kept += Math.min(chunk.length, headBytes - kept);
       }
     });
+    let ended = false;
     response.body.on('end', () => {
+      ended = true;
+      // A page cut short is an error to client-go (its decoder hits an unexpected EOF), even where its head came whole.
+      if (response.cut()) return reject(cutShort());
       const buf = Buffer.concat(head);
       resolve({
         status: 200,
@@ -149,13 +165,16 @@ export function consumeList(response: RawResponse, protobuf: boolean, keepBody =
       });
     });
     response.body.on('error', reject);
+    response.body.on('close', () => {
+      if (!ended) reject(cutShort());
+    });
   });
 }
 
 /** Turns a watch response into frames for `onFrame`; the stream's end (or cut) resolves `ended`. */
 export async function consumeWatch(response: RawResponse, protobuf: boolean, onFrame: (frame: WatchFrame) => void): Promise<OpenWatch> {
   if (response.status !== 200) {
-    const errorBody = await readAll(response.body).catch(() => Buffer.alloc(0));
+    const errorBody = await readAll(response).catch(() => Buffer.alloc(0));
     return { status: response.status, errorBody, retryAfterS: retryAfter(response.headers), ended: Promise.resolve('closed'), stop: () => undefined };
   }
   const isProtobuf = protobuf && String(response.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf');
@@ -236,7 +255,7 @@ export abstract class RequestWire implements AgentWire {
       const cut = () => response.abort();
       signal?.addEventListener('abort', cut, { once: true });
       try {
-        const whole = await readAll(response.body).catch((error: unknown) => {
+        const whole = await readAll(response).catch((error: unknown) => {
           throw signal?.aborted ? signal.reason : error;
         });
         return { status: response.status, body: whole, retryAfterS: retryAfter(response.headers) };
