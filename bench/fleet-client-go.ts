@@ -18,14 +18,18 @@
  * so that the apiserver authenticates, authorizes (Node authorizer, RBAC) and classifies (APF) them as real agents.
  * `--handshakes-in-flight 0,200` runs ours once per value (comma-separated), each a side of its own in the same interleaving:
  * at most that many TLS handshakes in flight per thread (HandshakeGate; default 200, 0: no limit).
+ * `--apiserver-args max-requests-inflight=20,...` starts the apiserver with those flags as well.
+ * `--apiserver-cores 0.15` holds the apiserver to that share of a core in the rounds (a CPU cgroup), so that a few
+ * hundred agents meet it as short of CPU as thousands do on a 2-core machine: where heartbeats time out.
  * `--pprof DIR` saves the apiserver's CPU profile over each storm window there (side-round.pb.gz),
  * to compare with `go tool pprof -top -diff_base client-go-1.pb.gz ours-1.pb.gz`.
- * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...] [--identities] [--workers 1 (ours' worker threads)] [--handshakes-in-flight 200,...]
+ * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...] [--identities] [--workers 1 (ours' worker threads)] [--handshakes-in-flight 200,...] [--apiserver-args name=value,...] [--apiserver-cores 0.15]
  */
 import './help.js';
 import { execa, execaSync } from 'execa';
 import {
   apfDispatched,
+  apiserverArgsFlag,
   benchCluster,
   downOnSignal,
   cpuSeconds,
@@ -52,6 +56,7 @@ import { catalog } from '../src/plugins.js';
 import { HandshakeGate } from '../src/load/agents/handshake-gate.js';
 import { Cancellation } from '../src/util/cancellation.js';
 import { clientCaFiles, clientGoIdentityArgs } from './fleet-go-identity.js';
+import { limitCpu } from './cpu-quota.js';
 
 const agents = Number(flag('agents', '500'));
 const clientVersion = flag('client', defaultKubernetesVersion);
@@ -77,6 +82,10 @@ const identities = process.argv.includes('--identities');
 const workers = flag('workers', '1');
 /** Ours with each of these limits on the TLS handshakes in flight per thread (0: none), a side each. */
 const gates = flag('handshakes-in-flight', String(HandshakeGate.defaultLimit)).split(',');
+/** Apiserver flags beyond the defaults (name=value,...): smaller in-flight limits make a few hundred agents' storm queue as thousands' do. */
+const apiserverArgs = apiserverArgsFlag(flag('apiserver-args', ''));
+/** The apiserver held to this share of a core in the rounds (0: not held), as thousands of agents hold it on this machine. */
+const apiserverCores = Number(flag('apiserver-cores', '0'));
 
 const fleetNode = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fleet-node.js');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -122,8 +131,9 @@ async function watches(client: KubeApiClient): Promise<number> {
 
 // Built before the cluster starts: a build that fails leaves nothing running.
 const binary = await buildFleetGo(clientVersion);
-const cluster = await benchCluster();
-downOnSignal(cluster);
+const cluster = await benchCluster({}, defaultKubernetesVersion, apiserverArgs);
+let releaseCpu: (() => Promise<void>) | undefined;
+downOnSignal(cluster, async () => releaseCpu?.());
 try {
   const client = await KubeApiClient.fromKubeconfig(cluster.kubeconfigPath, new ClientStats());
   if (podObjects) await createNamedObjects(client, podsPerNode);
@@ -149,6 +159,11 @@ try {
   const server = `https://127.0.0.1:${proxy.port}`;
   const relayTally = () => ({ accepted: proxy.accepted, toServer: { ...proxy.forwarded.toServer }, toClient: { ...proxy.forwarded.toClient } });
   const apiserverPid = () => cluster.processes().find((p) => p.component === 'apiserver')!.pid;
+  // From here on: the objects above were made at full speed, the rounds meet the apiserver held short.
+  if (apiserverCores > 0) {
+    releaseCpu = await limitCpu(apiserverPid(), apiserverCores);
+    console.log(`the apiserver is held to ${apiserverCores} of a core (a CPU cgroup's quota)`);
+  }
 
   /** One round of one side: `start` returns its process's pid, its resident memory before its agents, and a stop function. */
   async function round(
@@ -260,7 +275,7 @@ try {
       stop: async () => {
         process_.kill('SIGTERM');
         const result = await process_;
-        for (const line of String(result.stdout).split('\n')) if (/^(asked|broke) /.test(line)) console.log(`  ${label} ${line}`);
+        for (const line of String(result.stdout).split('\n')) if (/^(asked|broke|closeAllConns) /.test(line)) console.log(`  ${label} ${line}`);
       },
       rss: () => residentBytes(pid),
     };
@@ -323,4 +338,5 @@ try {
   await proxy.stop();
 } finally {
   await cluster.down();
+  await releaseCpu?.();
 }

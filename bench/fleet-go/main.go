@@ -18,7 +18,8 @@
 // release under test; never committed as a binary.
 //
 // It prints "baseline <resident bytes before the agents>", then "synced <ms>" once every
-// reflector has synced, and runs until its standard input closes or it gets SIGTERM.
+// reflector has synced, and runs until its standard input closes or it gets SIGTERM; then
+// "closeAllConns <n>": how often its kubelets closed all their connections.
 package main
 
 import (
@@ -32,6 +33,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -228,7 +230,10 @@ func main() {
 			go r.RunWithContext(ctx)
 		}
 		if !*podsOnly {
-			go writes(ctx, *kind, node, cs, heartbeatClient(&agent, httpClient), dyn, dialer.CloseAll)
+			go writes(ctx, *kind, node, cs, heartbeatClient(&agent, httpClient), dyn, func() {
+				closedAll.Add(1)
+				dialer.CloseAll()
+			})
 		}
 	}
 	for ctx.Err() == nil {
@@ -245,7 +250,11 @@ func main() {
 	}
 	fmt.Printf("synced %d\n", time.Since(started).Milliseconds())
 	<-ctx.Done()
+	fmt.Printf("closeAllConns %d\n", closedAll.Load())
 }
+
+// How often a kubelet closed all its connections after repeated heartbeat failures, over the process's life.
+var closedAll atomic.Int64
 
 // What this process holds before its agents: the bench's per-agent memory is the growth past it.
 func printBaseline() {
