@@ -259,8 +259,24 @@ export class Http2Wire extends RequestWire {
     for (const waiter of waiting) waiter.reject(error);
   }
 
+  /**
+   * The connection, or the request's deadline if it passes first: Go's http.Client.Timeout bounds the wait for a
+   * connection (its dial and TLS handshake) too. The dial goes on, for the requests after this one, as Go's does.
+   */
+  private connectionWithin(signal: AbortSignal | undefined): Promise<http2.ClientHttp2Session> {
+    if (!signal) return this.connection();
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise((resolve, reject) => {
+      const expired = () => reject(signal.reason as Error);
+      signal.addEventListener('abort', expired, { once: true });
+      this.connection()
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener('abort', expired));
+    });
+  }
+
   protected async open(request: OpenRequest, authorization: string | undefined): Promise<RawResponse> {
-    const session = await this.connection();
+    const session = await this.connectionWithin(request.signal);
     return new Promise((resolve, reject) => {
       let stream: http2.ClientHttp2Stream;
       try {

@@ -1,4 +1,5 @@
 import test from 'ava';
+import net from 'node:net';
 import { HandshakeGate } from '../../../../src/load/agents/handshake-gate.js';
 import { Http2Wire } from '../../../../src/load/agents/wire-http2.js';
 import { Cancellation } from '../../../../src/util/cancellation.js';
@@ -13,4 +14,25 @@ test('a request asked of an agent that stopped fails at once, gate or not, rathe
     const error = await t.throwsAsync(within(2000, wire.list('/api/v1/pods', true)));
     t.is(error?.name, 'AbortError', gate ? 'with a gate' : 'without one');
   }
+});
+
+test("a request's deadline bounds its wait for a connection, as Go's Client.Timeout bounds the dial; the dial goes on", async (t) => {
+  // Accepts and never answers the TLS handshake: the apiserver of a storm, too busy to finish it.
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cancellation = new Cancellation();
+  const wire = new Http2Wire(`https://127.0.0.1:${(server.address() as net.AddressInfo).port}`, {}, { cancellation });
+  t.teardown(() => {
+    cancellation.stop();
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  const deadline = new AbortController();
+  const expired = Object.assign(new Error('context deadline exceeded'), { code: 'ETIMEDOUT' });
+  setTimeout(() => deadline.abort(expired), 200);
+  const error = await t.throwsAsync(within(3000, wire.send({ method: 'GET', path: '/api/v1/nodes/n', protobuf: true, signal: deadline.signal })));
+  t.is(error, expired, 'the deadline, long before the 10 s handshake timeout');
+  t.is(sockets.length, 1, 'the dial was made');
+  t.false(sockets[0]!.destroyed, 'and goes on after the request gave up');
 });
