@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { sleep } from '../src/util/wait.js';
 
 const mount = '/sys/fs/cgroup';
 const periodUs = 100_000;
@@ -42,15 +43,11 @@ export async function limitCpu(pid: number, cores: number): Promise<() => Promis
   return async () => {
     await fs.writeFile(`${was}/cgroup.procs`, String(pid)).catch(() => undefined);
     // A process that exits leaves its cgroup a moment later.
-    for (let tries = 0; tries < 50; tries++) {
-      if (
-        await fs.rmdir(dir).then(
-          () => true,
-          () => false,
-        )
-      )
-        return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const removed = () =>
+      fs.rmdir(dir).then(
+        () => true,
+        () => false,
+      );
+    for (let tries = 0; tries < 50 && !(await removed()); tries++) await sleep(100);
   };
 }
