@@ -310,13 +310,16 @@ export class Http2Wire extends RequestWire {
       stream.once('response', (headers) => {
         stream.off('error', fail);
         signal?.removeEventListener('abort', cancel);
+        // Ended whole, the stream is still open when its end is emitted (Node destroys it in a later 'end' listener); torn
+        // down mid-body, it already is. Seen from here, before that listener is added: whoever reads the body may come later.
+        let cut = false;
+        stream.once('end', () => (cut = stream.destroyed));
         resolve({
           status: Number(headers[':status'] ?? 0),
           headers: headers as RawResponse['headers'],
           body: stream,
           abort: () => stream.close(http2.constants.NGHTTP2_CANCEL),
-          // Ended whole, the stream is still open (it is destroyed after its end); torn down mid-body, it already is.
-          cut: () => stream.destroyed,
+          cut: () => cut,
         });
       });
       stream.once('close', () => reject(this.sessionError ?? Object.assign(new Error('stream closed before its response'), { code: 'ECONNRESET' })));

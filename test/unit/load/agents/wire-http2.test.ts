@@ -1,7 +1,10 @@
 import test from 'ava';
+import http2 from 'node:http2';
 import net from 'node:net';
+import { createClusterPki } from '../../../../src/cluster/certs.js';
 import { HandshakeGate } from '../../../../src/load/agents/handshake-gate.js';
 import { Http2Wire } from '../../../../src/load/agents/wire-http2.js';
+import type { OpenRequest, RawResponse } from '../../../../src/load/agents/wire.js';
 import { Cancellation } from '../../../../src/util/cancellation.js';
 import { within } from '../../../helpers/within.js';
 
@@ -35,4 +38,35 @@ test("a request's deadline bounds its wait for a connection, as Go's Client.Time
   t.is(error, expired, 'the deadline, long before the 10 s handshake timeout');
   t.is(sockets.length, 1, 'the dial was made');
   t.false(sockets[0]!.destroyed, 'and goes on after the request gave up');
+});
+
+/** Reads each response's body a while after its head came, as a busy fleet may: its stream has closed by then. */
+class LateReader extends Http2Wire {
+  protected override async open(request: OpenRequest, authorization: string | undefined): Promise<RawResponse> {
+    const response = await super.open(request, authorization);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return response;
+  }
+}
+
+test('a whole body read after its stream closed is whole, not cut short', async (t) => {
+  const pki = await createClusterPki();
+  const server = http2.createSecureServer({ cert: pki.apiserverServing.certPem, key: pki.apiserverServing.keyPem });
+  const created = '{"kind":"Node","metadata":{"name":"n"}}';
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 201, 'content-type': 'application/json' });
+    stream.end(created);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cancellation = new Cancellation();
+  t.teardown(() => {
+    cancellation.stop();
+    server.close();
+  });
+  const wire = new LateReader(`https://127.0.0.1:${(server.address() as net.AddressInfo).port}`, { ca: pki.ca.certPem }, { cancellation });
+  for (let i = 0; i < 3; i++) {
+    const response = await within(3000, wire.send({ method: 'POST', path: '/api/v1/nodes', protobuf: true, body: '{}', contentType: 'application/json' }));
+    t.is(response.status, 201);
+    t.is(response.body.toString('utf8'), created);
+  }
 });
