@@ -332,6 +332,9 @@ export class Http2Wire extends RequestWire {
     const session = this.session;
     this.session = undefined;
     if (session) setImmediate(() => session.destroy());
+    // connrotation tracks each TCP connection from its dial: CloseAll closes those still in their TLS handshake too,
+    // whose requests then fail (the apiserver counts a failed handshake).
+    for (const dialling of this.dialling) dialling.destroy(Object.assign(new Error('use of closed network connection'), { code: 'ECONNRESET' }));
   }
 
   close(): void {

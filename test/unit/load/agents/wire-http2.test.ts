@@ -70,3 +70,31 @@ test('a whole body read after its stream closed is whole, not cut short', async 
     t.is(response.body.toString('utf8'), created);
   }
 });
+
+test("closeConnections closes a connection still in its TLS handshake, as connrotation's CloseAll does; its request fails", async (t) => {
+  const sockets: net.Socket[] = [];
+  const closed = new Promise<void>((resolve) => {
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      // Reads the ClientHello and never answers it.
+      socket.resume();
+      socket.on('close', () => resolve());
+    });
+    server.listen(0, '127.0.0.1', () => start((server.address() as net.AddressInfo).port));
+    t.teardown(() => server.close());
+  });
+  let request!: Promise<unknown>;
+  const cancellation = new Cancellation();
+  t.teardown(() => cancellation.stop());
+  function start(port: number) {
+    const wire = new Http2Wire(`https://127.0.0.1:${port}`, {}, { cancellation });
+    request = wire.send({ method: 'GET', path: '/api/v1/nodes/n', protobuf: true });
+    request.catch(() => undefined);
+    setTimeout(() => wire.closeConnections(), 200);
+  }
+  await within(3000, closed);
+  const error = await t.throwsAsync(within(3000, request));
+  t.is((error as NodeJS.ErrnoException).code, 'ECONNRESET');
+  t.regex(error!.message, /closed network connection/);
+  t.is(sockets.length, 1);
+});
