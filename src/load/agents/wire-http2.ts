@@ -297,6 +297,11 @@ export class Http2Wire extends RequestWire {
         reject(error as Error);
         return;
       }
+      // Ended whole, the stream is still open when its end is emitted: Node destroys it in an 'end' listener of its own,
+      // added when the stream closes, which may be before 'response' is emitted (a later tick) and before anyone reads the
+      // body. Torn down mid-body, it already is. So this listener goes first, added before any frame can arrive.
+      let cut = false;
+      stream.once('end', () => (cut = stream.destroyed));
       const fail = (error: NodeJS.ErrnoException) => reject(this.sessionError ?? error);
       stream.once('error', fail);
       const signal = request.signal;
@@ -310,10 +315,6 @@ export class Http2Wire extends RequestWire {
       stream.once('response', (headers) => {
         stream.off('error', fail);
         signal?.removeEventListener('abort', cancel);
-        // Ended whole, the stream is still open when its end is emitted (Node destroys it in a later 'end' listener); torn
-        // down mid-body, it already is. Seen from here, before that listener is added: whoever reads the body may come later.
-        let cut = false;
-        stream.once('end', () => (cut = stream.destroyed));
         resolve({
           status: Number(headers[':status'] ?? 0),
           headers: headers as RawResponse['headers'],

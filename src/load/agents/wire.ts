@@ -108,22 +108,37 @@ function cutShort(): Error {
   return Object.assign(new Error('response body cut short'), { code: 'ECONNRESET' });
 }
 
+/**
+ * Calls `end` once the body ended and `close` once it closed, also when that happened before: Node emits each once, and a
+ * short answer over HTTP/2 can end, and be destroyed, before whoever reads it is handed the response. An empty body ends
+ * unread; a destroyed one that had not ended was cut.
+ */
+function onBodyDone(body: Readable, end: () => void, close: () => void): void {
+  if (body.readableEnded) return end();
+  if (body.destroyed) return close();
+  body.on('end', end);
+  body.on('close', close);
+}
+
 /** The whole body; a body cut short rejects, as Go's read of it fails (an unexpected EOF, a lost connection). */
 function readAll(response: RawResponse): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let ended = false;
     response.body.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.body.on('end', () => {
-      ended = true;
-      if (response.cut()) reject(cutShort());
-      else resolve(Buffer.concat(chunks));
-    });
     response.body.on('error', reject);
-    // A body cut short may also close without an end or an error.
-    response.body.on('close', () => {
-      if (!ended) reject(cutShort());
-    });
+    onBodyDone(
+      response.body,
+      () => {
+        ended = true;
+        if (response.cut()) reject(cutShort());
+        else resolve(Buffer.concat(chunks));
+      },
+      // A body cut short may also close without an end or an error.
+      () => {
+        if (!ended) reject(cutShort());
+      },
+    );
   });
 }
 
@@ -152,22 +167,25 @@ export function consumeList(response: RawResponse, protobuf: boolean, keepBody =
       }
     });
     let ended = false;
-    response.body.on('end', () => {
-      ended = true;
-      // A page cut short is an error to client-go (its decoder hits an unexpected EOF), even where its head came whole.
-      if (response.cut()) return reject(cutShort());
-      const buf = Buffer.concat(head);
-      resolve({
-        status: 200,
-        bytes,
-        head: isProtobuf ? protobufListHead(buf) : jsonListHead(buf.toString('utf8')),
-        ...(keepBody ? { body: Buffer.concat(whole) } : {}),
-      });
-    });
     response.body.on('error', reject);
-    response.body.on('close', () => {
-      if (!ended) reject(cutShort());
-    });
+    onBodyDone(
+      response.body,
+      () => {
+        ended = true;
+        // A page cut short is an error to client-go (its decoder hits an unexpected EOF), even where its head came whole.
+        if (response.cut()) return reject(cutShort());
+        const buf = Buffer.concat(head);
+        resolve({
+          status: 200,
+          bytes,
+          head: isProtobuf ? protobufListHead(buf) : jsonListHead(buf.toString('utf8')),
+          ...(keepBody ? { body: Buffer.concat(whole) } : {}),
+        });
+      },
+      () => {
+        if (!ended) reject(cutShort());
+      },
+    );
   });
 }
 
@@ -192,9 +210,8 @@ export async function consumeWatch(response: RawResponse, protobuf: boolean, onF
         response.abort();
       }
     });
-    response.body.on('end', done);
-    response.body.on('close', done);
     response.body.on('error', done);
+    onBodyDone(response.body, done, done);
   });
   return { status: 200, ended, stop: () => response.abort() };
 }
