@@ -275,7 +275,7 @@ try {
       stop: async () => {
         process_.kill('SIGTERM');
         const result = await process_;
-        for (const line of String(result.stdout).split('\n')) if (/^(asked|broke|closeAllConns) /.test(line)) console.log(`  ${label} ${line}`);
+        for (const line of String(result.stdout).split('\n')) if (/^(asked|broke|repeatedHeartbeatFailures) /.test(line)) console.log(`  ${label} ${line}`);
       },
       rss: () => residentBytes(pid),
     };

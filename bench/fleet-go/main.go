@@ -6,8 +6,9 @@
 //     watch-based managers, pod_objects.go); registers its Node, runs client-go's lease controller
 //     (component-helpers/apimachinery/lease, renewed every 10 s, owned by its Node) and the
 //     node status loop (a GET from the watch cache every 10 s, a PATCH at once and every 5 min),
-//     both through its heartbeat client (a 10 s timeout); their repeated failures close all its
-//     connections, as the kubelet's closeAllConns does;
+//     both through its heartbeat client (a 10 s timeout); their repeated failures close its idle
+//     connections, as the kubelet does over HTTP/2 (utilnet.CloseIdleConnectionsFor: one carrying
+//     watches stays; closeAllConns is only the kubelet's with DISABLE_HTTP2);
 //   - kube-proxy: Services and EndpointSlices without headless ones or other proxies', its Node, ServiceCIDRs;
 //   - cni-agent (modelled on cilium-agent): its pods, Services, EndpointSlices, Namespaces,
 //     NetworkPolicies and Cilium's custom resources (JSON, through the dynamic client); registers
@@ -19,7 +20,7 @@
 //
 // It prints "baseline <resident bytes before the agents>", then "synced <ms>" once every
 // reflector has synced, and runs until its standard input closes or it gets SIGTERM; then
-// "closeAllConns <n>": how often its kubelets closed all their connections.
+// "repeatedHeartbeatFailures <n>": how often its kubelets called onRepeatedHeartbeatFailure.
 package main
 
 import (
@@ -49,6 +50,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
@@ -191,7 +193,7 @@ func main() {
 		agent := *config
 		// A Dial of its own keeps client-go from sharing one cached transport between agents;
 		// the agent's typed and dynamic clients share this one transport, so one connection.
-		// The kubelet dials through client-go's connrotation, whose CloseAll is its closeAllConns.
+		// The kubelet dials through client-go's connrotation (kubelet's UpdateTransport).
 		dialer := connrotation.NewDialer((&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext)
 		agent.Dial = dialer.DialContext
 		node := fmt.Sprintf("cpchaos-node-%d", *first+i)
@@ -231,8 +233,8 @@ func main() {
 		}
 		if !*podsOnly {
 			go writes(ctx, *kind, node, cs, heartbeatClient(&agent, httpClient), dyn, func() {
-				closedAll.Add(1)
-				dialer.CloseAll()
+				heartbeatFailures.Add(1)
+				utilnet.CloseIdleConnectionsFor(httpClient.Transport)
 			})
 		}
 	}
@@ -250,11 +252,11 @@ func main() {
 	}
 	fmt.Printf("synced %d\n", time.Since(started).Milliseconds())
 	<-ctx.Done()
-	fmt.Printf("closeAllConns %d\n", closedAll.Load())
+	fmt.Printf("repeatedHeartbeatFailures %d\n", heartbeatFailures.Load())
 }
 
-// How often a kubelet closed all its connections after repeated heartbeat failures, over the process's life.
-var closedAll atomic.Int64
+// How often a kubelet's heartbeats failed again (onRepeatedHeartbeatFailure), over the process's life.
+var heartbeatFailures atomic.Int64
 
 // What this process holds before its agents: the bench's per-agent memory is the growth past it.
 func printBaseline() {
@@ -286,14 +288,14 @@ func heartbeatClient(config *rest.Config, httpClient *http.Client) *kubernetes.C
 }
 
 // The agent's steady-state writes: it registers first, then heartbeats until stopped. A kubelet's
-// heartbeats go through its heartbeat client, and closeAllConns follows their repeated failures.
-func writes(ctx context.Context, kind, node string, cs, heartbeat *kubernetes.Clientset, dyn dynamic.Interface, closeAllConns func()) {
+// heartbeats go through its heartbeat client, and onRepeatedHeartbeatFailure follows their repeated failures.
+func writes(ctx context.Context, kind, node string, cs, heartbeat *kubernetes.Clientset, dyn dynamic.Interface, onRepeatedHeartbeatFailure func()) {
 	switch kind {
 	case "kubelet":
 		registerNode(ctx, cs, node)
-		controller := lease.NewController(clock.RealClock{}, heartbeat, node, 40, closeAllConns, 10*time.Second, node, "kube-node-lease", setNodeOwner(heartbeat, node))
+		controller := lease.NewController(clock.RealClock{}, heartbeat, node, 40, onRepeatedHeartbeatFailure, 10*time.Second, node, "kube-node-lease", setNodeOwner(heartbeat, node))
 		go controller.Run(ctx)
-		nodeStatusLoop(ctx, heartbeat, node, closeAllConns)
+		nodeStatusLoop(ctx, heartbeat, node, onRepeatedHeartbeatFailure)
 	case "cni-agent":
 		registerCiliumNode(ctx, dyn, node)
 	}
@@ -352,8 +354,8 @@ func setNodeOwner(cs *kubernetes.Clientset, node string) func(*coordinationv1.Le
 // The kubelet's syncNodeStatus every nodeStatusUpdateFrequency (10 s, jitter 0.04, sliding):
 // up to 5 tries of tryUpdateNodeStatus, which GETs the Node (the first try from the watch
 // cache) and PATCHes its status when it changed or nodeStatusReportFrequency (5 min) has passed;
-// each failure past the first calls onRepeatedHeartbeatFailure (closeAllConns).
-func nodeStatusLoop(ctx context.Context, cs *kubernetes.Clientset, node string, closeAllConns func()) {
+// each failure past the first calls onRepeatedHeartbeatFailure.
+func nodeStatusLoop(ctx context.Context, cs *kubernetes.Clientset, node string, onRepeatedHeartbeatFailure func()) {
 	var reported time.Time
 	tryUpdate := func(try int) error {
 		opts := metav1.GetOptions{}
@@ -384,7 +386,7 @@ func nodeStatusLoop(ctx context.Context, cs *kubernetes.Clientset, node string, 
 				return
 			}
 			if try > 0 {
-				closeAllConns()
+				onRepeatedHeartbeatFailure()
 			}
 		}
 	}, 10*time.Second, 0.04, true, ctx.Done())

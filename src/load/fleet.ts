@@ -311,7 +311,14 @@ export class Fleet implements AgentFleet {
       const who = credentials[index]!;
       const wire = plan.relist === 'client-go' ? this.startClientGoAgent(plan, targets, who) : this.startForcedAgent(plan, targets, plan.relist, who);
       if (writes.length) {
-        const writer = new AgentWriter({ wire: wire(), agentType: plan.type, stats: this.stats, cancellation: this.cancellation, labels: plan.labels });
+        const writer = new AgentWriter({
+          wire: wire(),
+          agentType: plan.type,
+          stats: this.stats,
+          cancellation: this.cancellation,
+          labels: plan.labels,
+          closeOnHeartbeatFailure: plan.relist === 'client-go' && plan.client?.protocol !== 'http1' ? 'idle' : 'all',
+        });
         this.track(writer.run(writes));
       }
       this.stats.agentStarted(plan.type);

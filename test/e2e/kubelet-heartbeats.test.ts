@@ -62,22 +62,17 @@ function assertRefusedHeartbeats(t: ExecutionContext, who: string, counts: Recor
     0,
     `${who}: no LIST`,
   );
-  // Their repeated failures closed the connections: every informer's watch was asked again.
-  for (const resource of ['pods', 'nodes', 'services', 'runtimeclasses'])
-    t.true(sum(counts, (r) => r.startsWith(`WATCH ${resource} `)) >= agents, `${who}: ${resource} watched again`);
+  // Over HTTP/2 their repeated failures close only idle connections, and one carrying watches is not: no watch ends.
+  t.is(
+    sum(counts, (r) => /^(WATCH|WATCHLIST) /.test(r)),
+    0,
+    `${who}: no watch asked again`,
+  );
   return refusedPuts;
 }
 
-/** The watches asked again: the same requests on both sides, as many within one per agent (the two fleets beat apart). */
-function assertSameWatches(t: ExecutionContext, ours: Record<string, number>, theirs: Record<string, number>): void {
-  const watches = (counts: Record<string, number>) => Object.keys(counts).filter((r) => /^(WATCH|WATCHLIST) /.test(r));
-  t.deepEqual(watches(ours).sort(), watches(theirs).sort(), 'the same watches asked again');
-  for (const request of watches(theirs))
-    t.true(Math.abs((ours[request] ?? 0) - (theirs[request] ?? 0)) <= agents, `${request}: ours ${ours[request]}, client-go's ${theirs[request]}`);
-}
-
 test.serial(
-  "kubelet heartbeats refused: ours, as client-go's, renew through a client with a 10 s timeout, close their connections after repeated failures and ask their watches again",
+  "kubelet heartbeats refused: ours, as client-go's, renew through a client with a 10 s timeout, and over HTTP/2 repeated failures close only idle connections: the one carrying the watches stays",
   async (t) => {
     const binary = await buildFleetGo(defaultKubernetesVersion);
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubelet-heartbeats-'));
@@ -128,10 +123,10 @@ test.serial(
       theirs: assertRefusedHeartbeats(t, "client-go's", refused.theirs, windowS),
     };
     t.true(puts.ours >= puts.theirs * 0.7 && puts.ours <= puts.theirs * 1.3, `as many refused renewals as client-go's: ${puts.ours} against ${puts.theirs}`);
-    assertSameWatches(t, refused.ours, refused.theirs);
     const kubelet = fleet.stats.byType.get('kubelet');
-    t.true((kubelet?.breaks.get('heartbeat failed again: connections closed') ?? 0) >= 8 * agents, 'ours counted the closes');
-    t.true((kubelet?.connections ?? 0) - dialledBefore >= agents, 'each kubelet of ours dialled a new connection');
+    t.true((kubelet?.breaks.get('heartbeat failed again: idle connections closed') ?? 0) >= 8 * agents, 'ours counted the repeated failures');
+    t.is(kubelet?.breaks.get('heartbeat failed again: connections closed'), undefined, 'and closed no connection in use');
+    t.is((kubelet?.connections ?? 0) - dialledBefore, 0, 'so none of our kubelets dialled a new one');
 
     await allow();
     await sleep(15_000);

@@ -51,6 +51,11 @@ export class Http1Wire extends RequestWire {
     for (const request of this.requests) request.destroy();
   }
 
+  /** The keep-alive connections no request holds. */
+  closeIdleConnections(): void {
+    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+  }
+
   close(): void {
     this.unhook();
     this.closeConnections();

@@ -61,6 +61,8 @@ export class Http2Wire extends RequestWire {
   /** Requests waiting for a connection, each with a dial of its own in flight. */
   private waiting: Waiter[] = [];
   private readonly dialling = new Set<TLSSocket>();
+  /** Streams open on each connection: one with none is idle. */
+  private readonly streams = new WeakMap<http2.ClientHttp2Session, number>();
   private readonly unhook: () => void;
 
   private readonly sockets?: AgentSockets;
@@ -293,6 +295,8 @@ export class Http2Wire extends RequestWire {
           { endStream: request.body === undefined },
         );
         if (request.body !== undefined) stream.end(request.body);
+        this.streams.set(session, (this.streams.get(session) ?? 0) + 1);
+        stream.once('close', () => this.streams.set(session, (this.streams.get(session) ?? 1) - 1));
       } catch (error) {
         reject(error as Error);
         return;
@@ -336,6 +340,14 @@ export class Http2Wire extends RequestWire {
     // connrotation tracks each TCP connection from its dial: CloseAll closes those still in their TLS handshake too,
     // whose requests then fail (the apiserver counts a failed handshake).
     for (const dialling of this.dialling) dialling.destroy(Object.assign(new Error('use of closed network connection'), { code: 'ECONNRESET' }));
+  }
+
+  /** The connection, if no stream is open on it (Go's closeIfIdle); dials in flight go on. */
+  closeIdleConnections(): void {
+    const session = this.live();
+    if (!session || (this.streams.get(session) ?? 0) > 0) return;
+    this.session = undefined;
+    setImmediate(() => session.destroy());
   }
 
   close(): void {

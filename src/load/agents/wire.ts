@@ -53,6 +53,11 @@ export interface AgentWire {
    * repeated heartbeat failures: every request on them ends (watches as if cut), and the next request dials anew.
    */
   closeConnections(): void;
+  /**
+   * Closes the agent's idle connections, as Go's Transport.CloseIdleConnections does: one carrying a request (a watch)
+   * stays. What the kubelet does over HTTP/2 after repeated heartbeat failures (utilnet.CloseIdleConnectionsFor).
+   */
+  closeIdleConnections(): void;
   close(): void;
 }
 
@@ -238,6 +243,7 @@ export abstract class RequestWire implements AgentWire {
 
   protected abstract open(request: OpenRequest, authorization: string | undefined): Promise<RawResponse>;
   abstract closeConnections(): void;
+  abstract closeIdleConnections(): void;
   abstract close(): void;
 
   private get(path: string, protobuf: boolean): OpenRequest {

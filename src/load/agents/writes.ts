@@ -15,6 +15,11 @@ export interface WriterOptions {
   cancellation: Cancellation;
   /** Labels every object the agent creates carries (the run's), so a run's teardown finds them. */
   labels: Record<string, string>;
+  /**
+   * What a kubelet closes after repeated heartbeat failures: over HTTP/2 its idle connections ('idle'), with DISABLE_HTTP2
+   * all of them ('all', closeAllConns). Kubelet's buildKubeletClientConfig.
+   */
+  closeOnHeartbeatFailure: 'idle' | 'all';
   random?: () => number;
 }
 
@@ -71,9 +76,18 @@ export class AgentWriter {
     }
   }
 
-  /** The kubelet's onRepeatedHeartbeatFailure (closeAllConns): its watches end, and are asked again over a new connection. */
-  private closeConnections(): void {
+  /**
+   * The kubelet's onRepeatedHeartbeatFailure. Over HTTP/2 it closes only idle connections (utilnet.CloseIdleConnectionsFor):
+   * one carrying watches stays, and HTTP/2's pings are what find a dead one. With DISABLE_HTTP2, closeAllConns: its watches
+   * end, and are asked again over a new connection.
+   */
+  private repeatedHeartbeatFailure(): void {
     if (this.o.cancellation.stopped) return;
+    if (this.o.closeOnHeartbeatFailure === 'idle') {
+      this.o.stats.watchBroken(this.o.agentType, 'heartbeat failed again: idle connections closed');
+      this.o.wire.closeIdleConnections();
+      return;
+    }
     this.o.stats.watchBroken(this.o.agentType, 'heartbeat failed again: connections closed');
     this.o.wire.closeConnections();
   }
@@ -112,7 +126,7 @@ export class AgentWriter {
       send: (what, request, expected) => this.heartbeat(what, request, expected),
       cancellation: this.o.cancellation,
       labels: this.o.labels,
-      onRepeatedFailure: () => this.closeConnections(),
+      onRepeatedFailure: () => this.repeatedHeartbeatFailure(),
     });
     return this.beat(write.everyMs, () => controller.sync());
   }
@@ -146,7 +160,7 @@ export class AgentWriter {
       for (let attempt = 0; attempt < 5 && !this.o.cancellation.stopped; attempt++) {
         if (await tryUpdate(attempt)) return;
         // updateNodeStatus: each failure past the first calls onRepeatedHeartbeatFailure.
-        if (attempt > 0) this.closeConnections();
+        if (attempt > 0) this.repeatedHeartbeatFailure();
       }
     });
   }

@@ -18,7 +18,10 @@ function scriptedWire(answers: Answer[]): { wire: AgentWire; paths: string[] } {
     return Promise.resolve({ status: answer.status, body: Buffer.alloc(0), ...(answer.retryAfterS !== undefined ? { retryAfterS: answer.retryAfterS } : {}) });
   };
   const unused = () => Promise.reject(new Error('unused'));
-  return { wire: { send, list: unused, watch: unused, closeConnections: () => undefined, close: () => undefined }, paths };
+  return {
+    wire: { send, list: unused, watch: unused, closeConnections: () => undefined, closeIdleConnections: () => undefined, close: () => undefined },
+    paths,
+  };
 }
 
 test("client-go's timeout parameter, with the query's keys in Go's order", (t) => {

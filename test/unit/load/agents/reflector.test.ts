@@ -84,6 +84,7 @@ class ScriptedWire implements AgentWire {
   }
 
   closeConnections(): void {}
+  closeIdleConnections(): void {}
   close(): void {}
 }
 

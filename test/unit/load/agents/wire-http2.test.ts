@@ -110,3 +110,41 @@ test("closeConnections closes a connection still in its TLS handshake, as connro
   t.regex(error!.message, /closed network connection/);
   t.is(sockets.length, 1);
 });
+
+test("closeIdleConnections closes the connection only while no stream is open on it, as Go's closeIfIdle does: a watch keeps it", async (t) => {
+  const pki = await createClusterPki();
+  const server = http2.createSecureServer({ cert: pki.apiserverServing.certPem, key: pki.apiserverServing.keyPem });
+  let connections = 0;
+  server.on('session', () => connections++);
+  server.on('stream', (stream, headers) => {
+    stream.respond({ ':status': 200, 'content-type': 'application/json' });
+    // A watch: its stream stays open until the client ends it.
+    if (String(headers[':path']).includes('watch=true')) stream.write('');
+    else stream.end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cancellation = new Cancellation();
+  t.teardown(() => {
+    cancellation.stop();
+    server.close();
+  });
+  const wire = new Http2Wire(`https://127.0.0.1:${(server.address() as net.AddressInfo).port}`, { ca: pki.ca.certPem }, { cancellation });
+  const get = () => within(3000, wire.send({ method: 'GET', path: '/api/v1/nodes/n', protobuf: false }));
+  await get();
+  const watch = await within(
+    3000,
+    wire.watch('/api/v1/pods?watch=true', false, () => undefined),
+  );
+  let watchEnded = false;
+  void watch.ended.then(() => (watchEnded = true));
+  wire.closeIdleConnections();
+  await get();
+  t.is(connections, 1, 'the connection carrying a watch stays');
+  t.false(watchEnded, 'and so does the watch');
+  watch.stop();
+  await within(3000, watch.ended);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  wire.closeIdleConnections();
+  await get();
+  t.is(connections, 2, 'idle, it was closed: the next request dialled a new one');
+});
