@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { connectTls, type TlsMaterial } from '../transports/types.js';
 import type { AgentSockets } from './sockets.js';
 import type { HandshakeGate } from './handshake-gate.js';
+import { clientGoHealthCheck, watchHealth, type HealthCheck } from './http2-health.js';
 import { RequestWire, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
 
 /** client-go's dialer gives up on a TCP connection after this long, and its transport on a TLS handshake after this (k8s.io/client-go/transport/cache.go). */
@@ -76,6 +77,7 @@ export class Http2Wire extends RequestWire {
   /** Set once the agent stops: the dials it cuts short then did not fail. */
   private stopped = false;
   private readonly handshakeTimeoutMs: number;
+  private readonly healthCheck: HealthCheck;
 
   constructor(
     private readonly server: string,
@@ -93,6 +95,7 @@ export class Http2Wire extends RequestWire {
       onDialEnded?: (outcome: DialOutcome, spare: boolean) => void;
       gate?: HandshakeGate;
       handshakeTimeoutMs?: number;
+      healthCheck?: HealthCheck;
     },
   ) {
     super(options);
@@ -102,6 +105,7 @@ export class Http2Wire extends RequestWire {
     this.onDialEnded = options.onDialEnded;
     this.gate = options.gate;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? tlsHandshakeTimeoutMs;
+    this.healthCheck = options.healthCheck ?? clientGoHealthCheck();
     this.unhook = options.cancellation.onStop(() => this.close());
   }
 
@@ -246,6 +250,14 @@ export class Http2Wire extends RequestWire {
     // A GOAWAY lets streams in flight finish; new requests take a new connection.
     session.on('goaway', () => {
       if (this.session === session) this.session = undefined;
+    });
+    // As Go's closeForLostPing: every stream on it fails, and the next request dials anew.
+    watchHealth(session, socket, this.healthCheck, () => {
+      if (this.session === session) {
+        this.session = undefined;
+        this.sessionError = Object.assign(new Error('http2: client connection lost'), { code: 'ECONNRESET' });
+      }
+      session.destroy();
     });
     this.session = session;
     this.decideSpares();
