@@ -1,18 +1,13 @@
-import path from 'node:path';
 import test from 'ava';
 import { buildFleetGo } from '../../bench/fleet-go-build.js';
-import { clientGoIdentityArgs } from '../../bench/fleet-go-identity.js';
 import { defaultKubernetesVersion, parseKubernetesVersion } from '../../src/binaries/versions.js';
 import { clientModel } from '../../src/load/agents/reflector.js';
-import { Http2Wire } from '../../src/load/agents/wire-http2.js';
 import { kubeconfigIdentity } from '../../src/load/client.js';
 import { Fleet } from '../../src/load/fleet.js';
 import { LoadBalancerProxy } from '../../src/load/proxy.js';
-import { createOver } from '../../src/load/service-account-token.js';
 import { catalog } from '../../src/plugins.js';
-import { Cancellation } from '../../src/util/cancellation.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
-import { startFleetGo } from '../helpers/fleet-go.js';
+import { referenceIdentityArgs, startFleetGo } from '../helpers/fleet-go.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -42,15 +37,7 @@ test.serial(
     const minor = parseKubernetesVersion(defaultKubernetesVersion).minor;
     const client = { ...clientModel(minor), protocol: 'http2' as const };
     await fleet.start([{ type: 'kube-proxy', count: agents, relist: 'client-go', client, paginate: false, rampUpMs: 0 }]);
-    const identityWire = new Http2Wire(cluster.access.server, tls, { cancellation: new Cancellation() });
-    const identity = await clientGoIdentityArgs(
-      path.dirname(cluster.loadKubeconfigPath),
-      'kube-proxy',
-      catalog.agents.get('kube-proxy')!,
-      minor,
-      createOver(identityWire),
-    );
-    identityWire.close();
+    const identity = await referenceIdentityArgs(cluster, tls, 'kube-proxy', minor);
     const server = `https://127.0.0.1:${relays.theirs.port}`;
     await startFleetGo(t, binary, [
       '-kubeconfig',

@@ -5,7 +5,6 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import test, { type ExecutionContext } from 'ava';
 import { agentRequestsAuditPolicy, auditArgs, requestsOf, usersOf } from '../../bench/audit-requests.js';
 import { buildFleetGo } from '../../bench/fleet-go-build.js';
-import { clientGoIdentityArgs } from '../../bench/fleet-go-identity.js';
 import { defaultKubernetesVersion, parseKubernetesVersion } from '../../src/binaries/versions.js';
 import { ensureCrds } from '../../src/load/agents/crds.js';
 import { clientModel } from '../../src/load/agents/reflector.js';
@@ -16,9 +15,8 @@ import { Fleet } from '../../src/load/fleet.js';
 import { podObjectsType } from '../../src/load/agents/pod-object-watches.js';
 import { LoadBalancerProxy } from '../../src/load/proxy.js';
 import { catalog } from '../../src/plugins.js';
-import { createOver } from '../../src/load/service-account-token.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
-import { startFleetGo } from '../helpers/fleet-go.js';
+import { referenceIdentityArgs, startFleetGo } from '../helpers/fleet-go.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -163,10 +161,8 @@ for (const { kind, version } of cases) {
       const oursFrom = Date.now();
       // Ours first: the fleet installs the CNI agent's custom resources before its agents start.
       await fleet.start([{ type: kind, count: agents, relist: 'client-go', client, paginate: false, rampUpMs: 0 }]);
-      const identityWire = new Http2Wire(cluster.access.server, tls, { cancellation: new Cancellation() });
       const minor = parseKubernetesVersion(version).minor;
-      const identity = await clientGoIdentityArgs(path.dirname(cluster.loadKubeconfigPath), kind, catalog.agents.get(kind)!, minor, createOver(identityWire));
-      identityWire.close();
+      const identity = await referenceIdentityArgs(cluster, tls, kind, minor);
       const theirsFrom = Date.now();
       await startReference(t, binary, kind, cluster.loadKubeconfigPath, `https://127.0.0.1:${relay.port}`, identity);
       await fleet.waitSynced(60_000);

@@ -5,17 +5,13 @@ import { AdmissionregistrationV1Api, KubeConfig } from '@kubernetes/client-node'
 import test, { type ExecutionContext } from 'ava';
 import { agentRequestsAuditPolicy, auditArgs, requestsOf } from '../../bench/audit-requests.js';
 import { buildFleetGo } from '../../bench/fleet-go-build.js';
-import { clientGoIdentityArgs } from '../../bench/fleet-go-identity.js';
 import { defaultKubernetesVersion, parseKubernetesVersion } from '../../src/binaries/versions.js';
 import { clientModel } from '../../src/load/agents/reflector.js';
-import { Http2Wire } from '../../src/load/agents/wire-http2.js';
 import { kubeconfigIdentity } from '../../src/load/client.js';
 import { Fleet } from '../../src/load/fleet.js';
-import { createOver } from '../../src/load/service-account-token.js';
 import { catalog } from '../../src/plugins.js';
-import { Cancellation } from '../../src/util/cancellation.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
-import { startFleetGo } from '../helpers/fleet-go.js';
+import { referenceIdentityArgs, startFleetGo } from '../helpers/fleet-go.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -85,15 +81,7 @@ test.serial(
     const minor = parseKubernetesVersion(defaultKubernetesVersion).minor;
     const client = { ...clientModel(minor), protocol: 'http2' as const };
     await fleet.start([{ type: 'kubelet', count: agents, relist: 'client-go', client, paginate: false, rampUpMs: 0 }]);
-    const identityWire = new Http2Wire(cluster.access.server, tls, { cancellation: new Cancellation() });
-    const identity = await clientGoIdentityArgs(
-      path.dirname(cluster.loadKubeconfigPath),
-      'kubelet',
-      catalog.agents.get('kubelet')!,
-      minor,
-      createOver(identityWire),
-    );
-    identityWire.close();
+    const identity = await referenceIdentityArgs(cluster, tls, 'kubelet', minor);
     const args = ['-kubeconfig', cluster.loadKubeconfigPath, '-server', cluster.access.server, '-kind', 'kubelet', '-agents', String(agents)];
     await startFleetGo(t, binary, [...args, '-first-index', String(goFirstNode), ...identity]);
     await fleet.waitSynced(60_000);
