@@ -343,12 +343,18 @@ export class Http2Wire extends RequestWire {
     });
   }
 
+  /**
+   * Forgets the connection, so the next request dials a new one (the agent is not stopped), and destroys it in a later
+   * turn: called from one of the session's own stream callbacks, a synchronous destroy corrupted Node 20's heap (nghttp2
+   * still in the callback).
+   */
+  private retire(session: http2.ClientHttp2Session): void {
+    if (this.session === session) this.session = undefined;
+    setImmediate(() => session.destroy());
+  }
+
   closeConnections(): void {
-    // Not stopped: the next request dials a new connection. Destroyed in a later turn: called from one of the
-    // session's own stream callbacks, a synchronous destroy corrupted Node 20's heap (nghttp2 still in the callback).
-    const session = this.session;
-    this.session = undefined;
-    if (session) setImmediate(() => session.destroy());
+    if (this.session) this.retire(this.session);
     // connrotation tracks each TCP connection from its dial: CloseAll closes those still in their TLS handshake too,
     // whose requests then fail (the apiserver counts a failed handshake).
     for (const dialling of this.dialling) dialling.destroy(Object.assign(new Error('use of closed network connection'), { code: 'ECONNRESET' }));
@@ -357,9 +363,7 @@ export class Http2Wire extends RequestWire {
   /** The connection, if no stream is open on it (Go's closeIfIdle); dials in flight go on. */
   closeIdleConnections(): void {
     const session = this.live();
-    if (!session || (this.streams.get(session) ?? 0) > 0) return;
-    this.session = undefined;
-    setImmediate(() => session.destroy());
+    if (session && (this.streams.get(session) ?? 0) === 0) this.retire(session);
   }
 
   close(): void {

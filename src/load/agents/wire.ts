@@ -114,36 +114,42 @@ function cutShort(): Error {
 }
 
 /**
- * Calls `end` once the body ended and `close` once it closed, also when that happened before: Node emits each once, and a
- * short answer over HTTP/2 can end, and be destroyed, before whoever reads it is handed the response. An empty body ends
- * unread; a destroyed one that had not ended was cut.
+ * Calls `ended` once the body ended, or `closed` if it closed without ending (it was cut), also when that happened
+ * before: Node emits each once, and a short answer over HTTP/2 can end, and be destroyed, before whoever reads it is
+ * handed the response. An empty body ends unread.
  */
-function onBodyDone(body: Readable, end: () => void, close: () => void): void {
-  if (body.readableEnded) return end();
-  if (body.destroyed) return close();
-  body.on('end', end);
-  body.on('close', close);
+function onBodyDone(body: Readable, ended: () => void, closed: () => void): void {
+  if (body.readableEnded) return ended();
+  if (body.destroyed) return closed();
+  let didEnd = false;
+  body.on('end', () => {
+    didEnd = true;
+    ended();
+  });
+  body.on('close', () => {
+    if (!didEnd) closed();
+  });
 }
 
-/** The whole body; a body cut short rejects, as Go's read of it fails (an unexpected EOF, a lost connection). */
+/**
+ * Calls `whole` once the body ended whole; rejects, as Go's read of it fails (an unexpected EOF, a lost connection), if it
+ * was cut short: ended as if whole over a stream torn down (`cut`), or closed without an end or an error.
+ */
+function onWholeBody(response: RawResponse, whole: () => void, reject: (error: Error) => void): void {
+  response.body.on('error', reject);
+  onBodyDone(
+    response.body,
+    () => (response.cut() ? reject(cutShort()) : whole()),
+    () => reject(cutShort()),
+  );
+}
+
+/** The whole body; a body cut short rejects. */
 function readAll(response: RawResponse): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let ended = false;
     response.body.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.body.on('error', reject);
-    onBodyDone(
-      response.body,
-      () => {
-        ended = true;
-        if (response.cut()) reject(cutShort());
-        else resolve(Buffer.concat(chunks));
-      },
-      // A body cut short may also close without an end or an error.
-      () => {
-        if (!ended) reject(cutShort());
-      },
-    );
+    onWholeBody(response, () => resolve(Buffer.concat(chunks)), reject);
   });
 }
 
@@ -171,14 +177,10 @@ export function consumeList(response: RawResponse, protobuf: boolean, keepBody =
         kept += Math.min(chunk.length, headBytes - kept);
       }
     });
-    let ended = false;
-    response.body.on('error', reject);
-    onBodyDone(
-      response.body,
+    // A page cut short is an error to client-go (its decoder hits an unexpected EOF), even where its head came whole.
+    onWholeBody(
+      response,
       () => {
-        ended = true;
-        // A page cut short is an error to client-go (its decoder hits an unexpected EOF), even where its head came whole.
-        if (response.cut()) return reject(cutShort());
         const buf = Buffer.concat(head);
         resolve({
           status: 200,
@@ -187,9 +189,7 @@ export function consumeList(response: RawResponse, protobuf: boolean, keepBody =
           ...(keepBody ? { body: Buffer.concat(whole) } : {}),
         });
       },
-      () => {
-        if (!ended) reject(cutShort());
-      },
+      reject,
     );
   });
 }
