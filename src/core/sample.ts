@@ -44,7 +44,7 @@ export type CoreEvent =
   | Fields<'restarting', { component: string; at: string; backoffMs: number }>
   | Fields<'lost', { component: string; at: string; reason: string }>
   | Fields<'agents-watching' | 'agents-not-watching', { waitedMs: number }>
-  | Fields<'agents-synced', { workerThreads: number }>
+  | Fields<'agents-synced', { workerThreads: number; handshakesInFlight: number }>
   | Fields<'agent-requests', { byType: Record<string, { rewatches: number; cachedLists: number; quorumLists: number }> }>
   | Fields<'not-steady' | 'not-ready' | 'interrupted' | 'error' | 'teardown-error' | 'scrape-failed' | 'scrape-recovered'>;
 

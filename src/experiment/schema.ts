@@ -280,6 +280,12 @@ export const experimentSchema = (plugins: SchemaPlugins) =>
           'then go on observing until every agent informer is watching again, at most this long (default: no wait); counts that follow a storm do not then hang on its backoff',
         ),
       ),
+      agentHandshakesInFlight: Type.Optional(
+        Count(
+          "at most this many agent TLS handshakes in flight at once in each of the runner's threads and each shard (default 200; 0: no limit). Real nodes each handshake on their own CPU; one runner thread starting thousands at once finishes many too late for the apiserver, which counts them failed, and the agents dial again. With a starved apiserver 200 gives a slightly gentler storm than client-go's and 0 a slightly harsher one (bench/README.md): run both as variants to bracket it",
+          100_000,
+        ),
+      ),
       recovery: Type.Optional(
         Strict({
           timeout: Type.Optional(Duration('how long to wait for the apiserver to be ready after the faults (default 60s)')),

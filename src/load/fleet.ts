@@ -421,7 +421,7 @@ export class Fleet implements AgentFleet {
     const token = await agentToken(sharding.client, shardsName(sharding.runId), plans);
     const remote = new ShardedFleet(placement, sharding.runId, this.stats, sharding.progress, sharding.lost);
     this.remotes.push({ remote, shards: plans.length });
-    await remote.deploy(plans, { server, caPem: sharding.caPem, token }, signal);
+    await remote.deploy(plans, { server, caPem: sharding.caPem, token }, this.handshakesInFlight, signal);
     await remote.waitStarted(plans.length, 300_000 + plan.rampUpMs, signal);
   }
 

@@ -8,8 +8,11 @@ test.before(async () => {
   await isolatedStateDir();
 });
 
-/** A drop under 60 kubelets; forced to relist from the cache unless `forced` is false (then client-go's, which re-watch). */
-const stormExperiment = (name: string, workers: number, forced = true) => `apiVersion: cpchaos.io/v1alpha1
+/**
+ * A drop under 60 kubelets; forced to relist from the cache unless `forced` is false (then client-go's, which re-watch);
+ * `handshakes`, the experiment's agentHandshakesInFlight (unset: the default).
+ */
+const stormExperiment = (name: string, workers: number, forced = true, handshakes?: number) => `apiVersion: cpchaos.io/v1alpha1
 kind: Experiment
 metadata:
   name: ${name}
@@ -34,6 +37,7 @@ faults:
     at: 1s
 observe: 6s
 observeAgents: 30s
+${handshakes === undefined ? '' : `agentHandshakesInFlight: ${handshakes}`}
 hypotheses:
   - name: every kubelet relisted ${forced ? 'once' : 'never'} after the drop
     metric: cpchaos_fleet_relists_total
@@ -70,7 +74,7 @@ test('an experiment with kubelet agents and a connection drop records the relist
 });
 
 test('the same storm with the agents spread over three worker threads: the same lists, relists, watches and verdicts', async (t) => {
-  const { result, runDir, summary } = await runExperimentText('storm-workers', stormExperiment('storm-workers', 3));
+  const { result, runDir, summary } = await runExperimentText('storm-workers', stormExperiment('storm-workers', 3, true, 7));
   t.is(result.exitCode, 0, result.all);
   t.deepEqual(
     summary.fleet.map((f) => [f.agent, f.agents, f.lists, f.relists, f.resourceVersions]),
@@ -88,9 +92,12 @@ test('the same storm with the agents spread over three worker threads: the same 
   const events = (await fs.readFile(path.join(runDir, 'events.ndjson'), 'utf8'))
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; dropped?: number; message?: string });
+    .map((l) => JSON.parse(l) as { type: string; dropped?: number; message?: string; handshakesInFlight?: number });
   t.true((events.find((e) => e.type === 'connections-dropped')?.dropped ?? 0) >= 60);
-  t.is(events.find((e) => e.type === 'agents-synced')?.message, '60 kubelet listed and watching (in 3 worker threads)');
+  const synced = events.find((e) => e.type === 'agents-synced');
+  t.is(synced?.message, '60 kubelet listed and watching (in 3 worker threads)');
+  // The experiment's gate reached the fleet its threads are made from (the default is 200).
+  t.is(synced?.handshakesInFlight, 7);
   // The layout is recorded as series of the runner too (the dashboard and capacity read these, not the journal).
   const layout = (await fs.readFile(path.join(runDir, 'metrics.ndjson'), 'utf8'))
     .split('\n')

@@ -21,6 +21,8 @@ export interface ShardsConfig {
   startAt: number;
   /** Indexed by the Job's completion index. */
   plans: AgentPlan[];
+  /** The TLS handshakes each shard's agents may have in flight at once, as the runner's threads (0: no limit). */
+  handshakesInFlight: number;
   /** Where the control and stats ConfigMaps live (the Job's namespace). */
   namespace: string;
   controlName: string;

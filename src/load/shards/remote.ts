@@ -86,7 +86,7 @@ export class ShardedFleet {
   }
 
   /** Creates the shards' identity, work and Job on the load cluster, and starts merging their stats. */
-  async deploy(plans: AgentPlan[], target: ShardTarget, signal?: AbortSignal): Promise<void> {
+  async deploy(plans: AgentPlan[], target: ShardTarget, handshakesInFlight: number, signal?: AbortSignal): Promise<void> {
     const { namespace } = this.placement;
     const image = await this.image(signal);
     await this.ensureNamespace();
@@ -111,6 +111,7 @@ export class ShardedFleet {
       // Time for every pod to be scheduled and start before the first agent does.
       startAt: Date.now() + 15_000,
       plans,
+      handshakesInFlight,
       namespace,
       controlName: `${this.name}-control`,
       statsPrefix: `${this.name}-stats`,

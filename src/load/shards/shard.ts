@@ -18,7 +18,7 @@ export async function runShard(config: ShardsConfig, shard: number, load: CoreV1
   const { host } = upstreamOf(config.server);
   const tls = { ca: config.caPem, credentials: fixedAuthorization(`Bearer ${config.token}`), serverName: host };
   // The agents dial the target themselves; a drop resets their own sockets.
-  const fleet = new Fleet(config.server, tls, new Map());
+  const fleet = new Fleet(config.server, tls, new Map(), { handshakesInFlight: config.handshakesInFlight });
   const report: ShardReport = { shard, started: false, stats: {}, drops: [] };
   const labels = { [runLabel]: config.runId, [shardsLabel]: 'stats' };
   const publish = () =>

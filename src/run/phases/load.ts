@@ -93,5 +93,8 @@ export async function startAgents(run: RunContext): Promise<void> {
   );
   await fleet.waitSynced(300_000, run.signal);
   const threads = fleet.workerThreads ? ` (in ${fleet.workerThreads} worker threads)` : '';
-  run.event('agents-synced', `${agents.map((a) => `${a.count} ${a.type}`).join(', ')} listed and watching${threads}`, { workerThreads: fleet.workerThreads });
+  run.event('agents-synced', `${agents.map((a) => `${a.count} ${a.type}`).join(', ')} listed and watching${threads}`, {
+    workerThreads: fleet.workerThreads,
+    handshakesInFlight: fleet.handshakesInFlight,
+  });
 }

@@ -54,6 +54,7 @@ export async function provision(run: RunContext, provider: ClusterProvider): Pro
     client,
     createLabels: { [runLabel]: run.state.runId },
     agentKinds: run.catalog.agents,
+    ...(run.state.experiment.agentHandshakesInFlight !== undefined ? { handshakesInFlight: run.state.experiment.agentHandshakesInFlight } : {}),
     relay: (run.state.experiment.faults ?? []).some((fault) => run.catalog.faults.get(fault.type)?.relay?.(fault) ?? false),
     sharding: { runId: run.state.runId, consent: run.loadCluster, progress: (text) => run.log(text), lost: (reason) => run.lose(`agents lost: ${reason}`) },
   });

@@ -169,6 +169,8 @@ test('what the bounds say: aliases, sizes, durations, counts, templates, files',
   t.regex((await problems(`${base}${lol}\n`))[0] ?? '', /fuzz\.yaml:1:1: \(document\): the document expands to more than 200000 values \(YAML aliases\?\)/);
   t.regex((await problems(base.replace('count: 10', 'count: 10000000'))).join('\n'), /seed\[0\]\.count: expected a number <= 1000000/);
   t.regex((await problems(`${base}observe: 9999h\n`)).join('\n'), /observe: expected at most 168h, got "9999h"/);
+  t.regex((await problems(`${base}agentHandshakesInFlight: -1\n`)).join('\n'), /fuzz\.yaml:\d+:\d+: agentHandshakesInFlight: expected a number >= 0/);
+  t.deepEqual(await problems(`${base}agentHandshakesInFlight: 0\n`), []);
   t.regex((await problems(base.replace('count: 10', 'count: 10\n    dataSize: 2Mi'))).join('\n'), /seed\[0\]\.dataSize: at most 1Mi/);
   t.regex((await problems(base.replace('a: b', 'a: 1'))).join('\n'), /seed\[0\]\.template\.data\.a: data values are strings/);
   t.regex(
