@@ -18,12 +18,14 @@
  * so that the apiserver authenticates, authorizes (Node authorizer, RBAC) and classifies (APF) them as real agents.
  * `--handshakes-in-flight 0,200` runs ours once per value (comma-separated), each a side of its own in the same interleaving:
  * at most that many TLS handshakes in flight per thread (HandshakeGate; default 200, 0: no limit).
+ * `--protocol http1`: both sides as client-go with DISABLE_HTTP2 (HTTP/1.1, a connection per request in flight; kubelets
+ * close all their connections on repeated heartbeat failures, as the kubelet then does); default http2.
  * `--apiserver-args max-requests-inflight=20,...` starts the apiserver with those flags as well.
  * `--apiserver-cores 0.15` holds the apiserver to that share of a core in the rounds (a CPU cgroup), so that a few
  * hundred agents meet it as short of CPU as thousands do on a 2-core machine: where heartbeats time out.
  * `--pprof DIR` saves the apiserver's CPU profile over each storm window there (side-round.pb.gz),
  * to compare with `go tool pprof -top -diff_base client-go-1.pb.gz ours-1.pb.gz`.
- * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...] [--identities] [--workers 1 (ours' worker threads)] [--handshakes-in-flight 200,...] [--apiserver-args name=value,...] [--apiserver-cores 0.15]
+ * Run: npm run build && node dist/bench/fleet-client-go.js [--kind kubelet] [--pprof DIR] [--agents 500] [--pods-per-node 3] [--pod-objects] [--rounds 3] [--client v1.37.2] [--steady 15] [--window 15 (seconds of storm measured)] [--metrics-reads 12 (per window, each side)] [--node /path/to/node,...] [--identities] [--workers 1 (ours' worker threads)] [--handshakes-in-flight 200,...] [--protocol http2|http1] [--apiserver-args name=value,...] [--apiserver-cores 0.15]
  */
 import './help.js';
 import { execa, execaSync } from 'execa';
@@ -82,6 +84,8 @@ const identities = process.argv.includes('--identities');
 const workers = flag('workers', '1');
 /** Ours with each of these limits on the TLS handshakes in flight per thread (0: none), a side each. */
 const gates = flag('handshakes-in-flight', String(HandshakeGate.defaultLimit)).split(',');
+/** http1: both sides with DISABLE_HTTP2 (client-go's env, read by its transport and by the kubelet). */
+const protocol = flag('protocol', 'http2') === 'http1' ? 'http1' : 'http2';
 /** Apiserver flags beyond the defaults (name=value,...): smaller in-flight limits make a few hundred agents' storm queue as thousands' do. */
 const apiserverArgs = apiserverArgsFlag(flag('apiserver-args', ''));
 /** The apiserver held to this share of a core in the rounds (0: not held), as thousands of agents hold it on this machine. */
@@ -260,8 +264,8 @@ try {
   }
 
   /** A fleet in a child process: its pid, and a stop that prints what it says on the way out. */
-  async function child(command: string, args: string[], label: string) {
-    const process_ = execa(command, args, { reject: false, stdin: 'pipe' });
+  async function child(command: string, args: string[], label: string, env: Record<string, string> = {}) {
+    const process_ = execa(command, args, { reject: false, stdin: 'pipe', env });
     const pid = process_.pid!;
     let said = '';
     await new Promise<void>((resolve, reject) => {
@@ -288,11 +292,23 @@ try {
       // Named by file as well as release: two wrappers of one Node.js (say, with different V8 flags) are two sides.
       const onNode = nodes.length > 1 ? ` on ${path.basename(node)} ${nodeVersion(node)}` : '';
       const label = `ours${onNode}${gates.length > 1 ? ` (handshakes in flight ${gate === '0' ? 'unlimited' : gate})` : ''}`;
-      const args = [fleetNode, ...common.map((a) => a.replace(/^-/, '--')), '--client', clientVersion, '--workers', workers, '--handshakes-in-flight', gate];
+      const args = [
+        fleetNode,
+        ...common.map((a) => a.replace(/^-/, '--')),
+        '--client',
+        clientVersion,
+        '--workers',
+        workers,
+        '--handshakes-in-flight',
+        gate,
+        '--protocol',
+        protocol,
+      ];
       return [label, () => child(node, [...args, ...oursIdentity], label)];
     }),
   );
-  sides.push(['client-go', () => child(binary, [...common, ...clientGoIdentity], 'client-go')]);
+  const clientGoEnv: Record<string, string> = protocol === 'http1' ? { DISABLE_HTTP2: 'true' } : {};
+  sides.push(['client-go', () => child(binary, [...common, ...clientGoIdentity], 'client-go', clientGoEnv)]);
   const results = new Map<string, Round[]>(sides.map(([name]) => [name, []]));
   for (let i = 0; i < rounds; i++) {
     for (const [name, start] of sides) {
@@ -307,7 +323,7 @@ try {
   const med = (name: string, key: Exclude<keyof Round, 'flowSchemas'>) => median(results.get(name)!.flatMap((r) => (r[key] === undefined ? [] : [r[key]])));
   const missed = (name: string) => results.get(name)!.filter((r) => r.backMs === undefined).length;
   console.log(
-    `\n${agents} ${kind} agents${identities ? ' as their real users' : ''} (client ${clientVersion}, ${podsPerNode} pods per node${podObjects ? `, each naming 3 objects: ${2 * podsPerNode + 1} object watches per kubelet` : ''}), medians of ${rounds} interleaved rounds: each side / client-go`,
+    `\n${agents} ${kind} agents${identities ? ' as their real users' : ''}${protocol === 'http1' ? ' over HTTP/1.1 (DISABLE_HTTP2)' : ''} (client ${clientVersion}, ${podsPerNode} pods per node${podObjects ? `, each naming 3 objects: ${2 * podsPerNode + 1} object watches per kubelet` : ''}), medians of ${rounds} interleaved rounds: each side / client-go`,
   );
   for (const [name] of sides.slice(0, -1)) {
     console.log(name);

@@ -7,8 +7,9 @@
  * signed by --client-ca-cert/--client-ca-key; the others ServiceAccounts made with the kubeconfig's user).
  * --workers N spreads the agents over N worker threads, as a run does on a machine with cores to spare (client-go's fleet uses every core).
  * --handshakes-in-flight N: at most N TLS handshakes in flight in each thread (HandshakeGate; default 200, 0: no limit).
+ * --protocol http1: client-go with DISABLE_HTTP2 (a connection per request in flight; kubelets close them all on repeated heartbeat failures).
  * Run: node dist/bench/fleet-node.js --kubeconfig <path> --server <url> --agents <n> --client v1.37.2 [--kind kubelet|kube-proxy|cni-agent] [--workers 1]
- *   [--identities --client-ca-cert <file> --client-ca-key <file>] [--handshakes-in-flight 200]
+ *   [--identities --client-ca-cert <file> --client-ca-key <file>] [--handshakes-in-flight 200] [--protocol http2|http1]
  */
 import './help.js';
 import fs from 'node:fs/promises';
@@ -27,7 +28,8 @@ const handshakesInFlight = Number(flag('handshakes-in-flight', String(HandshakeG
 // What this process holds before its agents: the bench's per-agent memory is the growth past it.
 const baseline = residentBytes('self');
 process.stdout.write(`baseline ${baseline}\n`);
-const model = { ...clientModel(parseKubernetesVersion(flag('client', 'v1.37.2')).minor), protocol: 'http2' as const };
+const protocol: 'http1' | 'http2' = flag('protocol', 'http2') === 'http1' ? 'http1' : 'http2';
+const model = { ...clientModel(parseKubernetesVersion(flag('client', 'v1.37.2')).minor), protocol };
 const { tls } = await kubeconfigIdentity(flag('kubeconfig', ''));
 const clientCa = async () => ({ certPem: await fs.readFile(flag('client-ca-cert', ''), 'utf8'), keyPem: await fs.readFile(flag('client-ca-key', ''), 'utf8') });
 const fleet = new Fleet(flag('server', ''), tls, catalog.agents, {

@@ -8,7 +8,8 @@
 //     node status loop (a GET from the watch cache every 10 s, a PATCH at once and every 5 min),
 //     both through its heartbeat client (a 10 s timeout); their repeated failures close its idle
 //     connections, as the kubelet does over HTTP/2 (utilnet.CloseIdleConnectionsFor: one carrying
-//     watches stays; closeAllConns is only the kubelet's with DISABLE_HTTP2);
+//     watches stays); run with DISABLE_HTTP2 set, it speaks HTTP/1.1 and closes them all (closeAllConns),
+//     as the kubelet then does;
 //   - kube-proxy: Services and EndpointSlices without headless ones or other proxies', its Node, ServiceCIDRs;
 //   - cni-agent (modelled on cilium-agent): its pods, Services, EndpointSlices, Namespaces,
 //     NetworkPolicies and Cilium's custom resources (JSON, through the dynamic client); registers
@@ -234,7 +235,7 @@ func main() {
 		if !*podsOnly {
 			go writes(ctx, *kind, node, cs, heartbeatClient(&agent, httpClient), dyn, func() {
 				heartbeatFailures.Add(1)
-				utilnet.CloseIdleConnectionsFor(httpClient.Transport)
+				onRepeatedHeartbeatFailure(httpClient.Transport, dialer)
 			})
 		}
 	}
@@ -257,6 +258,17 @@ func main() {
 
 // How often a kubelet's heartbeats failed again (onRepeatedHeartbeatFailure), over the process's life.
 var heartbeatFailures atomic.Int64
+
+// What the kubelet does then (cmd/kubelet/app/server.go, buildKubeletClientConfig): with DISABLE_HTTP2 set
+// (client-go then speaks HTTP/1.1 too) it closes every connection its dialer made; else only the idle ones,
+// and HTTP/2's pings find a dead connection that carries watches.
+func onRepeatedHeartbeatFailure(transport http.RoundTripper, dialer *connrotation.Dialer) {
+	if os.Getenv("DISABLE_HTTP2") != "" {
+		dialer.CloseAll()
+		return
+	}
+	utilnet.CloseIdleConnectionsFor(transport)
+}
 
 // What this process holds before its agents: the bench's per-agent memory is the growth past it.
 func printBaseline() {

@@ -1,9 +1,18 @@
 import https from 'node:https';
+import type net from 'node:net';
 import { RequestWire, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
+
+/**
+ * Which wire last sent a request over a keep-alive connection: wires of agents with one identity share an
+ * https.Agent and so its idle connections, and closing "this agent's" connections must leave the others'.
+ */
+const lastUser = new WeakMap<net.Socket, Http1Wire>();
 
 /** HTTP/1.1, a keep-alive connection per request in flight: client-go with DISABLE_HTTP2, each watch on its own connection. */
 export class Http1Wire extends RequestWire {
   private readonly requests = new Set<{ destroy(): void }>();
+  /** The connections this wire's requests went over, busy or idle in the agent's pool (lastUser says whose they are now). */
+  private readonly sockets = new Set<net.Socket>();
   private readonly unhook: () => void;
 
   constructor(
@@ -41,19 +50,37 @@ export class Http1Wire extends RequestWire {
       }
       this.requests.add(request);
       request.on('close', () => this.requests.delete(request));
+      request.on('socket', (socket) => this.used(socket));
       request.on('error', reject);
       request.end(open.body);
     });
   }
 
-  /** Every request in flight holds a connection of its own; idle keep-alive ones carry nothing to cut. */
-  closeConnections(): void {
-    for (const request of this.requests) request.destroy();
+  private used(socket: net.Socket): void {
+    lastUser.set(socket, this);
+    if (this.sockets.has(socket)) return;
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
   }
 
-  /** The keep-alive connections no request holds. */
+  /** This wire's connections, from the most recent of its uses of each. */
+  private *own(): Generator<net.Socket> {
+    for (const socket of this.sockets) if (lastUser.get(socket) === this) yield socket;
+  }
+
+  /**
+   * Every request in flight holds a connection of its own, and its idle keep-alive ones go too, as the connrotation
+   * dialer's CloseAll closes every connection it dialled: a Lease PUT after it must not reuse one gone dead.
+   */
+  closeConnections(): void {
+    for (const request of this.requests) request.destroy();
+    for (const socket of this.own()) socket.destroy();
+  }
+
+  /** The keep-alive connections of this wire no request holds. */
   closeIdleConnections(): void {
-    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    const idle = new Set(Object.values(this.agent.freeSockets).flatMap((sockets) => sockets ?? []));
+    for (const socket of this.own()) if (idle.has(socket)) socket.destroy();
   }
 
   close(): void {
