@@ -25,6 +25,7 @@ import { AgentWriter } from './agents/writes.js';
 import { ensureCrds } from './agents/crds.js';
 import { AgentSockets, socketBudget, type SocketBudget } from './agents/sockets.js';
 import { HandshakeGate } from './agents/handshake-gate.js';
+import { dialDeadlines } from './agents/dial-deadlines.js';
 import { secureContextOf, verifyOptions, type TlsMaterial } from './transports/types.js';
 import type { Authorization } from '../core/authorization.js';
 import { AgentIdentities, agentNamespace, serviceAccountTokens, type AgentCredentials, type AgentIdentitySource } from './agent-identities.js';
@@ -226,7 +227,10 @@ export class Fleet implements AgentFleet {
     return agent;
   }
 
-  /** Every HTTP/1.1 connection the agent opens goes over a TCP socket of ours, which `sockets` can reset. */
+  /**
+   * Every HTTP/1.1 connection the agent opens goes over a TCP socket of ours, which `sockets` can reset, and is held to
+   * client-go's dial deadlines.
+   */
   private trackAgentSockets(agent: https.Agent): void {
     type Create = (options: https.RequestOptions & net.TcpNetConnectOpts, callback?: unknown) => net.Socket;
     const agentWithCreate = agent as unknown as { createConnection: Create };
@@ -235,6 +239,7 @@ export class Fleet implements AgentFleet {
       const tcp = net.connect({ host: options.host ?? undefined, port: Number(options.port) });
       const socket = create({ ...options, socket: tcp } as Parameters<Create>[0], callback);
       this.sockets.add(tcp, socket as tls.TLSSocket);
+      dialDeadlines(socket as tls.TLSSocket);
       return socket;
     };
   }

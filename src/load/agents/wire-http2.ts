@@ -2,14 +2,11 @@ import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { connectTls, type TlsMaterial } from '../transports/types.js';
+import { dialDeadlines, tlsHandshakeTimeoutMs } from './dial-deadlines.js';
 import type { AgentSockets } from './sockets.js';
 import type { HandshakeGate } from './handshake-gate.js';
 import { clientGoHealthCheck, watchHealth, type HealthCheck } from './http2-health.js';
 import { RequestWire, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
-
-/** client-go's dialer gives up on a TCP connection after this long, and its transport on a TLS handshake after this (k8s.io/client-go/transport/cache.go). */
-const dialTimeoutMs = 30_000;
-const tlsHandshakeTimeoutMs = 10_000;
 
 interface Waiter {
   resolve(session: http2.ClientHttp2Session): void;
@@ -195,18 +192,11 @@ export class Http2Wire extends RequestWire {
       : undefined;
     const socket = connectTls(new URL(this.server), this.tls, ['h2'], track);
     this.dialling.add(socket);
-    // client-go's dialer gives the TCP connection 30 s, then its transport the TLS handshake 10 s.
-    const giveUp = (message: string) => () => socket.destroy(Object.assign(new Error(message), { code: 'ETIMEDOUT' }));
-    let timer = setTimeout(giveUp('dial tcp: i/o timeout'), dialTimeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      timer = setTimeout(giveUp('net/http: TLS handshake timeout'), this.handshakeTimeoutMs);
-    });
+    dialDeadlines(socket, this.handshakeTimeoutMs);
     let secured = false;
     socket.once('secureConnect', () => {
       secured = true;
       handshakeEnded();
-      clearTimeout(timer);
       this.dialling.delete(socket);
       if (this.live()) {
         this.onDialEnded?.('closed', spare);
@@ -223,7 +213,6 @@ export class Http2Wire extends RequestWire {
       socket.destroy();
     });
     socket.once('close', () => {
-      clearTimeout(timer);
       this.dialling.delete(socket);
       if (secured) return;
       handshakeEnded();
