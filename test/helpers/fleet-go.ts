@@ -9,9 +9,12 @@ import type { TlsMaterial } from '../../src/load/transports/types.js';
 import { catalog } from '../../src/plugins.js';
 import { Cancellation } from '../../src/util/cancellation.js';
 
-/** Starts the client-go reference fleet (bench/fleet-go) with `args`, stopped when the test ends; resolves once every reflector has synced. */
-export async function startFleetGo(t: ExecutionContext, binary: string, args: string[]): Promise<void> {
-  const child: ResultPromise = execa(binary, args, { reject: false, forceKillAfterDelay: 5000 });
+/**
+ * Starts the client-go reference fleet (bench/fleet-go) with `args` and `env` beside ours (DISABLE_HTTP2, say), stopped when the
+ * test ends; resolves once every reflector has synced.
+ */
+export async function startFleetGo(t: ExecutionContext, binary: string, args: string[], env: Record<string, string> = {}): Promise<void> {
+  const child: ResultPromise = execa(binary, args, { reject: false, forceKillAfterDelay: 5000, env });
   t.teardown(async () => {
     child.kill('SIGTERM');
     await child;
