@@ -282,7 +282,7 @@ export const experimentSchema = (plugins: SchemaPlugins) =>
       ),
       agentHandshakesInFlight: Type.Optional(
         Count(
-          "at most this many TLS handshakes of HTTP/2 agents in flight at once in each of the runner's threads and each shard (default 200; 0: no limit). Real nodes each handshake on their own CPU; one runner thread starting thousands at once finishes many too late for the apiserver, which counts them failed, and the agents dial again. With a starved apiserver 200 gives a slightly gentler storm than client-go's and 0 a slightly harsher one (bench/README.md): run both as variants to bracket it",
+          "at most this many TLS handshakes of HTTP/2 agents in flight at once in each of the runner's threads and each shard (default 200; 0: no limit). Real nodes each handshake on their own CPU; one runner thread starting thousands at once finishes many too late for the apiserver, which counts them failed, and the agents dial again. With a starved apiserver 200 gives a storm a little gentler than client-go's and 0 one closer to it, with failed handshakes as client-go's has (bench/README.md): run both as variants to see the difference",
           100_000,
         ),
       ),
