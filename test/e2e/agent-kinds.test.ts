@@ -8,6 +8,7 @@ import { Fleet, nodeName, type FleetSpec } from '../../src/load/fleet.js';
 import { podObjectsType } from '../../src/load/agents/pod-object-watches.js';
 import { catalog } from '../../src/plugins.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+import { until } from '../helpers/within.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -56,12 +57,6 @@ async function connectionsTo(port: number): Promise<number> {
 
 /** This process's connections to `port` besides `others`, once the spares closed. */
 const settledConnections = (port: number, others: number, most: number) => settled(async () => (await connectionsTo(port)) - others, most);
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  return condition();
-}
 
 /** A real control plane and a fleet dialling its apiserver directly (no relay), able to use worker threads. */
 async function directFleet(t: ExecutionContext) {

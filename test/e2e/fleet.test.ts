@@ -8,6 +8,7 @@ import type { RelistPolicy } from '../../src/core/agent-fleet.js';
 import { clientModel } from '../../src/load/agents/reflector.js';
 import { podsOnlyKubelet } from '../helpers/agents.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+import { until as untilHolds } from '../helpers/within.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -27,11 +28,8 @@ async function fleetBehindProxy(t: ExecutionContext, spec: Partial<ClusterSpec> 
   return { proxy, fleet };
 }
 
-async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  return condition();
-}
+/** Polled every 50 ms. */
+const until = (condition: () => boolean, timeoutMs: number) => untilHolds(condition, timeoutMs, 50);
 
 for (const [policy, expectedRv, gates] of [
   ['cache', '0', {}],

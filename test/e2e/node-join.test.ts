@@ -5,6 +5,7 @@ import { nodeJoinBurst } from '../../src/faults/node-join-burst.js';
 import { ClientStats } from '../../src/metrics/client-stats.js';
 import type { LocalCluster } from '../../src/cluster/local.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
+import { until as untilHolds } from '../helpers/within.js';
 import { catalog } from '../../src/plugins.js';
 
 test.before(async () => {
@@ -24,11 +25,8 @@ async function environment(t: import('ava').ExecutionContext, cluster: LocalClus
   return { ...env.context, fleet: env.fleet };
 }
 
-const until = async (condition: () => Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-  return condition();
-};
+/** Polled every 200 ms. */
+const until = (condition: () => Promise<boolean>, timeoutMs: number) => untilHolds(condition, timeoutMs, 200);
 
 test.serial('a node-join burst creates exactly N Nodes and Leases, starts N kubelets, renews leases and adds DaemonSet-style pods', async (t) => {
   const cluster = await startCluster(t);

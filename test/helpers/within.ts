@@ -4,3 +4,10 @@ export function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`nothing within ${ms} ms`)), ms)));
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
+
+/** Polls `condition` every `intervalMs` until it holds or `timeoutMs` passed; whether it holds then. */
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  return condition();
+}
