@@ -12,6 +12,12 @@ export function flag(name: string, fallback: string): string {
   return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
 }
 
+/** `--protocol`: the other of http1 and http2 when asked for by name, else `fallback`. */
+export function protocolFlag(fallback: 'http1' | 'http2'): 'http1' | 'http2' {
+  const other = fallback === 'http1' ? 'http2' : 'http1';
+  return flag('protocol', fallback) === other ? other : fallback;
+}
+
 export function benchCluster(
   featureGates: Record<string, boolean> = {},
   kubernetesVersion = defaultKubernetesVersion,

@@ -39,10 +39,11 @@ import {
   flag,
   handshakeErrors,
   median,
+  protocolFlag,
   podSpecNaming,
   residentBytes,
 } from './common.js';
-import { buildFleetGo } from './fleet-go-build.js';
+import { buildFleetGo, fleetGoEnv } from './fleet-go-build.js';
 import path from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -85,7 +86,7 @@ const workers = flag('workers', '1');
 /** Ours with each of these limits on the TLS handshakes in flight per thread (0: none), a side each. */
 const gates = flag('handshakes-in-flight', String(HandshakeGate.defaultLimit)).split(',');
 /** http1: both sides with DISABLE_HTTP2 (client-go's env, read by its transport and by the kubelet). */
-const protocol = flag('protocol', 'http2') === 'http1' ? 'http1' : 'http2';
+const protocol = protocolFlag('http2');
 /** Apiserver flags beyond the defaults (name=value,...): smaller in-flight limits make a few hundred agents' storm queue as thousands' do. */
 const apiserverArgs = apiserverArgsFlag(flag('apiserver-args', ''));
 /** The apiserver held to this share of a core in the rounds (0: not held), as thousands of agents hold it on this machine. */
@@ -307,8 +308,7 @@ try {
       return [label, () => child(node, [...args, ...oursIdentity], label)];
     }),
   );
-  const clientGoEnv: Record<string, string> = protocol === 'http1' ? { DISABLE_HTTP2: 'true' } : {};
-  sides.push(['client-go', () => child(binary, [...common, ...clientGoIdentity], 'client-go', clientGoEnv)]);
+  sides.push(['client-go', () => child(binary, [...common, ...clientGoIdentity], 'client-go', fleetGoEnv(protocol))]);
   const results = new Map<string, Round[]>(sides.map(([name]) => [name, []]));
   for (let i = 0; i < rounds; i++) {
     for (const [name, start] of sides) {

@@ -21,6 +21,11 @@ export function clientGoVersionOf(kubernetesVersion: string): string {
  * Builds bench/fleet-go against the client-go of `kubernetesVersion` (modules from the Go
  * module proxy) and returns the binary. Built once per release and source, then cached.
  */
+/** What makes bench/fleet-go speak `protocol`: over HTTP/1.1, client-go's DISABLE_HTTP2, which its kubelets read too (closeAllConns). */
+export function fleetGoEnv(protocol: 'http1' | 'http2'): Record<string, string> {
+  return protocol === 'http1' ? { DISABLE_HTTP2: 'true' } : {};
+}
+
 export async function buildFleetGo(kubernetesVersion: string): Promise<string> {
   const version = clientGoVersionOf(kubernetesVersion);
   const goFiles = (await fs.readdir(source)).filter((name) => name.endsWith('.go')).sort();

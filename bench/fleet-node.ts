@@ -13,7 +13,7 @@
  */
 import './help.js';
 import fs from 'node:fs/promises';
-import { flag, residentBytes } from './common.js';
+import { flag, protocolFlag, residentBytes } from './common.js';
 import { parseKubernetesVersion } from '../src/binaries/versions.js';
 import { clientModel } from '../src/load/agents/reflector.js';
 import { kubeconfigIdentity } from '../src/load/client.js';
@@ -28,7 +28,7 @@ const handshakesInFlight = Number(flag('handshakes-in-flight', String(HandshakeG
 // What this process holds before its agents: the bench's per-agent memory is the growth past it.
 const baseline = residentBytes('self');
 process.stdout.write(`baseline ${baseline}\n`);
-const protocol: 'http1' | 'http2' = flag('protocol', 'http2') === 'http1' ? 'http1' : 'http2';
+const protocol = protocolFlag('http2');
 const model = { ...clientModel(parseKubernetesVersion(flag('client', 'v1.37.2')).minor), protocol };
 const { tls } = await kubeconfigIdentity(flag('kubeconfig', ''));
 const clientCa = async () => ({ certPem: await fs.readFile(flag('client-ca-cert', ''), 'utf8'), keyPem: await fs.readFile(flag('client-ca-key', ''), 'utf8') });

@@ -3,7 +3,7 @@
  * CPU and memory from /proc exactly as it reads kube-burner's. Seeds --pods pods named
  * bench-<i> into namespace bench and prints the client's create latencies as JSON.
  */
-import { flag } from './common.js';
+import { flag, protocolFlag } from './common.js';
 import { KubeApiClient } from '../src/load/client.js';
 import { seed } from '../src/load/seed.js';
 import { ClientStats } from '../src/metrics/client-stats.js';
@@ -11,7 +11,7 @@ import { ClientStats } from '../src/metrics/client-stats.js';
 const stats = new ClientStats();
 const client = await KubeApiClient.fromKubeconfig(flag('kubeconfig', ''), stats, {
   maxSockets: Number(flag('concurrency', '50')),
-  protocol: flag('protocol', 'http1') === 'http2' ? 'http2' : 'http1',
+  protocol: protocolFlag('http1'),
 });
 const [set] = await seed(
   [

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { AdmissionregistrationV1Api, KubeConfig } from '@kubernetes/client-node';
 import test, { type ExecutionContext } from 'ava';
 import { agentRequestsAuditPolicy, auditArgs, requestsOf } from '../../bench/audit-requests.js';
-import { buildFleetGo } from '../../bench/fleet-go-build.js';
+import { buildFleetGo, fleetGoEnv } from '../../bench/fleet-go-build.js';
 import { defaultKubernetesVersion, parseKubernetesVersion } from '../../src/binaries/versions.js';
 import { clientModel } from '../../src/load/agents/reflector.js';
 import { kubeconfigIdentity } from '../../src/load/client.js';
@@ -12,6 +12,7 @@ import { Fleet } from '../../src/load/fleet.js';
 import { catalog } from '../../src/plugins.js';
 import { isolatedStateDir, startCluster } from '../helpers/cluster.js';
 import { referenceIdentityArgs, startFleetGo } from '../helpers/fleet-go.js';
+import { until } from '../helpers/within.js';
 
 test.before(async () => {
   await isolatedStateDir();
@@ -88,7 +89,7 @@ async function refusedRenewals(t: ExecutionContext, protocol: 'http2' | 'http1')
   await fleet.start([{ type: 'kubelet', count: agents, relist: 'client-go', client: { ...clientModel(minor), protocol }, paginate: false, rampUpMs: 0 }]);
   const identity = await referenceIdentityArgs(cluster, tls, 'kubelet', minor);
   const args = ['-kubeconfig', cluster.loadKubeconfigPath, '-server', cluster.access.server, '-kind', 'kubelet', '-agents', String(agents)];
-  await startFleetGo(t, binary, [...args, '-first-index', String(goFirstNode), ...identity], protocol === 'http1' ? { DISABLE_HTTP2: 'true' } : {});
+  await startFleetGo(t, binary, [...args, '-first-index', String(goFirstNode), ...identity], fleetGoEnv(protocol));
   await fleet.waitSynced(60_000);
   // Two beats: every Lease exists and has its owner.
   await sleep(21_000);
@@ -123,13 +124,8 @@ async function refusedRenewals(t: ExecutionContext, protocol: 'http2' | 'http1')
   await sleep(15_000);
   const healedAt = Date.now() - 8000;
   t.true(((await ours(healedAt))['PUT leases timeout=10s'] ?? 0) >= agents, 'once allowed, our renewals succeed again');
-  t.true(await waitWatching(fleet, 30_000), 'every informer of ours watches');
+  t.true(await until(() => fleet.watching(), 30_000, 250), 'every informer of ours watches');
   return { refused, dialled, breaks: kubelet?.breaks ?? new Map() };
-}
-
-async function waitWatching(fleet: Fleet, ms: number): Promise<boolean> {
-  for (const until = Date.now() + ms; Date.now() < until; await sleep(250)) if (fleet.watching()) return true;
-  return fleet.watching();
 }
 
 test.serial(

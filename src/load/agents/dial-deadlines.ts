@@ -1,7 +1,7 @@
 import type { TLSSocket } from 'node:tls';
 
 /** client-go's dialer gives up on a TCP connection after this long, and its transport on a TLS handshake after this (k8s.io/client-go/transport/cache.go). */
-export const dialTimeoutMs = 30_000;
+const dialTimeoutMs = 30_000;
 export const tlsHandshakeTimeoutMs = 10_000;
 
 /**
