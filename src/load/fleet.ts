@@ -341,7 +341,12 @@ export class Fleet implements AgentFleet {
     const options = { credentials: who.credentials, cancellation: this.cancellation, userAgent: userAgentOf(plan.type, client.minor) };
     const wire: AgentWire =
       client.protocol === 'http1'
-        ? new Http1Wire(this.server, this.httpsAgent(who.tls), options)
+        ? new Http1Wire(this.server, who.tls, {
+            ...options,
+            sockets: this.sockets,
+            onDial: () => this.stats.connectionDialled(plan.type, false),
+            onDialEnded: (outcome) => this.stats.dialEnded(plan.type, outcome, false),
+          })
         : new Http2Wire(this.server, who.tls, {
             ...options,
             sockets: this.sockets,
@@ -402,7 +407,13 @@ export class Fleet implements AgentFleet {
       });
       this.track(informer.run());
     }
-    return () => new Http1Wire(this.server, agent, { credentials: who.credentials, cancellation: this.cancellation, userAgent: userAgentOf(plan.type) });
+    return () =>
+      new Http1Wire(this.server, who.tls, {
+        credentials: who.credentials,
+        cancellation: this.cancellation,
+        userAgent: userAgentOf(plan.type),
+        sockets: this.sockets,
+      });
   }
 
   private track(work: Promise<void>): void {

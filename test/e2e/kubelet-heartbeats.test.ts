@@ -67,7 +67,7 @@ const rewatches = (counts: Record<string, number>) => sum(counts, (r) => /^(WATC
 interface RefusedWindow {
   /** What each side asked while the renewals were refused, by request class. */
   refused: { ours: Record<string, number>; theirs: Record<string, number> };
-  /** Connections our kubelets dialled in the window (counted over HTTP/2 only). */
+  /** Connections our kubelets dialled in the window. */
   dialled: number;
   breaks: ReadonlyMap<string, number>;
 }
@@ -143,12 +143,13 @@ test.serial(
 test.serial(
   "with DISABLE_HTTP2, repeated heartbeat failures close every connection (closeAllConns), ours as client-go's: the watches are asked again (WATCH, or WATCHLIST at their resourceVersion) about as often, and nothing is listed",
   async (t) => {
-    const { refused, breaks } = await refusedRenewals(t, 'http1');
+    const { refused, dialled, breaks } = await refusedRenewals(t, 'http1');
     const asked = { ours: rewatches(refused.ours), theirs: rewatches(refused.theirs) };
     // Every repeated failure cuts each of the kubelet's watches; each is asked again at its resourceVersion (no LIST, checked above).
     t.true(asked.theirs >= agents * 4, `client-go's kubelets asked their watches again (${asked.theirs})`);
     t.true(asked.ours >= asked.theirs * 0.5 && asked.ours <= asked.theirs * 2, `ours about as often: ${asked.ours} against ${asked.theirs}`);
     t.true((breaks.get('heartbeat failed again: connections closed') ?? 0) >= 8 * agents, 'ours counted the repeated failures');
     t.is(breaks.get('heartbeat failed again: idle connections closed'), undefined);
+    t.true(dialled >= asked.ours / 2, `a watch asked again goes over a new connection (or one a request freed): ${dialled} dialled`);
   },
 );

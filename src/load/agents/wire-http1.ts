@@ -1,38 +1,60 @@
 import https from 'node:https';
-import type net from 'node:net';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { connectTls, type TlsMaterial } from '../transports/types.js';
+import { dialDeadlines, tlsHandshakeTimeoutMs } from './dial-deadlines.js';
+import { Http1ConnectionPool } from './http1-pool.js';
+import type { AgentSockets } from './sockets.js';
 import { RequestWire, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
 
 /**
- * Which wire last sent a request over a keep-alive connection: wires of agents with one identity share an
- * https.Agent and so its idle connections, and closing "this agent's" connections must leave the others'.
+ * HTTP/1.1, a keep-alive connection per request in flight: client-go with DISABLE_HTTP2, each watch on its own connection.
+ * The agent's connections are its own, as each real agent's transport is, pooled as Go pools them (Http1ConnectionPool).
  */
-const lastUser = new WeakMap<net.Socket, Http1Wire>();
-
-/** HTTP/1.1, a keep-alive connection per request in flight: client-go with DISABLE_HTTP2, each watch on its own connection. */
 export class Http1Wire extends RequestWire {
-  private readonly requests = new Set<{ destroy(): void }>();
-  /** The connections this wire's requests went over, busy or idle in the agent's pool (lastUser says whose they are now). */
-  private readonly sockets = new Set<net.Socket>();
+  private readonly pool: Http1ConnectionPool;
   private readonly unhook: () => void;
 
   constructor(
     private readonly server: string,
-    private readonly agent: https.Agent,
-    options: WireOptions,
+    tls: TlsMaterial,
+    /** With `sockets`, where each connection's TCP socket is kept, so the fleet can reset it; `onDial` is told of every dial and `onDialEnded` how it ended. */
+    options: WireOptions & {
+      sockets?: AgentSockets;
+      onDial?: () => void;
+      onDialEnded?: (outcome: 'kept' | 'failed') => void;
+      handshakeTimeoutMs?: number;
+    },
   ) {
     super(options);
+    const url = new URL(server);
+    const sockets = options.sockets;
+    const track = sockets ? (tcp: Socket, over: TLSSocket) => sockets.add(tcp, over) : undefined;
+    this.pool = new Http1ConnectionPool({
+      dial: () => {
+        options.onDial?.();
+        const socket = connectTls(url, tls, ['http/1.1'], track);
+        dialDeadlines(socket, options.handshakeTimeoutMs ?? tlsHandshakeTimeoutMs);
+        return socket;
+      },
+      ...(options.onDialEnded ? { onDialEnded: options.onDialEnded } : {}),
+    });
     this.unhook = options.cancellation.onStop(() => this.close());
   }
 
-  protected open(open: OpenRequest, authorization: string | undefined): Promise<RawResponse> {
+  protected async open(open: OpenRequest, authorization: string | undefined): Promise<RawResponse> {
+    const signal = open.signal;
+    const socket = await this.pool.acquire(signal);
     return new Promise((resolve, reject) => {
       const headers = {
         accept: open.accept,
         'user-agent': open.userAgent,
+        // Without an agent Node asks for Connection: close; the pool keeps the connection for the next request.
+        connection: 'keep-alive',
         ...(open.contentType ? { 'content-type': open.contentType } : {}),
         ...(authorization ? { authorization } : {}),
       };
-      const request = https.request(`${this.server}${open.path}`, { method: open.method, agent: this.agent, headers }, (response) =>
+      const request = https.request(`${this.server}${open.path}`, { method: open.method, headers, createConnection: () => socket }, (response) =>
         resolve({
           status: response.statusCode ?? 0,
           headers: response.headers,
@@ -41,50 +63,32 @@ export class Http1Wire extends RequestWire {
           cut: () => !response.complete,
         }),
       );
-      const signal = open.signal;
       if (signal) {
         const cancel = () => request.destroy(signal.reason as Error);
         if (signal.aborted) cancel();
         else signal.addEventListener('abort', cancel, { once: true });
         request.on('response', () => signal.removeEventListener('abort', cancel));
       }
-      this.requests.add(request);
-      request.on('close', () => this.requests.delete(request));
-      request.on('socket', (socket) => this.used(socket));
       request.on('error', reject);
       request.end(open.body);
     });
   }
 
-  private used(socket: net.Socket): void {
-    lastUser.set(socket, this);
-    if (this.sockets.has(socket)) return;
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
-  }
-
-  /** This wire's connections, from the most recent of its uses of each. */
-  private *own(): Generator<net.Socket> {
-    for (const socket of this.sockets) if (lastUser.get(socket) === this) yield socket;
-  }
-
   /**
-   * Every request in flight holds a connection of its own, and its idle keep-alive ones go too, as the connrotation
-   * dialer's CloseAll closes every connection it dialled: a Lease PUT after it must not reuse one gone dead.
+   * Every connection the agent has, carrying a request, idle, or in its handshake, as the connrotation dialer's CloseAll
+   * closes every connection it dialled: a Lease PUT after it must not reuse one gone dead.
    */
   closeConnections(): void {
-    for (const request of this.requests) request.destroy();
-    for (const socket of this.own()) socket.destroy();
+    this.pool.closeAll();
   }
 
-  /** The keep-alive connections of this wire no request holds. */
+  /** The keep-alive connections no request holds. */
   closeIdleConnections(): void {
-    const idle = new Set(Object.values(this.agent.freeSockets).flatMap((sockets) => sockets ?? []));
-    for (const socket of this.own()) if (idle.has(socket)) socket.destroy();
+    this.pool.closeIdle();
   }
 
   close(): void {
     this.unhook();
-    this.closeConnections();
+    this.pool.close();
   }
 }

@@ -6,7 +6,7 @@ import { dialDeadlines, tlsHandshakeTimeoutMs } from './dial-deadlines.js';
 import type { AgentSockets } from './sockets.js';
 import type { HandshakeGate } from './handshake-gate.js';
 import { clientGoHealthCheck, watchHealth, type HealthCheck } from './http2-health.js';
-import { RequestWire, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
+import { RequestWire, agentStopped, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
 
 interface Waiter {
   resolve(session: http2.ClientHttp2Session): void;
@@ -364,10 +364,6 @@ export class Http2Wire extends RequestWire {
     this.dialling.clear();
     this.rejectWaiting(agentStopped());
   }
-}
-
-function agentStopped(): Error {
-  return Object.assign(new Error('the agent stopped'), { name: 'AbortError' });
 }
 
 /**

@@ -221,6 +221,11 @@ export async function consumeWatch(response: RawResponse, protobuf: boolean, onF
   return { status: 200, ended, stop: () => response.abort() };
 }
 
+/** What a request of an agent that stopped fails with. */
+export function agentStopped(): Error {
+  return Object.assign(new Error('the agent stopped'), { name: 'AbortError' });
+}
+
 /** What every agent wire is made with. */
 export interface WireOptions {
   /** A token identity's Authorization header, kept fresh (certificate identities need none). */
