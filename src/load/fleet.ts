@@ -98,7 +98,7 @@ export class Fleet implements AgentFleet {
   private readonly controller = new AbortController();
   private readonly cancellation = new Cancellation();
   private readonly agent: https.Agent;
-  /** HTTP/1.1 agents of identities other than the load identity's (kubelets' own certificates). */
+  /** Node's HTTP/1.1 agents for the informers of forced relist policies, one per identity besides the load identity's (client-go agents pool their own). */
   private readonly agents = new Map<TlsMaterial, https.Agent>();
   private readonly credentials?: Authorization;
   private identities: AgentIdentities;
