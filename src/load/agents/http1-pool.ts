@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import { agentStopped } from './wire.js';
+import { agentStopped, closedConnection } from './wire.js';
 
 /** client-go's transport keeps this many idle connections per host (k8s.io/client-go/transport/cache.go). */
 export const maxIdleConnections = 25;
@@ -37,8 +37,10 @@ export class Http1ConnectionPool {
   private readonly idleTimers = new Map<TLSSocket, NodeJS.Timeout>();
   /** In the order they asked: Go's idleConnWait. */
   private waiting: Want[] = [];
-  /** Every connection of the pool's, from its dial on: what connrotation's CloseAll closes. */
+  /** Every connection of the pool's, from its dial on. */
   private readonly connections = new Set<TLSSocket>();
+  /** Those whose TCP connect returned: what connrotation tracks, and so what its CloseAll closes. */
+  private readonly tcpUp = new WeakSet<TLSSocket>();
   private stopped = false;
   private readonly maxIdle: number;
   private readonly idleTimeoutMs: number;
@@ -88,6 +90,7 @@ export class Http1ConnectionPool {
   private dial(want: Want): void {
     const socket = this.options.dial();
     this.connections.add(socket);
+    socket.once('connect', () => this.tcpUp.add(socket));
     let secured = false;
     let failure: Error | undefined;
     socket.on('error', (error: Error) => {
@@ -136,9 +139,9 @@ export class Http1ConnectionPool {
     if (at >= 0) this.idle.splice(at, 1);
   }
 
-  /** connrotation's CloseAll: every connection, idle, busy or in its handshake; requests on them fail. */
+  /** connrotation's CloseAll: every connection, idle, busy or in its TLS handshake (requests on them fail); a TCP connect under way goes on. */
   closeAll(): void {
-    for (const socket of this.connections) socket.destroy(Object.assign(new Error('use of closed network connection'), { code: 'ECONNRESET' }));
+    for (const socket of this.connections) if (this.tcpUp.has(socket)) socket.destroy(closedConnection());
   }
 
   /** Go's CloseIdleConnections: the connections no request holds. */

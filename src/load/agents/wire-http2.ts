@@ -6,7 +6,7 @@ import { dialDeadlines, tlsHandshakeTimeoutMs } from './dial-deadlines.js';
 import type { AgentSockets } from './sockets.js';
 import type { HandshakeGate } from './handshake-gate.js';
 import { clientGoHealthCheck, watchHealth, type HealthCheck } from './http2-health.js';
-import { RequestWire, agentStopped, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
+import { RequestWire, agentStopped, closedConnection, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
 
 interface Waiter {
   resolve(session: http2.ClientHttp2Session): void;
@@ -59,6 +59,8 @@ export class Http2Wire extends RequestWire {
   /** Requests waiting for a connection, each with a dial of its own in flight. */
   private waiting: Waiter[] = [];
   private readonly dialling = new Set<TLSSocket>();
+  /** Dials whose TCP connection is up: where connrotation starts tracking a connection (its DialContext returned). */
+  private readonly tcpUp = new WeakSet<TLSSocket>();
   /** Streams open on each connection: one with none is idle. */
   private readonly streams = new WeakMap<http2.ClientHttp2Session, number>();
   private readonly unhook: () => void;
@@ -192,6 +194,7 @@ export class Http2Wire extends RequestWire {
       : undefined;
     const socket = connectTls(new URL(this.server), this.tls, ['h2'], track);
     this.dialling.add(socket);
+    socket.once('connect', () => this.tcpUp.add(socket));
     dialDeadlines(socket, this.handshakeTimeoutMs);
     let secured = false;
     socket.once('secureConnect', () => {
@@ -344,9 +347,9 @@ export class Http2Wire extends RequestWire {
 
   closeConnections(): void {
     if (this.session) this.retire(this.session);
-    // connrotation tracks each TCP connection from its dial: CloseAll closes those still in their TLS handshake too,
-    // whose requests then fail (the apiserver counts a failed handshake).
-    for (const dialling of this.dialling) dialling.destroy(Object.assign(new Error('use of closed network connection'), { code: 'ECONNRESET' }));
+    // connrotation tracks each connection once its TCP connect returned: CloseAll closes those in their TLS handshake
+    // too, whose requests then fail (the apiserver counts a failed handshake); a TCP connect still under way goes on.
+    for (const dialling of this.dialling) if (this.tcpUp.has(dialling)) dialling.destroy(closedConnection());
   }
 
   /** The connection, if no stream is open on it (Go's closeIfIdle); dials in flight go on. */

@@ -226,6 +226,11 @@ export function agentStopped(): Error {
   return Object.assign(new Error('the agent stopped'), { name: 'AbortError' });
 }
 
+/** What a request over a connection the agent closed itself (connrotation's CloseAll) fails with, as Go's net says it. */
+export function closedConnection(): Error {
+  return Object.assign(new Error('use of closed network connection'), { code: 'ECONNRESET' });
+}
+
 /** What every agent wire is made with. */
 export interface WireOptions {
   /** A token identity's Authorization header, kept fresh (certificate identities need none). */
