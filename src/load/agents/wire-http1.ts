@@ -2,7 +2,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { connectTls, type TlsMaterial } from '../transports/types.js';
-import { dialDeadlines, tlsHandshakeTimeoutMs } from './dial-deadlines.js';
+import { dialDeadlines } from './dial-deadlines.js';
 import { Http1ConnectionPool } from './http1-pool.js';
 import type { AgentSockets } from './sockets.js';
 import { RequestWire, type OpenRequest, type RawResponse, type WireOptions } from './wire.js';
@@ -23,7 +23,6 @@ export class Http1Wire extends RequestWire {
       sockets?: AgentSockets;
       onDial?: () => void;
       onDialEnded?: (outcome: 'kept' | 'failed') => void;
-      handshakeTimeoutMs?: number;
     },
   ) {
     super(options);
@@ -34,7 +33,7 @@ export class Http1Wire extends RequestWire {
       dial: () => {
         options.onDial?.();
         const socket = connectTls(url, tls, ['http/1.1'], track);
-        dialDeadlines(socket, options.handshakeTimeoutMs ?? tlsHandshakeTimeoutMs);
+        dialDeadlines(socket);
         return socket;
       },
       ...(options.onDialEnded ? { onDialEnded: options.onDialEnded } : {}),

@@ -4,22 +4,11 @@ import tls from 'node:tls';
 import { createClusterPki } from '../../../../src/cluster/certs.js';
 import { dialDeadlines } from '../../../../src/load/agents/dial-deadlines.js';
 import { connectTls } from '../../../../src/load/transports/types.js';
+import { silentServer } from '../../../helpers/silent-server.js';
 import { within } from '../../../helpers/within.js';
 
-/** A server that accepts and reads the ClientHello, never answering it: the apiserver of a storm, too busy to finish handshakes. */
-async function silentServer(t: import('ava').ExecutionContext): Promise<URL> {
-  const sockets: net.Socket[] = [];
-  const server = net.createServer((socket) => sockets.push(socket.resume()));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return new URL(`https://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
-}
-
 test("a TLS handshake over the agent's own TCP socket gives up after the handshake timeout, with Go's error, as client-go's transport does", async (t) => {
-  const url = await silentServer(t);
+  const { url } = await silentServer(t);
   const socket = connectTls(url, {}, ['http/1.1'], () => undefined);
   dialDeadlines(socket, 200);
   const error = await within(3000, new Promise<NodeJS.ErrnoException>((resolve) => socket.once('error', resolve)));

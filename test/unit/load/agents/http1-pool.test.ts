@@ -3,22 +3,11 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Http1ConnectionPool } from '../../../../src/load/agents/http1-pool.js';
 import { connectTls } from '../../../../src/load/transports/types.js';
+import { silentServer } from '../../../helpers/silent-server.js';
 import { within } from '../../../helpers/within.js';
 
-/** A server that accepts TCP connections and reads the ClientHello, never answering: a handshake that stays under way. */
-async function silentServer(t: import('ava').ExecutionContext): Promise<URL> {
-  const sockets: net.Socket[] = [];
-  const server = net.createServer((socket) => sockets.push(socket.resume()));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return new URL(`https://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
-}
-
 test("closeAll closes a connection in its TLS handshake, whose request fails with Go's error, as connrotation's CloseAll does", async (t) => {
-  const url = await silentServer(t);
+  const { url } = await silentServer(t);
   let dialled: tls.TLSSocket | undefined;
   const pool = new Http1ConnectionPool({ dial: () => (dialled = connectTls(url, {}, ['http/1.1'])) });
   t.teardown(() => pool.close());

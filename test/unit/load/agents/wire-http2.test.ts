@@ -6,6 +6,7 @@ import { HandshakeGate } from '../../../../src/load/agents/handshake-gate.js';
 import { Http2Wire } from '../../../../src/load/agents/wire-http2.js';
 import type { OpenRequest, RawResponse } from '../../../../src/load/agents/wire.js';
 import { Cancellation } from '../../../../src/util/cancellation.js';
+import { silentServer } from '../../../helpers/silent-server.js';
 import { within } from '../../../helpers/within.js';
 
 test('a request asked of an agent that stopped fails at once, gate or not, rather than wait for a dial never made', async (t) => {
@@ -20,17 +21,10 @@ test('a request asked of an agent that stopped fails at once, gate or not, rathe
 });
 
 test("a request's deadline bounds its wait for a connection, as Go's Client.Timeout bounds the dial; the dial goes on", async (t) => {
-  // Accepts and never answers the TLS handshake: the apiserver of a storm, too busy to finish it.
-  const sockets: net.Socket[] = [];
-  const server = net.createServer((socket) => sockets.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { url, sockets } = await silentServer(t);
   const cancellation = new Cancellation();
-  const wire = new Http2Wire(`https://127.0.0.1:${(server.address() as net.AddressInfo).port}`, {}, { cancellation });
-  t.teardown(() => {
-    cancellation.stop();
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
+  const wire = new Http2Wire(url.origin, {}, { cancellation });
+  t.teardown(() => cancellation.stop());
   const deadline = new AbortController();
   const expired = Object.assign(new Error('context deadline exceeded'), { code: 'ETIMEDOUT' });
   setTimeout(() => deadline.abort(expired), 200);
